@@ -1,0 +1,1 @@
+"""Planline's plain-Python core: demo data, forecasting and planning logic (no Dagster imports)."""

@@ -1,0 +1,25 @@
+"""python -m ml.demo_company --scale demo --seed 42 --out DIR"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from ml.demo_company.generate import generate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Generate the demo company's source-system exports.")
+    parser.add_argument("--scale", default="demo", help="tiny, demo, or a multiplier such as 10x (default: demo)")
+    parser.add_argument("--seed", type=int, default=42)
+    default_out = Path(os.environ.get("PLANLINE_HOME", ".planline")) / "landing"
+    parser.add_argument("--out", type=Path, default=default_out, help=f"landing folder (default: {default_out})")
+    args = parser.parse_args()
+    manifest = generate(args.out, args.scale, args.seed, progress=print)
+    print(json.dumps(manifest["counts"], indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Top-level generation: master data -> demand -> operations -> exports -> dirt -> files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ml.demo_company.config import Scale, resolve_scale
+from ml.demo_company.demand import build_demand
+from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
+from ml.demo_company.exports import ExportBuilder
+from ml.demo_company.master_data import build_master_data
+from ml.demo_company.operations import simulate
+from ml.demo_company.writers import corrupt, ordered_rows, write_table
+
+MANIFEST_NAME = "demo_manifest.json"
+SYSTEM_FOLDERS = ("erp", "wms", "pos", "oms", "planning")
+
+
+def source_system(source: str) -> str:
+    return source.split("_", 1)[0]
+
+
+def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 42, progress=None) -> dict:
+    """Write the demo company's exports into ``landing_dir`` and return the manifest.
+
+    The output depends only on (scale, seed). Existing system folders in ``landing_dir`` are
+    replaced so that a second run produces byte-identical files.
+
+    Args:
+        landing_dir: folder receiving ``erp/``, ``wms/``, ``pos/``, ``oms/``, ``planning/`` and
+            ``demo_manifest.json``.
+        scale: ``"tiny"``, ``"demo"``, a multiplier such as ``"10x"``, or a Scale.
+        seed: random seed.
+        progress: optional callable receiving one-line status messages.
+    """
+    say = progress or (lambda message: None)
+    scale = resolve_scale(scale)
+    landing = Path(landing_dir)
+    rng = np.random.default_rng(seed)
+    started = time.perf_counter()
+
+    md = build_master_data(scale, rng)
+    demand = build_demand(scale, md, rng)
+    say(f"demand drawn for {len(md.skus)} SKUs x {scale.n_days} days")
+    ops = simulate(scale, md, demand, rng)
+    say(f"operations simulated: {len(ops.pos_sales):,} store sales lines, {len(ops.online_lines):,} online lines, {len(ops.b2b_lines):,} B2B lines")
+
+    builder = ExportBuilder(scale, md, demand, ops, rng)
+    sources = [
+        "erp_items", "erp_item_xref", "erp_unit_conversions", "erp_locations", "erp_suppliers",
+        "erp_customers", "erp_production_lines", "erp_prices", "erp_promotions",
+        "erp_purchase_orders", "erp_production_orders", "erp_sales_orders", "erp_inventory",
+        "wms_events", "wms_stock", "pos_sales", "oms_events",
+    ]
+    tables = {name: getattr(builder, name)() for name in sources}
+    tables["planning_overrides"] = builder.planner_overrides()
+
+    injector = DirtInjector(tables, md, scale.dirt_per_kind, rng, pd.Timestamp(scale.start_date))
+    injector.inject_all()
+
+    for folder in SYSTEM_FOLDERS:
+        shutil.rmtree(landing / folder, ignore_errors=True)
+    landing.mkdir(parents=True, exist_ok=True)
+
+    entries, rows_per_source = [], {}
+    rejected = {(f["source"], f["file"]) for f in injector.rejected_files}
+    for source, table in injector.tables.items():
+        table = ordered_rows(table, by_export_time=source.endswith("_events"))
+        write_table(table, landing, source_system(source))
+        kept = ~table.file.map(lambda f: (source, f) in rejected)
+        rows_per_source[source] = int(kept.sum())
+        dirty = table[table._dirt.notna() & kept]
+        entries += [
+            {"kind": kind, "source": source, "file": file, "row_number": int(row)}
+            for kind, file, row in zip(dirty._dirt, dirty.file, dirty._row_number)
+        ]
+    for f in injector.rejected_files:
+        corrupt(landing / f["file"], f["how"])
+
+    kinds = {k: sum(e["kind"] == k for e in entries) for k in QUARANTINE_KINDS + FINDING_KINDS}
+    kinds["unparseable_file"] = len(injector.rejected_files)
+    manifest = {
+        "scale": scale.name,
+        "seed": seed,
+        "start_date": scale.start_date.isoformat(),
+        "end_date": scale.end_date.isoformat(),
+        "n_skus": scale.n_skus,
+        "quarantine_kinds": list(QUARANTINE_KINDS),
+        "finding_kinds": list(FINDING_KINDS),
+        "file_kinds": list(FILE_KINDS),
+        "counts": kinds,
+        "rows_per_source": rows_per_source,
+        "rejected_files": injector.rejected_files,
+        "entries": sorted(entries, key=lambda e: (e["source"], e["file"], e["row_number"], e["kind"])),
+    }
+    (landing / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
+    say(f"wrote {sum(rows_per_source.values()):,} rows in {sum(1 for _ in landing.rglob('*.*')):,} files in {time.perf_counter() - started:.1f}s")
+    return manifest
