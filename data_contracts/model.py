@@ -1,0 +1,151 @@
+"""The contract model: sources, their file layout and their rules.
+
+Rules are declarative; ``suites.py`` compiles them to Great Expectations expectations. A rule
+checks a raw column, a typed column (``derived``: SQL over the raw row) or a *problem column*:
+a derived column that holds the offending value when a cross-table rule is broken (a code
+missing from the cross-reference, a duplicate key) and is null otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RuleKind = Literal["not_null", "null", "regex", "in_set", "between"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One expectation on one column.
+
+    Attributes:
+        name: rule id shown in quarantine and metadata (``mandatory_field``, ``unique_key``...).
+        kind: expectation family.
+        column: checked column (raw, typed or problem column).
+        reason: what is wrong and how to fix it; ``{value}`` and ``{column}`` are filled in.
+        params: expectation arguments (``regex``, ``value_set``, ``min_value``, ``max_value``);
+            a ``{"$PARAMETER": name}`` value is resolved at validation time.
+        when: optional (column, allowed values): the rule applies only to those rows.
+    """
+
+    name: str
+    kind: RuleKind
+    column: str
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+    when: tuple[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What a valid row of one source looks like, and where the source's files are.
+
+    Attributes:
+        source: source name, also the raw table name (``raw.<source>``).
+        system: source system (erp, wms, pos, oms, planning).
+        description: one line for the UI.
+        files: glob of the source's files, relative to the landing folder.
+        file_format: ``csv`` or ``jsonl``.
+        separator: CSV field separator.
+        columns: the columns every file must have, in order for CSV.
+        key: columns identifying a row; duplicates after the first occurrence are quarantined.
+        derived: typed and problem columns: name -> SQL expression over the raw row ``r``.
+        joins: SQL joins the derived expressions need (lookups into valid master data).
+        parameters: value sets from master data: name -> SQL query returning one column.
+        rules: the rules.
+        timestamp_column: typed column used for freshness (the newest row must be recent).
+        freshness_hours: maximum age of the newest row, relative to the as-of time.
+        max_quarantine_share: above this share of quarantined rows the contract check fails and
+            blocks downstream assets: a systemic problem, not a few bad rows.
+        depends_on: master-data sources this contract looks up.
+    """
+
+    source: str
+    system: str
+    description: str
+    files: str
+    file_format: Literal["csv", "jsonl"]
+    columns: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    separator: str = ","
+    key: tuple[str, ...] = ()
+    derived: dict[str, str] = field(default_factory=dict)
+    joins: tuple[str, ...] = ()
+    parameters: dict[str, str] = field(default_factory=dict)
+    timestamp_column: str | None = None
+    freshness_hours: float = 48.0
+    max_quarantine_share: float = 0.02
+    depends_on: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.source}"
+
+
+# ---- rule helpers: the vocabulary contracts are written in ----------------------------------
+
+def required(*columns: str) -> tuple[Rule, ...]:
+    return tuple(
+        Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export")
+        for c in columns
+    )
+
+
+def decimal_fr(column: str, what: str = "number") -> Rule:
+    return Rule(
+        "number_format", "regex", column,
+        f"'{{value}}' in '{column}' is not a valid {what} (French format: digits, optional comma decimals, e.g. 12,50)",
+        {"regex": r"^-?[0-9]+(,[0-9]+)?$"},
+    )
+
+
+def decimal_dot(column: str, what: str = "number") -> Rule:
+    return Rule(
+        "number_format", "regex", column,
+        f"'{{value}}' in '{column}' is not a valid {what} (digits with an optional '.' decimal part)",
+        {"regex": r"^-?[0-9]+(\.[0-9]+)?$"},
+    )
+
+
+def date_format(column: str, regex: str, example: str) -> Rule:
+    return Rule("date_format", "regex", column, f"'{{value}}' in '{column}' is not a date in the expected format ({example})", {"regex": regex})
+
+
+ERP_DATE = r"^[0-3][0-9]/[01][0-9]/[12][0-9]{3}$"
+ISO_TS = r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](\.[0-9]+)?(Z|[+-][0-9]{2}:?[0-9]{2})$"
+
+
+def allowed(column: str, values: tuple[str, ...], name: str = "allowed_values", when=None) -> Rule:
+    return Rule(name, "in_set", column, f"'{{value}}' is not an allowed value of '{column}' (allowed: {', '.join(values)})", {"value_set": list(values)}, when)
+
+
+def known(column: str, parameter: str, reason: str, name: str = "unknown_reference", when=None) -> Rule:
+    return Rule(name, "in_set", column, reason, {"value_set": {"$PARAMETER": parameter}}, when)
+
+
+def not_negative(column: str, reason: str, when=None) -> Rule:
+    return Rule("negative_quantity", "between", column, reason, {"min_value": 0}, when)
+
+
+def positive_price(column: str, reason: str, when=None) -> Rule:
+    return Rule("zero_price", "between", column, reason, {"min_value": 0.000001}, when)
+
+
+def not_in_future(column: str, raw_column: str) -> Rule:
+    return Rule(
+        "future_date", "between", column,
+        f"'{raw_column}' is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
+        {"max_value": {"$PARAMETER": "as_of"}},
+    )
+
+
+def absent(name: str, problem_column: str, reason: str) -> Rule:
+    """A cross-table rule: ``problem_column`` (derived) must be null; its value names the problem."""
+    return Rule(name, "null", problem_column, reason)
+
+
+def duplicate_rule(key: tuple[str, ...]) -> Rule:
+    return absent(
+        "duplicate_row", "_duplicate_of",
+        f"duplicate of {{value}} (same {', '.join(key)}): the row was exported twice; the first occurrence is kept",
+    )

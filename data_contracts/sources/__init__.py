@@ -1,0 +1,1 @@
+"""Contract definitions, one module per source system."""

@@ -1,0 +1,277 @@
+"""ERP exports: ';'-separated CSV, decimal commas, DD/MM/YYYY dates (French locale)."""
+
+from __future__ import annotations
+
+from data_contracts.model import (
+    ERP_DATE,
+    Contract,
+    Rule,
+    absent,
+    allowed,
+    date_format,
+    decimal_fr,
+    known,
+    not_in_future,
+    not_negative,
+    positive_price,
+    required,
+)
+from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, erp_date, fr_decimal
+
+FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
+CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
+UNITS = ("EA", "CS", "PK6", "BD2")
+
+UNKNOWN_ITEM = "item '{value}' is not in the ERP item master: create the item or correct the code"
+UNKNOWN_LOCATION = "location '{value}' is not in the ERP location master: correct the code or add the location"
+UNKNOWN_UNIT = "unit is not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
+
+
+def _erp(source: str, description: str, file: str, columns: str, rules, **kwargs) -> Contract:
+    return Contract(
+        source=source,
+        system="erp",
+        description=description,
+        files=f"erp/{file}",
+        file_format="csv",
+        separator=";",
+        columns=tuple(columns.split(";")),
+        rules=tuple(rules),
+        **kwargs,
+    )
+
+
+ITEMS = _erp(
+    "erp_items", "ERP item master: one row per item with family, costs, sourcing and life cycle.", "items.csv",
+    "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
+    [
+        *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
+        decimal_fr("unit_cost", "cost"), decimal_fr("list_price", "price"), decimal_fr("moq_cases", "quantity"),
+        allowed("family", FAMILIES), allowed("make_or_buy", ("MAKE", "BUY")), allowed("base_unit", ("EA",)),
+        date_format("launch_date", ERP_DATE, "DD/MM/YYYY"), date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
+        known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
+        Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
+    ],
+    key=("item_code",),
+    derived={"_unit_cost": fr_decimal("unit_cost")},
+    parameters={"suppliers": codes("erp_suppliers", "supplier_code")},
+    depends_on=("erp_suppliers",),
+    max_quarantine_share=0.0,
+)
+
+ITEM_XREF = _erp(
+    "erp_item_xref", "Cross-reference of other systems' item codes (WMS, POS barcode, marketplace) to ERP items, with validity dates.", "item_xref.csv",
+    "system;external_code;item_code;valid_from;valid_to",
+    [
+        *required("system", "external_code", "item_code", "valid_from"),
+        allowed("system", ("WMS", "POS", "MKT")),
+        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"), date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        known("item_code", "items", UNKNOWN_ITEM),
+    ],
+    key=("system", "external_code", "valid_from"),
+    parameters={"items": codes("erp_items", "item_code")},
+    depends_on=("erp_items",),
+    max_quarantine_share=0.0,
+)
+
+UNIT_CONVERSIONS = _erp(
+    "erp_unit_conversions", "Units of measure per item and their factor to the base unit (EA).", "unit_conversions.csv",
+    "item_code;unit;factor_to_base",
+    [
+        *required("item_code", "unit", "factor_to_base"),
+        decimal_fr("factor_to_base", "factor"), allowed("unit", UNITS, name="unknown_unit"),
+        known("item_code", "items", UNKNOWN_ITEM),
+        Rule("invalid_factor", "between", "_factor", "conversion factor must be positive", {"min_value": 0.000001}),
+    ],
+    key=("item_code", "unit"),
+    derived={"_factor": fr_decimal("factor_to_base")},
+    parameters={"items": codes("erp_items", "item_code")},
+    depends_on=("erp_items",),
+    max_quarantine_share=0.0,
+)
+
+LOCATIONS = _erp(
+    "erp_locations", "Network: plant, DCs, stores and virtual channels with their parent and region.", "locations.csv",
+    "location_code;name;location_type;parent_code;region;wms_receiving_unit",
+    [
+        *required("location_code", "name", "location_type", "region", "wms_receiving_unit"),
+        allowed("location_type", ("PLANT", "DC", "STORE", "WEB", "MARKETPLACE")),
+        allowed("region", ("NORTH", "SOUTH")), allowed("wms_receiving_unit", ("EA", "PK6"), name="unknown_unit"),
+    ],
+    key=("location_code",),
+    max_quarantine_share=0.0,
+)
+
+SUPPLIERS = _erp(
+    "erp_suppliers", "Suppliers with nominal lead time and payment terms.", "suppliers.csv",
+    "supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days",
+    [
+        *required("supplier_code", "name", "lead_time_days", "payment_terms_days"),
+        decimal_fr("lead_time_days", "number of days"), decimal_fr("lead_time_sd_days", "number of days"), decimal_fr("payment_terms_days", "number of days"),
+    ],
+    key=("supplier_code",),
+    max_quarantine_share=0.0,
+)
+
+CUSTOMERS = _erp(
+    "erp_customers", "B2B customers with segment, priority, region, shipping DC and reserved buffer.", "customers.csv",
+    "customer_code;name;segment;priority;region;ship_from;payment_terms_days;reserved_buffer_pct",
+    [
+        *required("customer_code", "name", "segment", "priority", "ship_from"),
+        allowed("segment", ("KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD")),
+        decimal_fr("priority", "priority"), decimal_fr("payment_terms_days", "number of days"), decimal_fr("reserved_buffer_pct", "percentage"),
+        known("ship_from", "locations", UNKNOWN_LOCATION),
+    ],
+    key=("customer_code",),
+    parameters={"locations": codes("erp_locations", "location_code")},
+    depends_on=("erp_locations",),
+    max_quarantine_share=0.0,
+)
+
+PRODUCTION_LINES = _erp(
+    "erp_production_lines", "Production lines of the plant: hours per day, run rate and costs.", "production_lines.csv",
+    "line_code;plant_code;family;hours_per_day;run_rate_per_hour;overtime_hours_per_day;cost_per_hour",
+    [
+        *required("line_code", "plant_code", "family", "hours_per_day", "run_rate_per_hour"),
+        allowed("family", FAMILIES),
+        *(decimal_fr(c) for c in ("hours_per_day", "run_rate_per_hour", "overtime_hours_per_day", "cost_per_hour")),
+    ],
+    key=("line_code",),
+    max_quarantine_share=0.0,
+)
+
+PRICES = _erp(
+    "erp_prices", "Selling price per item and channel with validity dates.", "prices.csv",
+    "item_code;channel;valid_from;valid_to;price",
+    [
+        *required("item_code", "channel", "valid_from", "price"),
+        allowed("channel", CHANNELS), decimal_fr("price", "price"),
+        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"), date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        known("item_code", "items", UNKNOWN_ITEM),
+        positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
+    ],
+    key=("item_code", "channel", "valid_from"),
+    derived={"_price": fr_decimal("price")},
+    parameters={"items": codes("erp_items", "item_code")},
+    depends_on=("erp_items",),
+)
+
+PROMOTIONS = _erp(
+    "erp_promotions", "Promotions: item, channel, dates and discount.", "promotions.csv",
+    "promo_id;item_code;channel;location_code;start_date;end_date;discount_pct",
+    [
+        *required("promo_id", "item_code", "channel", "start_date", "end_date", "discount_pct"),
+        allowed("channel", (*CHANNELS, "ALL")), decimal_fr("discount_pct", "percentage"),
+        date_format("start_date", ERP_DATE, "DD/MM/YYYY"), date_format("end_date", ERP_DATE, "DD/MM/YYYY"),
+        known("item_code", "items", UNKNOWN_ITEM),
+        Rule("out_of_range", "between", "_discount", "discount must be between 0 and 100 %", {"min_value": 0, "max_value": 100}),
+    ],
+    key=("promo_id",),
+    derived={"_discount": fr_decimal("discount_pct")},
+    parameters={"items": codes("erp_items", "item_code")},
+    depends_on=("erp_items",),
+)
+
+PURCHASE_ORDERS = _erp(
+    "erp_purchase_orders", "Purchase order lines (supplier to DC) in purchase units, with receipts.", "purchase_orders_*.csv",
+    "po_number;po_line;supplier_code;item_code;location_code;order_date;expected_date;quantity;unit;unit_cost;received_quantity;receipt_date;status",
+    [
+        *required("po_number", "po_line", "supplier_code", "item_code", "location_code", "order_date", "quantity", "unit", "status"),
+        decimal_fr("quantity", "quantity"), decimal_fr("received_quantity", "quantity"), decimal_fr("unit_cost", "cost"),
+        date_format("order_date", ERP_DATE, "DD/MM/YYYY"), date_format("expected_date", ERP_DATE, "DD/MM/YYYY"), date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
+        allowed("status", ("OPEN", "PARTIAL", "RECEIVED", "CANCELLED")),
+        known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
+        known("item_code", "items", UNKNOWN_ITEM),
+        known("location_code", "locations", UNKNOWN_LOCATION),
+        known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
+        not_negative("_quantity", "ordered quantity is negative: cancel the line instead of entering a negative quantity"),
+        not_in_future("_order_date", "order_date"),
+    ],
+    key=("po_number", "po_line"),
+    derived={"_quantity": fr_decimal("quantity"), "_order_date": erp_date("order_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    parameters={
+        "suppliers": codes("erp_suppliers", "supplier_code"), "items": codes("erp_items", "item_code"),
+        "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS,
+    },
+    timestamp_column="_order_date",
+    freshness_hours=72,
+    depends_on=("erp_suppliers", "erp_items", "erp_locations", "erp_unit_conversions"),
+)
+
+PRODUCTION_ORDERS = _erp(
+    "erp_production_orders", "Manufacturing orders of the plant's lines, planned and completed.", "production_orders_*.csv",
+    "mo_number;line_code;item_code;location_code;planned_start_date;due_date;planned_quantity;unit;completed_date;completed_quantity;status",
+    [
+        *required("mo_number", "line_code", "item_code", "location_code", "planned_start_date", "due_date", "planned_quantity", "unit", "status"),
+        decimal_fr("planned_quantity", "quantity"), decimal_fr("completed_quantity", "quantity"),
+        date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY"), date_format("due_date", ERP_DATE, "DD/MM/YYYY"), date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
+        allowed("status", ("RELEASED", "COMPLETED", "CANCELLED")),
+        known("item_code", "items", UNKNOWN_ITEM), known("location_code", "locations", UNKNOWN_LOCATION),
+        known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
+        not_negative("_quantity", "planned quantity is negative"),
+        not_in_future("_start_date", "planned_start_date"),
+    ],
+    key=("mo_number",),
+    derived={"_quantity": fr_decimal("planned_quantity"), "_start_date": erp_date("planned_start_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
+    depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
+)
+
+SALES_ORDERS = _erp(
+    "erp_sales_orders", "B2B sales order lines with requested, promised and delivered dates and quantities.", "sales_orders_*.csv",
+    "order_number;order_line;customer_code;item_code;order_date;requested_date;promised_date;quantity;unit;unit_price;ship_from;delivered_quantity;delivered_date;status",
+    [
+        *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
+        decimal_fr("quantity", "quantity"), decimal_fr("unit_price", "price"), decimal_fr("delivered_quantity", "quantity"),
+        date_format("order_date", ERP_DATE, "DD/MM/YYYY"), date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("promised_date", ERP_DATE, "DD/MM/YYYY"), date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
+        allowed("status", ("OPEN", "DELIVERED", "PARTIAL", "CANCELLED")),
+        known("customer_code", "customers", "customer '{value}' is not in the ERP customer master"),
+        known("item_code", "items", UNKNOWN_ITEM), known("ship_from", "locations", UNKNOWN_LOCATION),
+        known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
+        not_negative("_quantity", "ordered quantity is negative and this is not a return: enter returns as credit notes, correct the order line"),
+        not_in_future("_order_date", "order_date"),
+        absent("discontinued_item_order", "_ordered_after_discontinuation",
+               "order for a discontinued item ({value}): re-key the line to the successor item or cancel it"),
+    ],
+    key=("order_number", "order_line"),
+    derived={
+        "_quantity": fr_decimal("quantity"),
+        "_order_date": erp_date("order_date"),
+        "_item_unit": "r.item_code || '|' || r.unit",
+        "_ordered_after_discontinuation": (
+            "CASE WHEN " + erp_date("order_date") + " >= TRY_STRPTIME(item.discontinued_date, '%d/%m/%Y') "
+            "THEN r.item_code || ' discontinued on ' || item.discontinued_date || ', ordered on ' || r.order_date END"
+        ),
+    },
+    joins=("LEFT JOIN VALID(erp_items) item ON item.item_code = r.item_code",),
+    parameters={
+        "customers": codes("erp_customers", "customer_code"), "items": codes("erp_items", "item_code"),
+        "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS,
+    },
+    timestamp_column="_order_date",
+    freshness_hours=72,
+    depends_on=("erp_customers", "erp_items", "erp_locations", "erp_unit_conversions"),
+)
+
+INVENTORY = _erp(
+    "erp_inventory", "ERP book inventory: weekly snapshot of stock on hand per item and location.", "inventory_*.csv",
+    "snapshot_date;location_code;item_code;quantity;unit",
+    [
+        *required("snapshot_date", "location_code", "item_code", "quantity", "unit"),
+        date_format("snapshot_date", ERP_DATE, "DD/MM/YYYY"), decimal_fr("quantity", "quantity"),
+        known("item_code", "items", UNKNOWN_ITEM), known("location_code", "locations", UNKNOWN_LOCATION),
+        known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
+        not_negative("_quantity", "book stock is negative: investigate the ERP postings"),
+        not_in_future("_snapshot_date", "snapshot_date"),
+    ],
+    key=("snapshot_date", "location_code", "item_code"),
+    derived={"_quantity": fr_decimal("quantity"), "_snapshot_date": erp_date("snapshot_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
+    timestamp_column="_snapshot_date",
+    freshness_hours=24 * 8,
+    depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
+)
+
+MASTER_DATA = (SUPPLIERS, LOCATIONS, CUSTOMERS, PRODUCTION_LINES, ITEMS, ITEM_XREF, UNIT_CONVERSIONS, PRICES, PROMOTIONS)
+TRANSACTIONS = (PURCHASE_ORDERS, PRODUCTION_ORDERS, SALES_ORDERS, INVENTORY)

@@ -1,0 +1,193 @@
+"""Event streams (WMS, OMS: JSON lines, ISO-8601 UTC timestamps) and POS daily CSVs."""
+
+from __future__ import annotations
+
+from data_contracts.model import (
+    ISO_TS,
+    Contract,
+    Rule,
+    absent,
+    allowed,
+    date_format,
+    decimal_dot,
+    known,
+    not_in_future,
+    not_negative,
+    positive_price,
+    required,
+)
+from data_contracts.sources.sql import codes, iso_ts, number
+
+INTEGER = {"regex": r"^-?[0-9]+$"}
+EXPORTED_BEFORE_EVENT = "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
+
+
+def _integer(column: str) -> Rule:
+    return Rule("number_format", "regex", column, f"'{{value}}' in '{column}' is not a whole number", INTEGER)
+
+
+def _event_time_rules() -> tuple[Rule, ...]:
+    return (
+        date_format("event_time", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        absent("future_date", "_event_after_export", EXPORTED_BEFORE_EVENT),
+    )
+
+
+_EVENT_DERIVED = {
+    "_event_ts": iso_ts("event_time"),
+    "_exported_ts": iso_ts("exported_at"),
+    "_event_after_export": f"CASE WHEN {iso_ts('event_time')} > {iso_ts('exported_at')} THEN r.event_time || ' > ' || r.exported_at END",
+}
+
+WMS_EVENTS = Contract(
+    source="wms_events",
+    system="wms",
+    description="WMS movements: receipts, shipments, transfers, adjustments, returns and restocks.",
+    files="wms/events_*.jsonl",
+    file_format="jsonl",
+    columns=("event_id", "event_type", "event_time", "exported_at", "site", "sku", "qty", "uom", "reference", "reason", "condition"),
+    rules=(
+        *required("event_id", "event_type", "event_time", "exported_at", "site", "sku", "qty", "uom"),
+        *_event_time_rules(),
+        _integer("qty"),
+        allowed("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "ADJUSTMENT", "RETURN", "RESTOCK")),
+        allowed("uom", ("EA", "PK6"), name="unknown_unit"),
+        known("site", "locations", "site '{value}' is not in the ERP location master"),
+        known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS): add the mapping in the ERP or correct the code in the WMS", name="unmapped_code"),
+        known("_receipt_site_unit", "receiving_units",
+              "receipt reported as {value} but this site receives in another unit (location master): packs were probably reported as eaches; correct the unit in the WMS and re-export",
+              name="wrong_unit"),
+        not_negative("_qty", "negative quantity on a movement that is not an adjustment: a receipt, shipment or return cannot be negative; correct it in the WMS",
+                     when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK"))),
+    ),
+    key=("event_id",),
+    derived={
+        **_EVENT_DERIVED,
+        "_qty": number("qty"),
+        "_receipt_site_unit": "CASE WHEN r.event_type = 'RECEIPT' THEN r.site || ' in ' || r.uom END",
+    },
+    parameters={
+        "locations": codes("erp_locations", "location_code"),
+        "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'"),
+        "receiving_units": "SELECT location_code || ' in ' || wms_receiving_unit FROM VALID(erp_locations)",
+    },
+    timestamp_column="_event_ts",
+    freshness_hours=24,
+    depends_on=("erp_locations", "erp_item_xref"),
+)
+
+WMS_STOCK = Contract(
+    source="wms_stock",
+    system="wms",
+    description="WMS physical stock: weekly snapshot per site and item.",
+    files="wms/stock_*.jsonl",
+    file_format="jsonl",
+    columns=("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
+    rules=(
+        *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
+        date_format("snapshot_time", ISO_TS, "ISO-8601 UTC"), _integer("qty"),
+        allowed("uom", ("EA",), name="unknown_unit"),
+        known("site", "locations", "site '{value}' is not in the ERP location master"),
+        known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
+        not_negative("_qty", "physical stock cannot be negative: recount the location"),
+        not_in_future("_snapshot_ts", "snapshot_time"),
+    ),
+    key=("snapshot_time", "site", "sku"),
+    derived={"_qty": number("qty"), "_snapshot_ts": iso_ts("snapshot_time")},
+    parameters={"locations": codes("erp_locations", "location_code"), "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'")},
+    timestamp_column="_snapshot_ts",
+    freshness_hours=24 * 8,
+    depends_on=("erp_locations", "erp_item_xref"),
+)
+
+POS_SALES = Contract(
+    source="pos_sales",
+    system="pos",
+    description="Store sales by barcode: one CSV per store and business day, sales and returns.",
+    files="pos/*/sales_*.csv",
+    file_format="csv",
+    separator=",",
+    columns=("store", "business_date", "ean", "line_type", "qty", "unit_price", "net_amount", "promo_id"),
+    rules=(
+        *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
+        date_format("business_date", r"^[12][0-9]{3}[01][0-9][0-3][0-9]$", "YYYYMMDD"),
+        _integer("qty"), decimal_dot("unit_price", "price"), decimal_dot("net_amount", "amount"),
+        allowed("line_type", ("SALE", "RETURN")),
+        known("store", "stores", "store '{value}' is not a store in the ERP location master"),
+        known("ean", "eans", "barcode '{value}' is not in the item cross-reference (system POS): add the EAN in the ERP or check the till's item file", name="unmapped_code"),
+        not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export",
+                     when=("line_type", ("SALE",))),
+        not_in_future("_business_date", "business_date"),
+    ),
+    key=("store", "business_date", "ean", "line_type"),
+    derived={"_qty": number("qty"), "_business_date": "TRY_STRPTIME(r.business_date, '%Y%m%d')"},
+    parameters={
+        "stores": codes("erp_locations", "location_code", "location_type = 'STORE'"),
+        "eans": codes("erp_item_xref", "external_code", "system = 'POS'"),
+    },
+    timestamp_column="_business_date",
+    freshness_hours=48,
+    depends_on=("erp_locations", "erp_item_xref"),
+)
+
+OMS_EVENTS = Contract(
+    source="oms_events",
+    system="oms",
+    description="Online order lines (web shop and marketplace): placed, shipped, cancelled, returned.",
+    files="oms/events_*.jsonl",
+    file_format="jsonl",
+    columns=("event_id", "event_type", "event_time", "exported_at", "order_id", "line", "channel", "item", "qty", "uom", "unit_price", "ship_from", "customer_region"),
+    rules=(
+        *required("event_id", "event_type", "event_time", "exported_at", "order_id", "line", "channel", "item", "qty", "uom", "ship_from"),
+        *_event_time_rules(),
+        _integer("qty"), _integer("line"), decimal_dot("unit_price", "price"),
+        allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
+        allowed("channel", ("WEB", "MARKETPLACE")),
+        allowed("uom", ("EA", "BD2"), name="unknown_unit"),
+        known("ship_from", "locations", "ship-from location '{value}' is not in the ERP location master"),
+        known("item", "items", "web item '{value}' is not in the ERP item master", name="unmapped_code", when=("channel", ("WEB",))),
+        known("item", "mkt_codes", "marketplace code '{value}' is not in the item cross-reference (system MKT): map it in the ERP", name="unmapped_code", when=("channel", ("MARKETPLACE",))),
+        not_negative("_qty", "negative quantity on an order line: correct it in the OMS"),
+        positive_price("_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))),
+    ),
+    key=("event_id",),
+    derived={**_EVENT_DERIVED, "_qty": number("qty"), "_unit_price": number("unit_price")},
+    parameters={
+        "locations": codes("erp_locations", "location_code"),
+        "items": codes("erp_items", "item_code"),
+        "mkt_codes": codes("erp_item_xref", "external_code", "system = 'MKT'"),
+    },
+    timestamp_column="_event_ts",
+    freshness_hours=24,
+    depends_on=("erp_locations", "erp_items", "erp_item_xref"),
+)
+
+PLANNER_OVERRIDES = Contract(
+    source="planning_overrides",
+    system="planning",
+    description="Planner (key-account manager) forecast adjustments with author and reason.",
+    files="planning/overrides*.csv",
+    file_format="csv",
+    separator=",",
+    columns=("override_id", "level", "item_or_family", "location_or_customer", "start_date", "end_date", "adjustment_type", "value", "author", "reason", "submitted_at"),
+    rules=(
+        *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason"),
+        allowed("level", ("SKU", "FAMILY")), allowed("adjustment_type", ("ABS", "PCT")),
+        date_format("start_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
+        date_format("end_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
+        decimal_dot("value", "number"),
+        known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
+        allowed("item_or_family", ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE"), when=("level", ("FAMILY",))),
+        known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
+        absent("invalid_period", "_end_before_start", "period ends before it starts ({value}): correct the dates"),
+    ),
+    key=("override_id",),
+    derived={"_end_before_start": "CASE WHEN TRY_CAST(r.end_date AS DATE) < TRY_CAST(r.start_date AS DATE) THEN r.start_date || ' .. ' || r.end_date END"},
+    parameters={
+        "items": codes("erp_items", "item_code"),
+        "targets": "SELECT location_code FROM VALID(erp_locations) UNION SELECT customer_code FROM VALID(erp_customers)",
+    },
+    depends_on=("erp_items", "erp_locations", "erp_customers"),
+    max_quarantine_share=0.2,
+)

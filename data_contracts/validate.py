@@ -1,0 +1,193 @@
+"""Run a source's contract on its raw table and turn every failing row into a quarantine entry.
+
+The validation frame is the raw table plus the contract's typed and problem columns, computed
+in SQL inside the warehouse (lookups read master data that passed its own contract). Great
+Expectations evaluates the suite on it and returns every failing row (``COMPLETE`` result
+format with the row's file and number as index columns).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+import duckdb
+import pandas as pd
+
+from data_contracts.model import Contract
+from data_contracts.registry import contract_for
+from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
+
+QUARANTINE_TABLE = "governance.quarantine"
+QUARANTINE_COLUMNS = ["source", "source_file", "row_number", "rule", "column_name", "bad_value", "reason", "detected_at"]
+_VALID = re.compile(r"\bVALID\((\w+)\)")
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+
+@dataclass
+class ValidationOutcome:
+    """Result of one source's contract.
+
+    Attributes:
+        source: source name.
+        rows: rows validated (rows read).
+        quarantine: one row per broken rule and row (QUARANTINE_COLUMNS).
+        rule_counts: quarantined rows per rule.
+        freshness: newest timestamp, threshold and whether it passed (None without a timestamp).
+        failed_rules: rules whose expectation failed (with counts), for the check's metadata.
+    """
+
+    source: str
+    rows: int
+    quarantine: pd.DataFrame
+    rule_counts: dict[str, int] = field(default_factory=dict)
+    freshness: dict | None = None
+    schema_ok: bool = True
+
+    @property
+    def quarantined_rows(self) -> int:
+        return int(self.quarantine[["source_file", "row_number"]].drop_duplicates().shape[0]) if len(self.quarantine) else 0
+
+    @property
+    def quarantine_share(self) -> float:
+        return self.quarantined_rows / self.rows if self.rows else 0.0
+
+
+def ensure_governance_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS governance")
+    con.execute(
+        f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
+            source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, row_number BIGINT NOT NULL,
+            rule VARCHAR NOT NULL, column_name VARCHAR, bad_value VARCHAR, reason VARCHAR NOT NULL,
+            detected_at TIMESTAMP NOT NULL)"""
+    )
+
+
+def valid_rows_sql(source: str) -> str:
+    """Rows of a raw table that no contract rule quarantined."""
+    return (
+        f"(SELECT * FROM raw.{source} v WHERE NOT EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
+        f"WHERE q.source = '{source}' AND q.source_file = v._source_file AND q.row_number = v._row_number))"
+    )
+
+
+def _expand(sql: str) -> str:
+    return _VALID.sub(lambda m: valid_rows_sql(m.group(1)), sql)
+
+
+def validation_sql(contract: Contract) -> str:
+    columns = ", ".join(f"r.{c}" for c in contract.columns)
+    derived = "".join(f",\n  {expr} AS {name}" for name, expr in contract.derived.items())
+    window = ""
+    if contract.key:
+        key = ", ".join(f"r.{c}" for c in contract.key)
+        complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
+        derived += (
+            f",\n  CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
+            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of"
+        )
+        window = f"\nWINDOW w AS (PARTITION BY {key} ORDER BY r._source_file, r._row_number)"
+    joins = "".join(f"\n{_expand(j)}" for j in contract.joins)
+    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {contract.table} r{joins}{window}"
+
+
+def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract) -> pd.DataFrame:
+    frame = con.execute(validation_sql(contract)).df()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[ns]")  # GX's fast path needs ns
+    return frame
+
+
+def parameters(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> dict:
+    values = {name: [row[0] for row in con.execute(_expand(sql)).fetchall()] for name, sql in contract.parameters.items()}
+    values["as_of"] = as_of
+    values["fresh_after"] = as_of - timedelta(hours=contract.freshness_hours)
+    return values
+
+
+@lru_cache(maxsize=1)
+def _batch_definition():
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    asset = context.data_sources.add_pandas("planline_raw").add_dataframe_asset("raw_table")
+    return asset.add_batch_definition_whole_dataframe("whole_table")
+
+
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": ["_source_file", "_row_number"],
+    "return_unexpected_index_query": False,
+}
+
+
+def run_suite(frame: pd.DataFrame, source: str, params: dict):
+    batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
+    return batch.validate(suite_for(source), result_format=RESULT_FORMAT, expectation_parameters=params)
+
+
+def _raised(result) -> str | None:
+    info = result.exception_info or {}
+    if info.get("raised_exception"):
+        return info.get("exception_message")
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return value.get("exception_message")
+    return None
+
+
+def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime) -> ValidationOutcome:
+    """Validate ``raw.<source>`` against its contract; nothing is written."""
+    contract = contract_for(source)
+    frame = validation_frame(con, contract)
+    params = parameters(con, contract, as_of)
+    results = run_suite(frame, source, params)
+    detected_at = datetime.now().replace(microsecond=0)
+    entries, freshness, schema_ok = [], None, True
+    for result in results.results:
+        meta = result.expectation_config.meta or {}
+        error = _raised(result)
+        if error:  # a broken contract is a bug to fix, never a silent pass
+            raise RuntimeError(f"contract {source}: rule {meta.get('rule')} on {meta.get('column')} could not be evaluated: {error}")
+        rule = meta.get("rule")
+        if rule == FRESHNESS_RULE:
+            newest = result.result.get("observed_value")
+            freshness = {"newest": str(newest), "fresh_after": str(params["fresh_after"]), "passed": bool(result.success)}
+            continue
+        if rule == SCHEMA_RULE:
+            schema_ok = bool(result.success)
+            continue
+        if result.success:
+            continue
+        column = meta["column"]
+        for row in result.result.get("unexpected_index_list") or []:
+            value = row.get(column)
+            value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+            entries.append((source, row["_source_file"], int(row["_row_number"]), rule, column, value,
+                            meta["reason"].format(value=value if value is not None else "", column=column), detected_at))
+    quarantine = pd.DataFrame(entries, columns=QUARANTINE_COLUMNS)
+    counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if entries else {}
+    return ValidationOutcome(source, len(frame), quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
+
+
+def write_quarantine(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
+    """Replace the source's quarantine entries with this validation's (one transaction)."""
+    ensure_governance_schema(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE source = ?", [outcome.source])
+        if len(outcome.quarantine):
+            con.register("new_quarantine", outcome.quarantine)
+            con.execute(f"INSERT INTO {QUARANTINE_TABLE} SELECT {', '.join(QUARANTINE_COLUMNS)} FROM new_quarantine")
+            con.unregister("new_quarantine")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise

@@ -1,0 +1,1 @@
+"""Loading source exports into raw DuckDB tables (plain Python, no Dagster)."""

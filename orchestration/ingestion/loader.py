@@ -1,0 +1,145 @@
+"""Load a source's new files into its raw table, idempotently.
+
+Every raw row keeps its source file, row number and load time. A file already loaded with the
+same content is skipped; a file whose content changed (a corrected re-export) replaces its
+earlier rows. A file that cannot be parsed is rejected whole: moved to the rejected folder with
+an ``.error.txt`` beside it and recorded in ``raw._rejected_files``; the other files load.
+Rows and the load log are written in one transaction, so a crash leaves no half-loaded file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from data_contracts.model import Contract
+from orchestration.ingestion.parsers import UnparseableFile, parse_csv, parse_jsonl
+
+META_COLUMNS = ("_extra", "_source_file", "_row_number", "_loaded_at")
+
+
+@dataclass
+class RejectedFile:
+    file: str
+    error: str
+    kept_at: str
+
+
+@dataclass
+class LoadReport:
+    source: str
+    files_seen: int = 0
+    files_loaded: list[str] = field(default_factory=list)
+    files_replaced: list[str] = field(default_factory=list)
+    files_unchanged: int = 0
+    rows_loaded: int = 0
+    rejected: list[RejectedFile] = field(default_factory=list)
+    rows_in_table: int = 0
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
+    con.execute(
+        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, _source_file VARCHAR NOT NULL, "
+        "_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw._load_log (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
+        "sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL)"
+    )
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS raw._rejected_files (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
+        "sha256 VARCHAR NOT NULL, error VARCHAR NOT NULL, kept_at VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL)"
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
+    """(path relative to landing, absolute path) of the source's files, confined to the landing folder."""
+    root = landing.resolve()
+    found = []
+    for path in sorted(root.glob(contract.files)):
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root) or not resolved.is_file():
+            continue  # a symlink leading outside the landing folder is never read
+        found.append((path.relative_to(root).as_posix(), resolved))
+    return found
+
+
+def _reject(con, contract: Contract, relative: str, path: Path, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile:
+    target = rejected_dir / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)  # atomic within one filesystem
+    target.with_name(target.name + ".error.txt").write_text(error + "\n", encoding="utf-8")
+    con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [contract.source, relative, sha])
+    con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?)", [contract.source, relative, sha, error, str(target), now])
+    return RejectedFile(relative, error, str(target))
+
+
+def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path, rejected_dir: Path, now: datetime) -> LoadReport:
+    """Load the new or changed files of ``contract``'s source from ``landing`` into ``raw.<source>``."""
+    ensure_raw_tables(con, contract)
+    report = LoadReport(contract.source)
+    known = dict(con.execute(
+        "SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]
+    ).fetchall())
+    batch_rows: list[tuple] = []
+    batch_files: list[tuple[str, str, int, bool]] = []
+    for relative, path in source_files(contract, landing):
+        report.files_seen += 1
+        sha = _sha256(path)
+        if known.get(relative) == sha:
+            report.files_unchanged += 1
+            continue
+        try:
+            if contract.file_format == "csv":
+                rows = [(*r, None) for r in parse_csv(path, relative, contract.columns, contract.separator)]
+            else:
+                rows = parse_jsonl(path, relative, contract.columns)
+        except UnparseableFile as error:
+            report.rejected.append(_reject(con, contract, relative, path, sha, str(error), rejected_dir, now))
+            continue
+        batch_rows += [(*r, relative, i, now) for i, r in enumerate(rows, start=1)]
+        batch_files.append((relative, sha, len(rows), relative in known))
+
+    if batch_files:
+        names = [*contract.columns, *META_COLUMNS]
+        columns = list(zip(*batch_rows)) if batch_rows else [[] for _ in names]
+        types = [pa.string()] * (len(contract.columns) + 2) + [pa.int64(), pa.timestamp("us")]
+        table = pa.table({n: pa.array(col, type=t) for n, col, t in zip(names, columns, types)})
+        con.execute("BEGIN TRANSACTION")
+        try:
+            replaced = [f for f, _, _, was_loaded in batch_files if was_loaded]
+            for file in replaced:
+                con.execute(f"DELETE FROM {contract.table} WHERE _source_file = ?", [file])
+                con.execute("UPDATE raw._load_log SET status = 'replaced' WHERE source = ? AND source_file = ? AND status = 'loaded'", [contract.source, file])
+            con.register("incoming_rows", table)
+            con.execute(f"INSERT INTO {contract.table} SELECT * FROM incoming_rows")
+            con.unregister("incoming_rows")
+            con.executemany(
+                "INSERT INTO raw._load_log VALUES (?, ?, ?, ?, ?, 'loaded')",
+                [(contract.source, f, sha, n, now) for f, sha, n, _ in batch_files],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        report.files_loaded = [f for f, _, _, was_loaded in batch_files if not was_loaded]
+        report.files_replaced = replaced
+        report.rows_loaded = len(batch_rows)
+    report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
+    return report

@@ -1,0 +1,64 @@
+"""Where Planline keeps its local state: one folder, configurable by environment variables.
+
+PLANLINE_HOME (default ``<repo>/.planline``) holds the DuckDB warehouse, the landing, rejected and
+export folders, the MLflow store, the Dagster home and the Great Expectations site. Each path can
+be moved on its own (PLANLINE_DUCKDB_PATH, PLANLINE_LANDING_DIR, ...). PLANLINE_AS_OF fixes the
+platform's "now" (ISO date or timestamp, UTC) for replays and for the demo company's history.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    warehouse: Path
+    landing: Path
+    rejected: Path
+    exports: Path
+    mlflow: Path
+    dagster_home: Path
+    gx_root: Path
+
+    def ensure_dirs(self) -> None:
+        for folder in (self.home, self.landing, self.rejected, self.exports, self.mlflow, self.dagster_home, self.gx_root, self.warehouse.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+
+
+def _path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def load_settings() -> Settings:
+    home = _path("PLANLINE_HOME", REPO_ROOT / ".planline")
+    return Settings(
+        home=home,
+        warehouse=_path("PLANLINE_DUCKDB_PATH", home / "warehouse.duckdb"),
+        landing=_path("PLANLINE_LANDING_DIR", home / "landing"),
+        rejected=_path("PLANLINE_REJECTED_DIR", home / "rejected"),
+        exports=_path("PLANLINE_EXPORT_DIR", home / "exports"),
+        mlflow=_path("PLANLINE_MLFLOW_DIR", home / "mlflow"),
+        dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
+        gx_root=_path("PLANLINE_GX_DIR", home / "great_expectations"),
+    )
+
+
+def as_of() -> datetime:
+    """The platform's current time as naive UTC: PLANLINE_AS_OF if set, else now."""
+    value = os.environ.get("PLANLINE_AS_OF")
+    if not value:
+        return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    if len(value) == 10:  # a date means the end of that day
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed
