@@ -74,7 +74,7 @@ class Contract:
     parameters: dict[str, str] = field(default_factory=dict)
     timestamp_column: str | None = None
     freshness_hours: float = 48.0
-    max_quarantine_share: float = 0.02
+    max_quarantine_share: float = 0.10
     depends_on: tuple[str, ...] = ()
 
     @property
@@ -134,7 +134,7 @@ def positive_price(column: str, reason: str, when=None) -> Rule:
 def not_in_future(column: str, raw_column: str) -> Rule:
     return Rule(
         "future_date", "between", column,
-        f"'{raw_column}' is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
+        f"'{raw_column}' ({{value}}) is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
         {"max_value": {"$PARAMETER": "as_of"}},
     )
 

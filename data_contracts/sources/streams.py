@@ -189,5 +189,4 @@ PLANNER_OVERRIDES = Contract(
         "targets": "SELECT location_code FROM VALID(erp_locations) UNION SELECT customer_code FROM VALID(erp_customers)",
     },
     depends_on=("erp_items", "erp_locations", "erp_customers"),
-    max_quarantine_share=0.2,
 )

@@ -52,7 +52,7 @@ class Scale:
 
 
 SCALES: dict[str, Scale] = {
-    "tiny": Scale("tiny", n_skus=24, n_stores=4, n_days=84, n_customers=6, n_suppliers=3, dirt_per_kind=3),
+    "tiny": Scale("tiny", n_skus=24, n_stores=4, n_days=84, n_customers=9, n_suppliers=3, dirt_per_kind=2),
     "demo": Scale("demo", n_skus=200, n_stores=8, n_days=3 * 365, n_customers=40, n_suppliers=10),
 }
 

@@ -120,8 +120,8 @@ def build_demand(scale: Scale, md: MasterData, rng: np.random.Generator) -> Dema
     n_days, skus = scale.n_days, md.skus
     n = len(skus)
     dates = pd.date_range(scale.start_date, periods=n_days, freq="D")
-    dow = dates.dayofweek.to_numpy()
-    doy = dates.dayofyear.to_numpy()
+    dow = dates.day_of_week.to_numpy()
+    doy = dates.day_of_year.to_numpy()
     t_years = np.arange(n_days) / 365.25
 
     list_price, price_periods = _price_paths(scale, md, rng)

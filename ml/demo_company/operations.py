@@ -96,7 +96,7 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
     logs: dict[str, list] = {k: [] for k in ("pos", "tr", "po", "mo", "web", "mkt", "ret", "adj", "snap")}
     lost = np.zeros((n_days, n, n_st), dtype=np.int64)
     counters = {"transfer": 0, "po": 0, "mo": 0, "order": 0}
-    sundays = demand.dates.dayofweek.to_numpy() == 6
+    sundays = demand.dates.day_of_week.to_numpy() == 6
 
     for t in range(n_days):
         web_logged_before_today = len(logs["web"])

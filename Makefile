@@ -1,0 +1,47 @@
+# Planline: `make demo` runs the main job on the demo company, `make test` runs the tests.
+# Both create the environment in .venv first (Python 3.11 and the locked dependencies).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+UV_VERSION := 0.13.9
+export PATH := $(BIN):$(PATH)
+
+.PHONY: setup demo test dbt-parse ui mlflow-ui contracts-docs bench lock clean
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Planline needs Python 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+dbt-parse: setup
+	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: dbt-parse
+	$(BIN)/python -m orchestration.demo --scale demo
+
+test: dbt-parse
+	$(BIN)/python -m pytest
+
+ui: dbt-parse
+	$(BIN)/python -c 'from orchestration.demo import prepare_instance; from orchestration.settings import load_settings; prepare_instance(load_settings().dagster_home)'
+	DAGSTER_HOME=$$($(BIN)/python -c 'from orchestration.settings import load_settings; print(load_settings().dagster_home)') \
+		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+contracts-docs: setup
+	$(BIN)/python -m data_contracts.docs
+
+bench: dbt-parse
+	$(BIN)/python -m bench.pipeline --scale demo
+
+# Re-resolve the lock file after changing dependencies in pyproject.toml.
+lock: setup
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs .pytest_cache

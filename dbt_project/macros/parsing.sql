@@ -1,0 +1,66 @@
+{#
+  Parsing of the source systems' text formats, dispatched per adapter so that a warehouse target
+  can replace DuckDB: each macro has a DuckDB implementation and a default (Postgres/Snowflake-style).
+#}
+
+{# French-locale decimal: '12,50' -> 12.50 #}
+{% macro parse_fr_decimal(column) -%}
+    {{ dbt.safe_cast(dbt.replace(column, "','", "'.'"), dbt.type_numeric()) }}
+{%- endmacro %}
+
+{# ERP dates: DD/MM/YYYY #}
+{% macro parse_erp_date(column) -%}
+    {{ return(adapter.dispatch('parse_erp_date', 'planline')(column)) }}
+{%- endmacro %}
+{% macro duckdb__parse_erp_date(column) -%}
+    cast(try_strptime({{ column }}, '%d/%m/%Y') as date)
+{%- endmacro %}
+{% macro default__parse_erp_date(column) -%}
+    to_date({{ column }}, 'DD/MM/YYYY')
+{%- endmacro %}
+
+{# POS business dates: YYYYMMDD #}
+{% macro parse_compact_date(column) -%}
+    {{ return(adapter.dispatch('parse_compact_date', 'planline')(column)) }}
+{%- endmacro %}
+{% macro duckdb__parse_compact_date(column) -%}
+    cast(try_strptime({{ column }}, '%Y%m%d') as date)
+{%- endmacro %}
+{% macro default__parse_compact_date(column) -%}
+    to_date({{ column }}, 'YYYYMMDD')
+{%- endmacro %}
+
+{# ISO-8601 UTC timestamps '2026-03-01T10:15:00Z' -> timestamp without time zone (UTC) #}
+{% macro parse_iso_timestamp(column) -%}
+    {{ return(adapter.dispatch('parse_iso_timestamp', 'planline')(column)) }}
+{%- endmacro %}
+{% macro duckdb__parse_iso_timestamp(column) -%}
+    cast(try_strptime({{ column }}, '%Y-%m-%dT%H:%M:%SZ') as timestamp)
+{%- endmacro %}
+{% macro default__parse_iso_timestamp(column) -%}
+    cast(replace(replace({{ column }}, 'T', ' '), 'Z', '') as timestamp)
+{%- endmacro %}
+
+{# Days and hours between two timestamps, as numbers #}
+{% macro hours_between(start_ts, end_ts) -%}
+    ({{ dbt.datediff(start_ts, end_ts, 'second') }} / 3600.0)
+{%- endmacro %}
+
+{# ISO calendar parts #}
+{% macro iso_year(column) -%}{{ return(adapter.dispatch('iso_year', 'planline')(column)) }}{%- endmacro %}
+{% macro duckdb__iso_year(column) -%}isoyear({{ column }}){%- endmacro %}
+{% macro default__iso_year(column) -%}cast(extract(isoyear from {{ column }}) as integer){%- endmacro %}
+
+{% macro iso_week(column) -%}{{ return(adapter.dispatch('iso_week', 'planline')(column)) }}{%- endmacro %}
+{% macro duckdb__iso_week(column) -%}weekofyear({{ column }}){%- endmacro %}
+{% macro default__iso_week(column) -%}cast(extract(week from {{ column }}) as integer){%- endmacro %}
+
+{% macro iso_day_of_week(column) -%}{{ return(adapter.dispatch('iso_day_of_week', 'planline')(column)) }}{%- endmacro %}
+{% macro duckdb__iso_day_of_week(column) -%}isodow({{ column }}){%- endmacro %}
+{% macro default__iso_day_of_week(column) -%}cast(extract(isodow from {{ column }}) as integer){%- endmacro %}
+
+{# A code mapping valid on a date: the cross-reference's validity bounds are inclusive, open when null #}
+{% macro valid_on(mapping, day) -%}
+    ({{ mapping }}.valid_from is null or {{ day }} >= {{ mapping }}.valid_from)
+    and ({{ mapping }}.valid_to is null or {{ day }} <= {{ mapping }}.valid_to)
+{%- endmacro %}

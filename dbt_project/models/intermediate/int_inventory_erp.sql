@@ -1,0 +1,20 @@
+-- ERP book stock snapshots in base units.
+with inventory as (
+    select * from {{ ref('stg_erp__inventory') }}
+),
+
+unit_factors as (
+    select * from {{ ref('int_unit_factors') }}
+)
+
+select
+    inventory.snapshot_date,
+    inventory.location_id,
+    inventory.sku_id,
+    inventory.quantity * unit_factors.factor_to_base as quantity_base,
+    inventory.source_file,
+    inventory.source_row_number
+from inventory
+inner join unit_factors
+    on unit_factors.sku_id = inventory.sku_id
+    and unit_factors.unit = inventory.unit

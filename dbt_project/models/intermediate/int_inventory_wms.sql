@@ -1,0 +1,27 @@
+-- WMS physical stock snapshots per global SKU, in base units.
+with stock as (
+    select * from {{ ref('stg_wms__stock') }}
+),
+
+wms_codes as (
+    select * from {{ ref('int_item_codes') }} where source_system = 'WMS'
+),
+
+unit_factors as (
+    select * from {{ ref('int_unit_factors') }}
+)
+
+select
+    cast(stock.snapshot_at as date) as snapshot_date,
+    stock.location_id,
+    wms_codes.sku_id,
+    stock.quantity * unit_factors.factor_to_base as quantity_base,
+    stock.source_file,
+    stock.source_row_number
+from stock
+inner join wms_codes
+    on wms_codes.external_code = stock.wms_code
+    and {{ valid_on('wms_codes', 'cast(stock.snapshot_at as date)') }}
+inner join unit_factors
+    on unit_factors.sku_id = wms_codes.sku_id
+    and unit_factors.unit = stock.unit

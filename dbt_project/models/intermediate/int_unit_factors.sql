@@ -1,0 +1,6 @@
+-- Factor from each (SKU, unit) to the SKU's base unit (EA).
+select
+    sku_id,
+    unit,
+    factor_to_base
+from {{ ref('stg_erp__unit_conversions') }}

@@ -1,0 +1,79 @@
+-- Daily demand by SKU x location x channel: units in base units, revenue, average price, promotion flag.
+-- Stores: POS sales; web and marketplace: order lines placed (cancelled ones too: demand that
+-- was not served is still demand), at their ship-from location; B2B: order lines on their
+-- requested date at the shipping DC. Days without demand have no row.
+with store_sales as (
+    select
+        sku_id,
+        location_id,
+        'STORE' as channel_id,
+        business_date as demand_date,
+        sum(quantity_base) as units,
+        sum(net_amount) as revenue,
+        sum(case when promotion_id is not null then 1 else 0 end) > 0 as sold_on_promotion
+    from {{ ref('int_pos_sales') }}
+    where line_type = 'SALE'
+    group by 1, 2, 3, 4
+),
+
+online_orders as (
+    select
+        sku_id,
+        ship_from_location_id as location_id,
+        channel_id,
+        event_date as demand_date,
+        sum(quantity_base) as units,
+        sum(quantity_base * unit_price_base) as revenue,
+        false as sold_on_promotion
+    from {{ ref('int_oms_events') }}
+    where event_type = 'LINE_PLACED'
+    group by 1, 2, 3, 4
+),
+
+b2b_orders as (
+    select
+        sku_id,
+        ship_from_location_id as location_id,
+        'B2B' as channel_id,
+        requested_date as demand_date,
+        sum(ordered_quantity_base) as units,
+        sum(ordered_quantity_base * unit_price_base) as revenue,
+        false as sold_on_promotion
+    from {{ ref('int_sales_order_lines') }}
+    group by 1, 2, 3, 4
+),
+
+all_demand as (
+    select * from store_sales
+    union all
+    select * from online_orders
+    union all
+    select * from b2b_orders
+),
+
+promotions as (
+    select sku_id, channel_scope, start_date, end_date from {{ ref('stg_erp__promotions') }}
+),
+
+flagged as (
+    select
+        all_demand.*,
+        exists (
+            select 1 from promotions
+            where promotions.sku_id = all_demand.sku_id
+              and all_demand.demand_date between promotions.start_date and promotions.end_date
+              and promotions.channel_scope in ('ALL', all_demand.channel_id)
+        ) as promotion_active
+    from all_demand
+)
+
+select
+    sku_id,
+    location_id,
+    channel_id,
+    demand_date,
+    units,
+    revenue,
+    case when units > 0 then revenue / units end as average_price,
+    sold_on_promotion or promotion_active as is_promotion
+from flagged

@@ -1,0 +1,34 @@
+-- Goods receipts at the DCs matched to their purchase or manufacturing order.
+with receipts as (
+    select * from {{ ref('int_wms_movements') }} where event_type = 'RECEIPT'
+),
+
+parsed as (
+    select
+        receipts.*,
+        case when receipts.reference like 'PO%' then {{ dbt.split_part('receipts.reference', "'/'", 1) }} end as purchase_order_id,
+        case when receipts.reference like 'PO%' then cast({{ dbt.split_part('receipts.reference', "'/'", 2) }} as integer) end as purchase_order_line,
+        case when receipts.reference like 'MO%' then receipts.reference end as production_order_id
+    from receipts
+)
+
+select
+    parsed.event_id as receipt_id,
+    parsed.event_date as receipt_date,
+    parsed.location_id,
+    parsed.sku_id,
+    parsed.quantity_base as received_quantity,
+    case when parsed.purchase_order_id is not null then 'PURCHASE' else 'PRODUCTION' end as receipt_type,
+    parsed.purchase_order_id,
+    parsed.purchase_order_line,
+    parsed.production_order_id,
+    coalesce(po_lines.supplier_id, production.production_line_id) as source_id,
+    coalesce(po_lines.order_date, production.planned_start_date) as order_date,
+    coalesce(po_lines.expected_date, production.due_date) as expected_date,
+    {{ dbt.datediff('coalesce(po_lines.order_date, production.planned_start_date)', 'parsed.event_date', 'day') }} as lead_time_days
+from parsed
+left join {{ ref('int_purchase_order_lines') }} as po_lines
+    on po_lines.purchase_order_id = parsed.purchase_order_id
+    and po_lines.purchase_order_line = parsed.purchase_order_line
+left join {{ ref('int_production_orders') }} as production
+    on production.production_order_id = parsed.production_order_id

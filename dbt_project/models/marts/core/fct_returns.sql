@@ -1,0 +1,60 @@
+-- Customer returns: online returns received at a DC (condition, disposition, time to restock)
+-- and store returns at the till (restocked on the spot).
+with online_returns as (
+    select * from {{ ref('int_wms_movements') }} where event_type = 'RETURN'
+),
+
+restocks as (
+    select reference, sku_id, min(event_at) as restocked_at
+    from {{ ref('int_wms_movements') }}
+    where event_type = 'RESTOCK'
+    group by reference, sku_id
+),
+
+online as (
+    select
+        online_returns.event_id as return_id,
+        'WEB' as channel_id,
+        online_returns.reference as order_id,
+        online_returns.location_id,
+        online_returns.sku_id,
+        online_returns.event_at as returned_at,
+        online_returns.event_date as return_date,
+        online_returns.quantity_base as returned_quantity,
+        online_returns.condition,
+        case online_returns.condition
+            when 'RESALABLE' then 'RESTOCK'
+            when 'DAMAGED' then 'REFURBISH'
+            else 'SCRAP'
+        end as disposition,
+        restocks.restocked_at,
+        case when restocks.restocked_at is not null
+            then {{ hours_between('online_returns.event_at', 'restocks.restocked_at') }}
+        end as hours_to_restock
+    from online_returns
+    left join restocks
+        on restocks.reference = online_returns.reference
+        and restocks.sku_id = online_returns.sku_id
+),
+
+store as (
+    select
+        {{ dbt.concat(["'POS-'", 'source_file', "'-'", 'cast(source_row_number as ' ~ dbt.type_string() ~ ')']) }} as return_id,
+        'STORE' as channel_id,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        location_id,
+        sku_id,
+        cast(business_date as timestamp) as returned_at,
+        business_date as return_date,
+        -quantity_base as returned_quantity,
+        'RESALABLE' as condition,
+        'RESTOCK' as disposition,
+        cast(business_date as timestamp) as restocked_at,
+        0.0 as hours_to_restock
+    from {{ ref('int_pos_sales') }}
+    where line_type = 'RETURN'
+)
+
+select * from online
+union all
+select * from store

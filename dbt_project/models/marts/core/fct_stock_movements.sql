@@ -1,0 +1,17 @@
+-- Physical stock movements from the WMS, in base units, with their effect on available stock.
+select
+    event_id,
+    event_type,
+    event_at,
+    event_date,
+    exported_at,
+    export_latency_seconds,
+    is_late,
+    location_id,
+    sku_id,
+    quantity_base,
+    available_stock_delta,
+    reference,
+    reason,
+    condition
+from {{ ref('int_wms_movements') }}

@@ -1,0 +1,17 @@
+-- Snapshots where the ERP book and the WMS physical stock disagree (or one side is missing).
+select
+    snapshot_date,
+    location_id,
+    sku_id,
+    erp_quantity,
+    wms_quantity,
+    discrepancy_quantity,
+    discrepancy_value,
+    case
+        when erp_quantity is null then 'in the WMS count but not in the ERP book: post the stock in the ERP'
+        when wms_quantity is null then 'in the ERP book but not counted in the WMS: count the location'
+        else 'ERP book differs from WMS physical count by ' || cast(discrepancy_quantity as {{ dbt.type_string() }})
+            || ' units: investigate missing postings or recount'
+    end as reason
+from {{ ref('fct_inventory_snapshots') }}
+where erp_quantity is null or wms_quantity is null or erp_quantity <> wms_quantity

@@ -1,0 +1,19 @@
+-- Events that reached the export after their day was closed. They are applied to their own day
+-- (they flow on); this list tells how late the source systems are.
+with wms as (
+    select 'wms_events' as source, event_id, event_type, event_at, exported_at, source_file, source_row_number
+    from {{ ref('int_wms_movements') }} where is_late
+),
+
+oms as (
+    select 'oms_events' as source, event_id, event_type, event_at, exported_at, source_file, source_row_number
+    from {{ ref('int_oms_events') }} where is_late
+)
+
+select
+    late.*,
+    {{ hours_between('late.event_at', 'late.exported_at') }} as hours_late,
+    'event exported ' || cast(cast(late.exported_at as date) as {{ dbt.type_string() }})
+        || ' for ' || cast(cast(late.event_at as date) as {{ dbt.type_string() }})
+        || ': applied to its own day; check the source system''s export schedule' as reason
+from (select * from wms union all select * from oms) as late

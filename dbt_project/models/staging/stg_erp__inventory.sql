@@ -1,0 +1,17 @@
+with valid_rows as (
+    {{ valid_source_rows('erp_inventory') }}
+),
+
+renamed as (
+    select
+        {{ parse_erp_date('snapshot_date') }} as snapshot_date,
+        location_code as location_id,
+        item_code as sku_id,
+        {{ parse_fr_decimal('quantity') }} as quantity,
+        unit,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

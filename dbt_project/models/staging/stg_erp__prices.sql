@@ -1,0 +1,17 @@
+with valid_rows as (
+    {{ valid_source_rows('erp_prices') }}
+),
+
+renamed as (
+    select
+        item_code as sku_id,
+        channel as channel_id,
+        {{ parse_erp_date('valid_from') }} as valid_from,
+        {{ parse_erp_date('valid_to') }} as valid_to,
+        {{ parse_fr_decimal('price') }} as price,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+with valid_rows as (
+    {{ valid_source_rows('erp_purchase_orders') }}
+),
+
+renamed as (
+    select
+        po_number as purchase_order_id,
+        cast(po_line as integer) as purchase_order_line,
+        supplier_code as supplier_id,
+        item_code as sku_id,
+        location_code as location_id,
+        {{ parse_erp_date('order_date') }} as order_date,
+        {{ parse_erp_date('expected_date') }} as expected_date,
+        {{ parse_fr_decimal('quantity') }} as quantity,
+        unit,
+        {{ parse_fr_decimal('unit_cost') }} as unit_cost,
+        {{ parse_fr_decimal('received_quantity') }} as received_quantity,
+        {{ parse_erp_date('receipt_date') }} as receipt_date,
+        status,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

@@ -1,0 +1,26 @@
+with valid_rows as (
+    {{ valid_source_rows('erp_sales_orders') }}
+),
+
+renamed as (
+    select
+        order_number as order_id,
+        cast(order_line as integer) as order_line,
+        customer_code as customer_id,
+        item_code as sku_id,
+        {{ parse_erp_date('order_date') }} as order_date,
+        {{ parse_erp_date('requested_date') }} as requested_date,
+        {{ parse_erp_date('promised_date') }} as promised_date,
+        {{ parse_fr_decimal('quantity') }} as quantity,
+        unit,
+        {{ parse_fr_decimal('unit_price') }} as unit_price,
+        ship_from as ship_from_location_id,
+        {{ parse_fr_decimal('delivered_quantity') }} as delivered_quantity,
+        {{ parse_erp_date('delivered_date') }} as delivered_date,
+        status,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

@@ -1,0 +1,23 @@
+with valid_rows as (
+    {{ valid_source_rows('planning_overrides') }}
+),
+
+renamed as (
+    select
+        override_id,
+        level as override_level,
+        item_or_family as target_item_or_family,
+        location_or_customer as target_location_or_customer,
+        cast(start_date as date) as start_date,
+        cast(end_date as date) as end_date,
+        adjustment_type,
+        cast(value as {{ dbt.type_numeric() }}) as adjustment_value,
+        author,
+        reason,
+        {{ parse_iso_timestamp('submitted_at') }} as submitted_at,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

@@ -1,0 +1,20 @@
+with valid_rows as (
+    {{ valid_source_rows('pos_sales') }}
+),
+
+renamed as (
+    select
+        store as location_id,
+        {{ parse_compact_date('business_date') }} as business_date,
+        ean,
+        line_type,
+        cast(qty as {{ dbt.type_numeric() }}) as quantity,
+        cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
+        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount,
+        promo_id as promotion_id,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

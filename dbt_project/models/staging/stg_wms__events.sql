@@ -1,0 +1,24 @@
+with valid_rows as (
+    {{ valid_source_rows('wms_events') }}
+),
+
+renamed as (
+    select
+        event_id,
+        event_type,
+        {{ parse_iso_timestamp('event_time') }} as event_at,
+        {{ parse_iso_timestamp('exported_at') }} as exported_at,
+        site as location_id,
+        sku as wms_code,
+        cast(qty as {{ dbt.type_numeric() }}) as quantity,
+        uom as unit,
+        reference,
+        reason,
+        condition,
+        _source_file as source_file,
+        _row_number as source_row_number,
+        _loaded_at as loaded_at
+    from valid_rows
+)
+
+select * from renamed

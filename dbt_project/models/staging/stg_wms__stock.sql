@@ -1,0 +1,18 @@
+with valid_rows as (
+    {{ valid_source_rows('wms_stock') }}
+),
+
+renamed as (
+    select
+        {{ parse_iso_timestamp('snapshot_time') }} as snapshot_at,
+        {{ parse_iso_timestamp('exported_at') }} as exported_at,
+        site as location_id,
+        sku as wms_code,
+        cast(qty as {{ dbt.type_numeric() }}) as quantity,
+        uom as unit,
+        _source_file as source_file,
+        _row_number as source_row_number
+    from valid_rows
+)
+
+select * from renamed

@@ -1,0 +1,39 @@
+"""The quarantine as a whole: every contract's rejected rows, summarized by source and rule."""
+
+
+import dagster as dg
+
+from data_contracts import CONTRACTS
+from data_contracts.validate import QUARANTINE_TABLE, ensure_governance_schema
+from orchestration.assets.ingestion import _markdown_table, raw_key
+from orchestration.resources import DuckDBWarehouse
+
+
+@dg.asset(
+    key=["governance", "quarantine"],
+    group_name="governance",
+    description="Rows held back by the data contracts, one row per broken rule and raw row, with file, row number and reason. Valid rows flow on; nothing is lost.",
+    kinds={"duckdb", "python"},
+    deps=[raw_key(source) for source in CONTRACTS],
+)
+def quarantine(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        ensure_governance_schema(con)
+        by_rule = con.execute(
+            f"""SELECT source, rule, count(DISTINCT source_file || '#' || row_number) AS rows, min(reason) AS example
+                FROM {QUARANTINE_TABLE} GROUP BY source, rule ORDER BY source, rule"""
+        ).fetchall()
+        total = con.execute(f"SELECT count(DISTINCT source || source_file || '#' || row_number) FROM {QUARANTINE_TABLE}").fetchone()[0]
+        rejected = con.execute("SELECT count(*) FROM raw._rejected_files").fetchone()[0] if con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = '_rejected_files'").fetchone()[0] else 0
+    per_source: dict[str, int] = {}
+    for source, _, rows, _ in by_rule:
+        per_source[source] = per_source.get(source, 0) + rows
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(total),
+            "rejected_files": dg.MetadataValue.int(rejected),
+            "by_source_and_rule": _markdown_table(("source", "rule", "rows", "example reason"), by_rule),
+            **{f"rows/{source}": dg.MetadataValue.int(n) for source, n in per_source.items()},
+        }
+    )

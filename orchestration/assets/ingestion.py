@@ -1,0 +1,117 @@
+"""One raw asset per source: load new files, run the source's data contract, quarantine bad rows.
+
+Each asset carries three checks: ``contract`` (blocking: too many quarantined rows or a broken
+schema would make everything downstream wrong), ``files_parsed`` (warns while a rejected file
+has not been re-delivered) and ``freshness`` (warns when the newest row is too old).
+"""
+
+
+import dagster as dg
+
+from data_contracts import CONTRACTS, Contract
+from data_contracts.validate import validate_source, write_quarantine
+from orchestration.ingestion.loader import load_source
+from orchestration.resources import DuckDBWarehouse, LandingZone
+from orchestration.settings import as_of
+
+RAW_GROUP = "raw"
+
+
+def raw_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source])
+
+
+def _outstanding_rejections(con, source: str) -> list[tuple[str, str]]:
+    """Rejected files of the source that have not been loaded successfully since."""
+    return con.execute(
+        """SELECT r.source_file, r.error FROM raw._rejected_files r
+           WHERE r.source = ? AND NOT EXISTS (
+               SELECT 1 FROM raw._load_log l WHERE l.source = r.source AND l.source_file = r.source_file
+               AND l.status = 'loaded' AND l.loaded_at > r.rejected_at)
+           ORDER BY r.source_file""",
+        [source],
+    ).fetchall()
+
+
+def _markdown_table(header: tuple[str, ...], rows) -> dg.MetadataValue:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
+    key = raw_key(contract.source)
+    checks = [
+        dg.AssetCheckSpec("contract", asset=key, blocking=True,
+                          description=f"Great Expectations suite {contract.source}_contract: schema, and at most {contract.max_quarantine_share:.0%} of rows quarantined."),
+        dg.AssetCheckSpec("files_parsed", asset=key, description="Every delivered file could be parsed (rejected files wait in the rejected folder)."),
+    ]
+    if contract.timestamp_column:
+        checks.append(dg.AssetCheckSpec("freshness", asset=key, description=f"Newest row at most {contract.freshness_hours:g} h older than the as-of time."))
+
+    @dg.asset(
+        key=key,
+        group_name=RAW_GROUP,
+        description=f"{contract.description} Files: {contract.files} ({contract.system.upper()}).",
+        kinds={"duckdb", "python"},
+        deps=[raw_key(d) for d in contract.depends_on],
+        check_specs=checks,
+        tags={"system": contract.system},
+    )
+    def raw_source(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing_zone: LandingZone) -> dg.MaterializeResult:
+        loaded_at = as_of()
+        with warehouse.connect() as con:
+            report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at)
+            for rejected in report.rejected:
+                context.log.warning(f"rejected {rejected.file}: {rejected.error} (kept at {rejected.kept_at})")
+            context.log.info(f"{contract.source}: {len(report.files_loaded)} new files, {report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table")
+            outcome = validate_source(con, contract.source, loaded_at)
+            write_quarantine(con, outcome)
+            outstanding = _outstanding_rejections(con, contract.source)
+
+        examples = (
+            outcome.quarantine.drop_duplicates("rule").head(10)[["rule", "source_file", "row_number", "reason"]].itertuples(index=False)
+            if len(outcome.quarantine) else []
+        )
+        rule_metadata = {f"quarantine/{rule}": dg.MetadataValue.int(n) for rule, n in sorted(outcome.rule_counts.items())}
+        passed = outcome.schema_ok and outcome.quarantine_share <= contract.max_quarantine_share
+        results = [
+            dg.AssetCheckResult(
+                check_name="contract", passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+                metadata={
+                    "rows_read": outcome.rows, "rows_quarantined": outcome.quarantined_rows,
+                    "quarantine_share": dg.MetadataValue.float(round(outcome.quarantine_share, 6)),
+                    "max_quarantine_share": dg.MetadataValue.float(contract.max_quarantine_share),
+                    "schema_ok": outcome.schema_ok, **rule_metadata,
+                    "examples": _markdown_table(("rule", "file", "row", "reason"), examples),
+                },
+            ),
+            dg.AssetCheckResult(
+                check_name="files_parsed", passed=not outstanding, severity=dg.AssetCheckSeverity.WARN,
+                metadata={"rejected_files": _markdown_table(("file", "error"), outstanding), "rejected_count": len(outstanding)},
+            ),
+        ]
+        if contract.timestamp_column and outcome.freshness:
+            results.append(dg.AssetCheckResult(
+                check_name="freshness", passed=outcome.freshness["passed"], severity=dg.AssetCheckSeverity.WARN,
+                metadata={k: str(v) for k, v in outcome.freshness.items()},
+            ))
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": dg.MetadataValue.int(report.rows_in_table),
+                "files_seen": report.files_seen,
+                "files_loaded": len(report.files_loaded),
+                "files_replaced": len(report.files_replaced),
+                "files_unchanged": report.files_unchanged,
+                "files_rejected": len(report.rejected),
+                "rows_loaded": report.rows_loaded,
+                "rows_quarantined": outcome.quarantined_rows,
+                **rule_metadata,
+            },
+            check_results=results,
+        )
+
+    return raw_source
+
+
+raw_assets = [build_raw_asset(contract) for contract in CONTRACTS.values()]

@@ -1,0 +1,40 @@
+"""Dagster resources: the DuckDB warehouse and the landing zone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """The embedded DuckDB warehouse. One writer at a time: open, write, close."""
+
+    database: str
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.database, read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LandingZone(dg.ConfigurableResource):
+    """Where source systems drop their exports, and where unparseable files are kept."""
+
+    landing_dir: str
+    rejected_dir: str
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def rejected(self) -> Path:
+        return Path(self.rejected_dir)

@@ -1,0 +1,77 @@
+"""Data contracts: suites compile, and validation quarantines exactly the bad rows with a reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from data_contracts import CONTRACTS
+from data_contracts.suites import build_suite
+from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
+
+AS_OF = datetime(2026, 9, 30, 23, 59, 59)
+
+
+@pytest.mark.parametrize("source", list(CONTRACTS))
+def test_every_contract_compiles_to_a_suite(source):
+    suite = build_suite(CONTRACTS[source])
+    rules = {e.meta["rule"] for e in suite.expectations}
+    assert "schema" in rules and len(suite.expectations) > len(CONTRACTS[source].columns) // 2
+
+
+def _raw_table(con, source: str, rows: list[dict]) -> None:
+    contract = CONTRACTS[source]
+    columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(f"CREATE OR REPLACE TABLE raw.{source} ({columns}, _extra VARCHAR, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP)")
+    for number, row in enumerate(rows, start=1):
+        values = [row.get(c) for c in contract.columns]
+        con.execute(f"INSERT INTO raw.{source} VALUES ({', '.join('?' * (len(values) + 4))})", [*values, None, "pos/x.csv", number, AS_OF])
+
+
+@pytest.fixture
+def con():
+    connection = duckdb.connect()
+    ensure_governance_schema(connection)
+    _raw_table(connection, "erp_locations", [
+        {"location_code": "ST01", "name": "Store", "location_type": "STORE", "region": "NORTH", "wms_receiving_unit": "EA"},
+    ])
+    _raw_table(connection, "erp_item_xref", [
+        {"system": "POS", "external_code": "2000000000015", "item_code": "1", "valid_from": "01/01/2026"},
+    ])
+    yield connection
+    connection.close()
+
+
+def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con):
+    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "2", "unit_price": "1.50", "net_amount": "3.00"}
+    _raw_table(con, "pos_sales", [
+        good,                                                    # 1 valid
+        {**good, "line_type": "RETURN", "qty": "-1"},            # 2 valid: returns are negative
+        {**good, "qty": "-2", "business_date": "20260902"},      # 3 negative SALE
+        {**good, "ean": "2999999999999", "business_date": "20260903"},  # 4 unknown barcode
+        {**good, "business_date": "20560901"},                   # 5 in the future
+        {**good, "qty": "2..0", "business_date": "20260904"},    # 6 malformed number
+        {**good, "ean": None, "business_date": "20260905"},      # 7 missing barcode
+        good,                                                    # 8 duplicate of row 1
+    ])
+    outcome = validate_source(con, "pos_sales", AS_OF)
+    found = {(int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
+    assert found == {
+        (3, "negative_quantity"), (4, "unmapped_code"), (5, "future_date"),
+        (6, "number_format"), (7, "mandatory_field"), (8, "duplicate_row"),
+    }
+    reasons = dict(((int(r.row_number), r.rule), r.reason) for r in outcome.quarantine.itertuples())
+    assert "2999999999999" in reasons[(4, "unmapped_code")]
+    assert "pos/x.csv row 1" in reasons[(8, "duplicate_row")]
+    assert outcome.rows == 8 and outcome.quarantined_rows == 6
+
+
+def test_quarantine_is_replaced_per_source_not_appended(con):
+    _raw_table(con, "pos_sales", [{"store": "ST01", "business_date": "20260901", "ean": None, "line_type": "SALE", "qty": "1", "unit_price": "1"}])
+    outcome = validate_source(con, "pos_sales", AS_OF)
+    write_quarantine(con, outcome)
+    write_quarantine(con, outcome)
+    assert con.execute("SELECT count(*) FROM governance.quarantine").fetchone()[0] == 1

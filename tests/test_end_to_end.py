@@ -1,0 +1,150 @@
+"""One materialization of the whole graph on tiny data, checked against the generator's manifest.
+
+Governance must catch every injected defect, kind by kind, with exact counts and nothing more;
+every row read is harmonized or quarantined; the marts agree with figures computed directly from
+the landing files; and a second run over the same files changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import duckdb_path
+
+pytestmark = pytest.mark.e2e
+
+# The contract rule each kind of injected dirt must be quarantined under.
+RULE_OF_KIND = {
+    "duplicate_row": "duplicate_row",
+    "negative_quantity": "negative_quantity",
+    "wrong_unit": "wrong_unit",
+    "unmapped_code": "unmapped_code",
+    "unknown_unit": "unknown_unit",
+    "missing_mandatory_field": "mandatory_field",
+    "future_date": "future_date",
+    "malformed_number": "number_format",
+    "discontinued_item_order": "discontinued_item_order",
+    "zero_price": "zero_price",
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(pipeline_home):
+    con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
+    yield con
+    con.close()
+
+
+def _entries(manifest: dict, kinds) -> list[dict]:
+    return [e for e in manifest["entries"] if e["kind"] in kinds]
+
+
+def test_the_whole_graph_materializes_and_its_error_checks_pass(pipeline_home):
+    result = pipeline_home["result"]
+    assert result.success, [e.message for e in result.get_step_failure_events()]
+    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    failed = [(str(ev.asset_key.to_user_string()), ev.check_name) for ev in evaluations if not ev.passed and ev.severity.value == "ERROR"]
+    assert evaluations and not failed
+
+
+def test_every_injected_defect_is_in_quarantine_with_its_rule(pipeline_home, warehouse):
+    manifest = pipeline_home["manifest"]
+    quarantine = warehouse.execute("SELECT source, source_file, row_number, rule, reason FROM governance.quarantine").df()
+    flagged = set(zip(quarantine.source, quarantine.source_file, quarantine.row_number, quarantine.rule))
+    for kind, rule in RULE_OF_KIND.items():
+        expected = {(e["source"], e["file"], e["row_number"], rule) for e in _entries(manifest, [kind])}
+        assert len(expected) == manifest["counts"][kind] > 0
+        assert expected <= flagged, f"{kind}: not quarantined as {rule}: {sorted(expected - flagged)[:3]}"
+    # nothing else is held back: every quarantined row is an injected defect
+    injected_rows = {(e["source"], e["file"], e["row_number"]) for e in _entries(manifest, RULE_OF_KIND)}
+    assert set(zip(quarantine.source, quarantine.source_file, quarantine.row_number)) == injected_rows
+    assert quarantine.reason.str.len().min() > 30
+
+
+def test_findings_that_flow_on_are_reported_exactly(pipeline_home, warehouse):
+    manifest = pipeline_home["manifest"]
+    late = warehouse.execute("SELECT source, source_file, source_row_number FROM governance_marts.gov_late_events").fetchall()
+    assert {(s, f, int(r)) for s, f, r in late} == {(e["source"], e["file"], e["row_number"]) for e in _entries(manifest, ["late_event"])}
+    discrepancies = warehouse.execute("SELECT count(*) FROM governance_marts.gov_inventory_discrepancies").fetchone()[0]
+    assert discrepancies == manifest["counts"]["stock_discrepancy"]
+    # late events are applied to their own day, not to the day they arrived
+    applied = warehouse.execute(
+        "SELECT count(*) FROM marts.fct_stock_movements WHERE is_late AND event_date < cast(exported_at AS date)"
+    ).fetchone()[0]
+    assert applied == sum(1 for e in _entries(manifest, ["late_event"]) if e["source"] == "wms_events")
+
+
+def test_unparseable_files_are_rejected_and_kept(pipeline_home, warehouse):
+    manifest, home = pipeline_home["manifest"], pipeline_home["home"]
+    rejected = warehouse.execute("SELECT source, source_file, error FROM raw._rejected_files ORDER BY source").fetchall()
+    assert {(s, f) for s, f, _ in rejected} == {(r["source"], r["file"]) for r in manifest["rejected_files"]}
+    for _, file, error in rejected:
+        assert (home / "rejected" / file).exists() and "line" in error
+
+
+def test_rows_read_are_harmonized_or_quarantined(pipeline_home, warehouse):
+    conservation = warehouse.execute("SELECT source, rows_read, rows_unaccounted FROM governance_marts.gov_row_conservation").fetchall()
+    assert {s: u for s, _, u in conservation} == {s: 0 for s in pipeline_home["manifest"]["rows_per_source"]}
+    assert {s: r for s, r, _ in conservation} == pipeline_home["manifest"]["rows_per_source"]
+
+
+def _clean_rows(landing: Path, manifest: dict, pattern: str, sep: str) -> pd.DataFrame:
+    dirty = {(e["file"], e["row_number"]) for e in manifest["entries"] if e["kind"] in RULE_OF_KIND}
+    frames = []
+    for path in sorted(landing.glob(pattern)):
+        relative = path.relative_to(landing).as_posix()
+        rows = list(csv.DictReader(path.open(encoding="utf-8"), delimiter=sep))
+        frames.append(pd.DataFrame(rows).assign(_row=range(1, len(rows) + 1), _file=relative))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[[(f, r) not in dirty for f, r in zip(frame._file, frame._row)]]
+
+
+def test_marts_agree_with_the_landing_files(pipeline_home, warehouse):
+    manifest, landing = pipeline_home["manifest"], pipeline_home["home"] / "landing"
+    pos = _clean_rows(landing, manifest, "pos/*/sales_*.csv", ",")
+    store_units = pos[pos.line_type == "SALE"].qty.astype(int).sum()
+    assert float(warehouse.execute("SELECT sum(units) FROM marts.fct_daily_demand WHERE channel_id = 'STORE'").fetchone()[0]) == float(store_units)
+
+    orders = _clean_rows(landing, manifest, "erp/sales_orders_*.csv", ";")
+    factors = pd.read_csv(landing / "erp" / "unit_conversions.csv", sep=";", dtype=str)
+    factors["factor"] = factors.factor_to_base.str.replace(",", ".").astype(float)
+    orders = orders.merge(factors, on=["item_code", "unit"])
+    b2b_units = (orders.quantity.str.replace(",", ".").astype(float) * orders.factor).sum()
+    assert float(warehouse.execute("SELECT sum(units) FROM marts.fct_daily_demand WHERE channel_id = 'B2B'").fetchone()[0]) == pytest.approx(b2b_units)
+    assert (orders.unit == "CS").any(), "the tiny company must exercise a unit conversion"
+
+    items = pd.read_csv(landing / "erp" / "items.csv", sep=";", dtype=str)
+    assert warehouse.execute("SELECT count(*) FROM marts.dim_sku").fetchone()[0] == len(items) == manifest["n_skus"]
+    channels = {c for (c,) in warehouse.execute("SELECT DISTINCT channel_id FROM marts.fct_daily_demand").fetchall()}
+    assert channels == {"STORE", "WEB", "MARKETPLACE", "B2B"}
+
+
+def _marts_digest(con) -> dict[str, str]:
+    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema IN ('marts', 'governance_marts') ORDER BY 1").fetchall()]
+    out = {}
+    for table in tables:
+        schema = con.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]
+        out[table] = con.execute(f'SELECT count(*) || md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), \'\')) FROM {schema}."{table}" t').fetchone()[0]
+    return out
+
+
+def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehouse):
+    before = _marts_digest(warehouse)
+    raw_before = warehouse.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0]
+    warehouse.close()  # one writer at a time
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in pipeline_home["env"].items():
+            patch.setenv(key, value)
+        again = pipeline_home["job"].execute_in_process(instance=pipeline_home["instance"], raise_on_error=False)
+    assert again.success
+    con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0] == raw_before
+        assert _marts_digest(con) == before
+    finally:
+        con.close()

@@ -1,0 +1,83 @@
+"""Raw ingestion on a temporary DuckDB: idempotent, traceable, rejects whole files."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+
+import duckdb
+import pytest
+
+from data_contracts import contract_for
+from orchestration.ingestion.loader import load_source
+
+NOW = datetime(2026, 10, 1, 6, 0)
+
+
+@pytest.fixture
+def landing(tmp_path, tiny_landing):
+    source, _ = tiny_landing
+    target = tmp_path / "landing"
+    shutil.copytree(source, target)
+    return target
+
+
+@pytest.fixture
+def con(tmp_path):
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    yield connection
+    connection.close()
+
+
+def test_rows_keep_file_row_number_and_load_time(con, landing, tmp_path):
+    load_source(con, contract_for("erp_items"), landing, tmp_path / "rejected", NOW)
+    file, row, loaded_at, code = con.execute(
+        "SELECT _source_file, _row_number, _loaded_at, item_code FROM raw.erp_items ORDER BY _row_number LIMIT 1"
+    ).fetchone()
+    first_line = (landing / "erp" / "items.csv").read_text().splitlines()[1]
+    assert (file, row, loaded_at) == ("erp/items.csv", 1, NOW)
+    assert first_line.startswith(code + ";")
+
+
+def test_loading_the_same_files_again_changes_nothing(con, landing, tmp_path):
+    contract = contract_for("pos_sales")
+    first = load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    before = con.execute("SELECT count(*), sum(hash(_source_file, _row_number, qty)) FROM raw.pos_sales").fetchone()
+    second = load_source(con, contract, landing, tmp_path / "rejected", datetime(2026, 10, 2))
+    assert first.rows_loaded > 0 and second.rows_loaded == 0
+    assert second.files_unchanged == first.files_seen - len(first.rejected)
+    assert con.execute("SELECT count(*), sum(hash(_source_file, _row_number, qty)) FROM raw.pos_sales").fetchone() == before
+
+
+def test_a_corrected_re_export_replaces_the_file_rows(con, landing, tmp_path):
+    contract = contract_for("erp_suppliers")
+    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    path = landing / "erp" / "suppliers.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(lines[:-1]) + "\n")  # one supplier fewer
+    report = load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    assert report.files_replaced == ["erp/suppliers.csv"]
+    assert con.execute("SELECT count(*) FROM raw.erp_suppliers").fetchone()[0] == len(lines) - 2
+
+
+def test_unparseable_file_is_rejected_whole_kept_and_reported(con, landing, tmp_path, tiny_landing):
+    _, manifest = tiny_landing
+    truncated = next(f["file"] for f in manifest["rejected_files"] if f["source"] == "wms_events")
+    rejected_dir = tmp_path / "rejected"
+    report = load_source(con, contract_for("wms_events"), landing, rejected_dir, NOW)
+    assert [r.file for r in report.rejected] == [truncated]
+    assert (rejected_dir / truncated).exists() and not (landing / truncated).exists()
+    assert "invalid JSON" in (rejected_dir / (truncated + ".error.txt")).read_text()
+    assert con.execute("SELECT count(*) FROM raw.wms_events WHERE _source_file = ?", [truncated]).fetchone()[0] == 0
+    assert report.files_loaded  # the other files still load
+    recorded = con.execute("SELECT source_file, error FROM raw._rejected_files").fetchall()
+    assert recorded[0][0] == truncated and "line" in recorded[0][1]
+
+
+def test_files_outside_the_landing_folder_are_never_read(con, landing, tmp_path):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days\nX;Y;1;1;1\n")
+    (landing / "erp" / "suppliers.csv").unlink()
+    (landing / "erp" / "suppliers.csv").symlink_to(outside)
+    report = load_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", NOW)
+    assert report.files_seen == 0 and report.rows_in_table == 0
