@@ -6,6 +6,8 @@ has not been re-delivered) and ``freshness`` (warns when the newest row is too o
 """
 
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
 from data_contracts import CONTRACTS, Contract
@@ -59,13 +61,13 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         tags={"system": contract.system},
     )
     def raw_source(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing_zone: LandingZone) -> dg.MaterializeResult:
-        loaded_at = as_of()
+        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)  # wall clock, UTC
         with warehouse.connect() as con:
             report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at)
             for rejected in report.rejected:
                 context.log.warning(f"rejected {rejected.file}: {rejected.error} (kept at {rejected.kept_at})")
             context.log.info(f"{contract.source}: {len(report.files_loaded)} new files, {report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table")
-            outcome = validate_source(con, contract.source, loaded_at)
+            outcome = validate_source(con, contract.source, as_of())
             write_quarantine(con, outcome)
             outstanding = _outstanding_rejections(con, contract.source)
 
