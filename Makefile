@@ -26,6 +26,8 @@ demo: dbt-parse
 	$(BIN)/python -m orchestration.demo --scale demo
 
 test: dbt-parse
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 ui: dbt-parse

@@ -58,6 +58,7 @@ GROUP BY ALL
 
 # ---- stages (each runs in a child process) ---------------------------------------------------
 
+
 def stage_generate(home: Path, scale: str) -> dict:
     from ml.demo_company import generate
 
@@ -131,7 +132,9 @@ def run_stage_in_child(stage: str, home: Path, scale: str) -> dict:
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "bench.pipeline", "--stage", stage, "--home", str(home), "--scale", scale],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.perf_counter() - started
     if completed.returncode != 0:
@@ -168,7 +171,10 @@ def main() -> None:
             for stage in ("generate", "ingest", "contracts", "dbt", "raw_query"):
                 print(f"[run {repeat + 1}/{args.repeats}] {stage} ...", flush=True)
                 results[stage] = run_stage_in_child(stage, home, args.scale)
-                print(f"    {results[stage]['seconds']:.1f} s, peak {results[stage]['peak_rss_mb']:.0f} MB  {json.dumps({k: v for k, v in results[stage].items() if k not in ('seconds', 'peak_rss_mb', 'wall_seconds')})}", flush=True)
+                print(
+                    f"    {results[stage]['seconds']:.1f} s, peak {results[stage]['peak_rss_mb']:.0f} MB  {json.dumps({k: v for k, v in results[stage].items() if k not in ('seconds', 'peak_rss_mb', 'wall_seconds')})}",
+                    flush=True,
+                )
             runs.append(results)
         finally:
             shutil.rmtree(home, ignore_errors=True)

@@ -51,12 +51,14 @@ def build_data_docs(warehouse: Path, gx_root: Path, as_of) -> Path:
             except Exception:
                 batch = asset.add_batch_definition_whole_dataframe("whole_table")
             suite = context.suites.add_or_update(build_suite(contract))
-            validation = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=f"{source}_validation", data=batch, suite=suite)
-            )
+            validation = context.validation_definitions.add_or_update(gx.ValidationDefinition(name=f"{source}_validation", data=batch, suite=suite))
             checkpoint = context.checkpoints.add_or_update(
-                gx.Checkpoint(name=f"{source}_checkpoint", validation_definitions=[validation],
-                              actions=[UpdateDataDocsAction(name="update_data_docs")], result_format=RESULT_FORMAT)
+                gx.Checkpoint(
+                    name=f"{source}_checkpoint",
+                    validation_definitions=[validation],
+                    actions=[UpdateDataDocsAction(name="update_data_docs")],
+                    result_format=RESULT_FORMAT,
+                )
             )
             frame = validation_frame(con, contract)
             checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters(con, contract, as_of))

@@ -84,16 +84,16 @@ class Contract:
 
 # ---- rule helpers: the vocabulary contracts are written in ----------------------------------
 
+
 def required(*columns: str) -> tuple[Rule, ...]:
-    return tuple(
-        Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export")
-        for c in columns
-    )
+    return tuple(Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export") for c in columns)
 
 
 def decimal_fr(column: str, what: str = "number") -> Rule:
     return Rule(
-        "number_format", "regex", column,
+        "number_format",
+        "regex",
+        column,
         f"'{{value}}' in '{column}' is not a valid {what} (French format: digits, optional comma decimals, e.g. 12,50)",
         {"regex": r"^-?[0-9]+(?:,[0-9]+)?$"},
     )
@@ -101,7 +101,9 @@ def decimal_fr(column: str, what: str = "number") -> Rule:
 
 def decimal_dot(column: str, what: str = "number") -> Rule:
     return Rule(
-        "number_format", "regex", column,
+        "number_format",
+        "regex",
+        column,
         f"'{{value}}' in '{column}' is not a valid {what} (digits with an optional '.' decimal part)",
         {"regex": r"^-?[0-9]+(?:\.[0-9]+)?$"},
     )
@@ -133,7 +135,9 @@ def positive_price(column: str, reason: str, when=None) -> Rule:
 
 def not_in_future(column: str, raw_column: str) -> Rule:
     return Rule(
-        "future_date", "between", column,
+        "future_date",
+        "between",
+        column,
         f"'{raw_column}' ({{value}}) is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
         {"max_value": {"$PARAMETER": "as_of"}},
     )
@@ -146,6 +150,7 @@ def absent(name: str, problem_column: str, reason: str) -> Rule:
 
 def duplicate_rule(key: tuple[str, ...]) -> Rule:
     return absent(
-        "duplicate_row", "_duplicate_of",
+        "duplicate_row",
+        "_duplicate_of",
         f"duplicate of {{value}} (same {', '.join(key)}): the row was exported twice; the first occurrence is kept",
     )

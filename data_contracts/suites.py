@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING
 
-from data_contracts.model import Contract, Rule
+from data_contracts.model import Contract, Rule, duplicate_rule
 from data_contracts.registry import contract_for
 
 if TYPE_CHECKING:
@@ -32,39 +32,37 @@ def _expectation(rule: Rule):
     if rule.kind == "in_set":
         return gxe.ExpectColumnValuesToBeInSet(column=rule.column, value_set=rule.params["value_set"], **extra)
     if rule.kind == "between":
-        return gxe.ExpectColumnValuesToBeBetween(
-            column=rule.column, min_value=rule.params.get("min_value"), max_value=rule.params.get("max_value"), **extra
-        )
+        return gxe.ExpectColumnValuesToBeBetween(column=rule.column, min_value=rule.params.get("min_value"), max_value=rule.params.get("max_value"), **extra)
     raise ValueError(f"unknown rule kind {rule.kind!r} in rule {rule.name!r}")
 
 
-def build_suite(contract: Contract) -> "gx.ExpectationSuite":
+def build_suite(contract: Contract) -> gx.ExpectationSuite:
     """The contract as an expectation suite: schema, one expectation per rule, freshness."""
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     expectations = [
         gxe.ExpectTableColumnsToMatchSet(
-            column_set=list(contract.columns), exact_match=False,
+            column_set=list(contract.columns),
+            exact_match=False,
             meta={"rule": SCHEMA_RULE, "reason": "every file of the source must have these columns"},
         ),
         *(_expectation(rule) for rule in contract.rules),
     ]
     if contract.key:
         # The problem column `_duplicate_of` is derived from the key by the validator.
-        from data_contracts.model import duplicate_rule
-
         expectations.append(_expectation(duplicate_rule(contract.key)))
     if contract.timestamp_column:
         expectations.append(
             gxe.ExpectColumnMaxToBeBetween(
-                column=contract.timestamp_column, min_value={"$PARAMETER": "fresh_after"},
+                column=contract.timestamp_column,
+                min_value={"$PARAMETER": "fresh_after"},
                 meta={"rule": FRESHNESS_RULE, "reason": f"newest row older than {contract.freshness_hours:g} h before the as-of time"},
             )
         )
     return gx.ExpectationSuite(name=f"{contract.source}_contract", expectations=expectations, meta={"description": contract.description})
 
 
-@lru_cache(maxsize=None)
-def suite_for(source: str) -> "gx.ExpectationSuite":
+@cache
+def suite_for(source: str) -> gx.ExpectationSuite:
     return build_suite(contract_for(source))

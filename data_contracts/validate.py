@@ -38,7 +38,7 @@ class ValidationOutcome:
         quarantine: one row per broken rule and row (QUARANTINE_COLUMNS).
         rule_counts: quarantined rows per rule.
         freshness: newest timestamp, threshold and whether it passed (None without a timestamp).
-        failed_rules: rules whose expectation failed (with counts), for the check's metadata.
+        schema_ok: the table has every column of the contract.
     """
 
     source: str
@@ -170,8 +170,18 @@ def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime
         for row in result.result.get("unexpected_index_list") or []:
             value = row.get(column)
             value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            entries.append((source, row["_source_file"], int(row["_row_number"]), rule, column, value,
-                            meta["reason"].format(value=value if value is not None else "", column=column), detected_at))
+            entries.append(
+                (
+                    source,
+                    row["_source_file"],
+                    int(row["_row_number"]),
+                    rule,
+                    column,
+                    value,
+                    meta["reason"].format(value=value if value is not None else "", column=column),
+                    detected_at,
+                )
+            )
     quarantine = pd.DataFrame(entries, columns=QUARANTINE_COLUMNS)
     counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if entries else {}
     return ValidationOutcome(source, len(frame), quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)

@@ -48,7 +48,10 @@ def run_pipeline(job_name: str = "data_foundation") -> bool:
 
 def print_summary(warehouse: Path, settings) -> None:
     import duckdb
+    import pandas as pd
 
+    pd.set_option("display.max_colwidth", 110)
+    pd.set_option("display.width", 220)
     con = duckdb.connect(str(warehouse), read_only=True)
 
     def table(title: str, sql: str) -> None:
@@ -56,13 +59,21 @@ def print_summary(warehouse: Path, settings) -> None:
         print(f"\n{title}")
         print(rel.df().to_string(index=False))
 
-    table("Rows per source (read = harmonized + quarantined)",
-          "SELECT source, rows_read, rows_harmonized, rows_quarantined, rows_unaccounted FROM governance_marts.gov_row_conservation ORDER BY source")
-    table("Quarantine by source and rule", "SELECT source, rule, quarantined_rows, example_reason FROM governance_marts.gov_quarantine_summary ORDER BY source, rule")
+    table(
+        "Rows per source (read = harmonized + quarantined)",
+        "SELECT source, rows_read, rows_harmonized, rows_quarantined, rows_unaccounted FROM governance_marts.gov_row_conservation ORDER BY source",
+    )
+    table(
+        "Quarantine by source and rule",
+        "SELECT source, rule, quarantined_rows, example_reason FROM governance_marts.gov_quarantine_summary ORDER BY source, rule",
+    )
     table("Rejected files (kept in the rejected folder)", "SELECT source, source_file, error FROM raw._rejected_files ORDER BY source, source_file")
-    table("Findings that flow on", """
+    table(
+        "Findings that flow on",
+        """
         SELECT 'late events' AS finding, count(*) AS rows FROM governance_marts.gov_late_events
-        UNION ALL SELECT 'ERP vs WMS stock discrepancies', count(*) FROM governance_marts.gov_inventory_discrepancies""")
+        UNION ALL SELECT 'ERP vs WMS stock discrepancies', count(*) FROM governance_marts.gov_inventory_discrepancies""",
+    )
     marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name").fetchall()
     counts = [(name, con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]) for (name,) in marts]
     print("\nMarts (schema marts)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,10 +55,10 @@ def as_of() -> datetime:
     """The platform's current time as naive UTC: PLANLINE_AS_OF if set, else now."""
     value = os.environ.get("PLANLINE_AS_OF")
     if not value:
-        return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+        return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     if len(value) == 10:  # a date means the end of that day
         parsed = parsed.replace(hour=23, minute=59, second=59)
     return parsed

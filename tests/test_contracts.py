@@ -35,33 +35,49 @@ def _raw_table(con, source: str, rows: list[dict]) -> None:
 def con():
     connection = duckdb.connect()
     ensure_governance_schema(connection)
-    _raw_table(connection, "erp_locations", [
-        {"location_code": "ST01", "name": "Store", "location_type": "STORE", "region": "NORTH", "wms_receiving_unit": "EA"},
-    ])
-    _raw_table(connection, "erp_item_xref", [
-        {"system": "POS", "external_code": "2000000000015", "item_code": "1", "valid_from": "01/01/2026"},
-    ])
+    _raw_table(
+        connection,
+        "erp_locations",
+        [
+            {"location_code": "ST01", "name": "Store", "location_type": "STORE", "region": "NORTH", "wms_receiving_unit": "EA"},
+        ],
+    )
+    _raw_table(
+        connection,
+        "erp_item_xref",
+        [
+            {"system": "POS", "external_code": "2000000000015", "item_code": "1", "valid_from": "01/01/2026"},
+        ],
+    )
     yield connection
     connection.close()
 
 
 def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con):
     good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "2", "unit_price": "1.50", "net_amount": "3.00"}
-    _raw_table(con, "pos_sales", [
-        good,                                                    # 1 valid
-        {**good, "line_type": "RETURN", "qty": "-1"},            # 2 valid: returns are negative
-        {**good, "qty": "-2", "business_date": "20260902"},      # 3 negative SALE
-        {**good, "ean": "2999999999999", "business_date": "20260903"},  # 4 unknown barcode
-        {**good, "business_date": "20560901"},                   # 5 in the future
-        {**good, "qty": "2..0", "business_date": "20260904"},    # 6 malformed number
-        {**good, "ean": None, "business_date": "20260905"},      # 7 missing barcode
-        good,                                                    # 8 duplicate of row 1
-    ])
+    _raw_table(
+        con,
+        "pos_sales",
+        [
+            good,  # 1 valid
+            {**good, "line_type": "RETURN", "qty": "-1"},  # 2 valid: returns are negative
+            {**good, "qty": "-2", "business_date": "20260902"},  # 3 negative SALE
+            {**good, "ean": "2999999999999", "business_date": "20260903"},  # 4 unknown barcode
+            {**good, "business_date": "20560901"},  # 5 in the future
+            {**good, "qty": "2..0", "business_date": "20260904"},  # 6 malformed number
+            {**good, "ean": None, "business_date": "20260905"},  # 7 missing barcode
+            good,  # 8 duplicate of row 1
+        ],
+    )
     outcome = validate_source(con, "pos_sales", AS_OF)
     found = {(int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
     assert found == {
-        (3, "negative_quantity"), (4, "unmapped_code"), (5, "future_date"),
-        (6, "number_format"), (7, "mandatory_field"), (8, "duplicate_row"),
+        (3, "negative_quantity"),
+        (4, "unmapped_code"),
+        (5, "future_date"),
+        (6, "number_format"),
+        (7, "mandatory_field"),
+        (8, "duplicate_row"),
     }
     reasons = dict(((int(r.row_number), r.rule), r.reason) for r in outcome.quarantine.itertuples())
     assert "2999999999999" in reasons[(4, "unmapped_code")]

@@ -73,9 +73,7 @@ def test_findings_that_flow_on_are_reported_exactly(pipeline_home, warehouse):
     discrepancies = warehouse.execute("SELECT count(*) FROM governance_marts.gov_inventory_discrepancies").fetchone()[0]
     assert discrepancies == manifest["counts"]["stock_discrepancy"]
     # late events are applied to their own day, not to the day they arrived
-    applied = warehouse.execute(
-        "SELECT count(*) FROM marts.fct_stock_movements WHERE is_late AND event_date < cast(exported_at AS date)"
-    ).fetchone()[0]
+    applied = warehouse.execute("SELECT count(*) FROM marts.fct_stock_movements WHERE is_late AND event_date < cast(exported_at AS date)").fetchone()[0]
     assert applied == sum(1 for e in _entries(manifest, ["late_event"]) if e["source"] == "wms_events")
 
 
@@ -88,9 +86,17 @@ def test_unparseable_files_are_rejected_and_kept(pipeline_home, warehouse):
 
 
 def test_rows_read_are_harmonized_or_quarantined(pipeline_home, warehouse):
-    conservation = warehouse.execute("SELECT source, rows_read, rows_unaccounted FROM governance_marts.gov_row_conservation").fetchall()
-    assert {s: u for s, _, u in conservation} == {s: 0 for s in pipeline_home["manifest"]["rows_per_source"]}
-    assert {s: r for s, r, _ in conservation} == pipeline_home["manifest"]["rows_per_source"]
+    conservation = warehouse.execute("SELECT source, rows_read, rows_unaccounted, rows_quarantined FROM governance_marts.gov_row_conservation").fetchall()
+    assert {s: u for s, _, u, _ in conservation} == {s: 0 for s in pipeline_home["manifest"]["rows_per_source"]}
+    assert {s: r for s, r, _, _ in conservation} == pipeline_home["manifest"]["rows_per_source"]
+    # the UI shows the same per-source counts on the quarantine asset
+    materialization = next(
+        e.event_specific_data.materialization
+        for e in pipeline_home["result"].get_asset_materialization_events()
+        if e.asset_key.path == ["governance", "quarantine"]
+    )
+    shown = {k.split("/", 1)[1]: v.value for k, v in materialization.metadata.items() if k.startswith("rows/")}
+    assert shown == {s: q for s, _, _, q in conservation if q}
 
 
 def _clean_rows(landing: Path, manifest: dict, pattern: str, sep: str) -> pd.DataFrame:
@@ -125,11 +131,15 @@ def test_marts_agree_with_the_landing_files(pipeline_home, warehouse):
 
 
 def _marts_digest(con) -> dict[str, str]:
-    tables = [t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema IN ('marts', 'governance_marts') ORDER BY 1").fetchall()]
+    tables = [
+        t for (t,) in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema IN ('marts', 'governance_marts') ORDER BY 1").fetchall()
+    ]
     out = {}
     for table in tables:
         schema = con.execute("SELECT table_schema FROM information_schema.tables WHERE table_name = ?", [table]).fetchone()[0]
-        out[table] = con.execute(f'SELECT count(*) || md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), \'\')) FROM {schema}."{table}" t').fetchone()[0]
+        out[table] = con.execute(
+            f"SELECT count(*) || md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) FROM {schema}.\"{table}\" t"
+        ).fetchone()[0]
     return out
 
 

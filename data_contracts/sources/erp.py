@@ -42,13 +42,20 @@ def _erp(source: str, description: str, file: str, columns: str, rules, **kwargs
 
 
 ITEMS = _erp(
-    "erp_items", "ERP item master: one row per item with family, costs, sourcing and life cycle.", "items.csv",
+    "erp_items",
+    "ERP item master: one row per item with family, costs, sourcing and life cycle.",
+    "items.csv",
     "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
     [
         *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
-        decimal_fr("unit_cost", "cost"), decimal_fr("list_price", "price"), decimal_fr("moq_cases", "quantity"),
-        allowed("family", FAMILIES), allowed("make_or_buy", ("MAKE", "BUY")), allowed("base_unit", ("EA",)),
-        date_format("launch_date", ERP_DATE, "DD/MM/YYYY"), date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
+        decimal_fr("unit_cost", "cost"),
+        decimal_fr("list_price", "price"),
+        decimal_fr("moq_cases", "quantity"),
+        allowed("family", FAMILIES),
+        allowed("make_or_buy", ("MAKE", "BUY")),
+        allowed("base_unit", ("EA",)),
+        date_format("launch_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
     ],
@@ -60,12 +67,15 @@ ITEMS = _erp(
 )
 
 ITEM_XREF = _erp(
-    "erp_item_xref", "Cross-reference of other systems' item codes (WMS, POS barcode, marketplace) to ERP items, with validity dates.", "item_xref.csv",
+    "erp_item_xref",
+    "Cross-reference of other systems' item codes (WMS, POS barcode, marketplace) to ERP items, with validity dates.",
+    "item_xref.csv",
     "system;external_code;item_code;valid_from;valid_to",
     [
         *required("system", "external_code", "item_code", "valid_from"),
         allowed("system", ("WMS", "POS", "MKT")),
-        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"), date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
+        date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
         known("item_code", "items", UNKNOWN_ITEM),
     ],
     key=("system", "external_code", "valid_from"),
@@ -75,11 +85,14 @@ ITEM_XREF = _erp(
 )
 
 UNIT_CONVERSIONS = _erp(
-    "erp_unit_conversions", "Units of measure per item and their factor to the base unit (EA).", "unit_conversions.csv",
+    "erp_unit_conversions",
+    "Units of measure per item and their factor to the base unit (EA).",
+    "unit_conversions.csv",
     "item_code;unit;factor_to_base",
     [
         *required("item_code", "unit", "factor_to_base"),
-        decimal_fr("factor_to_base", "factor"), allowed("unit", UNITS, name="unknown_unit"),
+        decimal_fr("factor_to_base", "factor"),
+        allowed("unit", UNITS, name="unknown_unit"),
         known("item_code", "items", UNKNOWN_ITEM),
         Rule("invalid_factor", "between", "_factor", "conversion factor must be positive", {"min_value": 0.000001}),
     ],
@@ -91,35 +104,46 @@ UNIT_CONVERSIONS = _erp(
 )
 
 LOCATIONS = _erp(
-    "erp_locations", "Network: plant, DCs, stores and virtual channels with their parent and region.", "locations.csv",
+    "erp_locations",
+    "Network: plant, DCs, stores and virtual channels with their parent and region.",
+    "locations.csv",
     "location_code;name;location_type;parent_code;region;wms_receiving_unit",
     [
         *required("location_code", "name", "location_type", "region", "wms_receiving_unit"),
         allowed("location_type", ("PLANT", "DC", "STORE", "WEB", "MARKETPLACE")),
-        allowed("region", ("NORTH", "SOUTH")), allowed("wms_receiving_unit", ("EA", "PK6"), name="unknown_unit"),
+        allowed("region", ("NORTH", "SOUTH")),
+        allowed("wms_receiving_unit", ("EA", "PK6"), name="unknown_unit"),
     ],
     key=("location_code",),
     max_quarantine_share=0.0,
 )
 
 SUPPLIERS = _erp(
-    "erp_suppliers", "Suppliers with nominal lead time and payment terms.", "suppliers.csv",
+    "erp_suppliers",
+    "Suppliers with nominal lead time and payment terms.",
+    "suppliers.csv",
     "supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days",
     [
         *required("supplier_code", "name", "lead_time_days", "payment_terms_days"),
-        decimal_fr("lead_time_days", "number of days"), decimal_fr("lead_time_sd_days", "number of days"), decimal_fr("payment_terms_days", "number of days"),
+        decimal_fr("lead_time_days", "number of days"),
+        decimal_fr("lead_time_sd_days", "number of days"),
+        decimal_fr("payment_terms_days", "number of days"),
     ],
     key=("supplier_code",),
     max_quarantine_share=0.0,
 )
 
 CUSTOMERS = _erp(
-    "erp_customers", "B2B customers with segment, priority, region, shipping DC and reserved buffer.", "customers.csv",
+    "erp_customers",
+    "B2B customers with segment, priority, region, shipping DC and reserved buffer.",
+    "customers.csv",
     "customer_code;name;segment;priority;region;ship_from;payment_terms_days;reserved_buffer_pct",
     [
         *required("customer_code", "name", "segment", "priority", "ship_from"),
         allowed("segment", ("KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD")),
-        decimal_fr("priority", "priority"), decimal_fr("payment_terms_days", "number of days"), decimal_fr("reserved_buffer_pct", "percentage"),
+        decimal_fr("priority", "priority"),
+        decimal_fr("payment_terms_days", "number of days"),
+        decimal_fr("reserved_buffer_pct", "percentage"),
         known("ship_from", "locations", UNKNOWN_LOCATION),
     ],
     key=("customer_code",),
@@ -129,7 +153,9 @@ CUSTOMERS = _erp(
 )
 
 PRODUCTION_LINES = _erp(
-    "erp_production_lines", "Production lines of the plant: hours per day, run rate and costs.", "production_lines.csv",
+    "erp_production_lines",
+    "Production lines of the plant: hours per day, run rate and costs.",
+    "production_lines.csv",
     "line_code;plant_code;family;hours_per_day;run_rate_per_hour;overtime_hours_per_day;cost_per_hour",
     [
         *required("line_code", "plant_code", "family", "hours_per_day", "run_rate_per_hour"),
@@ -141,12 +167,16 @@ PRODUCTION_LINES = _erp(
 )
 
 PRICES = _erp(
-    "erp_prices", "Selling price per item and channel with validity dates.", "prices.csv",
+    "erp_prices",
+    "Selling price per item and channel with validity dates.",
+    "prices.csv",
     "item_code;channel;valid_from;valid_to;price",
     [
         *required("item_code", "channel", "valid_from", "price"),
-        allowed("channel", CHANNELS), decimal_fr("price", "price"),
-        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"), date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        allowed("channel", CHANNELS),
+        decimal_fr("price", "price"),
+        date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
+        date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
         known("item_code", "items", UNKNOWN_ITEM),
         positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
     ],
@@ -157,12 +187,16 @@ PRICES = _erp(
 )
 
 PROMOTIONS = _erp(
-    "erp_promotions", "Promotions: item, channel, dates and discount.", "promotions.csv",
+    "erp_promotions",
+    "Promotions: item, channel, dates and discount.",
+    "promotions.csv",
     "promo_id;item_code;channel;location_code;start_date;end_date;discount_pct",
     [
         *required("promo_id", "item_code", "channel", "start_date", "end_date", "discount_pct"),
-        allowed("channel", (*CHANNELS, "ALL")), decimal_fr("discount_pct", "percentage"),
-        date_format("start_date", ERP_DATE, "DD/MM/YYYY"), date_format("end_date", ERP_DATE, "DD/MM/YYYY"),
+        allowed("channel", (*CHANNELS, "ALL")),
+        decimal_fr("discount_pct", "percentage"),
+        date_format("start_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("end_date", ERP_DATE, "DD/MM/YYYY"),
         known("item_code", "items", UNKNOWN_ITEM),
         Rule("out_of_range", "between", "_discount", "discount must be between 0 and 100 %", {"min_value": 0, "max_value": 100}),
     ],
@@ -173,12 +207,18 @@ PROMOTIONS = _erp(
 )
 
 PURCHASE_ORDERS = _erp(
-    "erp_purchase_orders", "Purchase order lines (supplier to DC) in purchase units, with receipts.", "purchase_orders_*.csv",
+    "erp_purchase_orders",
+    "Purchase order lines (supplier to DC) in purchase units, with receipts.",
+    "purchase_orders_*.csv",
     "po_number;po_line;supplier_code;item_code;location_code;order_date;expected_date;quantity;unit;unit_cost;received_quantity;receipt_date;status",
     [
         *required("po_number", "po_line", "supplier_code", "item_code", "location_code", "order_date", "quantity", "unit", "status"),
-        decimal_fr("quantity", "quantity"), decimal_fr("received_quantity", "quantity"), decimal_fr("unit_cost", "cost"),
-        date_format("order_date", ERP_DATE, "DD/MM/YYYY"), date_format("expected_date", ERP_DATE, "DD/MM/YYYY"), date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
+        decimal_fr("quantity", "quantity"),
+        decimal_fr("received_quantity", "quantity"),
+        decimal_fr("unit_cost", "cost"),
+        date_format("order_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("expected_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("OPEN", "PARTIAL", "RECEIVED", "CANCELLED")),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -190,8 +230,10 @@ PURCHASE_ORDERS = _erp(
     key=("po_number", "po_line"),
     derived={"_quantity": fr_decimal("quantity"), "_order_date": erp_date("order_date"), "_item_unit": "r.item_code || '|' || r.unit"},
     parameters={
-        "suppliers": codes("erp_suppliers", "supplier_code"), "items": codes("erp_items", "item_code"),
-        "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS,
+        "suppliers": codes("erp_suppliers", "supplier_code"),
+        "items": codes("erp_items", "item_code"),
+        "locations": codes("erp_locations", "location_code"),
+        "item_units": ITEM_UNIT_PAIRS,
     },
     timestamp_column="_order_date",
     freshness_hours=72,
@@ -199,14 +241,20 @@ PURCHASE_ORDERS = _erp(
 )
 
 PRODUCTION_ORDERS = _erp(
-    "erp_production_orders", "Manufacturing orders of the plant's lines, planned and completed.", "production_orders_*.csv",
+    "erp_production_orders",
+    "Manufacturing orders of the plant's lines, planned and completed.",
+    "production_orders_*.csv",
     "mo_number;line_code;item_code;location_code;planned_start_date;due_date;planned_quantity;unit;completed_date;completed_quantity;status",
     [
         *required("mo_number", "line_code", "item_code", "location_code", "planned_start_date", "due_date", "planned_quantity", "unit", "status"),
-        decimal_fr("planned_quantity", "quantity"), decimal_fr("completed_quantity", "quantity"),
-        date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY"), date_format("due_date", ERP_DATE, "DD/MM/YYYY"), date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
+        decimal_fr("planned_quantity", "quantity"),
+        decimal_fr("completed_quantity", "quantity"),
+        date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("due_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("RELEASED", "COMPLETED", "CANCELLED")),
-        known("item_code", "items", UNKNOWN_ITEM), known("location_code", "locations", UNKNOWN_LOCATION),
+        known("item_code", "items", UNKNOWN_ITEM),
+        known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "planned quantity is negative"),
         not_in_future("_start_date", "planned_start_date"),
@@ -218,21 +266,31 @@ PRODUCTION_ORDERS = _erp(
 )
 
 SALES_ORDERS = _erp(
-    "erp_sales_orders", "B2B sales order lines with requested, promised and delivered dates and quantities.", "sales_orders_*.csv",
+    "erp_sales_orders",
+    "B2B sales order lines with requested, promised and delivered dates and quantities.",
+    "sales_orders_*.csv",
     "order_number;order_line;customer_code;item_code;order_date;requested_date;promised_date;quantity;unit;unit_price;ship_from;delivered_quantity;delivered_date;status",
     [
         *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
-        decimal_fr("quantity", "quantity"), decimal_fr("unit_price", "price"), decimal_fr("delivered_quantity", "quantity"),
-        date_format("order_date", ERP_DATE, "DD/MM/YYYY"), date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
-        date_format("promised_date", ERP_DATE, "DD/MM/YYYY"), date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
+        decimal_fr("quantity", "quantity"),
+        decimal_fr("unit_price", "price"),
+        decimal_fr("delivered_quantity", "quantity"),
+        date_format("order_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("promised_date", ERP_DATE, "DD/MM/YYYY"),
+        date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("OPEN", "DELIVERED", "PARTIAL", "CANCELLED")),
         known("customer_code", "customers", "customer '{value}' is not in the ERP customer master"),
-        known("item_code", "items", UNKNOWN_ITEM), known("ship_from", "locations", UNKNOWN_LOCATION),
+        known("item_code", "items", UNKNOWN_ITEM),
+        known("ship_from", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative and this is not a return: enter returns as credit notes, correct the order line"),
         not_in_future("_order_date", "order_date"),
-        absent("discontinued_item_order", "_ordered_after_discontinuation",
-               "order for a discontinued item ({value}): re-key the line to the successor item or cancel it"),
+        absent(
+            "discontinued_item_order",
+            "_ordered_after_discontinuation",
+            "order for a discontinued item ({value}): re-key the line to the successor item or cancel it",
+        ),
     ],
     key=("order_number", "order_line"),
     derived={
@@ -246,8 +304,10 @@ SALES_ORDERS = _erp(
     },
     joins=("LEFT JOIN VALID(erp_items) item ON item.item_code = r.item_code",),
     parameters={
-        "customers": codes("erp_customers", "customer_code"), "items": codes("erp_items", "item_code"),
-        "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS,
+        "customers": codes("erp_customers", "customer_code"),
+        "items": codes("erp_items", "item_code"),
+        "locations": codes("erp_locations", "location_code"),
+        "item_units": ITEM_UNIT_PAIRS,
     },
     timestamp_column="_order_date",
     freshness_hours=72,
@@ -255,12 +315,16 @@ SALES_ORDERS = _erp(
 )
 
 INVENTORY = _erp(
-    "erp_inventory", "ERP book inventory: weekly snapshot of stock on hand per item and location.", "inventory_*.csv",
+    "erp_inventory",
+    "ERP book inventory: weekly snapshot of stock on hand per item and location.",
+    "inventory_*.csv",
     "snapshot_date;location_code;item_code;quantity;unit",
     [
         *required("snapshot_date", "location_code", "item_code", "quantity", "unit"),
-        date_format("snapshot_date", ERP_DATE, "DD/MM/YYYY"), decimal_fr("quantity", "quantity"),
-        known("item_code", "items", UNKNOWN_ITEM), known("location_code", "locations", UNKNOWN_LOCATION),
+        date_format("snapshot_date", ERP_DATE, "DD/MM/YYYY"),
+        decimal_fr("quantity", "quantity"),
+        known("item_code", "items", UNKNOWN_ITEM),
+        known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "book stock is negative: investigate the ERP postings"),
         not_in_future("_snapshot_date", "snapshot_date"),

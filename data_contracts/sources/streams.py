@@ -19,7 +19,9 @@ from data_contracts.model import (
 from data_contracts.sources.sql import codes, iso_ts, number
 
 INTEGER = {"regex": r"^-?[0-9]+$"}
-EXPORTED_BEFORE_EVENT = "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
+EXPORTED_BEFORE_EVENT = (
+    "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
+)
 
 
 def _integer(column: str) -> Rule:
@@ -54,12 +56,23 @@ WMS_EVENTS = Contract(
         allowed("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "ADJUSTMENT", "RETURN", "RESTOCK")),
         allowed("uom", ("EA", "PK6"), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
-        known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS): add the mapping in the ERP or correct the code in the WMS", name="unmapped_code"),
-        known("_receipt_site_unit", "receiving_units",
-              "receipt reported as {value} but this site receives in another unit (location master): packs were probably reported as eaches; correct the unit in the WMS and re-export",
-              name="wrong_unit"),
-        not_negative("_qty", "negative quantity on a movement that is not an adjustment: a receipt, shipment or return cannot be negative; correct it in the WMS",
-                     when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK"))),
+        known(
+            "sku",
+            "wms_codes",
+            "WMS item code '{value}' is not in the item cross-reference (system WMS): add the mapping in the ERP or correct the code in the WMS",
+            name="unmapped_code",
+        ),
+        known(
+            "_receipt_site_unit",
+            "receiving_units",
+            "receipt reported as {value} but this site receives in another unit (location master): packs were probably reported as eaches; correct the unit in the WMS and re-export",
+            name="wrong_unit",
+        ),
+        not_negative(
+            "_qty",
+            "negative quantity on a movement that is not an adjustment: a receipt, shipment or return cannot be negative; correct it in the WMS",
+            when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK")),
+        ),
     ),
     key=("event_id",),
     derived={
@@ -86,7 +99,8 @@ WMS_STOCK = Contract(
     columns=("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
-        date_format("snapshot_time", ISO_TS, "ISO-8601 UTC"), _integer("qty"),
+        date_format("snapshot_time", ISO_TS, "ISO-8601 UTC"),
+        _integer("qty"),
         allowed("uom", ("EA",), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
         known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
@@ -112,12 +126,18 @@ POS_SALES = Contract(
     rules=(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
         date_format("business_date", r"^[12][0-9]{3}[01][0-9][0-3][0-9]$", "YYYYMMDD"),
-        _integer("qty"), decimal_dot("unit_price", "price"), decimal_dot("net_amount", "amount"),
+        _integer("qty"),
+        decimal_dot("unit_price", "price"),
+        decimal_dot("net_amount", "amount"),
         allowed("line_type", ("SALE", "RETURN")),
         known("store", "stores", "store '{value}' is not a store in the ERP location master"),
-        known("ean", "eans", "barcode '{value}' is not in the item cross-reference (system POS): add the EAN in the ERP or check the till's item file", name="unmapped_code"),
-        not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export",
-                     when=("line_type", ("SALE",))),
+        known(
+            "ean",
+            "eans",
+            "barcode '{value}' is not in the item cross-reference (system POS): add the EAN in the ERP or check the till's item file",
+            name="unmapped_code",
+        ),
+        not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
         not_in_future("_business_date", "business_date"),
     ),
     key=("store", "business_date", "ean", "line_type"),
@@ -137,19 +157,43 @@ OMS_EVENTS = Contract(
     description="Online order lines (web shop and marketplace): placed, shipped, cancelled, returned.",
     files="oms/events_*.jsonl",
     file_format="jsonl",
-    columns=("event_id", "event_type", "event_time", "exported_at", "order_id", "line", "channel", "item", "qty", "uom", "unit_price", "ship_from", "customer_region"),
+    columns=(
+        "event_id",
+        "event_type",
+        "event_time",
+        "exported_at",
+        "order_id",
+        "line",
+        "channel",
+        "item",
+        "qty",
+        "uom",
+        "unit_price",
+        "ship_from",
+        "customer_region",
+    ),
     rules=(
         *required("event_id", "event_type", "event_time", "exported_at", "order_id", "line", "channel", "item", "qty", "uom", "ship_from"),
         *_event_time_rules(),
-        _integer("qty"), _integer("line"), decimal_dot("unit_price", "price"),
+        _integer("qty"),
+        _integer("line"),
+        decimal_dot("unit_price", "price"),
         allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
         allowed("channel", ("WEB", "MARKETPLACE")),
         allowed("uom", ("EA", "BD2"), name="unknown_unit"),
         known("ship_from", "locations", "ship-from location '{value}' is not in the ERP location master"),
         known("item", "items", "web item '{value}' is not in the ERP item master", name="unmapped_code", when=("channel", ("WEB",))),
-        known("item", "mkt_codes", "marketplace code '{value}' is not in the item cross-reference (system MKT): map it in the ERP", name="unmapped_code", when=("channel", ("MARKETPLACE",))),
+        known(
+            "item",
+            "mkt_codes",
+            "marketplace code '{value}' is not in the item cross-reference (system MKT): map it in the ERP",
+            name="unmapped_code",
+            when=("channel", ("MARKETPLACE",)),
+        ),
         not_negative("_qty", "negative quantity on an order line: correct it in the OMS"),
-        positive_price("_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))),
+        positive_price(
+            "_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))
+        ),
     ),
     key=("event_id",),
     derived={**_EVENT_DERIVED, "_qty": number("qty"), "_unit_price": number("unit_price")},
@@ -170,10 +214,23 @@ PLANNER_OVERRIDES = Contract(
     files="planning/overrides*.csv",
     file_format="csv",
     separator=",",
-    columns=("override_id", "level", "item_or_family", "location_or_customer", "start_date", "end_date", "adjustment_type", "value", "author", "reason", "submitted_at"),
+    columns=(
+        "override_id",
+        "level",
+        "item_or_family",
+        "location_or_customer",
+        "start_date",
+        "end_date",
+        "adjustment_type",
+        "value",
+        "author",
+        "reason",
+        "submitted_at",
+    ),
     rules=(
         *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason"),
-        allowed("level", ("SKU", "FAMILY")), allowed("adjustment_type", ("ABS", "PCT")),
+        allowed("level", ("SKU", "FAMILY")),
+        allowed("adjustment_type", ("ABS", "PCT")),
         date_format("start_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
         date_format("end_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
         decimal_dot("value", "number"),

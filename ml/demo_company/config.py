@@ -82,5 +82,5 @@ def resolve_scale(spec: str | Scale) -> Scale:
         n_skus=max(10, round(base.n_skus * factor)),
         n_customers=max(3, round(base.n_customers * factor)),
         n_suppliers=max(1, round(base.n_suppliers * min(factor, 5))),
-        dirt_per_kind=max(base.dirt_per_kind, round(base.dirt_per_kind * factor ** 0.5)),
+        dirt_per_kind=max(base.dirt_per_kind, round(base.dirt_per_kind * factor**0.5)),
     )

@@ -118,7 +118,6 @@ def _draw(rate: np.ndarray, md: MasterData, rng: np.random.Generator, sku_axis: 
 
 def build_demand(scale: Scale, md: MasterData, rng: np.random.Generator) -> Demand:
     n_days, skus = scale.n_days, md.skus
-    n = len(skus)
     dates = pd.date_range(scale.start_date, periods=n_days, freq="D")
     dow = dates.day_of_week.to_numpy()
     doy = dates.day_of_year.to_numpy()
@@ -161,9 +160,7 @@ def build_demand(scale: Scale, md: MasterData, rng: np.random.Generator) -> Dema
     return Demand(dates, list_price, discount, promotions, price_periods, store, web, marketplace, b2b, active)
 
 
-def _b2b_orders(
-    scale: Scale, md: MasterData, level: np.ndarray, active: np.ndarray, rng: np.random.Generator
-) -> pd.DataFrame:
+def _b2b_orders(scale: Scale, md: MasterData, level: np.ndarray, active: np.ndarray, rng: np.random.Generator) -> pd.DataFrame:
     """B2B order lines: each customer orders every few days a basket of its assortment."""
     n_days, n = level.shape
     frames = []

@@ -13,7 +13,7 @@ import pandas as pd
 from ml.demo_company.config import Scale, resolve_scale
 from ml.demo_company.demand import build_demand
 from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
-from ml.demo_company.exports import ExportBuilder
+from ml.demo_company.exports import Exports
 from ml.demo_company.master_data import build_master_data
 from ml.demo_company.operations import simulate
 from ml.demo_company.writers import corrupt, ordered_rows, write_table
@@ -51,12 +51,25 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
     ops = simulate(scale, md, demand, rng)
     say(f"operations simulated: {len(ops.pos_sales):,} store sales lines, {len(ops.online_lines):,} online lines, {len(ops.b2b_lines):,} B2B lines")
 
-    builder = ExportBuilder(scale, md, demand, ops, rng)
+    builder = Exports(scale, md, demand, ops, rng)
     sources = [
-        "erp_items", "erp_item_xref", "erp_unit_conversions", "erp_locations", "erp_suppliers",
-        "erp_customers", "erp_production_lines", "erp_prices", "erp_promotions",
-        "erp_purchase_orders", "erp_production_orders", "erp_sales_orders", "erp_inventory",
-        "wms_events", "wms_stock", "pos_sales", "oms_events",
+        "erp_items",
+        "erp_item_xref",
+        "erp_unit_conversions",
+        "erp_locations",
+        "erp_suppliers",
+        "erp_customers",
+        "erp_production_lines",
+        "erp_prices",
+        "erp_promotions",
+        "erp_purchase_orders",
+        "erp_production_orders",
+        "erp_sales_orders",
+        "erp_inventory",
+        "wms_events",
+        "wms_stock",
+        "pos_sales",
+        "oms_events",
     ]
     tables = {name: getattr(builder, name)() for name in sources}
     tables["planning_overrides"] = builder.planner_overrides()
@@ -69,16 +82,15 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
     landing.mkdir(parents=True, exist_ok=True)
 
     entries, rows_per_source = [], {}
-    rejected = {(f["source"], f["file"]) for f in injector.rejected_files}
+    rejected_files = {f["file"] for f in injector.rejected_files}
     for source, table in injector.tables.items():
         table = ordered_rows(table, by_export_time=source.endswith("_events"))
         write_table(table, landing, source_system(source))
-        kept = ~table.file.map(lambda f: (source, f) in rejected)
+        kept = ~table.file.isin(rejected_files)
         rows_per_source[source] = int(kept.sum())
         dirty = table[table._dirt.notna() & kept]
         entries += [
-            {"kind": kind, "source": source, "file": file, "row_number": int(row)}
-            for kind, file, row in zip(dirty._dirt, dirty.file, dirty._row_number)
+            {"kind": kind, "source": source, "file": file, "row_number": int(row)} for kind, file, row in zip(dirty._dirt, dirty.file, dirty._row_number)
         ]
     for f in injector.rejected_files:
         corrupt(landing / f["file"], f["how"])

@@ -144,7 +144,11 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
             from_store = np.minimum(rest, oh_st[np.arange(n), best])
             oh_st[np.arange(n), best] -= from_store
             cancelled = rest - from_store
-            for qty, source, status in ((from_dc, np.full(n, -1 - region), "SHIPPED"), (from_store, best, "SHIPPED"), (cancelled, np.full(n, -1 - region), "CANCELLED")):
+            for qty, source, status in (
+                (from_dc, np.full(n, -1 - region), "SHIPPED"),
+                (from_store, best, "SHIPPED"),
+                (cancelled, np.full(n, -1 - region), "CANCELLED"),
+            ):
                 _log_online_lines(logs["web"], t, qty, source, status, region, counters, rng)
         want_b = demand.marketplace[t]
         ship_b = np.minimum(want_b, oh_dc[:, 0] // BUNDLE_SIZE)
@@ -180,7 +184,7 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
         qty = np.maximum(rop + mu * 14 - position, moq[:, None])
         qty = _round_up(qty, case[:, None]) * order
         for d in (0, 1):
-            for is_buy, key in ((True, "po"), (False, "mo")):
+            for is_buy in (True, False):
                 skus_ = np.flatnonzero((qty[:, d] > 0) & (buy == is_buy))
                 if skus_.size == 0:
                     continue
@@ -194,18 +198,45 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
                     po_lt = np.maximum(1, np.round(rng.normal(sup_lt[uniq], sup_sd[uniq]))).astype(int)
                     late = rng.random(uniq.size) > sup_on_time[uniq]
                     lt = (po_lt + late * rng.integers(2, 8, uniq.size))[inv]
-                    received = np.where(rng.random(skus_.size) < 0.08, np.floor(q * rng.uniform(0.8, 0.98, skus_.size) / PACK_SIZE) * PACK_SIZE, q).astype(np.int64)
+                    received = np.where(rng.random(skus_.size) < 0.08, np.floor(q * rng.uniform(0.8, 0.98, skus_.size) / PACK_SIZE) * PACK_SIZE, q).astype(
+                        np.int64
+                    )
                     # skus_ is sorted, so lines of a PO are numbered in item order.
                     order_in_po = np.argsort(inv, kind="stable")
                     line_no = np.empty(skus_.size, dtype=int)
                     line_no[order_in_po] = np.arange(skus_.size) - np.repeat(np.cumsum(np.bincount(inv)) - np.bincount(inv), np.bincount(inv))
-                    logs["po"].append({"po_number": po_numbers, "po_line": line_no + 1, "supplier_code": sup_codes[sup_idx[skus_]], "sku_idx": skus_, "dc_idx": d, "order_day": t, "expected_day": t + sup_lt[sup_idx[skus_]].astype(int), "qty": q, "receipt_day": t + lt, "received_qty": received})
+                    logs["po"].append(
+                        {
+                            "po_number": po_numbers,
+                            "po_line": line_no + 1,
+                            "supplier_code": sup_codes[sup_idx[skus_]],
+                            "sku_idx": skus_,
+                            "dc_idx": d,
+                            "order_day": t,
+                            "expected_day": t + sup_lt[sup_idx[skus_]].astype(int),
+                            "qty": q,
+                            "receipt_day": t + lt,
+                            "received_qty": received,
+                        }
+                    )
                 else:
                     mo_numbers = counters["mo"] + np.arange(skus_.size)
                     counters["mo"] += skus_.size
                     lt = 3 + rng.integers(0, 4, skus_.size)
                     received = (np.floor(q * rng.uniform(0.92, 1.04, skus_.size) / PACK_SIZE) * PACK_SIZE).astype(np.int64)
-                    logs["mo"].append({"mo_number": mo_numbers, "line_code": line_of_sku[skus_], "sku_idx": skus_, "dc_idx": d, "start_day": t, "due_day": t + 3, "qty": q, "completed_day": t + lt, "completed_qty": received})
+                    logs["mo"].append(
+                        {
+                            "mo_number": mo_numbers,
+                            "line_code": line_of_sku[skus_],
+                            "sku_idx": skus_,
+                            "dc_idx": d,
+                            "start_day": t,
+                            "due_day": t + 3,
+                            "qty": q,
+                            "completed_day": t + lt,
+                            "completed_qty": received,
+                        }
+                    )
                 on_order_dc[skus_, d] += received
                 np.add.at(arrive_dc, (t + lt, skus_, np.full(skus_.size, d)), received)
 
@@ -242,7 +273,9 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
     )
 
 
-def _log_online_lines(log: list, t: int, qty: np.ndarray, source: np.ndarray, status: str, region: int, counters: dict, rng: np.random.Generator, unit: int = 1) -> None:
+def _log_online_lines(
+    log: list, t: int, qty: np.ndarray, source: np.ndarray, status: str, region: int, counters: dict, rng: np.random.Generator, unit: int = 1
+) -> None:
     """Split per-SKU daily quantities into order lines of 1 or 2 units (bundles for the marketplace).
 
     ``source`` < 0 encodes a DC (-1 = DC01, -2 = DC02); >= 0 a store index (ship-from-store).

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets: staging, intermediate, marts and governance, tests as checks."""
 
-
 import sys
 from pathlib import Path
 
@@ -19,9 +18,7 @@ dbt_project.prepare_if_dev()
 def ensure_manifest() -> Path:
     """Parse the dbt project when its manifest is missing (outside `dagster dev`, which does it itself)."""
     if not dbt_project.manifest_path.exists():
-        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(
-            ["parse", "--quiet"], target_path=dbt_project.target_path
-        ).wait()
+        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
     return dbt_project.manifest_path
 
 

@@ -1,11 +1,11 @@
 """The quarantine as a whole: every contract's rejected rows, summarized by source and rule."""
 
-
 import dagster as dg
 
 from data_contracts import CONTRACTS
 from data_contracts.validate import QUARANTINE_TABLE, ensure_governance_schema
-from orchestration.assets.ingestion import _markdown_table, raw_key
+from orchestration.assets.ingestion import raw_key
+from orchestration.assets.metadata import markdown_table
 from orchestration.resources import DuckDBWarehouse
 
 
@@ -23,17 +23,22 @@ def quarantine(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
             f"""SELECT source, rule, count(DISTINCT source_file || '#' || row_number) AS rows, min(reason) AS example
                 FROM {QUARANTINE_TABLE} GROUP BY source, rule ORDER BY source, rule"""
         ).fetchall()
-        total = con.execute(f"SELECT count(DISTINCT source || source_file || '#' || row_number) FROM {QUARANTINE_TABLE}").fetchone()[0]
-        rejected = con.execute("SELECT count(*) FROM raw._rejected_files").fetchone()[0] if con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = '_rejected_files'").fetchone()[0] else 0
-    per_source: dict[str, int] = {}
-    for source, _, rows, _ in by_rule:
-        per_source[source] = per_source.get(source, 0) + rows
+        # a row breaking several rules is one quarantined row
+        per_source = dict(
+            con.execute(f"SELECT source, count(DISTINCT source_file || '#' || row_number) FROM {QUARANTINE_TABLE} GROUP BY source ORDER BY source").fetchall()
+        )
+        entries = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE}").fetchone()[0]
+        rejected = (
+            con.execute("SELECT count(*) FROM raw._rejected_files").fetchone()[0]
+            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = '_rejected_files'").fetchone()[0]
+            else 0
+        )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": dg.MetadataValue.int(total),
+            "dagster/row_count": dg.MetadataValue.int(entries),
+            "quarantined_rows": dg.MetadataValue.int(sum(per_source.values())),
             "rejected_files": dg.MetadataValue.int(rejected),
-            "by_source_and_rule": _markdown_table(("source", "rule", "rows", "example reason"), by_rule),
+            "by_source_and_rule": markdown_table(("source", "rule", "rows", "example reason"), by_rule),
             **{f"rows/{source}": dg.MetadataValue.int(n) for source, n in per_source.items()},
         }
     )

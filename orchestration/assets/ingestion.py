@@ -5,13 +5,13 @@ schema would make everything downstream wrong), ``files_parsed`` (warns while a 
 has not been re-delivered) and ``freshness`` (warns when the newest row is too old).
 """
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import validate_source, write_quarantine
+from orchestration.assets.metadata import markdown_table
 from orchestration.ingestion.loader import load_source
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from orchestration.settings import as_of
@@ -35,17 +35,15 @@ def _outstanding_rejections(con, source: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def _markdown_table(header: tuple[str, ...], rows) -> dg.MetadataValue:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(v).replace("|", "\\|") for v in row) + " |" for row in rows]
-    return dg.MetadataValue.md("\n".join(lines))
-
-
 def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     key = raw_key(contract.source)
     checks = [
-        dg.AssetCheckSpec("contract", asset=key, blocking=True,
-                          description=f"Great Expectations suite {contract.source}_contract: schema, and at most {contract.max_quarantine_share:.0%} of rows quarantined."),
+        dg.AssetCheckSpec(
+            "contract",
+            asset=key,
+            blocking=True,
+            description=f"Great Expectations suite {contract.source}_contract: schema, and at most {contract.max_quarantine_share:.0%} of rows quarantined.",
+        ),
         dg.AssetCheckSpec("files_parsed", asset=key, description="Every delivered file could be parsed (rejected files wait in the rejected folder)."),
     ]
     if contract.timestamp_column:
@@ -61,43 +59,56 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         tags={"system": contract.system},
     )
     def raw_source(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing_zone: LandingZone) -> dg.MaterializeResult:
-        loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)  # wall clock, UTC
+        loaded_at = datetime.now(UTC).replace(tzinfo=None)  # wall clock, UTC
         with warehouse.connect() as con:
             report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at)
             for rejected in report.rejected:
                 context.log.warning(f"rejected {rejected.file}: {rejected.error} (kept at {rejected.kept_at})")
-            context.log.info(f"{contract.source}: {len(report.files_loaded)} new files, {report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table")
+            context.log.info(
+                f"{contract.source}: {len(report.files_loaded)} new files, {report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table"
+            )
             outcome = validate_source(con, contract.source, as_of())
             write_quarantine(con, outcome)
             outstanding = _outstanding_rejections(con, contract.source)
 
         examples = (
             outcome.quarantine.drop_duplicates("rule").head(10)[["rule", "source_file", "row_number", "reason"]].itertuples(index=False)
-            if len(outcome.quarantine) else []
+            if len(outcome.quarantine)
+            else []
         )
         rule_metadata = {f"quarantine/{rule}": dg.MetadataValue.int(n) for rule, n in sorted(outcome.rule_counts.items())}
         passed = outcome.schema_ok and outcome.quarantine_share <= contract.max_quarantine_share
         results = [
             dg.AssetCheckResult(
-                check_name="contract", passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+                check_name="contract",
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR,
                 metadata={
-                    "rows_read": outcome.rows, "rows_quarantined": outcome.quarantined_rows,
+                    "rows_read": outcome.rows,
+                    "rows_quarantined": outcome.quarantined_rows,
                     "quarantine_share": dg.MetadataValue.float(round(outcome.quarantine_share, 6)),
                     "max_quarantine_share": dg.MetadataValue.float(contract.max_quarantine_share),
-                    "schema_ok": outcome.schema_ok, **rule_metadata,
-                    "examples": _markdown_table(("rule", "file", "row", "reason"), examples),
+                    "schema_ok": outcome.schema_ok,
+                    **rule_metadata,
+                    "examples": markdown_table(("rule", "file", "row", "reason"), examples),
                 },
             ),
             dg.AssetCheckResult(
-                check_name="files_parsed", passed=not outstanding, severity=dg.AssetCheckSeverity.WARN,
-                metadata={"rejected_files": _markdown_table(("file", "error"), outstanding), "rejected_count": len(outstanding)},
+                check_name="files_parsed",
+                passed=not outstanding,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"rejected_files": markdown_table(("file", "error"), outstanding), "rejected_count": len(outstanding)},
             ),
         ]
         if contract.timestamp_column and outcome.freshness:
-            results.append(dg.AssetCheckResult(
-                check_name="freshness", passed=outcome.freshness["passed"], severity=dg.AssetCheckSeverity.WARN,
-                metadata={k: str(v) for k, v in outcome.freshness.items()},
-            ))
+            results.append(
+                dg.AssetCheckResult(
+                    check_name="freshness",
+                    passed=outcome.freshness["passed"],
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={k: str(v) for k, v in outcome.freshness.items()},
+                )
+            )
         return dg.MaterializeResult(
             metadata={
                 "dagster/row_count": dg.MetadataValue.int(report.rows_in_table),

@@ -94,9 +94,7 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
     """Load the new or changed files of ``contract``'s source from ``landing`` into ``raw.<source>``."""
     ensure_raw_tables(con, contract)
     report = LoadReport(contract.source)
-    known = dict(con.execute(
-        "SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]
-    ).fetchall())
+    known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
     batch_rows: list[tuple] = []
     batch_files: list[tuple[str, str, int, bool]] = []
     for relative, path in source_files(contract, landing):

@@ -57,11 +57,16 @@ def parse_csv(path: Path, label: str, columns: tuple[str, ...], separator: str) 
     if header != list(columns):
         missing = [c for c in columns if c not in header]
         extra = [c for c in header if c not in columns]
-        detail = "; ".join(filter(None, [
-            f"missing columns: {', '.join(missing)}" if missing else "",
-            f"unexpected columns: {', '.join(extra)}" if extra else "",
-            "columns in a different order" if not missing and not extra else "",
-        ]))
+        detail = "; ".join(
+            filter(
+                None,
+                [
+                    f"missing columns: {', '.join(missing)}" if missing else "",
+                    f"unexpected columns: {', '.join(extra)}" if extra else "",
+                    "columns in a different order" if not missing and not extra else "",
+                ],
+            )
+        )
         raise UnparseableFile(f"{label}: header does not match the contract ({detail}); expected: {separator.join(columns)}")
     rows, width = [], len(columns)
     try:
@@ -69,7 +74,9 @@ def parse_csv(path: Path, label: str, columns: tuple[str, ...], separator: str) 
             if not fields:  # blank line
                 continue
             if len(fields) != width:
-                raise UnparseableFile(f"{label}: line {reader.line_num}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator")
+                raise UnparseableFile(
+                    f"{label}: line {reader.line_num}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator"
+                )
             rows.append(tuple(f if f != "" else None for f in fields))
     except csv.Error as error:
         raise UnparseableFile(f"{label}: line {reader.line_num}: {error}") from None
@@ -87,7 +94,9 @@ def parse_jsonl(path: Path, label: str, columns: tuple[str, ...]) -> list[tuple]
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise UnparseableFile(f"{label}: line {line_number}: invalid JSON ({error.msg} at column {error.colno}): the file is probably truncated; ask for a re-export") from None
+            raise UnparseableFile(
+                f"{label}: line {line_number}: invalid JSON ({error.msg} at column {error.colno}): the file is probably truncated; ask for a re-export"
+            ) from None
         if not isinstance(record, dict):
             raise UnparseableFile(f"{label}: line {line_number}: expected a JSON object, found {type(record).__name__}")
         extra = {k: v for k, v in record.items() if k not in known}
