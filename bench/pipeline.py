@@ -119,7 +119,7 @@ def stage_raw_query(home: Path, scale: str, repeats: int = 5) -> dict:
     for _ in range(repeats):
         con = duckdb.connect()
         started = time.perf_counter()
-        rows = con.execute(RAW_DEMAND_QUERY.format(landing=home / "landing")).fetch_arrow_table().num_rows
+        rows = con.sql(RAW_DEMAND_QUERY.format(landing=home / "landing")).to_arrow_table().num_rows
         times.append(time.perf_counter() - started)
         con.close()
     return {"rows": rows, "median_seconds": statistics.median(times), "runs": [round(t, 3) for t in times]}

@@ -84,7 +84,7 @@ def build_skus(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
     # Demand parameters per store-day (classes per Syntetos-Boylan: ADI and CV^2).
     base_rate = np.select(
         [demand_class == "smooth", demand_class == "erratic"],
-        [rng.uniform(1.0, 6.0, n), rng.uniform(0.6, 3.0, n)],
+        [rng.uniform(1.0, 6.0, n), rng.uniform(2.5, 8.0, n)],
         default=0.0,
     )
     p_occurrence = np.select(
@@ -97,7 +97,7 @@ def build_skus(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
         [rng.uniform(1.0, 1.6, n), rng.uniform(3.0, 9.0, n)],
         default=0.0,
     )
-    dispersion = np.where(demand_class == "erratic", rng.uniform(0.6, 1.5, n), 50.0)
+    dispersion = np.where(demand_class == "erratic", rng.uniform(1.0, 2.0, n), 50.0)
 
     # Launches and discontinuations inside the history (first SKUs stay, so tiny keeps sales).
     launch_day = np.zeros(n, dtype=int)
