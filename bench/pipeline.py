@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 RAW_DEMAND_QUERY = """
@@ -73,7 +73,8 @@ def stage_ingest(home: Path, scale: str) -> dict:
     from orchestration.ingestion.loader import load_source
 
     con = duckdb.connect(str(home / "warehouse.duckdb"))
-    rows = sum(load_source(con, c, home / "landing", home / "rejected", datetime(2026, 10, 1)).rows_in_table for c in CONTRACTS.values())
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    rows = sum(load_source(con, c, home / "landing", home / "rejected", loaded_at).rows_in_table for c in CONTRACTS.values())
     con.close()
     return {"rows": rows}
 
@@ -84,6 +85,7 @@ def stage_contracts(home: Path, scale: str) -> dict:
     from data_contracts import CONTRACTS
     from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
 
+    as_of = datetime.fromisoformat(json.loads((home / "landing" / "demo_manifest.json").read_text())["end_date"]).replace(hour=23, minute=59, second=59)
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     ensure_governance_schema(con)
     started = time.perf_counter()
@@ -92,7 +94,7 @@ def stage_contracts(home: Path, scale: str) -> dict:
     import_seconds = time.perf_counter() - started
     quarantined = 0
     for source in CONTRACTS:
-        outcome = validate_source(con, source, datetime(2026, 9, 30, 23, 59, 59))
+        outcome = validate_source(con, source, as_of)
         write_quarantine(con, outcome)
         quarantined += outcome.quarantined_rows
     con.close()

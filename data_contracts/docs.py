@@ -60,7 +60,7 @@ def build_data_docs(warehouse: Path, gx_root: Path, as_of) -> Path:
                     result_format=RESULT_FORMAT,
                 )
             )
-            frame = validation_frame(con, contract)
+            frame = validation_frame(con, contract, as_of)
             checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters(con, contract, as_of))
             print(f"  {source}: {len(frame):,} rows validated", flush=True)
     finally:

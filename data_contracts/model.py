@@ -26,6 +26,7 @@ class Rule:
         params: expectation arguments (``regex``, ``value_set``, ``min_value``, ``max_value``);
             a ``{"$PARAMETER": name}`` value is resolved at validation time.
         when: optional (column, allowed values): the rule applies only to those rows.
+        sql: SQL computing ``column`` when the rule checks a problem column of its own.
     """
 
     name: str
@@ -34,6 +35,7 @@ class Rule:
     reason: str
     params: dict[str, Any] = field(default_factory=dict)
     when: tuple[str, tuple[str, ...]] | None = None
+    sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,12 +111,19 @@ def decimal_dot(column: str, what: str = "number") -> Rule:
     )
 
 
-def date_format(column: str, regex: str, example: str) -> Rule:
-    return Rule("date_format", "regex", column, f"'{{value}}' in '{column}' is not a date in the expected format ({example})", {"regex": regex})
+def date_format(column: str, strptime_format: str, example: str) -> Rule:
+    """The value parses as a real date or time in the source's format (31/02 does not)."""
+    return Rule(
+        "date_format",
+        "null",
+        f"_bad_{column}",
+        f"'{{value}}' in '{column}' is not a valid date in the expected format ({example})",
+        sql=f"CASE WHEN r.{column} IS NOT NULL AND TRY_STRPTIME(r.{column}, '{strptime_format}') IS NULL THEN r.{column} END",
+    )
 
 
-ERP_DATE = r"^[0-3][0-9]/[01][0-9]/[12][0-9]{3}$"
-ISO_TS = r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z$"
+ERP_DATE = "%d/%m/%Y"
+ISO_TS = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def allowed(column: str, values: tuple[str, ...], name: str = "allowed_values", when=None) -> Rule:
@@ -143,9 +152,13 @@ def not_in_future(column: str, raw_column: str) -> Rule:
     )
 
 
-def absent(name: str, problem_column: str, reason: str) -> Rule:
+def absent(name: str, problem_column: str, reason: str, sql: str | None = None) -> Rule:
     """A cross-table rule: ``problem_column`` (derived) must be null; its value names the problem."""
-    return Rule(name, "null", problem_column, reason)
+    return Rule(name, "null", problem_column, reason, sql=sql)
+
+
+def integer(column: str) -> Rule:
+    return Rule("number_format", "regex", column, f"'{{value}}' in '{column}' is not a whole number", {"regex": r"^-?[0-9]+$"})
 
 
 def duplicate_rule(key: tuple[str, ...]) -> Rule:

@@ -12,6 +12,8 @@ if TYPE_CHECKING:
     import great_expectations as gx
 
 FRESHNESS_RULE = "freshness"
+# Timestamp of the rows that are not in the future, computed by the validator.
+FRESHNESS_COLUMN = "_freshness_ts"
 SCHEMA_RULE = "schema"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 import duckdb
@@ -19,7 +19,7 @@ import pandas as pd
 
 from data_contracts.model import Contract
 from data_contracts.registry import contract_for
-from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
+from data_contracts.suites import FRESHNESS_COLUMN, FRESHNESS_RULE, SCHEMA_RULE, suite_for
 
 QUARANTINE_TABLE = "governance.quarantine"
 QUARANTINE_COLUMNS = ["source", "source_file", "row_number", "rule", "column_name", "bad_value", "reason", "detected_at"]
@@ -80,8 +80,14 @@ def _expand(sql: str) -> str:
 
 
 def validation_sql(contract: Contract) -> str:
+    """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp."""
     columns = ", ".join(f"r.{c}" for c in contract.columns)
-    derived = "".join(f",\n  {expr} AS {name}" for name, expr in contract.derived.items())
+    expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
+    if contract.timestamp_column:
+        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway
+        ts = contract.derived[contract.timestamp_column]
+        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of THEN {ts} END"
+    derived = "".join(f",\n  {_expand(expr)} AS {name}" for name, expr in expressions.items())
     window = ""
     if contract.key:
         key = ", ".join(f"r.{c}" for c in contract.key)
@@ -95,8 +101,9 @@ def validation_sql(contract: Contract) -> str:
     return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {contract.table} r{joins}{window}"
 
 
-def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract) -> pd.DataFrame:
-    frame = con.execute(validation_sql(contract)).df()
+def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> pd.DataFrame:
+    sql = validation_sql(contract)
+    frame = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None).df()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             frame[column] = frame[column].astype("datetime64[ns]")  # GX's fast path needs ns
@@ -146,10 +153,10 @@ def _raised(result) -> str | None:
 def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime) -> ValidationOutcome:
     """Validate ``raw.<source>`` against its contract; nothing is written."""
     contract = contract_for(source)
-    frame = validation_frame(con, contract)
+    frame = validation_frame(con, contract, as_of)
     params = parameters(con, contract, as_of)
     results = run_suite(frame, source, params)
-    detected_at = datetime.now().replace(microsecond=0)
+    detected_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     entries, freshness, schema_ok = [], None, True
     for result in results.results:
         meta = result.expectation_config.meta or {}

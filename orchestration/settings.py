@@ -3,11 +3,13 @@
 PLANLINE_HOME (default ``<repo>/.planline``) holds the DuckDB warehouse, the landing, rejected and
 export folders, the MLflow store, the Dagster home and the Great Expectations site. Each path can
 be moved on its own (PLANLINE_DUCKDB_PATH, PLANLINE_LANDING_DIR, ...). PLANLINE_AS_OF fixes the
-platform's "now" (ISO date or timestamp, UTC) for replays and for the demo company's history.
+platform's "now" (ISO date or timestamp, UTC) for business rules (future dates, freshness); when
+it is unset and the landing folder holds the demo company, "now" is the demo's last day of history.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,9 +53,20 @@ def load_settings() -> Settings:
     )
 
 
+DEMO_MANIFEST = "demo_manifest.json"
+
+
 def as_of() -> datetime:
-    """The platform's current time as naive UTC: PLANLINE_AS_OF if set, else now."""
+    """The platform's current time as naive UTC.
+
+    PLANLINE_AS_OF if set; else the end of the demo company's history when the landing folder
+    holds it (so runs from the UI judge the demo as `make demo` does); else now.
+    """
     value = os.environ.get("PLANLINE_AS_OF")
+    if not value:
+        manifest = load_settings().landing / DEMO_MANIFEST
+        if manifest.exists():
+            value = json.loads(manifest.read_text())["end_date"]
     if not value:
         return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

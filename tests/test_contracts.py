@@ -91,3 +91,21 @@ def test_quarantine_is_replaced_per_source_not_appended(con):
     write_quarantine(con, outcome)
     write_quarantine(con, outcome)
     assert con.execute("SELECT count(*) FROM governance.quarantine").fetchone()[0] == 1
+
+
+def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con):
+    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    _raw_table(
+        con,
+        "pos_sales",
+        [
+            good,  # 1 valid
+            {**good, "business_date": "20260231"},  # 2 there is no 31 February
+            {**good, "business_date": "20251231"},  # 3 the barcode maps to an item only from 01/01/2026
+        ],
+    )
+    outcome = validate_source(con, "pos_sales", AS_OF)
+    found = {(int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
+    assert found == {(2, "date_format"), (3, "unmapped_code")}
+    reason = outcome.quarantine.set_index("row_number").loc[3, "reason"]
+    assert "2000000000015 on 2025-12-31" in reason

@@ -81,3 +81,30 @@ def test_files_outside_the_landing_folder_are_never_read(con, landing, tmp_path)
     (landing / "erp" / "suppliers.csv").symlink_to(outside)
     report = load_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", NOW)
     assert report.files_seen == 0 and report.rows_in_table == 0
+
+
+def test_rejection_is_resolved_when_the_file_is_delivered_intact(con, landing, tmp_path):
+    from orchestration.ingestion.loader import outstanding_rejections
+
+    contract = contract_for("erp_suppliers")
+    path = landing / "erp" / "suppliers.csv"
+    good = path.read_bytes()
+    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    path.write_bytes(good[:40] + b"\x00\x00")  # a corrupt re-delivery is rejected, earlier rows stay
+    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    assert [f for f, _ in outstanding_rejections(con, "erp_suppliers")] == ["erp/suppliers.csv"]
+    assert con.execute("SELECT count(*) FROM raw.erp_suppliers").fetchone()[0] > 0
+    path.write_bytes(good)  # the original comes back
+    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    assert outstanding_rejections(con, "erp_suppliers") == []
+
+
+def test_a_second_corrupt_delivery_does_not_overwrite_the_first_kept_copy(con, landing, tmp_path):
+    contract = contract_for("erp_suppliers")
+    path = landing / "erp" / "suppliers.csv"
+    kept = []
+    for garbage in (b"\x00first", b"\x00second"):
+        path.write_bytes(garbage)
+        kept += [r.kept_at for r in load_source(con, contract, landing, tmp_path / "rejected", NOW).rejected]
+    assert len(set(kept)) == 2
+    assert {open(k, "rb").read() for k in kept} == {b"\x00first", b"\x00second"}

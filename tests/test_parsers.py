@@ -9,20 +9,14 @@ from orchestration.ingestion.parsers import UnparseableFile, parse_csv, parse_js
 COLUMNS = ("a", "b", "c")
 
 
-def write(tmp_path, name: str, data: bytes):
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path
+def test_csv_rows_are_text_with_empty_fields_as_none():
+    data = b"a;b;c\n1;;x\n2;3,5;y\n"
+    assert parse_csv(data, "ok.csv", COLUMNS, ";") == [("1", None, "x"), ("2", "3,5", "y")]
 
 
-def test_csv_rows_are_text_with_empty_fields_as_none(tmp_path):
-    path = write(tmp_path, "ok.csv", b"a;b;c\n1;;x\n2;3,5;y\n")
-    assert parse_csv(path, "ok.csv", COLUMNS, ";") == [("1", None, "x"), ("2", "3,5", "y")]
-
-
-def test_csv_with_byte_order_mark_is_read(tmp_path):
-    path = write(tmp_path, "bom.csv", "\ufeffa,b,c\n1,2,3\n".encode())
-    assert parse_csv(path, "bom.csv", COLUMNS, ",") == [("1", "2", "3")]
+def test_csv_with_byte_order_mark_is_read():
+    data = "\ufeffa,b,c\n1,2,3\n".encode()
+    assert parse_csv(data, "bom.csv", COLUMNS, ",") == [("1", "2", "3")]
 
 
 @pytest.mark.parametrize(
@@ -37,25 +31,25 @@ def test_csv_with_byte_order_mark_is_read(tmp_path):
         (b"a;b;c\n1;\xe9;3\n", "not valid UTF-8 at line 2"),
     ],
 )
-def test_csv_problems_name_the_line(tmp_path, content, message):
-    path = write(tmp_path, "bad.csv", content)
+def test_csv_problems_name_the_line(content, message):
+    data = content
     with pytest.raises(UnparseableFile, match=message) as error:
-        parse_csv(path, "erp/bad.csv", COLUMNS, ";")
+        parse_csv(data, "erp/bad.csv", COLUMNS, ";")
     assert "erp/bad.csv" in str(error.value)
 
 
-def test_jsonl_values_become_text_and_extra_keys_are_kept(tmp_path):
-    path = write(tmp_path, "e.jsonl", b'{"a": 1, "b": 2.5, "c": null, "z": true}\n{"a": "x"}\n')
-    assert parse_jsonl(path, "e.jsonl", COLUMNS) == [("1", "2.5", None, '{"z": true}'), ("x", None, None, None)]
+def test_jsonl_values_become_text_and_extra_keys_are_kept():
+    data = b'{"a": 1, "b": 2.5, "c": null, "z": true}\n{"a": "x"}\n'
+    assert parse_jsonl(data, "e.jsonl", COLUMNS) == [("1", "2.5", None, '{"z": true}'), ("x", None, None, None)]
 
 
-def test_truncated_jsonl_is_rejected_with_its_line(tmp_path):
-    path = write(tmp_path, "t.jsonl", b'{"a": 1}\n{"a": 2}\n{"a": "tru')
+def test_truncated_jsonl_is_rejected_with_its_line():
+    data = b'{"a": 1}\n{"a": 2}\n{"a": "tru'
     with pytest.raises(UnparseableFile, match="line 3: invalid JSON"):
-        parse_jsonl(path, "t.jsonl", COLUMNS)
+        parse_jsonl(data, "t.jsonl", COLUMNS)
 
 
-def test_jsonl_record_must_be_an_object(tmp_path):
-    path = write(tmp_path, "l.jsonl", b"[1, 2]\n")
+def test_jsonl_record_must_be_an_object():
+    data = b"[1, 2]\n"
     with pytest.raises(UnparseableFile, match="expected a JSON object"):
-        parse_jsonl(path, "l.jsonl", COLUMNS)
+        parse_jsonl(data, "l.jsonl", COLUMNS)

@@ -10,6 +10,7 @@ from data_contracts.model import (
     allowed,
     date_format,
     decimal_fr,
+    integer,
     known,
     not_in_future,
     not_negative,
@@ -57,12 +58,20 @@ ITEMS = _erp(
         date_format("launch_date", ERP_DATE, "DD/MM/YYYY"),
         date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
+        known("production_line", "lines", "production line '{value}' is not in the ERP production lines"),
         Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
+        absent("sourcing_missing", "_sourcing_missing", "{value}: a bought item needs a supplier and a made item a production line"),
     ],
     key=("item_code",),
-    derived={"_unit_cost": fr_decimal("unit_cost")},
-    parameters={"suppliers": codes("erp_suppliers", "supplier_code")},
-    depends_on=("erp_suppliers",),
+    derived={
+        "_unit_cost": fr_decimal("unit_cost"),
+        "_sourcing_missing": (
+            "CASE WHEN r.make_or_buy = 'BUY' AND r.supplier_code IS NULL THEN 'BUY item without supplier' "
+            "WHEN r.make_or_buy = 'MAKE' AND r.production_line IS NULL THEN 'MAKE item without production line' END"
+        ),
+    },
+    parameters={"suppliers": codes("erp_suppliers", "supplier_code"), "lines": codes("erp_production_lines", "line_code")},
+    depends_on=("erp_suppliers", "erp_production_lines"),
     max_quarantine_share=0.0,
 )
 
@@ -170,9 +179,10 @@ PRICES = _erp(
     "erp_prices",
     "Selling price per item and channel with validity dates.",
     "prices.csv",
-    "item_code;channel;valid_from;valid_to;price",
+    "item_code;channel;valid_from;valid_to;price;unit",
     [
-        *required("item_code", "channel", "valid_from", "price"),
+        *required("item_code", "channel", "valid_from", "price", "unit"),
+        known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         allowed("channel", CHANNELS),
         decimal_fr("price", "price"),
         date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
@@ -181,9 +191,9 @@ PRICES = _erp(
         positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
     ],
     key=("item_code", "channel", "valid_from"),
-    derived={"_price": fr_decimal("price")},
-    parameters={"items": codes("erp_items", "item_code")},
-    depends_on=("erp_items",),
+    derived={"_price": fr_decimal("price"), "_item_unit": "r.item_code || '|' || r.unit"},
+    parameters={"items": codes("erp_items", "item_code"), "item_units": ITEM_UNIT_PAIRS},
+    depends_on=("erp_items", "erp_unit_conversions"),
 )
 
 PROMOTIONS = _erp(
@@ -214,6 +224,7 @@ PURCHASE_ORDERS = _erp(
     [
         *required("po_number", "po_line", "supplier_code", "item_code", "location_code", "order_date", "quantity", "unit", "status"),
         decimal_fr("quantity", "quantity"),
+        integer("po_line"),
         decimal_fr("received_quantity", "quantity"),
         decimal_fr("unit_cost", "cost"),
         date_format("order_date", ERP_DATE, "DD/MM/YYYY"),
@@ -273,6 +284,7 @@ SALES_ORDERS = _erp(
     [
         *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
         decimal_fr("quantity", "quantity"),
+        integer("order_line"),
         decimal_fr("unit_price", "price"),
         decimal_fr("delivered_quantity", "quantity"),
         date_format("order_date", ERP_DATE, "DD/MM/YYYY"),

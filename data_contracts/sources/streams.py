@@ -16,9 +16,12 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.sql import codes, iso_ts, number
+from data_contracts.sources.erp import FAMILIES
+from data_contracts.sources.sql import code_not_valid_on, codes, iso_ts, item_of, local_date, number, unit_not_defined
 
 INTEGER = {"regex": r"^-?[0-9]+$"}
+NOT_VALID_ON_DATE = "item code {value}: the cross-reference has this code but no mapping valid on that day; fix the validity dates in the ERP item_xref"
+UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
 EXPORTED_BEFORE_EVENT = (
     "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
 )
@@ -73,6 +76,22 @@ WMS_EVENTS = Contract(
             "negative quantity on a movement that is not an adjustment: a receipt, shipment or return cannot be negative; correct it in the WMS",
             when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK")),
         ),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("event_time")))),
+        absent(
+            "unknown_unit",
+            "_unit_not_defined",
+            UNIT_NOT_DEFINED,
+            sql=f"CASE WHEN r.uom IN ('EA', 'PK6') THEN {unit_not_defined('mapped.item_code', 'r.uom')} END",
+        ),
+        Rule(
+            "reference_format",
+            "regex",
+            "reference",
+            "receipt reference '{value}' is neither a purchase order line (PO<number>/<line>) nor a manufacturing order (MO<number>)",
+            {"regex": r"^(?:PO[0-9]+/[0-9]+|MO[0-9]+)$"},
+            when=("event_type", ("RECEIPT",)),
+        ),
+        Rule("mandatory_field", "not_null", "reference", "a receipt must reference its purchase or manufacturing order", when=("event_type", ("RECEIPT",))),
     ),
     key=("event_id",),
     derived={
@@ -80,6 +99,7 @@ WMS_EVENTS = Contract(
         "_qty": number("qty"),
         "_receipt_site_unit": "CASE WHEN r.event_type = 'RECEIPT' THEN r.site || ' in ' || r.uom END",
     },
+    joins=(item_of("WMS", "r.sku"),),
     parameters={
         "locations": codes("erp_locations", "location_code"),
         "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'"),
@@ -87,7 +107,7 @@ WMS_EVENTS = Contract(
     },
     timestamp_column="_event_ts",
     freshness_hours=24,
-    depends_on=("erp_locations", "erp_item_xref"),
+    depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions"),
 )
 
 WMS_STOCK = Contract(
@@ -106,6 +126,7 @@ WMS_STOCK = Contract(
         known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
         not_in_future("_snapshot_ts", "snapshot_time"),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("snapshot_time")))),
     ),
     key=("snapshot_time", "site", "sku"),
     derived={"_qty": number("qty"), "_snapshot_ts": iso_ts("snapshot_time")},
@@ -125,7 +146,7 @@ POS_SALES = Contract(
     columns=("store", "business_date", "ean", "line_type", "qty", "unit_price", "net_amount", "promo_id"),
     rules=(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
-        date_format("business_date", r"^[12][0-9]{3}[01][0-9][0-3][0-9]$", "YYYYMMDD"),
+        date_format("business_date", "%Y%m%d", "YYYYMMDD"),
         _integer("qty"),
         decimal_dot("unit_price", "price"),
         decimal_dot("net_amount", "amount"),
@@ -139,6 +160,12 @@ POS_SALES = Contract(
         ),
         not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
         not_in_future("_business_date", "business_date"),
+        absent(
+            "unmapped_code",
+            "_ean_not_valid_on_day",
+            NOT_VALID_ON_DATE,
+            sql=code_not_valid_on("POS", "r.ean", "CAST(TRY_STRPTIME(r.business_date, '%Y%m%d') AS DATE)"),
+        ),
     ),
     key=("store", "business_date", "ean", "line_type"),
     derived={"_qty": number("qty"), "_business_date": "TRY_STRPTIME(r.business_date, '%Y%m%d')"},
@@ -150,6 +177,12 @@ POS_SALES = Contract(
     freshness_hours=48,
     depends_on=("erp_locations", "erp_item_xref"),
 )
+
+# The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
+_OMS_ITEM = "CASE WHEN r.channel = 'MARKETPLACE' THEN mapped.item_code ELSE r.item END"
+
+# The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
+_OMS_ITEM = "CASE WHEN r.channel = 'MARKETPLACE' THEN mapped.item_code ELSE r.item END"
 
 OMS_EVENTS = Contract(
     source="oms_events",
@@ -194,9 +227,17 @@ OMS_EVENTS = Contract(
         positive_price(
             "_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))
         ),
+        absent(
+            "unmapped_code",
+            "_code_not_valid_on_day",
+            NOT_VALID_ON_DATE,
+            sql=f"CASE WHEN r.channel = 'MARKETPLACE' THEN {code_not_valid_on('MKT', 'r.item', local_date(iso_ts('event_time')))} END",
+        ),
+        absent("unknown_unit", "_unit_not_defined", UNIT_NOT_DEFINED, sql=f"CASE WHEN r.uom IN ('EA', 'BD2') THEN {unit_not_defined(_OMS_ITEM, 'r.uom')} END"),
     ),
     key=("event_id",),
     derived={**_EVENT_DERIVED, "_qty": number("qty"), "_unit_price": number("unit_price")},
+    joins=(item_of("MKT", "r.item"),),
     parameters={
         "locations": codes("erp_locations", "location_code"),
         "items": codes("erp_items", "item_code"),
@@ -204,7 +245,7 @@ OMS_EVENTS = Contract(
     },
     timestamp_column="_event_ts",
     freshness_hours=24,
-    depends_on=("erp_locations", "erp_items", "erp_item_xref"),
+    depends_on=("erp_locations", "erp_items", "erp_item_xref", "erp_unit_conversions"),
 )
 
 PLANNER_OVERRIDES = Contract(
@@ -231,11 +272,11 @@ PLANNER_OVERRIDES = Contract(
         *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason"),
         allowed("level", ("SKU", "FAMILY")),
         allowed("adjustment_type", ("ABS", "PCT")),
-        date_format("start_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
-        date_format("end_date", r"^[12][0-9]{3}-[01][0-9]-[0-3][0-9]$", "YYYY-MM-DD"),
+        date_format("start_date", "%Y-%m-%d", "YYYY-MM-DD"),
+        date_format("end_date", "%Y-%m-%d", "YYYY-MM-DD"),
         decimal_dot("value", "number"),
         known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
-        allowed("item_or_family", ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE"), when=("level", ("FAMILY",))),
+        allowed("item_or_family", FAMILIES, when=("level", ("FAMILY",))),
         known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
         absent("invalid_period", "_end_before_start", "period ends before it starts ({value}): correct the dates"),
     ),

@@ -64,3 +64,25 @@
     ({{ mapping }}.valid_from is null or {{ day }} >= {{ mapping }}.valid_from)
     and ({{ mapping }}.valid_to is null or {{ day }} <= {{ mapping }}.valid_to)
 {%- endmacro %}
+
+{# ISO dates: YYYY-MM-DD #}
+{% macro parse_iso_date(column) -%}
+    {{ return(adapter.dispatch('parse_iso_date', 'planline')(column)) }}
+{%- endmacro %}
+{% macro duckdb__parse_iso_date(column) -%}
+    cast(try_strptime({{ column }}, '%Y-%m-%d') as date)
+{%- endmacro %}
+{% macro default__parse_iso_date(column) -%}
+    to_date({{ column }}, 'YYYY-MM-DD')
+{%- endmacro %}
+
+{# Business day of a UTC timestamp (var business_timezone) #}
+{% macro business_date(utc_ts) -%}
+    {{ return(adapter.dispatch('business_date', 'planline')(utc_ts)) }}
+{%- endmacro %}
+{% macro duckdb__business_date(utc_ts) -%}
+    cast(timezone('{{ var("business_timezone") }}', timezone('UTC', {{ utc_ts }})) as date)
+{%- endmacro %}
+{% macro default__business_date(utc_ts) -%}
+    cast(({{ utc_ts }} at time zone 'UTC') at time zone '{{ var("business_timezone") }}' as date)
+{%- endmacro %}

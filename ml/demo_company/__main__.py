@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 from ml.demo_company.generate import generate
@@ -14,7 +13,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Generate the demo company's source-system exports.")
     parser.add_argument("--scale", default="demo", help="tiny, demo, or a multiplier such as 10x (default: demo)")
     parser.add_argument("--seed", type=int, default=42)
-    default_out = Path(os.environ.get("PLANLINE_HOME", ".planline")) / "landing"
+    from orchestration.settings import load_settings
+
+    default_out = load_settings().landing
     parser.add_argument("--out", type=Path, default=default_out, help=f"landing folder (default: {default_out})")
     args = parser.parse_args()
     manifest = generate(args.out, args.scale, args.seed, progress=print)

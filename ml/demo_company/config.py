@@ -54,6 +54,8 @@ class Scale:
 SCALES: dict[str, Scale] = {
     "tiny": Scale("tiny", n_skus=24, n_stores=4, n_days=84, n_customers=9, n_suppliers=3, dirt_per_kind=2),
     "demo": Scale("demo", n_skus=200, n_stores=8, n_days=3 * 365, n_customers=40, n_suppliers=10),
+    # M5 size: 3,049 items x 10 stores = 30,490 store series over 1,941 days
+    "m5": Scale("m5", n_skus=3049, n_stores=10, n_days=1941, n_customers=120, n_suppliers=40),
 }
 
 _MULTIPLIER = re.compile(r"^(?:(?P<base>[a-z]+)[-:])?(?P<factor>\d+(?:\.\d+)?)x$")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.demo_company.formats import COMPANY_TIMEZONE
 from ml.demo_company.master_data import MasterData, ean13
 
 # Kinds that end in quarantine (row held back) versus findings (row flows on, flagged).
@@ -116,7 +117,8 @@ class DirtInjector:
         idx = self._pick(source, exported < last_day - pd.Timedelta(days=5))
         new_export = pd.to_datetime(t.loc[idx, "event_time"]) + pd.to_timedelta(self.rng.integers(26, 100, len(idx)), unit="h")
         t.loc[idx, "exported_at"] = new_export.dt.strftime("%Y-%m-%dT%H:%M:%SZ").to_numpy()
-        t.loc[idx, "file"] = (f"{prefix}/events_" + new_export.dt.strftime("%Y%m%d") + ".jsonl").to_numpy()
+        local_day = new_export.dt.tz_convert(COMPANY_TIMEZONE).dt.strftime("%Y%m%d")  # daily files follow the local day
+        t.loc[idx, "file"] = (f"{prefix}/events_" + local_day + ".jsonl").to_numpy()
         self._tag(source, idx, "late_event")
 
     def discontinued_item_orders(self) -> None:

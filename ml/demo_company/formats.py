@@ -42,14 +42,25 @@ def month_of(days: np.ndarray, start: pd.Timestamp) -> np.ndarray:
     return _format_days(days, start, "%Y-%m")
 
 
-def iso_timestamp(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """WMS and OMS timestamps: ISO-8601 in UTC, second precision."""
-    values = pd.DatetimeIndex(ts).to_numpy().astype("datetime64[s]")
+# The demo company works in French local time; its systems export timestamps in UTC.
+COMPANY_TIMEZONE = "Europe/Paris"
+
+
+def to_utc(local: pd.Series | pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """Naive local times of the company -> naive UTC (DST gaps shift forward, repeated hours take winter time)."""
+    local = pd.DatetimeIndex(local)
+    aware = local.tz_localize(COMPANY_TIMEZONE, ambiguous=np.zeros(len(local), dtype=bool), nonexistent="shift_forward")
+    return aware.tz_convert("UTC").tz_localize(None)
+
+
+def iso_timestamp(local: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """WMS and OMS timestamps: local times written as ISO-8601 in UTC, second precision."""
+    values = to_utc(local).to_numpy().astype("datetime64[s]")
     return np.char.add(np.datetime_as_string(values, unit="s"), "Z").astype(object)
 
 
 def compact_day(ts: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """YYYYMMDD of timestamps (file names of daily exports)."""
+    """YYYYMMDD of local timestamps (file names of daily exports follow the local day)."""
     days = pd.DatetimeIndex(ts).to_numpy().astype("datetime64[D]")
     return np.char.replace(np.datetime_as_string(days, unit="D"), "-", "").astype(object)
 
@@ -63,7 +74,7 @@ def day_timestamp(start: pd.Timestamp, days: np.ndarray, seconds: np.ndarray) ->
 
 
 def export_latency(event_time: pd.DatetimeIndex, rng: np.random.Generator) -> pd.DatetimeIndex:
-    """Time an event reached the export: seconds to a few minutes, never past its own day.
+    """Local time an event reached the export: seconds to a few minutes, never past its own local day.
 
     Only injected late events cross midnight, so a late event is always an anomaly.
     """

@@ -77,8 +77,14 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
     injector = DirtInjector(tables, md, scale.dirt_per_kind, rng, pd.Timestamp(scale.start_date))
     injector.inject_all()
 
-    for folder in SYSTEM_FOLDERS:
-        shutil.rmtree(landing / folder, ignore_errors=True)
+    existing = [f for f in SYSTEM_FOLDERS if (landing / f).exists()]
+    if existing and not (landing / MANIFEST_NAME).exists():
+        raise FileExistsError(
+            f"{landing} holds {', '.join(existing)} but no {MANIFEST_NAME}: it looks like a real landing zone; "
+            "the generator only replaces a landing folder it wrote itself"
+        )
+    for folder in existing:
+        shutil.rmtree(landing / folder)
     landing.mkdir(parents=True, exist_ok=True)
 
     entries, rows_per_source = [], {}

@@ -191,7 +191,6 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
                 q = qty[skus_, d]
                 if is_buy:
                     # One PO per supplier and day; its lead time applies to all its lines.
-                    # One PO per supplier and day; its lead time applies to all its lines.
                     uniq, inv = np.unique(sup_idx[skus_], return_inverse=True)
                     po_numbers = counters["po"] + inv
                     counters["po"] += uniq.size

@@ -3,8 +3,9 @@
 Every raw row keeps its source file, row number and load time. A file already loaded with the
 same content is skipped; a file whose content changed (a corrected re-export) replaces its
 earlier rows. A file that cannot be parsed is rejected whole: moved to the rejected folder with
-an ``.error.txt`` beside it and recorded in ``raw._rejected_files``; the other files load.
-Rows and the load log are written in one transaction, so a crash leaves no half-loaded file.
+an ``.error.txt`` beside it and recorded in ``raw._rejected_files`` (until the file is delivered
+intact); the other files load. Each file is read once: its hash and its rows come from the same
+bytes. Rows and the load log are written in one transaction, so a crash leaves no half-loaded file.
 """
 
 from __future__ import annotations
@@ -56,16 +57,14 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     )
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw._rejected_files (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
-        "sha256 VARCHAR NOT NULL, error VARCHAR NOT NULL, kept_at VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL)"
+        "sha256 VARCHAR NOT NULL, error VARCHAR NOT NULL, kept_at VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL, "
+        "resolved_at TIMESTAMP)"
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def outstanding_rejections(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
+    """(file, error) of the source's rejected files not yet delivered intact."""
+    return con.execute("SELECT source_file, error FROM raw._rejected_files WHERE source = ? AND resolved_at IS NULL ORDER BY source_file", [source]).fetchall()
 
 
 def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
@@ -81,13 +80,30 @@ def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
 
 
 def _reject(con, contract: Contract, relative: str, path: Path, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile:
+    """Record the rejection, then move the file out of the landing folder (never over another kept copy)."""
     target = rejected_dir / relative
+    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() != sha:
+        target = target.with_name(f"{target.name}.{sha[:12]}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, target)  # atomic within one filesystem
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [contract.source, relative, sha])
+        con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?, NULL)", [contract.source, relative, sha, error, str(target), now])
+        os.replace(path, target)  # atomic within one filesystem
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     target.with_name(target.name + ".error.txt").write_text(error + "\n", encoding="utf-8")
-    con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [contract.source, relative, sha])
-    con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?)", [contract.source, relative, sha, error, str(target), now])
     return RejectedFile(relative, error, str(target))
+
+
+def _resolve_rejections(con, source: str, files: list[str], now: datetime) -> None:
+    if files:
+        con.executemany(
+            "UPDATE raw._rejected_files SET resolved_at = ? WHERE source = ? AND source_file = ? AND resolved_at IS NULL",
+            [(now, source, f) for f in files],
+        )
 
 
 def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path, rejected_dir: Path, now: datetime) -> LoadReport:
@@ -97,17 +113,20 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
     known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
     batch_rows: list[tuple] = []
     batch_files: list[tuple[str, str, int, bool]] = []
+    intact: list[str] = []
     for relative, path in source_files(contract, landing):
         report.files_seen += 1
-        sha = _sha256(path)
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
         if known.get(relative) == sha:
             report.files_unchanged += 1
+            intact.append(relative)
             continue
         try:
             if contract.file_format == "csv":
-                rows = [(*r, None) for r in parse_csv(path, relative, contract.columns, contract.separator)]
+                rows = [(*r, None) for r in parse_csv(data, relative, contract.columns, contract.separator)]
             else:
-                rows = parse_jsonl(path, relative, contract.columns)
+                rows = parse_jsonl(data, relative, contract.columns)
         except UnparseableFile as error:
             report.rejected.append(_reject(con, contract, relative, path, sha, str(error), rejected_dir, now))
             continue
@@ -139,5 +158,7 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
         report.files_loaded = [f for f, _, _, was_loaded in batch_files if not was_loaded]
         report.files_replaced = replaced
         report.rows_loaded = len(batch_rows)
+        intact += [f for f, _, _, _ in batch_files]
+    _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
     return report

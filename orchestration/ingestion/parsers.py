@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 
 class UnparseableFile(Exception):
     """The file cannot be read as its source's format; the message names file, line and cause."""
 
 
-def _decode(path: Path, data: bytes, label: str) -> str:
+def _decode(data: bytes, label: str) -> str:
     if not data:
         raise UnparseableFile(f"{label}: the file is empty (not even a header): ask the source system for a new export")
     nul = data.find(b"\x00")
@@ -43,9 +42,9 @@ def _text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def parse_csv(path: Path, label: str, columns: tuple[str, ...], separator: str) -> list[tuple]:
-    """Rows of a CSV file as tuples of text (None for empty fields), in file order."""
-    text = _decode(path, path.read_bytes(), label)
+def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str) -> list[tuple]:
+    """Rows of a CSV file's bytes as tuples of text (None for empty fields), in file order."""
+    text = _decode(data, label)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     try:
         header = next(reader)
@@ -83,9 +82,9 @@ def parse_csv(path: Path, label: str, columns: tuple[str, ...], separator: str) 
     return rows
 
 
-def parse_jsonl(path: Path, label: str, columns: tuple[str, ...]) -> list[tuple]:
-    """Records of a JSON-lines file as tuples of text; keys outside the contract go to a last `_extra` field."""
-    text = _decode(path, path.read_bytes(), label)
+def parse_jsonl(data: bytes, label: str, columns: tuple[str, ...]) -> list[tuple]:
+    """Records of a JSON-lines file's bytes as tuples of text; keys outside the contract go to a last `_extra` field."""
+    text = _decode(data, label)
     known = set(columns)
     rows = []
     for line_number, line in enumerate(text.split("\n"), start=1):

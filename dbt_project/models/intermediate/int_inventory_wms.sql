@@ -12,7 +12,7 @@ unit_factors as (
 )
 
 select
-    cast(stock.snapshot_at as date) as snapshot_date,
+    {{ business_date('stock.snapshot_at') }} as snapshot_date,
     stock.location_id,
     wms_codes.sku_id,
     stock.quantity * unit_factors.factor_to_base as quantity_base,
@@ -21,7 +21,7 @@ select
 from stock
 inner join wms_codes
     on wms_codes.external_code = stock.wms_code
-    and {{ valid_on('wms_codes', 'cast(stock.snapshot_at as date)') }}
+    and {{ valid_on('wms_codes', business_date('stock.snapshot_at')) }}
 inner join unit_factors
     on unit_factors.sku_id = wms_codes.sku_id
     and unit_factors.unit = stock.unit

@@ -19,7 +19,7 @@ select
     events.event_id,
     events.event_type,
     events.event_at,
-    cast(events.event_at as date) as event_date,
+    {{ business_date('events.event_at') }} as event_date,
     events.exported_at,
     events.order_id,
     events.order_line,
@@ -29,7 +29,7 @@ select
     events.unit_price / unit_factors.factor_to_base as unit_price_base,
     events.ship_from_location_id,
     events.customer_region,
-    cast(events.exported_at as date) > cast(events.event_at as date) as is_late,
+    {{ business_date('events.exported_at') }} > {{ business_date('events.event_at') }} as is_late,
     {{ dbt.datediff('events.event_at', 'events.exported_at', 'second') }} as export_latency_seconds,
     events.source_file,
     events.source_row_number
@@ -37,7 +37,7 @@ from events
 inner join item_codes
     on item_codes.source_system = events.code_system
     and item_codes.external_code = events.item_code
-    and {{ valid_on('item_codes', 'cast(events.event_at as date)') }}
+    and {{ valid_on('item_codes', business_date('events.event_at')) }}
 inner join unit_factors
     on unit_factors.sku_id = item_codes.sku_id
     and unit_factors.unit = events.unit

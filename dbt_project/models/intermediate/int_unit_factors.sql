@@ -2,5 +2,7 @@
 select
     sku_id,
     unit,
-    factor_to_base
+    factor_to_base,
+    source_file,
+    source_row_number
 from {{ ref('stg_erp__unit_conversions') }}

@@ -17,7 +17,7 @@ harmonized as (
         events.event_id,
         events.event_type,
         events.event_at,
-        cast(events.event_at as date) as event_date,
+        {{ business_date('events.event_at') }} as event_date,
         events.exported_at,
         events.location_id,
         wms_codes.sku_id,
@@ -26,14 +26,14 @@ harmonized as (
         events.reference,
         events.reason,
         events.condition,
-        cast(events.exported_at as date) > cast(events.event_at as date) as is_late,
+        {{ business_date('events.exported_at') }} > {{ business_date('events.event_at') }} as is_late,
         {{ dbt.datediff('events.event_at', 'events.exported_at', 'second') }} as export_latency_seconds,
         events.source_file,
         events.source_row_number
     from events
     inner join wms_codes
         on wms_codes.external_code = events.wms_code
-        and {{ valid_on('wms_codes', 'cast(events.event_at as date)') }}
+        and {{ valid_on('wms_codes', business_date('events.event_at')) }}
     inner join unit_factors
         on unit_factors.sku_id = wms_codes.sku_id
         and unit_factors.unit = events.unit

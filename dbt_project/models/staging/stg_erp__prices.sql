@@ -9,6 +9,7 @@ renamed as (
         {{ parse_erp_date('valid_from') }} as valid_from,
         {{ parse_erp_date('valid_to') }} as valid_to,
         {{ parse_fr_decimal('price') }} as price,
+        unit as price_unit,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

@@ -147,6 +147,7 @@ class ErpExports(ExportBuilder):
                 "valid_from": erp_date(x.start, self.start),
                 "valid_to": erp_date(np.where(last, -1, x.end), self.start),
                 "price": erp_decimal(x.price),
+                "unit": np.where(x.channel == "MARKETPLACE", "BD2", "EA"),
                 "file": "erp/prices.csv",
             }
         )

@@ -1,7 +1,8 @@
 -- Daily demand by SKU x location x channel: units in base units, revenue, average price, promotion flag.
 -- Stores: POS sales; web and marketplace: order lines placed (cancelled ones too: demand that
 -- was not served is still demand), at their ship-from location; B2B: order lines on their
--- requested date at the shipping DC. Days without demand have no row.
+-- requested date at the shipping DC, including lines still open (the order book:
+-- open_order_units; forecasting trains on days up to its as-of date). Days without demand have no row.
 with store_sales as (
     select
         sku_id,
@@ -9,8 +10,9 @@ with store_sales as (
         'STORE' as channel_id,
         business_date as demand_date,
         sum(quantity_base) as units,
-        sum(net_amount) as revenue,
-        sum(case when promotion_id is not null then 1 else 0 end) > 0 as sold_on_promotion
+        sum(coalesce(net_amount, quantity_base * unit_price)) as revenue,
+        sum(case when promotion_id is not null then 1 else 0 end) > 0 as sold_on_promotion,
+        cast(0 as {{ dbt.type_numeric() }}) as open_order_units
     from {{ ref('int_pos_sales') }}
     where line_type = 'SALE'
     group by 1, 2, 3, 4
@@ -24,7 +26,8 @@ online_orders as (
         event_date as demand_date,
         sum(quantity_base) as units,
         sum(quantity_base * unit_price_base) as revenue,
-        false as sold_on_promotion
+        false as sold_on_promotion,
+        cast(0 as {{ dbt.type_numeric() }}) as open_order_units
     from {{ ref('int_oms_events') }}
     where event_type = 'LINE_PLACED'
     group by 1, 2, 3, 4
@@ -38,7 +41,8 @@ b2b_orders as (
         requested_date as demand_date,
         sum(ordered_quantity_base) as units,
         sum(ordered_quantity_base * unit_price_base) as revenue,
-        false as sold_on_promotion
+        false as sold_on_promotion,
+        sum(case when status = 'OPEN' then ordered_quantity_base else 0 end) as open_order_units
     from {{ ref('int_sales_order_lines') }}
     group by 1, 2, 3, 4
 ),
@@ -52,7 +56,7 @@ all_demand as (
 ),
 
 promotions as (
-    select sku_id, channel_scope, start_date, end_date from {{ ref('stg_erp__promotions') }}
+    select sku_id, channel_scope, location_id, start_date, end_date from {{ ref('stg_erp__promotions') }}
 ),
 
 flagged as (
@@ -63,6 +67,7 @@ flagged as (
             where promotions.sku_id = all_demand.sku_id
               and all_demand.demand_date between promotions.start_date and promotions.end_date
               and promotions.channel_scope in ('ALL', all_demand.channel_id)
+              and (promotions.location_id is null or promotions.location_id = all_demand.location_id)
         ) as promotion_active
     from all_demand
 )
@@ -75,5 +80,6 @@ select
     units,
     revenue,
     case when units > 0 then revenue / units end as average_price,
-    sold_on_promotion or promotion_active as is_promotion
+    sold_on_promotion or promotion_active as is_promotion,
+    open_order_units
 from flagged

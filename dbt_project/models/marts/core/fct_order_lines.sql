@@ -1,6 +1,8 @@
 -- Customer order lines of every channel with what was ordered, promised and delivered.
 -- B2B lines come from the ERP; online lines from the OMS (placed, then shipped or cancelled),
--- promised a fixed number of days after placement. Store sales are not order lines.
+-- promised a fixed number of days after placement, delivered = shipped (the OMS has no proof of
+-- delivery, so online OTIF is measured at shipping). Store sales are not order lines.
+-- On-time and in-full flags are null while a line is open: it is not late or short yet.
 with b2b_lines as (
     select
         lines.order_id,
@@ -59,6 +61,7 @@ online_lines as (
         outcome.shipped_date as delivered_date,
         placed.unit_price_base as unit_price,
         case
+            when outcome.shipped_date is not null and outcome.shipped_quantity < placed.quantity_base then 'PARTIAL'
             when outcome.shipped_date is not null then 'DELIVERED'
             when outcome.is_cancelled then 'CANCELLED'
             else 'OPEN'
@@ -73,13 +76,21 @@ all_lines as (
     select * from b2b_lines
     union all
     select * from online_lines
+),
+
+judged as (
+    select
+        *,
+        -- without a promise the customer's requested date is the commitment
+        coalesce(promised_date, requested_date) as committed_date,
+        status <> 'OPEN' as is_closed
+    from all_lines
 )
 
 select
-    *,
+    judged.*,
     ordered_quantity * unit_price as line_value,
-    status <> 'OPEN' as is_closed,
-    delivered_date is not null and delivered_date <= promised_date as is_on_time,
-    delivered_quantity >= ordered_quantity as is_in_full,
-    delivered_date is not null and delivered_date <= promised_date and delivered_quantity >= ordered_quantity as is_otif
-from all_lines
+    case when is_closed then delivered_date is not null and delivered_date <= committed_date end as is_on_time,
+    case when is_closed then delivered_quantity >= ordered_quantity end as is_in_full,
+    case when is_closed then delivered_date is not null and delivered_date <= committed_date and delivered_quantity >= ordered_quantity end as is_otif
+from judged

@@ -7,7 +7,7 @@ parsed as (
     select
         receipts.*,
         case when receipts.reference like 'PO%' then {{ dbt.split_part('receipts.reference', "'/'", 1) }} end as purchase_order_id,
-        case when receipts.reference like 'PO%' then cast({{ dbt.split_part('receipts.reference', "'/'", 2) }} as integer) end as purchase_order_line,
+        case when receipts.reference like 'PO%' then {{ dbt.safe_cast(dbt.split_part('receipts.reference', "'/'", 2), 'integer') }} end as purchase_order_line,
         case when receipts.reference like 'MO%' then receipts.reference end as production_order_id
     from receipts
 )
@@ -18,7 +18,11 @@ select
     parsed.location_id,
     parsed.sku_id,
     parsed.quantity_base as received_quantity,
-    case when parsed.purchase_order_id is not null then 'PURCHASE' else 'PRODUCTION' end as receipt_type,
+    case
+        when parsed.purchase_order_id is not null then 'PURCHASE'
+        when parsed.production_order_id is not null then 'PRODUCTION'
+        else 'UNMATCHED'
+    end as receipt_type,
     parsed.purchase_order_id,
     parsed.purchase_order_line,
     parsed.production_order_id,

@@ -1,7 +1,13 @@
 -- Customer returns: online returns received at a DC (condition, disposition, time to restock)
--- and store returns at the till (restocked on the spot).
+-- and store returns at the till, whose restocking the POS does not record (hours unknown).
 with online_returns as (
     select * from {{ ref('int_wms_movements') }} where event_type = 'RETURN'
+),
+
+online_channels as (
+    select order_id, min(channel_id) as channel_id
+    from {{ ref('int_oms_events') }}
+    group by order_id
 ),
 
 restocks as (
@@ -14,7 +20,7 @@ restocks as (
 online as (
     select
         online_returns.event_id as return_id,
-        'WEB' as channel_id,
+        coalesce(online_channels.channel_id, 'UNKNOWN') as channel_id,
         online_returns.reference as order_id,
         online_returns.location_id,
         online_returns.sku_id,
@@ -35,6 +41,7 @@ online as (
     left join restocks
         on restocks.reference = online_returns.reference
         and restocks.sku_id = online_returns.sku_id
+    left join online_channels on online_channels.order_id = online_returns.reference
 ),
 
 store as (
@@ -47,10 +54,10 @@ store as (
         cast(business_date as timestamp) as returned_at,
         business_date as return_date,
         -quantity_base as returned_quantity,
-        'RESALABLE' as condition,
+        cast(null as {{ dbt.type_string() }}) as condition,
         'RESTOCK' as disposition,
-        cast(business_date as timestamp) as restocked_at,
-        0.0 as hours_to_restock
+        cast(null as timestamp) as restocked_at,
+        cast(null as {{ dbt.type_numeric() }}) as hours_to_restock
     from {{ ref('int_pos_sales') }}
     where line_type = 'RETURN'
 )

@@ -13,7 +13,7 @@ oms as (
 select
     late.*,
     {{ hours_between('late.event_at', 'late.exported_at') }} as hours_late,
-    'event exported ' || cast(cast(late.exported_at as date) as {{ dbt.type_string() }})
-        || ' for ' || cast(cast(late.event_at as date) as {{ dbt.type_string() }})
+    'event exported ' || cast({{ business_date('late.exported_at') }} as {{ dbt.type_string() }})
+        || ' for ' || cast({{ business_date('late.event_at') }} as {{ dbt.type_string() }})
         || ': applied to its own day; check the source system''s export schedule' as reason
 from (select * from wms union all select * from oms) as late

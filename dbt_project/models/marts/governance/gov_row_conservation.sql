@@ -1,4 +1,5 @@
--- Row conservation per source: every row read is either harmonized or quarantined, never lost.
+-- Row conservation per source: every raw row is harmonized exactly once or quarantined, never lost.
+-- Rows are matched by (file, row number), so a lost row and a duplicated one cannot cancel out.
 {%- set harmonized_model = {
     'erp_suppliers': 'stg_erp__suppliers',
     'erp_locations': 'stg_erp__locations',
@@ -20,34 +21,52 @@
     'planning_overrides': 'int_planner_overrides',
 } %}
 
-with rows_read as (
+with raw_rows as (
     {% for source_name in harmonized_model %}
-    select '{{ source_name }}' as source, count(*) as rows_read from {{ source('raw', source_name) }}
+    select '{{ source_name }}' as source, _source_file as source_file, _row_number as source_row_number
+    from {{ source('raw', source_name) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
-rows_harmonized as (
+harmonized_rows as (
     {% for source_name, model in harmonized_model.items() %}
-    select '{{ source_name }}' as source, count(*) as rows_harmonized from {{ ref(model) }}
+    select '{{ source_name }}' as source, source_file, source_row_number, count(*) as copies
+    from {{ ref(model) }}
+    group by source_file, source_row_number
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 ),
 
 quarantined_rows as (
-    select distinct source, source_file, row_number from {{ source('governance', 'quarantine') }}
+    select distinct source, source_file, row_number as source_row_number
+    from {{ source('governance', 'quarantine') }}
 ),
 
-rows_quarantined as (
-    select source, count(*) as rows_quarantined from quarantined_rows group by source
+accounted as (
+    select
+        raw_rows.source,
+        harmonized_rows.copies,
+        quarantined_rows.source is not null as is_quarantined
+    from raw_rows
+    left join harmonized_rows
+        on harmonized_rows.source = raw_rows.source
+        and harmonized_rows.source_file = raw_rows.source_file
+        and harmonized_rows.source_row_number = raw_rows.source_row_number
+    left join quarantined_rows
+        on quarantined_rows.source = raw_rows.source
+        and quarantined_rows.source_file = raw_rows.source_file
+        and quarantined_rows.source_row_number = raw_rows.source_row_number
 )
 
 select
-    rows_read.source,
-    rows_read.rows_read,
-    rows_harmonized.rows_harmonized,
-    coalesce(rows_quarantined.rows_quarantined, 0) as rows_quarantined,
-    rows_read.rows_read - rows_harmonized.rows_harmonized - coalesce(rows_quarantined.rows_quarantined, 0) as rows_unaccounted
-from rows_read
-inner join rows_harmonized on rows_harmonized.source = rows_read.source
-left join rows_quarantined on rows_quarantined.source = rows_read.source
+    source,
+    count(*) as rows_read,
+    sum(case when copies is not null then 1 else 0 end) as rows_harmonized,
+    sum(case when is_quarantined then 1 else 0 end) as rows_quarantined,
+    -- neither harmonized nor quarantined: lost on the way
+    sum(case when copies is null and not is_quarantined then 1 else 0 end) as rows_unaccounted,
+    -- harmonized more than once (a join fanned out) or both harmonized and quarantined
+    sum(case when copies > 1 or (copies is not null and is_quarantined) then 1 else 0 end) as rows_multiplied
+from accounted
+group by source
