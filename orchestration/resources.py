@@ -19,6 +19,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(self.database, read_only=read_only)
+        con.execute("SET enable_progress_bar = false")  # logs, not a terminal
         try:
             yield con
         finally:

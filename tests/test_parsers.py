@@ -53,3 +53,50 @@ def test_jsonl_record_must_be_an_object():
     data = b"[1, 2]\n"
     with pytest.raises(UnparseableFile, match="expected a JSON object"):
         parse_jsonl(data, "l.jsonl", COLUMNS)
+
+
+def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
+    from data_contracts import CONTRACTS
+    from orchestration.ingestion.loader import source_files
+    from orchestration.ingestion.parsers import read_csv_table, read_jsonl_table
+
+    landing, manifest = tiny_landing
+    rejected = {f["file"] for f in manifest["rejected_files"]}
+    compared = 0
+    for contract in CONTRACTS.values():
+        for relative, path in source_files(contract, landing):
+            if relative in rejected:
+                continue
+            data = path.read_bytes()
+            if contract.file_format == "csv":
+                table = read_csv_table(data, relative, contract.columns, contract.separator)
+                rows = [(*r, None) for r in parse_csv(data, relative, contract.columns, contract.separator)]
+            else:
+                table = read_jsonl_table(data, relative, contract.columns)
+                rows = parse_jsonl(data, relative, contract.columns)
+            assert [tuple(r.values()) for r in table.to_pylist()] == rows, relative
+            compared += 1
+    assert compared > 100
+
+
+def test_arrow_reader_falls_back_for_mixed_types_and_unknown_fields():
+    from orchestration.ingestion.parsers import read_jsonl_table
+
+    data = b'{"a": 1, "b": "2026-01-01T00:00:00Z"}\n{"a": "x", "c": 3}\n'
+    assert read_jsonl_table(data, "m.jsonl", COLUMNS).to_pylist() == [
+        {"a": "1", "b": "2026-01-01T00:00:00Z", "c": None, "_extra": None},
+        {"a": "x", "b": None, "c": "3", "_extra": None},
+    ]
+    data = b'{"a": 1, "z": [1, 2]}\n'
+    assert read_jsonl_table(data, "u.jsonl", COLUMNS).to_pylist() == [{"a": "1", "b": None, "c": None, "_extra": '{"z": [1, 2]}'}]
+
+
+@pytest.mark.parametrize("content", [b'{"a": 1}\n{"a": "tru', b"a;b;c\n1;2;3\n4;5\n"])
+def test_arrow_readers_reject_broken_files_naming_the_line(content):
+    from orchestration.ingestion.parsers import read_csv_table, read_jsonl_table
+
+    with pytest.raises(UnparseableFile, match="line 2|line 3"):
+        if content.startswith(b"{"):
+            read_jsonl_table(content, "x.jsonl", COLUMNS)
+        else:
+            read_csv_table(content, "x.csv", COLUMNS, ";")

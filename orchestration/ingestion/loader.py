@@ -17,12 +17,11 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from data_contracts.model import Contract
-from orchestration.ingestion.parsers import UnparseableFile, parse_csv, parse_jsonl
-
-META_COLUMNS = ("_extra", "_source_file", "_row_number", "_loaded_at")
+from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
 
 
 @dataclass
@@ -98,12 +97,27 @@ def _reject(con, contract: Contract, relative: str, path: Path, sha: str, error:
     return RejectedFile(relative, error, str(target))
 
 
-def _resolve_rejections(con, source: str, files: list[str], now: datetime) -> None:
-    if files:
+def _resolve_rejections(con, source: str, intact_files: list[str], now: datetime) -> None:
+    """Mark the source's outstanding rejections whose file is now in the landing folder intact."""
+    outstanding = {f for f, _ in outstanding_rejections(con, source)}
+    resolved = outstanding.intersection(intact_files)
+    if resolved:
         con.executemany(
             "UPDATE raw._rejected_files SET resolved_at = ? WHERE source = ? AND source_file = ? AND resolved_at IS NULL",
-            [(now, source, f) for f in files],
+            [(now, source, f) for f in sorted(resolved)],
         )
+
+
+def _with_row_origin(table: pa.Table, files: list[tuple[str, str, int, bool]], now: datetime) -> pa.Table:
+    """Append each row's file, 1-based row number in that file, and load time (files in table order)."""
+    counts = np.array([n for _, _, n, _ in files], dtype=np.int64)
+    names = np.array([f for f, _, _, _ in files], dtype=object)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return (
+        table.append_column("_source_file", pa.array(np.repeat(names, counts), type=pa.string()))
+        .append_column("_row_number", pa.array(np.arange(counts.sum(), dtype=np.int64) - starts + 1))
+        .append_column("_loaded_at", pa.array(np.full(table.num_rows, np.datetime64(now, "us")), type=pa.timestamp("us")))
+    )
 
 
 def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Path, rejected_dir: Path, now: datetime) -> LoadReport:
@@ -111,7 +125,7 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
     ensure_raw_tables(con, contract)
     report = LoadReport(contract.source)
     known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
-    batch_rows: list[tuple] = []
+    tables: list[pa.Table] = []
     batch_files: list[tuple[str, str, int, bool]] = []
     intact: list[str] = []
     for relative, path in source_files(contract, landing):
@@ -124,27 +138,24 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
             continue
         try:
             if contract.file_format == "csv":
-                rows = [(*r, None) for r in parse_csv(data, relative, contract.columns, contract.separator)]
+                table = read_csv_table(data, relative, contract.columns, contract.separator)
             else:
-                rows = parse_jsonl(data, relative, contract.columns)
+                table = read_jsonl_table(data, relative, contract.columns)
         except UnparseableFile as error:
             report.rejected.append(_reject(con, contract, relative, path, sha, str(error), rejected_dir, now))
             continue
-        batch_rows += [(*r, relative, i, now) for i, r in enumerate(rows, start=1)]
-        batch_files.append((relative, sha, len(rows), relative in known))
+        tables.append(table)
+        batch_files.append((relative, sha, table.num_rows, relative in known))
 
     if batch_files:
-        names = [*contract.columns, *META_COLUMNS]
-        columns = list(zip(*batch_rows)) if batch_rows else [[] for _ in names]
-        types = [pa.string()] * (len(contract.columns) + 2) + [pa.int64(), pa.timestamp("us")]
-        table = pa.table({n: pa.array(col, type=t) for n, col, t in zip(names, columns, types)})
+        incoming = _with_row_origin(pa.concat_tables(tables).combine_chunks(), batch_files, now)
         con.execute("BEGIN TRANSACTION")
         try:
             replaced = [f for f, _, _, was_loaded in batch_files if was_loaded]
             for file in replaced:
                 con.execute(f"DELETE FROM {contract.table} WHERE _source_file = ?", [file])
                 con.execute("UPDATE raw._load_log SET status = 'replaced' WHERE source = ? AND source_file = ? AND status = 'loaded'", [contract.source, file])
-            con.register("incoming_rows", table)
+            con.register("incoming_rows", incoming)
             con.execute(f"INSERT INTO {contract.table} SELECT * FROM incoming_rows")
             con.unregister("incoming_rows")
             con.executemany(
@@ -157,7 +168,7 @@ def load_source(con: duckdb.DuckDBPyConnection, contract: Contract, landing: Pat
             raise
         report.files_loaded = [f for f, _, _, was_loaded in batch_files if not was_loaded]
         report.files_replaced = replaced
-        report.rows_loaded = len(batch_rows)
+        report.rows_loaded = incoming.num_rows
         intact += [f for f, _, _, _ in batch_files]
     _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]

@@ -11,6 +11,11 @@ import csv
 import io
 import json
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+
 
 class UnparseableFile(Exception):
     """The file cannot be read as its source's format; the message names file, line and cause."""
@@ -37,6 +42,8 @@ def _text(value) -> str | None:
         return value if value != "" else None
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 0.0 -> "0", as Arrow writes it: one text whichever reader ran
     if isinstance(value, (int, float)):
         return str(value)
     return json.dumps(value, ensure_ascii=False)
@@ -101,3 +108,67 @@ def parse_jsonl(data: bytes, label: str, columns: tuple[str, ...]) -> list[tuple
         extra = {k: v for k, v in record.items() if k not in known}
         rows.append((*(_text(record.get(c)) for c in columns), json.dumps(extra, ensure_ascii=False) if extra else None))
     return rows
+
+
+# ---- vectorized readers: Arrow tables, with the exact parsers above as the fallback ----------
+#
+# pyarrow reads a well-formed file in C; when it refuses one (or the file needs per-record care:
+# JSON values of mixed types, fields outside the contract), the row parsers above read it instead
+# and, for a broken file, say which line is wrong. Both give the same table: the contract's
+# columns as text (null for empty) and `_extra` (unknown JSON fields, as JSON text).
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _rows_to_table(rows: list[tuple], columns: tuple[str, ...]) -> pa.Table:
+    names = [*columns, "_extra"]
+    values = list(zip(*rows)) if rows else [[] for _ in names]
+    return pa.table({n: pa.array(v, type=pa.string()) for n, v in zip(names, values)})
+
+
+def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str) -> pa.Table:
+    """A CSV file's rows as an Arrow table of text; raises UnparseableFile naming the line."""
+    _decode(data, label)  # NUL bytes, encoding, empty file: named precisely
+    body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    header = next(csv.reader([body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")], delimiter=separator), [])
+    if [h.strip() for h in header] != list(columns):
+        parse_csv(data, label, columns, separator)  # raises with the header diagnosis
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=separator),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+            ),
+        )
+    except pa.ArrowInvalid:
+        return _rows_to_table([(*r, None) for r in parse_csv(data, label, columns, separator)], columns)
+    return table.select(list(columns)).append_column("_extra", pa.nulls(table.num_rows, pa.string()))
+
+
+def read_jsonl_table(data: bytes, label: str, columns: tuple[str, ...]) -> pa.Table:
+    """A JSON-lines file's records as an Arrow table of text; raises UnparseableFile naming the line."""
+    _decode(data, label)
+    options = pajson.ReadOptions(use_threads=False)
+    try:
+        table = pajson.read_json(io.BytesIO(data), read_options=options)
+        temporal = [f.name for f in table.schema if pa.types.is_temporal(f.type)]
+        if temporal:  # pyarrow parsed ISO strings as timestamps: read them again as the text they are
+            schema = pa.schema([pa.field(f.name, pa.string()) if f.name in temporal else f for f in table.schema])
+            table = pajson.read_json(io.BytesIO(data), read_options=options, parse_options=pajson.ParseOptions(explicit_schema=schema))
+    except pa.ArrowInvalid:
+        return _rows_to_table(parse_jsonl(data, label, columns), columns)
+    if set(table.column_names) - set(columns) or any(pa.types.is_nested(t) for t in table.schema.types):
+        return _rows_to_table(parse_jsonl(data, label, columns), columns)
+    out = {}
+    for column in columns:
+        if column in table.column_names:
+            values = table[column]
+            out[column] = values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+            if pa.types.is_string(values.type):  # "" is an empty field, as in CSV
+                out[column] = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        else:
+            out[column] = pa.nulls(table.num_rows, pa.string())
+    out["_extra"] = pa.nulls(table.num_rows, pa.string())
+    return pa.table(out)
