@@ -33,13 +33,23 @@ FUTURE_YEARS = 30
 
 
 class DirtInjector:
-    def __init__(self, tables: dict[str, pd.DataFrame], md: MasterData, per_kind: int, rng: np.random.Generator, start: pd.Timestamp):
-        self.tables, self.md, self.k, self.rng, self.start = tables, md, per_kind, rng, start
-        for t in tables.values():
-            t["_dirt"] = None
-            t["_protected"] = False
-            t["_order"] = np.arange(len(t), dtype=float)
+    def __init__(self, md: MasterData, per_kind: int, rng: np.random.Generator, start: pd.Timestamp):
+        self.md, self.k, self.rng, self.start = md, per_kind, rng, start
+        self.tables: dict[str, pd.DataFrame] = {}
         self.rejected_files: list[dict] = []
+
+    def inject(self, source: str, table: pd.DataFrame) -> pd.DataFrame:
+        """Inject the source's dirt into its export table (tagged in ``_dirt``) and return it.
+
+        Sources are dirtied one at a time so that generation holds one export table in memory.
+        """
+        table["_dirt"] = None
+        table["_protected"] = False
+        table["_order"] = np.arange(len(table), dtype=float)
+        self.tables = {source: table}
+        for step in self._plan().get(source, ()):
+            step()
+        return self.tables.pop(source)
 
     # ---- selection -----------------------------------------------------------------------
     def _pick(self, source: str, mask: np.ndarray | pd.Series | None = None, k: int | None = None) -> pd.Index:
@@ -159,39 +169,51 @@ class DirtInjector:
         t.loc[rows, "_protected"] = True
         self.rejected_files.append({"kind": kind, "source": source, "file": file, "how": how, "rows_in_file": int(rows.sum())})
 
-    def inject_all(self) -> None:
-        wms_is_receipt = self.tables["wms_events"].event_type == "RECEIPT"
-        pos_is_sale = self.tables["pos_sales"].line_type == "SALE"
-        oms = self.tables["oms_events"]
+    def _plan(self) -> dict[str, list]:
+        """The dirt of each source, in order (masks are evaluated when a step runs)."""
+        t = self.tables
 
-        self.reserve_file("wms_events", "unparseable_file", "truncated")
-        self.reserve_file("pos_sales", "unparseable_file", "nul_bytes")
+        def receipts():
+            return t["wms_events"].event_type == "RECEIPT"
 
-        for source in ("erp_sales_orders", "pos_sales", "wms_events", "oms_events"):
-            self.duplicate(source)
-        self.negative("pos_sales", "qty", pos_is_sale)
-        self.negative("erp_sales_orders", "quantity")
-        self.negative("wms_events", "qty", wms_is_receipt)
-        dc_receipts = wms_is_receipt & self.tables["wms_events"].uom.eq("PK6")
-        self.set_value("wms_events", "wrong_unit", "uom", "EA", dc_receipts)
-        self.unknown_ean()
-        self.set_value("wms_events", "unmapped_code", "sku", lambda v: "W-9" + v.str.slice(3))
-        self.set_value("oms_events", "unmapped_code", "item", "MKB99999Z", oms.channel.eq("MARKETPLACE"))
-        self.set_value("erp_sales_orders", "unknown_unit", "unit", "PAL")
-        self.set_value("oms_events", "unknown_unit", "uom", "BOX")
-        self.set_value("erp_sales_orders", "missing_mandatory_field", "customer_code", "")
-        self.set_value("pos_sales", "missing_mandatory_field", "ean", "")
-        self.set_value("wms_events", "missing_mandatory_field", "site", None)
-        self.set_value("oms_events", "missing_mandatory_field", "order_id", None)
-        self.future_erp_date("erp_sales_orders", "order_date")
-        self.future_pos_date()
-        self.future_event_time("wms_events")
-        self.malformed_number("erp_sales_orders", "quantity")
-        self.malformed_number("erp_purchase_orders", "quantity")
-        self.malformed_number("pos_sales", "qty")
-        self.discontinued_item_orders()
-        self.set_value("erp_prices", "zero_price", "price", "0,00")
-        self.set_value("oms_events", "zero_price", "unit_price", 0.0, oms.event_type.eq("LINE_PLACED"))
-        self.late_events("wms_events", "wms")
-        self.late_events("oms_events", "oms")
-        self.stock_discrepancies()
+        return {
+            "erp_sales_orders": [
+                lambda: self.duplicate("erp_sales_orders"),
+                lambda: self.negative("erp_sales_orders", "quantity"),
+                lambda: self.set_value("erp_sales_orders", "unknown_unit", "unit", "PAL"),
+                lambda: self.set_value("erp_sales_orders", "missing_mandatory_field", "customer_code", ""),
+                lambda: self.future_erp_date("erp_sales_orders", "order_date"),
+                lambda: self.malformed_number("erp_sales_orders", "quantity"),
+                self.discontinued_item_orders,
+            ],
+            "erp_purchase_orders": [lambda: self.malformed_number("erp_purchase_orders", "quantity")],
+            "erp_prices": [lambda: self.set_value("erp_prices", "zero_price", "price", "0,00")],
+            "pos_sales": [
+                lambda: self.reserve_file("pos_sales", "unparseable_file", "nul_bytes"),
+                lambda: self.duplicate("pos_sales"),
+                lambda: self.negative("pos_sales", "qty", t["pos_sales"].line_type == "SALE"),
+                self.unknown_ean,
+                lambda: self.set_value("pos_sales", "missing_mandatory_field", "ean", ""),
+                self.future_pos_date,
+                lambda: self.malformed_number("pos_sales", "qty"),
+            ],
+            "wms_events": [
+                lambda: self.reserve_file("wms_events", "unparseable_file", "truncated"),
+                lambda: self.duplicate("wms_events"),
+                lambda: self.negative("wms_events", "qty", receipts()),
+                lambda: self.set_value("wms_events", "wrong_unit", "uom", "EA", receipts() & t["wms_events"].uom.eq("PK6")),
+                lambda: self.set_value("wms_events", "unmapped_code", "sku", lambda v: "W-9" + v.str.slice(3)),
+                lambda: self.set_value("wms_events", "missing_mandatory_field", "site", None),
+                lambda: self.future_event_time("wms_events"),
+                lambda: self.late_events("wms_events", "wms"),
+            ],
+            "oms_events": [
+                lambda: self.duplicate("oms_events"),
+                lambda: self.set_value("oms_events", "unmapped_code", "item", "MKB99999Z", t["oms_events"].channel.eq("MARKETPLACE")),
+                lambda: self.set_value("oms_events", "unknown_unit", "uom", "BOX"),
+                lambda: self.set_value("oms_events", "missing_mandatory_field", "order_id", None),
+                lambda: self.set_value("oms_events", "zero_price", "unit_price", 0.0, t["oms_events"].event_type.eq("LINE_PLACED")),
+                lambda: self.late_events("oms_events", "oms"),
+            ],
+            "wms_stock": [self.stock_discrepancies],
+        }

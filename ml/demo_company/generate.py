@@ -70,13 +70,9 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
         "wms_stock",
         "pos_sales",
         "oms_events",
+        "planning_overrides",
     ]
-    tables = {name: getattr(builder, name)() for name in sources}
-    tables["planning_overrides"] = builder.planner_overrides()
-
-    injector = DirtInjector(tables, md, scale.dirt_per_kind, rng, pd.Timestamp(scale.start_date))
-    injector.inject_all()
-
+    injector = DirtInjector(md, scale.dirt_per_kind, rng, pd.Timestamp(scale.start_date))
     existing = [f for f in SYSTEM_FOLDERS if (landing / f).exists()]
     if existing and not (landing / MANIFEST_NAME).exists():
         raise FileExistsError(
@@ -86,18 +82,23 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
     for folder in existing:
         shutil.rmtree(landing / folder)
     landing.mkdir(parents=True, exist_ok=True)
+    (landing / MANIFEST_NAME).unlink(missing_ok=True)  # written last: a partial folder has none
 
+    # One source at a time (build, dirty, write, free): memory holds one export table.
     entries, rows_per_source = [], {}
-    rejected_files = {f["file"] for f in injector.rejected_files}
-    for source, table in injector.tables.items():
+    for source in sources:
+        table = injector.inject(source, getattr(builder, source)())
         table = ordered_rows(table, by_export_time=source.endswith("_events"))
         write_table(table, landing, source_system(source))
+        rejected_files = {f["file"] for f in injector.rejected_files}
         kept = ~table.file.isin(rejected_files)
         rows_per_source[source] = int(kept.sum())
         dirty = table[table._dirt.notna() & kept]
         entries += [
             {"kind": kind, "source": source, "file": file, "row_number": int(row)} for kind, file, row in zip(dirty._dirt, dirty.file, dirty._row_number)
         ]
+        say(f"  {source}: {rows_per_source[source]:,} rows")
+        del table, dirty
     for f in injector.rejected_files:
         corrupt(landing / f["file"], f["how"])
 

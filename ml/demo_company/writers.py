@@ -42,22 +42,31 @@ def _jsonl_lines(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return np.array(text.rstrip("\n").split("\n"), dtype=object)
 
 
-def write_table(table: pd.DataFrame, landing: Path, system: str) -> None:
-    """Write every file of ``table`` (already in file order, see ``ordered_rows``)."""
+def write_table(table: pd.DataFrame, landing: Path, system: str, chunk_rows: int = 500_000) -> None:
+    """Write every file of ``table`` (already in file order, see ``ordered_rows``).
+
+    Lines are formatted for about ``chunk_rows`` rows at a time (whole files), bounding memory.
+    """
     fmt, sep = FORMATS[system]
     columns = [c for c in table.columns if not c.startswith("_") and c != "file"]
-    lines = _csv_lines(table, columns, sep) if fmt == "csv" else _jsonl_lines(table, columns)
     header = [sep.join(columns)] if fmt == "csv" else []
     files = table.file.to_numpy()
     bounds = np.flatnonzero(files[1:] != files[:-1]) + 1
     starts, ends = np.r_[0, bounds], np.r_[bounds, len(files)]
     created: set[Path] = set()
-    for start, end in zip(starts, ends):  # one iteration per file
-        path = landing / files[start]
-        if path.parent not in created:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            created.add(path.parent)
-        path.write_text("\n".join(header + lines[start:end].tolist()) + "\n", encoding="utf-8")
+    first = 0
+    while first < len(starts):
+        last = max(first, int(np.searchsorted(ends, ends[first] - 1 + chunk_rows, side="right")) - 1)  # whole files
+        rows = table.iloc[starts[first] : ends[last]]
+        lines = _csv_lines(rows, columns, sep) if fmt == "csv" else _jsonl_lines(rows, columns)
+        offset = starts[first]
+        for start, end in zip(starts[first : last + 1], ends[first : last + 1]):  # one iteration per file
+            path = landing / files[start]
+            if path.parent not in created:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                created.add(path.parent)
+            path.write_text("\n".join(header + lines[start - offset : end - offset].tolist()) + "\n", encoding="utf-8")
+        first = last + 1
 
 
 def corrupt(path: Path, how: str) -> None:

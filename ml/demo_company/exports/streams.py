@@ -18,6 +18,13 @@ from ml.demo_company.master_data import BUNDLE_SIZE, PACK_SIZE
 
 
 class StreamExports(ExportBuilder):
+    def _in_export_order(self, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DatetimeIndex, pd.DatetimeIndex]:
+        """Event and export times (local) of day/seconds events, sorted by export time as a stream is."""
+        event_time = day_timestamp(self.start, events.day, events.seconds)
+        exported = export_latency(event_time, self.rng)
+        order = np.lexsort((np.arange(len(events)), exported.asi8))
+        return events.iloc[order].reset_index(drop=True), event_time[order], exported[order]
+
     # ---- WMS -----------------------------------------------------------------------------
     def wms_events(self) -> pd.DataFrame:
         ops, n_days = self.ops, self.scale.n_days
@@ -118,11 +125,7 @@ class StreamExports(ExportBuilder):
                 "",
                 "RESALABLE",
             )
-        ev = pd.concat(parts, ignore_index=True)
-        event_time = day_timestamp(self.start, ev.day, ev.seconds)
-        exported = export_latency(event_time, rng)
-        order = np.lexsort((np.arange(len(ev)), exported.asi8))
-        ev, event_time, exported = ev.iloc[order].reset_index(drop=True), event_time[order], exported[order]
+        ev, event_time, exported = self._in_export_order(pd.concat(parts, ignore_index=True))
         return pd.DataFrame(
             {
                 "event_id": sequence_ids("WE", len(ev), 9),
@@ -250,11 +253,7 @@ class StreamExports(ExportBuilder):
                     }
                 )
             )
-        ev = pd.concat(parts, ignore_index=True)
-        event_time = day_timestamp(self.start, ev.day, ev.seconds)
-        exported = export_latency(event_time, rng)
-        order = np.lexsort((np.arange(len(ev)), exported.asi8))
-        ev, event_time, exported = ev.iloc[order].reset_index(drop=True), event_time[order], exported[order]
+        ev, event_time, exported = self._in_export_order(pd.concat(parts, ignore_index=True))
         return pd.DataFrame(
             {
                 "event_id": sequence_ids("OE", len(ev), 9),
@@ -275,7 +274,7 @@ class StreamExports(ExportBuilder):
         )
 
     # ---- Planning ------------------------------------------------------------------------
-    def planner_overrides(self) -> pd.DataFrame:
+    def planning_overrides(self) -> pd.DataFrame:
         """Key-account managers' adjustments, mostly on the coming weeks, some on the past (for FVA)."""
         rng, end = self.rng, self.scale.n_days
         k = max(6, self.scale.n_skus // 10)
