@@ -102,12 +102,9 @@ def validation_sql(contract: Contract) -> str:
 
 
 def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> pd.DataFrame:
+    """The whole validation frame at once (for the data docs of a source that fits in memory)."""
     sql = validation_sql(contract)
-    frame = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None).df()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].astype("datetime64[ns]")  # GX's fast path needs ns
-    return frame
+    return _as_ns(con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None).df())
 
 
 def parameters(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> dict:
@@ -150,48 +147,69 @@ def _raised(result) -> str | None:
     return None
 
 
-def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime) -> ValidationOutcome:
-    """Validate ``raw.<source>`` against its contract; nothing is written."""
+# Rows validated at a time: the frame of a big source would not fit in memory whole.
+CHUNK_ROWS = 1_000_000
+
+
+def _as_ns(frame: pd.DataFrame) -> pd.DataFrame:
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            frame[column] = frame[column].astype("datetime64[ns]")  # GX's fast path needs ns
+    return frame
+
+
+def validation_chunks(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, chunk_rows: int = CHUNK_ROWS):
+    """The validation frame in chunks of about ``chunk_rows`` rows (cross-row columns are computed
+    over the whole table in SQL first, so each chunk can be checked on its own)."""
+    sql = validation_sql(contract)
+    result = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None)
+    while True:
+        chunk = result.fetch_df_chunk(max(1, chunk_rows // 2048))
+        if chunk.empty:
+            return
+        yield _as_ns(chunk)
+
+
+def _entries(result, source: str, detected_at: datetime) -> list[tuple]:
+    meta = result.expectation_config.meta
+    column = meta["column"]
+    out = []
+    for row in result.result.get("unexpected_index_list") or []:
+        value = row.get(column)
+        value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        reason = meta["reason"].format(value=value if value is not None else "", column=column)
+        out.append((source, row["_source_file"], int(row["_row_number"]), meta["rule"], column, value, reason, detected_at))
+    return out
+
+
+def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime, chunk_rows: int = CHUNK_ROWS) -> ValidationOutcome:
+    """Validate ``raw.<source>`` against its contract, chunk by chunk; nothing is written."""
     contract = contract_for(source)
-    frame = validation_frame(con, contract, as_of)
-    params = parameters(con, contract, as_of)
-    results = run_suite(frame, source, params)
+    params = parameters(con, contract, as_of)  # before the frame's query holds the connection
     detected_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    entries, freshness, schema_ok = [], None, True
-    for result in results.results:
-        meta = result.expectation_config.meta or {}
-        error = _raised(result)
-        if error:  # a broken contract is a bug to fix, never a silent pass
-            raise RuntimeError(f"contract {source}: rule {meta.get('rule')} on {meta.get('column')} could not be evaluated: {error}")
-        rule = meta.get("rule")
-        if rule == FRESHNESS_RULE:
-            newest = result.result.get("observed_value")
-            freshness = {"newest": str(newest), "fresh_after": str(params["fresh_after"]), "passed": bool(result.success)}
-            continue
-        if rule == SCHEMA_RULE:
-            schema_ok = bool(result.success)
-            continue
-        if result.success:
-            continue
-        column = meta["column"]
-        for row in result.result.get("unexpected_index_list") or []:
-            value = row.get(column)
-            value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            entries.append(
-                (
-                    source,
-                    row["_source_file"],
-                    int(row["_row_number"]),
-                    rule,
-                    column,
-                    value,
-                    meta["reason"].format(value=value if value is not None else "", column=column),
-                    detected_at,
-                )
-            )
+    entries, newest, rows, schema_ok = [], [], 0, True
+    for chunk in validation_chunks(con, contract, as_of, chunk_rows):
+        rows += len(chunk)
+        for result in run_suite(chunk, source, params).results:
+            meta = result.expectation_config.meta or {}
+            error = _raised(result)
+            if error:  # a broken contract is a bug to fix, never a silent pass
+                raise RuntimeError(f"contract {source}: rule {meta.get('rule')} on {meta.get('column')} could not be evaluated: {error}")
+            if meta.get("rule") == FRESHNESS_RULE:
+                observed = result.result.get("observed_value")
+                if observed is not None and not pd.isna(observed):
+                    newest.append(pd.Timestamp(observed))
+            elif meta.get("rule") == SCHEMA_RULE:
+                schema_ok &= bool(result.success)
+            elif not result.success:
+                entries += _entries(result, source, detected_at)
+    freshness = None
+    if contract.timestamp_column:
+        latest = max(newest) if newest else None
+        freshness = {"newest": str(latest), "fresh_after": str(params["fresh_after"]), "passed": latest is not None and latest >= params["fresh_after"]}
     quarantine = pd.DataFrame(entries, columns=QUARANTINE_COLUMNS)
     counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if entries else {}
-    return ValidationOutcome(source, len(frame), quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
+    return ValidationOutcome(source, rows, quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
 
 
 def write_quarantine(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:

@@ -109,3 +109,23 @@ def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con):
     assert found == {(2, "date_format"), (3, "unmapped_code")}
     reason = outcome.quarantine.set_index("row_number").loc[3, "reason"]
     assert "2000000000015 on 2025-12-31" in reason
+
+
+def test_validating_in_chunks_finds_the_same_rows(con):
+    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    rows = [{**good, "business_date": f"202609{d:02d}"} for d in range(3, 31)]
+    rows[3] = {**rows[3], "qty": "-1"}
+    rows[20] = {**rows[20], "ean": None}
+    rows.append(dict(rows[7]))  # a duplicate of row 8, far from it
+    _raw_table(con, "pos_sales", rows)
+    whole = validate_source(con, "pos_sales", AS_OF)
+    chunked = validate_source(con, "pos_sales", AS_OF, chunk_rows=2048)  # smallest chunk DuckDB fetches
+    assert whole.rows == chunked.rows == 29
+    key = ["source_file", "row_number", "rule"]
+    assert whole.quarantine[key].sort_values(key).values.tolist() == chunked.quarantine[key].sort_values(key).values.tolist()
+    assert {(int(r), q) for r, q in zip(whole.quarantine.row_number, whole.quarantine.rule)} == {
+        (4, "negative_quantity"),
+        (21, "mandatory_field"),
+        (29, "duplicate_row"),
+    }
+    assert whole.freshness["passed"] and chunked.freshness == whole.freshness
