@@ -165,7 +165,8 @@ def _b2b_orders(scale: Scale, md: MasterData, level: np.ndarray, active: np.ndar
     n_days, n = level.shape
     frames = []
     for c, cust in md.customers.iterrows():  # ~40 customers: a loop over customers, not rows
-        assortment = rng.choice(n, size=max(3, n // 4), replace=False)
+        # a customer lists a quarter of the catalogue, at most 50 items: B2B lines grow linearly with scale
+        assortment = rng.choice(n, size=max(3, min(n // 4, 50)), replace=False)
         order_days = np.flatnonzero(rng.random(n_days) < 1 / cust.order_interval_days)
         if len(order_days) == 0:
             continue
