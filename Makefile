@@ -19,8 +19,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 setup: $(VENV)/.installed
 
+# with the environment runs use, so that they can parse dbt partially (see parse_project)
 dbt-parse: setup
-	cd dbt_project && $(BIN)/dbt parse --quiet --profiles-dir .
+	$(BIN)/python -m orchestration.assets.dbt
 
 demo: dbt-parse
 	$(BIN)/python -m orchestration.demo --scale demo
@@ -31,9 +32,7 @@ test: dbt-parse
 	$(BIN)/python -m pytest
 
 ui: dbt-parse
-	$(BIN)/python -c 'from orchestration.demo import prepare_instance; from orchestration.settings import load_settings; prepare_instance(load_settings().dagster_home)'
-	DAGSTER_HOME=$$($(BIN)/python -c 'from orchestration.settings import load_settings; print(load_settings().dagster_home)') \
-		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 contracts-docs: setup
 	$(BIN)/python -m data_contracts.docs

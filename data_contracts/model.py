@@ -60,6 +60,8 @@ class Contract:
         max_quarantine_share: above this share of quarantined rows the contract check fails and
             blocks downstream assets: a systemic problem, not a few bad rows.
         depends_on: master-data sources this contract looks up.
+        partition_date: for transactional sources, SQL over the raw row ``r`` giving its business
+            day (DATE): the daily partition the row belongs to. Master data has none.
     """
 
     source: str
@@ -78,6 +80,11 @@ class Contract:
     freshness_hours: float = 48.0
     max_quarantine_share: float = 0.10
     depends_on: tuple[str, ...] = ()
+    partition_date: str | None = None
+
+    @property
+    def partitioned(self) -> bool:
+        return self.partition_date is not None
 
     @property
     def table(self) -> str:

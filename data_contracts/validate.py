@@ -79,8 +79,23 @@ def _expand(sql: str) -> str:
     return _VALID.sub(lambda m: valid_rows_sql(m.group(1)), sql)
 
 
-def validation_sql(contract: Contract) -> str:
-    """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp."""
+def scope_sql(source: str) -> str:
+    """Rows an incremental validation looks at: those of the files ``$scope_files`` (new or
+    re-exported) and those in quarantine now (master data may have been fixed since)."""
+    return (
+        f"(list_contains($scope_files, r._source_file) OR EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
+        f"WHERE q.source = '{source}' AND q.source_file = r._source_file AND q.row_number = r._row_number))"
+    )
+
+
+def validation_sql(contract: Contract, incremental: bool = False) -> str:
+    """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp,
+    ``$scope_files`` when ``incremental``.
+
+    A duplicate is a row whose key an earlier row already has: earlier by load time, then file and
+    row number, so that rows already validated never become duplicates of rows delivered later
+    (an incremental validation then agrees with a full one).
+    """
     columns = ", ".join(f"r.{c}" for c in contract.columns)
     expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
     if contract.timestamp_column:
@@ -88,17 +103,20 @@ def validation_sql(contract: Contract) -> str:
         ts = contract.derived[contract.timestamp_column]
         expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of THEN {ts} END"
     derived = "".join(f",\n  {_expand(expr)} AS {name}" for name, expr in expressions.items())
-    window = ""
+    rows = contract.table
     if contract.key:
         key = ", ".join(f"r.{c}" for c in contract.key)
         complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
-        derived += (
-            f",\n  CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
-            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of"
+        rows = (
+            f"(SELECT r.*, CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
+            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of\n"
+            f"FROM {contract.table} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
         )
-        window = f"\nWINDOW w AS (PARTITION BY {key} ORDER BY r._source_file, r._row_number)"
+        derived += ",\n  r._duplicate_of"
+    if incremental:
+        rows = f"(SELECT * FROM {rows} r WHERE {scope_sql(contract.source)})"
     joins = "".join(f"\n{_expand(j)}" for j in contract.joins)
-    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {contract.table} r{joins}{window}"
+    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {rows} r{joins}"
 
 
 def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> pd.DataFrame:
@@ -158,11 +176,16 @@ def _as_ns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def validation_chunks(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, chunk_rows: int = CHUNK_ROWS):
+def _bindings(sql: str, as_of: datetime, scope_files: list[str] | None) -> dict | None:
+    values = {"as_of": as_of, "scope_files": scope_files}
+    return {name: value for name, value in values.items() if f"${name}" in sql} or None
+
+
+def validation_chunks(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, chunk_rows: int = CHUNK_ROWS, scope_files: list[str] | None = None):
     """The validation frame in chunks of about ``chunk_rows`` rows (cross-row columns are computed
     over the whole table in SQL first, so each chunk can be checked on its own)."""
-    sql = validation_sql(contract)
-    result = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None)
+    sql = validation_sql(contract, incremental=scope_files is not None)
+    result = con.execute(sql, _bindings(sql, as_of, scope_files))
     while True:
         chunk = result.fetch_df_chunk(max(1, chunk_rows // 2048))
         if chunk.empty:
@@ -182,13 +205,22 @@ def _entries(result, source: str, detected_at: datetime) -> list[tuple]:
     return out
 
 
-def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime, chunk_rows: int = CHUNK_ROWS) -> ValidationOutcome:
-    """Validate ``raw.<source>`` against its contract, chunk by chunk; nothing is written."""
+def validate_source(
+    con: duckdb.DuckDBPyConnection, source: str, as_of: datetime, chunk_rows: int = CHUNK_ROWS, scope_files: list[str] | None = None
+) -> ValidationOutcome:
+    """Validate ``raw.<source>`` against its contract, chunk by chunk; nothing is written.
+
+    With ``scope_files`` the validation is incremental: only the rows of those files and the rows
+    in quarantine now are checked (the others passed before and cannot have changed), and ``rows``
+    counts the checked rows.
+    """
     contract = contract_for(source)
     params = parameters(con, contract, as_of)  # before the frame's query holds the connection
     detected_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     entries, newest, rows, schema_ok = [], [], 0, True
-    for chunk in validation_chunks(con, contract, as_of, chunk_rows):
+    if scope_files is not None and contract.timestamp_column:
+        newest += _newest_outside_scope(con, contract, as_of, scope_files)
+    for chunk in validation_chunks(con, contract, as_of, chunk_rows, scope_files):
         rows += len(chunk)
         for result in run_suite(chunk, source, params).results:
             meta = result.expectation_config.meta or {}
@@ -212,16 +244,40 @@ def validate_source(con: duckdb.DuckDBPyConnection, source: str, as_of: datetime
     return ValidationOutcome(source, rows, quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
 
 
+def _newest_outside_scope(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, scope_files: list[str]) -> list[pd.Timestamp]:
+    """Newest timestamp of the rows an incremental validation does not look at (valid ones)."""
+    ts = contract.derived[contract.timestamp_column]
+    sql = f"SELECT max({ts}) FROM {contract.table} r WHERE {ts} <= $as_of AND NOT {scope_sql(contract.source)}"
+    newest = con.execute(sql, {"as_of": as_of, "scope_files": scope_files}).fetchone()[0]
+    return [pd.Timestamp(newest)] if newest is not None else []
+
+
 def write_quarantine(con: duckdb.DuckDBPyConnection, outcome: ValidationOutcome) -> None:
-    """Replace the source's quarantine entries with this validation's (one transaction)."""
+    """Replace the source's quarantine entries with this validation's, in one transaction.
+
+    A validation, full or incremental, re-checks every row in quarantine, so its entries replace
+    all of the source's; an entry found again keeps the time it was first detected.
+    """
     ensure_governance_schema(con)
+    columns = ", ".join(f"n.{c}" for c in QUARANTINE_COLUMNS if c != "detected_at")
     con.execute("BEGIN TRANSACTION")
     try:
+        if not len(outcome.quarantine):
+            con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE source = ?", [outcome.source])
+            con.execute("COMMIT")
+            return
+        con.register("new_quarantine", outcome.quarantine)
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE quarantine_update AS
+                SELECT {columns}, coalesce(o.detected_at, n.detected_at) AS detected_at
+                FROM new_quarantine n LEFT JOIN {QUARANTINE_TABLE} o
+                  ON o.source = n.source AND o.source_file = n.source_file AND o.row_number = n.row_number
+                  AND o.rule = n.rule AND o.column_name IS NOT DISTINCT FROM n.column_name"""
+        )
+        con.unregister("new_quarantine")
         con.execute(f"DELETE FROM {QUARANTINE_TABLE} WHERE source = ?", [outcome.source])
-        if len(outcome.quarantine):
-            con.register("new_quarantine", outcome.quarantine)
-            con.execute(f"INSERT INTO {QUARANTINE_TABLE} SELECT {', '.join(QUARANTINE_COLUMNS)} FROM new_quarantine")
-            con.unregister("new_quarantine")
+        con.execute(f"INSERT INTO {QUARANTINE_TABLE} SELECT {', '.join(QUARANTINE_COLUMNS)} FROM quarantine_update")
+        con.execute("DROP TABLE quarantine_update")
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

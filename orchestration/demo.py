@@ -14,30 +14,20 @@ import sys
 import time
 from pathlib import Path
 
+from orchestration.instance import prepare_instance
 from orchestration.settings import load_settings
-
-DAGSTER_YAML = """# Planline's local Dagster instance (no telemetry: this machine has no network beyond packages).
-telemetry:
-  enabled: false
-"""
-
-
-def prepare_instance(dagster_home: Path) -> None:
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_YAML)
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
 
 
 def run_pipeline(job_name: str = "data_foundation") -> bool:
     import dagster as dg
 
     from orchestration.definitions import defs
+    from orchestration.jobs import all_days_tags
 
     job = defs.resolve_job_def(job_name)
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
+        tags=all_days_tags(),  # every daily partition, in one run
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )

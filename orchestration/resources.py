@@ -27,10 +27,12 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
 
 class LandingZone(dg.ConfigurableResource):
-    """Where source systems drop their exports, and where unparseable files are kept."""
+    """Where source systems drop their exports, where loaded files are archived (processed) and
+    where unparseable files are kept (rejected)."""
 
     landing_dir: str
     rejected_dir: str
+    processed_dir: str
 
     @property
     def landing(self) -> Path:
@@ -39,3 +41,7 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def rejected(self) -> Path:
         return Path(self.rejected_dir)
+
+    @property
+    def processed(self) -> Path:
+        return Path(self.processed_dir)

@@ -1,7 +1,7 @@
 """Where Planline keeps its local state: one folder, configurable by environment variables.
 
-PLANLINE_HOME (default ``<repo>/.planline``) holds the DuckDB warehouse, the landing, rejected and
-export folders, the MLflow store, the Dagster home and the Great Expectations site. Each path can
+PLANLINE_HOME (default ``<repo>/.planline``) holds the DuckDB warehouse, the landing, processed,
+rejected and export folders, the MLflow store, the Dagster home and the Great Expectations site. Each path can
 be moved on its own (PLANLINE_DUCKDB_PATH, PLANLINE_LANDING_DIR, ...). PLANLINE_AS_OF fixes the
 platform's "now" (ISO date or timestamp, UTC) for business rules (future dates, freshness); when
 it is unset and the landing folder holds the demo company, "now" is the demo's last day of history.
@@ -24,13 +24,24 @@ class Settings:
     warehouse: Path
     landing: Path
     rejected: Path
+    processed: Path
     exports: Path
     mlflow: Path
     dagster_home: Path
     gx_root: Path
 
     def ensure_dirs(self) -> None:
-        for folder in (self.home, self.landing, self.rejected, self.exports, self.mlflow, self.dagster_home, self.gx_root, self.warehouse.parent):
+        for folder in (
+            self.home,
+            self.landing,
+            self.rejected,
+            self.processed,
+            self.exports,
+            self.mlflow,
+            self.dagster_home,
+            self.gx_root,
+            self.warehouse.parent,
+        ):
             folder.mkdir(parents=True, exist_ok=True)
 
 
@@ -46,6 +57,7 @@ def load_settings() -> Settings:
         warehouse=_path("PLANLINE_DUCKDB_PATH", home / "warehouse.duckdb"),
         landing=_path("PLANLINE_LANDING_DIR", home / "landing"),
         rejected=_path("PLANLINE_REJECTED_DIR", home / "rejected"),
+        processed=_path("PLANLINE_PROCESSED_DIR", home / "processed"),
         exports=_path("PLANLINE_EXPORT_DIR", home / "exports"),
         mlflow=_path("PLANLINE_MLFLOW_DIR", home / "mlflow"),
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
@@ -53,25 +65,36 @@ def load_settings() -> Settings:
     )
 
 
+def export_environment(settings: Settings) -> None:
+    """Default the variables that dbt's profile and the Dagster resources read from the settings,
+    so that every process (Dagster, dbt, a `dbt parse`) sees the same paths."""
+    os.environ.setdefault("PLANLINE_DUCKDB_PATH", str(settings.warehouse))
+    os.environ.setdefault("PLANLINE_LANDING_DIR", str(settings.landing))
+    os.environ.setdefault("PLANLINE_REJECTED_DIR", str(settings.rejected))
+    os.environ.setdefault("PLANLINE_PROCESSED_DIR", str(settings.processed))
+
+
 DEMO_MANIFEST = "demo_manifest.json"
 
 
-def as_of() -> datetime:
-    """The platform's current time as naive UTC.
-
-    PLANLINE_AS_OF if set; else the end of the demo company's history when the landing folder
-    holds it (so runs from the UI judge the demo as `make demo` does); else now.
-    """
+def fixed_as_of() -> datetime | None:
+    """PLANLINE_AS_OF, else the end of the demo company's history when the landing folder holds
+    it (so runs from the UI judge the demo as `make demo` does), as naive UTC; else None."""
     value = os.environ.get("PLANLINE_AS_OF")
     if not value:
         manifest = load_settings().landing / DEMO_MANIFEST
         if manifest.exists():
             value = json.loads(manifest.read_text())["end_date"]
     if not value:
-        return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        return None
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     if len(value) == 10:  # a date means the end of that day
         parsed = parsed.replace(hour=23, minute=59, second=59)
     return parsed
+
+
+def as_of() -> datetime:
+    """The platform's current time as naive UTC: ``fixed_as_of()``, else now."""
+    return fixed_as_of() or datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -10,6 +10,10 @@ import pytest
 
 from ml.demo_company import generate
 
+# The tests live in the demo company's world: its history ends on 2026-09-30, so does "now" (for
+# contracts and freshness) and so do the daily partitions (set before definitions are imported).
+os.environ.setdefault("PLANLINE_AS_OF", "2026-09-30")
+
 
 @pytest.fixture(scope="session")
 def tiny_landing(tmp_path_factory) -> tuple[Path, dict]:
@@ -31,16 +35,18 @@ def pipeline_home(tmp_path_factory):
         "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
         "PLANLINE_LANDING_DIR": str(home / "landing"),
         "PLANLINE_REJECTED_DIR": str(home / "rejected"),
+        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
         "PLANLINE_AS_OF": manifest["end_date"],
     }
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
         from orchestration.definitions import defs
+        from orchestration.jobs import all_days_tags
 
         job = defs.resolve_job_def("data_foundation")
         with dg.instance_for_test() as instance:
-            first = job.execute_in_process(instance=instance, raise_on_error=False)
+            first = job.execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
             yield {"home": home, "manifest": manifest, "result": first, "job": job, "instance": instance, "env": env}
 
 
@@ -50,3 +56,16 @@ def load_manifest(landing: Path) -> dict:
 
 def duckdb_path(home: Path) -> str:
     return os.fspath(home / "warehouse.duckdb")
+
+
+def marts_digest(con, schemas: tuple[str, ...] = ("marts", "governance_marts")) -> dict[str, str]:
+    """Row count and content hash of every table or view of the schemas (marts by default)."""
+    tables = con.execute(
+        "SELECT table_schema, table_name FROM information_schema.tables WHERE list_contains(?, table_schema) ORDER BY 2", [list(schemas)]
+    ).fetchall()
+    return {
+        name: con.execute(
+            f"SELECT count(*) || md5(coalesce(string_agg(CAST(t AS VARCHAR), chr(10) ORDER BY CAST(t AS VARCHAR)), '')) FROM {schema}.\"{name}\" t"
+        ).fetchone()[0]
+        for schema, name in tables
+    }

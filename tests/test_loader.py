@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime
+from datetime import date, datetime
 
 import duckdb
 import pytest
 
 from data_contracts import contract_for
-from orchestration.ingestion.loader import load_source
+from orchestration.ingestion.landing import day_ranges
+from orchestration.ingestion.loader import PartitionWindow, load_source
 
 NOW = datetime(2026, 10, 1, 6, 0)
 
@@ -108,3 +109,22 @@ def test_a_second_corrupt_delivery_does_not_overwrite_the_first_kept_copy(con, l
         kept += [r.kept_at for r in load_source(con, contract, landing, tmp_path / "rejected", NOW).rejected]
     assert len(set(kept)) == 2
     assert {open(k, "rb").read() for k in kept} == {b"\x00first", b"\x00second"}
+
+
+def test_a_partition_window_loads_only_the_files_with_rows_of_its_days_and_archives_them(con, landing, tmp_path):
+    contract = contract_for("pos_sales")
+    processed = tmp_path / "processed"
+    window = PartitionWindow(start=date(2026, 9, 30), end=date(2026, 10, 1), first=date(2026, 9, 1), last=date(2026, 9, 30))
+    report = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=processed, window=window)
+    assert {f for f in report.files_loaded if f.endswith("_20260930.csv")} == {f"pos/ST0{n}/sales_ST0{n}_20260930.csv" for n in range(1, 5)}
+    # other files load only for a row of that day or later (future-dated dirt belongs to the last day)
+    latest = dict(con.execute("SELECT _source_file, max(_partition_date) FROM raw.pos_sales GROUP BY 1").fetchall())
+    assert set(latest) == set(report.files_loaded) and min(latest.values()) >= date(2026, 9, 30)
+    assert all((processed / f).exists() and not (landing / f).exists() for f in report.files_loaded)
+    assert report.files_outside_window and all((landing / f).exists() for f in report.files_outside_window)
+
+
+def test_days_before_the_first_partition_belong_to_it_and_ranges_are_contiguous():
+    window = PartitionWindow(start=date(2026, 9, 1), end=date(2026, 9, 2), first=date(2026, 9, 1), last=date(2026, 9, 30))
+    assert window.contains(date(2025, 1, 1)) and not window.contains(date(2026, 9, 2))
+    assert day_ranges({date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 5)}) == [(date(2026, 9, 1), date(2026, 9, 2)), (date(2026, 9, 5), date(2026, 9, 5))]

@@ -17,7 +17,7 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, erp_date, fr_decimal
+from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, erp_date, erp_day, fr_decimal
 
 FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
 CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
@@ -249,6 +249,7 @@ PURCHASE_ORDERS = _erp(
     timestamp_column="_order_date",
     freshness_hours=72,
     depends_on=("erp_suppliers", "erp_items", "erp_locations", "erp_unit_conversions"),
+    partition_date=erp_day("order_date"),
 )
 
 PRODUCTION_ORDERS = _erp(
@@ -274,6 +275,7 @@ PRODUCTION_ORDERS = _erp(
     derived={"_quantity": fr_decimal("planned_quantity"), "_start_date": erp_date("planned_start_date"), "_item_unit": "r.item_code || '|' || r.unit"},
     parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
+    partition_date=erp_day("planned_start_date"),
 )
 
 SALES_ORDERS = _erp(
@@ -324,6 +326,7 @@ SALES_ORDERS = _erp(
     timestamp_column="_order_date",
     freshness_hours=72,
     depends_on=("erp_customers", "erp_items", "erp_locations", "erp_unit_conversions"),
+    partition_date=erp_day("order_date"),
 )
 
 INVENTORY = _erp(
@@ -347,6 +350,7 @@ INVENTORY = _erp(
     timestamp_column="_snapshot_date",
     freshness_hours=24 * 8,
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
+    partition_date=erp_day("snapshot_date"),
 )
 
 MASTER_DATA = (SUPPLIERS, LOCATIONS, CUSTOMERS, PRODUCTION_LINES, ITEMS, ITEM_XREF, UNIT_CONVERSIONS, PRICES, PROMOTIONS)

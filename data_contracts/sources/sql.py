@@ -14,6 +14,10 @@ def erp_date(column: str) -> str:
     return f"TRY_STRPTIME(r.{column}, '%d/%m/%Y')"
 
 
+def erp_day(column: str) -> str:
+    return f"CAST({erp_date(column)} AS DATE)"
+
+
 def iso_ts(column: str) -> str:
     return f"TRY_STRPTIME(r.{column}, '%Y-%m-%dT%H:%M:%SZ')"
 

@@ -108,6 +108,7 @@ WMS_EVENTS = Contract(
     timestamp_column="_event_ts",
     freshness_hours=24,
     depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions"),
+    partition_date=local_date(iso_ts("event_time")),
 )
 
 WMS_STOCK = Contract(
@@ -134,6 +135,7 @@ WMS_STOCK = Contract(
     timestamp_column="_snapshot_ts",
     freshness_hours=24 * 8,
     depends_on=("erp_locations", "erp_item_xref"),
+    partition_date=local_date(iso_ts("snapshot_time")),
 )
 
 POS_SALES = Contract(
@@ -176,6 +178,7 @@ POS_SALES = Contract(
     timestamp_column="_business_date",
     freshness_hours=48,
     depends_on=("erp_locations", "erp_item_xref"),
+    partition_date="CAST(TRY_STRPTIME(r.business_date, '%Y%m%d') AS DATE)",
 )
 
 # The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
@@ -246,6 +249,7 @@ OMS_EVENTS = Contract(
     timestamp_column="_event_ts",
     freshness_hours=24,
     depends_on=("erp_locations", "erp_items", "erp_item_xref", "erp_unit_conversions"),
+    partition_date=local_date(iso_ts("event_time")),
 )
 
 PLANNER_OVERRIDES = Contract(

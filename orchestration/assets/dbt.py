@@ -1,12 +1,24 @@
-"""dbt models as Dagster assets: staging, intermediate, marts and governance, tests as checks."""
+"""dbt models as Dagster assets: staging, intermediate, marts and governance, tests as checks.
 
+Two definitions share one manifest: the incremental facts, partitioned by business day, and the
+rest (views, dimensions, governance marts), rebuilt whole.
+"""
+
+import importlib.metadata
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
-from orchestration.settings import REPO_ROOT
+from orchestration.ingestion.loader import PartitionWindow
+from orchestration.partitions import FACT_FRESHNESS, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
+from orchestration.settings import REPO_ROOT, export_environment, load_settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -15,11 +27,30 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 dbt_project.prepare_if_dev()
 
 
+class PlanlineDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource, without asking the dbt executable its version at every step.
+
+    dagster-dbt runs `dbt --version` in a subprocess once per resource instance, i.e. per step:
+    about 6 s here, more than a day's incremental models take. The installed dbt-core is the one
+    the executable runs (same environment), so its package version answers.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+
+def parse_project() -> Path:
+    """`dbt parse` with the environment runs use: dbt re-parses the whole project (seconds) when
+    the profile (the warehouse path) differs from the one its partial-parse state was made with."""
+    export_environment(load_settings())
+    PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+    return dbt_project.manifest_path
+
+
 def ensure_manifest() -> Path:
     """Parse the dbt project when its manifest is missing (outside `dagster dev`, which does it itself)."""
-    if not dbt_project.manifest_path.exists():
-        DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
-    return dbt_project.manifest_path
+    return dbt_project.manifest_path if dbt_project.manifest_path.exists() else parse_project()
 
 
 class PlanlineDbtTranslator(DagsterDbtTranslator):
@@ -36,13 +67,78 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
             return spec.replace_attributes(group_name="reference", kinds={"dbt", "duckdb", "csv"})
         folders = props["fqn"][1:-1]
         group = next((self.GROUPS[f] for f in reversed(folders) if f in self.GROUPS), "dbt")
-        return spec.replace_attributes(group_name=group, kinds={"dbt", "duckdb", "sql"})
+        spec = spec.replace_attributes(group_name=group, kinds={"dbt", "duckdb", "sql"})
+        if group == "marts" and props["config"].get("materialized") == "incremental":
+            spec = spec.replace_attributes(freshness_policy=FACT_FRESHNESS)  # the daily facts
+        return spec
 
 
-@dbt_assets(manifest=ensure_manifest(), project=dbt_project, dagster_dbt_translator=PlanlineDbtTranslator())
-def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+# Partitioned by business day: the incremental models and the transactional sources' staging
+# views (tag daily), so that one dbt run holds a day's whole path from raw to facts. Everything
+# else (master data, dimensions, governance views) is rebuilt whole.
+DAILY_MODELS = "tag:daily config.materialized:incremental"
+
+
+class DbtRunConfig(dg.Config):
+    """Run parameters of the dbt models."""
+
+    full_refresh: bool = False  # rebuild the incremental models from scratch (dbt --full-refresh)
+
+
+def _build_args(config: DbtRunConfig) -> list[str]:
+    return ["build", "--full-refresh"] if config.full_refresh else ["build"]
+
+
+@contextmanager
+def _window_environment(window: PartitionWindow) -> Iterator[None]:
+    """Set the window for the dbt process about to start (environment variables, read by the
+    in_window macro: dbt vars would make dbt re-parse the project at every new window)."""
+    saved = {name: os.environ.get(name) for name in WINDOW_ENV}
+    os.environ.update(window_environment(window))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=PlanlineDbtTranslator(),
+    exclude=DAILY_MODELS,
+    pool=WAREHOUSE_POOL,
+)
+def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    # A test between a dimension and a fact (relationships) belongs to the fact's step: excluding
+    # the facts keeps dbt from running it with the dimension, before the fact exists.
+    yield from dbt.cli([*_build_args(config), "--exclude", DAILY_MODELS], context=context).stream()
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project,
+    dagster_dbt_translator=PlanlineDbtTranslator(),
+    select=DAILY_MODELS,
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
+    pool=WAREHOUSE_POOL,
+)
+def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+    """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
+    window = run_window(context)
+    context.log.info(f"dbt incremental window {window.start} to {window.end} (exclusive)")
+    with _window_environment(window):
+        invocation = dbt.cli(_build_args(config), context=context)  # the process starts with the window
+    yield from invocation.stream()
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+    return PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
+
+
+if __name__ == "__main__":  # make dbt-parse
+    print(parse_project())

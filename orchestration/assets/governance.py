@@ -3,9 +3,10 @@
 import dagster as dg
 
 from data_contracts import CONTRACTS
-from data_contracts.validate import QUARANTINE_TABLE, ensure_governance_schema
+from data_contracts.validate import QUARANTINE_TABLE
 from orchestration.assets.ingestion import raw_key
 from orchestration.assets.metadata import markdown_table
+from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 
 
@@ -15,10 +16,10 @@ from orchestration.resources import DuckDBWarehouse
     description="Rows held back by the data contracts, one row per broken rule and raw row, with file, row number and reason. Valid rows flow on; nothing is lost.",
     kinds={"duckdb", "python"},
     deps=[raw_key(source) for source in CONTRACTS],
+    pool=WAREHOUSE_POOL,
 )
 def quarantine(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-    with warehouse.connect() as con:
-        ensure_governance_schema(con)
+    with warehouse.connect(read_only=True) as con:  # a reader: the raw assets wrote the quarantine
         by_rule = con.execute(
             f"""SELECT source, rule, count(DISTINCT source_file || '#' || row_number) AS rows, min(reason) AS example
                 FROM {QUARANTINE_TABLE} GROUP BY source, rule ORDER BY source, rule"""

@@ -1,6 +1,9 @@
 -- ERP book stock snapshots in base units.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with inventory as (
     select * from {{ ref('stg_erp__inventory') }}
+    where {{ in_window('partition_date') }}
 ),
 
 unit_factors as (
@@ -12,6 +15,7 @@ select
     inventory.location_id,
     inventory.sku_id,
     inventory.quantity * unit_factors.factor_to_base as quantity_base,
+    inventory.partition_date,
     inventory.source_file,
     inventory.source_row_number
 from inventory

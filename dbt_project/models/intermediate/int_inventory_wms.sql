@@ -1,6 +1,9 @@
 -- WMS physical stock snapshots per global SKU, in base units.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with stock as (
     select * from {{ ref('stg_wms__stock') }}
+    where {{ in_window('partition_date') }}
 ),
 
 wms_codes as (
@@ -16,6 +19,7 @@ select
     stock.location_id,
     wms_codes.sku_id,
     stock.quantity * unit_factors.factor_to_base as quantity_base,
+    stock.partition_date,
     stock.source_file,
     stock.source_row_number
 from stock

@@ -1,10 +1,13 @@
 -- Online order-line events with the global SKU and quantities in base units.
 -- The web shop sells ERP items in eaches; the marketplace sells its own codes in bundles.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with events as (
     select
         *,
         case channel_id when 'MARKETPLACE' then 'MKT' else 'ERP' end as code_system
     from {{ ref('stg_oms__events') }}
+    where {{ in_window('partition_date') }}
 ),
 
 item_codes as (
@@ -31,6 +34,7 @@ select
     events.customer_region,
     {{ business_date('events.exported_at') }} > {{ business_date('events.event_at') }} as is_late,
     {{ dbt.datediff('events.event_at', 'events.exported_at', 'second') }} as export_latency_seconds,
+    events.partition_date,
     events.source_file,
     events.source_row_number
 from events

@@ -1,6 +1,9 @@
 -- Store sales and returns per barcode and day, mapped to the global SKU (POS sells eaches).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with sales as (
     select * from {{ ref('stg_pos__sales') }}
+    where {{ in_window('partition_date') }}
 ),
 
 pos_codes as (
@@ -17,6 +20,7 @@ select
     sales.unit_price,
     sales.net_amount,
     sales.promotion_id,
+    sales.partition_date,
     sales.source_file,
     sales.source_row_number
 from sales

@@ -1,6 +1,9 @@
 -- Manufacturing orders in base units.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with production_orders as (
     select * from {{ ref('stg_erp__production_orders') }}
+    where {{ in_window('partition_date') }}
 ),
 
 unit_factors as (
@@ -18,6 +21,7 @@ select
     production_orders.completed_date,
     production_orders.completed_quantity * unit_factors.factor_to_base as completed_quantity_base,
     production_orders.status,
+    production_orders.partition_date,
     production_orders.source_file,
     production_orders.source_row_number
 from production_orders

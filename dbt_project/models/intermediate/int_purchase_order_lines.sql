@@ -1,6 +1,9 @@
 -- Purchase order lines in base units (ordered in cases).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with order_lines as (
     select * from {{ ref('stg_erp__purchase_orders') }}
+    where {{ in_window('partition_date') }}
 ),
 
 unit_factors as (
@@ -21,6 +24,7 @@ select
     order_lines.unit_cost / unit_factors.factor_to_base as unit_cost_base,
     order_lines.unit as ordered_unit,
     order_lines.status,
+    order_lines.partition_date,
     order_lines.source_file,
     order_lines.source_row_number
 from order_lines

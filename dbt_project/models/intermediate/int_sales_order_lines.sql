@@ -1,6 +1,9 @@
 -- B2B order lines in base units (customers order in eaches or cases).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with order_lines as (
     select * from {{ ref('stg_erp__sales_orders') }}
+    where {{ in_window('partition_date') }}
 ),
 
 unit_factors as (
@@ -22,6 +25,7 @@ select
     order_lines.unit_price / unit_factors.factor_to_base as unit_price_base,
     order_lines.unit as ordered_unit,
     order_lines.status,
+    order_lines.partition_date,
     order_lines.source_file,
     order_lines.source_row_number
 from order_lines

@@ -1,7 +1,10 @@
 -- WMS movements with the global SKU, quantities in base units and their effect on available stock.
 -- Returns enter a returns area first; only a restock makes them available again.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
+
 with events as (
     select * from {{ ref('stg_wms__events') }}
+    where {{ in_window('partition_date') }}
 ),
 
 wms_codes as (
@@ -28,6 +31,7 @@ harmonized as (
         events.condition,
         {{ business_date('events.exported_at') }} > {{ business_date('events.event_at') }} as is_late,
         {{ dbt.datediff('events.event_at', 'events.exported_at', 'second') }} as export_latency_seconds,
+        events.partition_date,
         events.source_file,
         events.source_row_number
     from events

@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('erp_inventory') }}
 ),
@@ -9,6 +12,7 @@ renamed as (
         item_code as sku_id,
         {{ parse_fr_decimal('quantity') }} as quantity,
         unit,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

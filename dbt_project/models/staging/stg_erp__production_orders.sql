@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('erp_production_orders') }}
 ),
@@ -15,6 +18,7 @@ renamed as (
         {{ parse_erp_date('completed_date') }} as completed_date,
         {{ parse_fr_decimal('completed_quantity') }} as completed_quantity,
         status,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('erp_purchase_orders') }}
 ),
@@ -17,6 +20,7 @@ renamed as (
         {{ parse_fr_decimal('received_quantity') }} as received_quantity,
         {{ parse_erp_date('receipt_date') }} as receipt_date,
         status,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('oms_events') }}
 ),
@@ -17,6 +20,7 @@ renamed as (
         cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
         ship_from as ship_from_location_id,
         customer_region,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number,
         _loaded_at as loaded_at

@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('pos_sales') }}
 ),
@@ -12,6 +15,7 @@ renamed as (
         cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
         cast(net_amount as {{ dbt.type_numeric() }}) as net_amount,
         promo_id as promotion_id,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('wms_events') }}
 ),
@@ -15,6 +18,7 @@ renamed as (
         reference,
         reason,
         condition,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number,
         _loaded_at as loaded_at

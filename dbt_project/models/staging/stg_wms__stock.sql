@@ -1,3 +1,6 @@
+-- A transactional source: built with the daily models (same partitions, same dbt run).
+{{ config(tags=['daily']) }}
+
 with valid_rows as (
     {{ valid_source_rows('wms_stock') }}
 ),
@@ -10,6 +13,7 @@ renamed as (
         sku as wms_code,
         cast(qty as {{ dbt.type_numeric() }}) as quantity,
         uom as unit,
+        _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

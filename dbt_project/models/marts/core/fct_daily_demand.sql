@@ -3,7 +3,21 @@
 -- was not served is still demand), at their ship-from location; B2B: order lines on their
 -- requested date at the shipping DC, including lines still open (the order book:
 -- open_order_units; forecasting trains on days up to its as-of date). Days without demand have no row.
-with store_sales as (
+-- Partitioned run: the demand days that the window's raw rows fall on are recomputed whole.
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='demand_date', day_column='demand_date', on_schema_change='fail') }}
+
+with
+{% if is_incremental() %}
+affected_days as (
+    select business_date as demand_date from {{ ref('int_pos_sales') }} where {{ in_window('partition_date') }}
+    union
+    select event_date from {{ ref('int_oms_events') }} where event_type = 'LINE_PLACED' and {{ in_window('partition_date') }}
+    union
+    select requested_date from {{ ref('int_sales_order_lines') }} where {{ in_window('partition_date') }}
+),
+{% endif %}
+
+store_sales as (
     select
         sku_id,
         location_id,
@@ -14,7 +28,7 @@ with store_sales as (
         sum(case when promotion_id is not null then 1 else 0 end) > 0 as sold_on_promotion,
         cast(0 as {{ dbt.type_numeric() }}) as open_order_units
     from {{ ref('int_pos_sales') }}
-    where line_type = 'SALE'
+    where line_type = 'SALE' and {{ only_affected('business_date', 'affected_days', 'demand_date') }}
     group by 1, 2, 3, 4
 ),
 
@@ -29,7 +43,7 @@ online_orders as (
         false as sold_on_promotion,
         cast(0 as {{ dbt.type_numeric() }}) as open_order_units
     from {{ ref('int_oms_events') }}
-    where event_type = 'LINE_PLACED'
+    where event_type = 'LINE_PLACED' and {{ only_affected('event_date', 'affected_days', 'demand_date') }}
     group by 1, 2, 3, 4
 ),
 
@@ -44,6 +58,7 @@ b2b_orders as (
         false as sold_on_promotion,
         sum(case when status = 'OPEN' then ordered_quantity_base else 0 end) as open_order_units
     from {{ ref('int_sales_order_lines') }}
+    where {{ only_affected('requested_date', 'affected_days', 'demand_date') }}
     group by 1, 2, 3, 4
 ),
 

@@ -1,10 +1,13 @@
 -- Stock on hand per SKU x location x snapshot date, ERP book next to WMS physical, valued at unit cost.
+-- Partitioned run: the window's snapshot dates are replaced (a snapshot's partition day is its date).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='snapshot_date', on_schema_change='fail') }}
+
 with erp_book as (
-    select snapshot_date, location_id, sku_id, quantity_base from {{ ref('int_inventory_erp') }}
+    select snapshot_date, location_id, sku_id, quantity_base from {{ ref('int_inventory_erp') }} where {{ in_window('snapshot_date') }}
 ),
 
 wms_physical as (
-    select snapshot_date, location_id, sku_id, quantity_base from {{ ref('int_inventory_wms') }}
+    select snapshot_date, location_id, sku_id, quantity_base from {{ ref('int_inventory_wms') }} where {{ in_window('snapshot_date') }}
 ),
 
 paired as (

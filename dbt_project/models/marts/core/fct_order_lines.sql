@@ -3,7 +3,22 @@
 -- promised a fixed number of days after placement, delivered = shipped (the OMS has no proof of
 -- delivery, so online OTIF is measured at shipping). Store sales are not order lines.
 -- On-time and in-full flags are null while a line is open: it is not late or short yet.
-with b2b_lines as (
+-- Partitioned run: the lines with a raw row (ERP line, OMS event) in the window are recomputed
+-- from all their events, whatever day those fall on.
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key=['channel_id', 'order_id', 'order_line'], day_column='order_date', on_schema_change='fail') }}
+
+with
+{% if is_incremental() %}
+affected_b2b_lines as (
+    select order_id, order_line from {{ ref('int_sales_order_lines') }} where {{ in_window('partition_date') }}
+),
+
+affected_online_lines as (
+    select distinct order_id, order_line from {{ ref('int_oms_events') }} where {{ in_window('partition_date') }}
+),
+{% endif %}
+
+b2b_lines as (
     select
         lines.order_id,
         lines.order_line,
@@ -22,10 +37,16 @@ with b2b_lines as (
         lines.status
     from {{ ref('int_sales_order_lines') }} as lines
     left join {{ ref('stg_erp__customers') }} as customers on customers.customer_id = lines.customer_id
+    {% if is_incremental() %}
+    where exists (select 1 from affected_b2b_lines as affected where affected.order_id = lines.order_id and affected.order_line = lines.order_line)
+    {% endif %}
 ),
 
 online_events as (
-    select * from {{ ref('int_oms_events') }}
+    select * from {{ ref('int_oms_events') }} as events
+    {% if is_incremental() %}
+    where exists (select 1 from affected_online_lines as affected where affected.order_id = events.order_id and affected.order_line = events.order_line)
+    {% endif %}
 ),
 
 placed as (

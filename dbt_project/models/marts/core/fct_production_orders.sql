@@ -1,4 +1,7 @@
 -- Manufacturing orders: planned versus completed quantity and date.
+-- Partitioned run: the window's planned start dates are replaced (an order's partition day).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='planned_start_date', on_schema_change='fail') }}
+
 select
     production_order_id,
     production_line_id,
@@ -12,3 +15,4 @@ select
     status,
     case when completed_date is not null then {{ dbt.datediff('due_date', 'completed_date', 'day') }} end as days_late
 from {{ ref('int_production_orders') }}
+where {{ in_window('planned_start_date') }}

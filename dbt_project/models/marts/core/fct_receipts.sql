@@ -1,6 +1,18 @@
 -- Goods receipts at the DCs matched to their purchase or manufacturing order.
+-- Partitioned run: the window's receipts are recomputed, and so are earlier receipts of the
+-- purchase or manufacturing orders whose ERP rows are in the window (their dates may have changed).
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='receipt_id', day_column='receipt_date', on_schema_change='fail') }}
+
 with receipts as (
-    select * from {{ ref('int_wms_movements') }} where event_type = 'RECEIPT'
+    select * from {{ ref('int_wms_movements') }} as movements
+    where event_type = 'RECEIPT'
+    {% if is_incremental() %}
+    and (
+        {{ in_window('partition_date') }}
+        or {{ dbt.split_part('reference', "'/'", 1) }} in (select purchase_order_id from {{ ref('int_purchase_order_lines') }} where {{ in_window('partition_date') }})
+        or reference in (select production_order_id from {{ ref('int_production_orders') }} where {{ in_window('partition_date') }})
+    )
+    {% endif %}
 ),
 
 parsed as (

@@ -1,7 +1,25 @@
 -- Customer returns: online returns received at a DC (condition, disposition, time to restock)
 -- and store returns at the till, whose restocking the POS does not record (hours unknown).
-with online_returns as (
-    select * from {{ ref('int_wms_movements') }} where event_type = 'RETURN'
+-- Partitioned run: returns received in the window, returns restocked in the window and store
+-- returns of the window are recomputed.
+{{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='return_id', day_column='return_date', on_schema_change='fail') }}
+
+with
+{% if is_incremental() %}
+restocked_in_window as (
+    select reference, sku_id from {{ ref('int_wms_movements') }} where event_type = 'RESTOCK' and {{ in_window('partition_date') }}
+),
+{% endif %}
+
+online_returns as (
+    select * from {{ ref('int_wms_movements') }} as movements
+    where event_type = 'RETURN'
+    {% if is_incremental() %}
+    and (
+        {{ in_window('partition_date') }}
+        or exists (select 1 from restocked_in_window as restocked where restocked.reference = movements.reference and restocked.sku_id = movements.sku_id)
+    )
+    {% endif %}
 ),
 
 online_channels as (
@@ -59,7 +77,7 @@ store as (
         cast(null as timestamp) as restocked_at,
         cast(null as {{ dbt.type_numeric() }}) as hours_to_restock
     from {{ ref('int_pos_sales') }}
-    where line_type = 'RETURN'
+    where line_type = 'RETURN' and {{ in_window('partition_date') }}
 )
 
 select * from online

@@ -1,4 +1,7 @@
 -- Physical stock movements from the WMS, in base units, with their effect on available stock.
+-- Partitioned run: the window's days are replaced (an event's partition day is its event day).
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='event_date', on_schema_change='fail') }}
+
 select
     event_id,
     event_type,
@@ -15,3 +18,4 @@ select
     reason,
     condition
 from {{ ref('int_wms_movements') }}
+where {{ in_window('event_date') }}

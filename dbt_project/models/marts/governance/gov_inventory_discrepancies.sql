@@ -1,4 +1,7 @@
 -- Snapshots where the ERP book and the WMS physical stock disagree (or one side is missing).
+-- Partitioned run: the window's snapshot dates are replaced.
+{{ config(materialized='incremental', incremental_strategy='replace_days', day_column='snapshot_date', on_schema_change='fail') }}
+
 select
     snapshot_date,
     location_id,
@@ -14,4 +17,4 @@ select
             || ' units: investigate missing postings or recount'
     end as reason
 from {{ ref('fct_inventory_snapshots') }}
-where erp_quantity is null or wms_quantity is null or erp_quantity <> wms_quantity
+where (erp_quantity is null or wms_quantity is null or erp_quantity <> wms_quantity) and {{ in_window('snapshot_date') }}

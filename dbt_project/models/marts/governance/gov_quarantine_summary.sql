@@ -1,4 +1,6 @@
 -- Quarantined rows per source and rule, with one example reason to act on.
+-- A view: always current, whichever run quarantined the rows last.
+{{ config(materialized='view') }}
 select
     source,
     rule,

@@ -1,5 +1,7 @@
 -- Row conservation per source: every raw row is harmonized exactly once or quarantined, never lost.
 -- Rows are matched by (file, row number), so a lost row and a duplicated one cannot cancel out.
+-- A view: always current, whichever run loaded the rows last.
+{{ config(materialized='view') }}
 {%- set harmonized_model = {
     'erp_suppliers': 'stg_erp__suppliers',
     'erp_locations': 'stg_erp__locations',

@@ -1,0 +1,74 @@
+"""What is waiting in the landing folder, and which business days each waiting file touches.
+
+Plain Python (no Dagster): the landing sensor turns this into run requests. A file's days come
+from its rows (a file of events exported today may hold late events of earlier days), clamped to
+the existing partitions; a file that cannot be parsed counts for the last day, so that a run
+picks it up and rejects it with its error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from data_contracts.model import Contract
+from orchestration.ingestion.loader import source_files
+from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    source: str
+    relative: str  # path relative to the landing folder
+    fingerprint: str  # size and modification time: a re-delivered file is seen again
+
+    @property
+    def token(self) -> str:
+        return f"{self.relative}@{self.fingerprint}"
+
+
+def landed_files(contracts: list[Contract], landing: Path) -> list[LandedFile]:
+    """Files waiting in the landing folder, per source (never outside the folder)."""
+    found = []
+    for contract in contracts:
+        for relative, path in source_files(contract, landing):
+            stat = path.stat()
+            found.append(LandedFile(contract.source, relative, f"{stat.st_size}:{stat.st_mtime_ns}"))
+    return found
+
+
+def file_days(contract: Contract, path: Path, first: date, last: date) -> set[date]:
+    """Business days (clamped to ``first``..``last``) of a transactional file's rows."""
+    try:
+        data = path.read_bytes()
+        if contract.file_format == "csv":
+            table = read_csv_table(data, path.name, contract.columns, contract.separator)
+        else:
+            table = read_jsonl_table(data, path.name, contract.columns)
+    except (UnparseableFile, OSError):
+        return {last}
+    with duckdb.connect() as con:
+        con.register("landed", table)
+        days = {row[0] for row in con.execute(f"SELECT DISTINCT {contract.partition_date} FROM landed r").fetchall()}
+    days.discard(None)
+    return {min(max(day, first), last) for day in days} or {last}
+
+
+def day_ranges(days: set[date]) -> list[tuple[date, date]]:
+    """Contiguous runs of days as (first, last) pairs, in order."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def batch_key(files: list[LandedFile]) -> str:
+    """A short, stable id of a set of landed files (run keys: one request per delivery)."""
+    return hashlib.sha256("\n".join(sorted(f.token for f in files)).encode()).hexdigest()[:16]

@@ -1,0 +1,46 @@
+"""The local Dagster instance's configuration (dagster.yaml in DAGSTER_HOME).
+
+    python -m orchestration.instance    (what ``make ui`` runs first)
+
+The warehouse pool has one slot: DuckDB has a single writer, so steps that open it queue across
+runs (op granularity: a run waits at the step, not before it starts).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from orchestration.settings import load_settings
+
+HEADER = "# Planline's local Dagster instance, written by orchestration/instance.py (edit that file, not this one)."
+DAGSTER_YAML = f"""{HEADER}
+# No telemetry: this machine has no network beyond the package registries.
+telemetry:
+  enabled: false
+# DuckDB has one writer at a time: one step of the warehouse pool runs at a time, across all runs.
+concurrency:
+  pools:
+    default_limit: 1
+    granularity: op
+  runs:
+    max_concurrent_runs: 4
+# Evaluate the assets' freshness policies (raw partitions by 06:00, facts by 09:00).
+freshness:
+  enabled: true
+"""
+
+
+def prepare_instance(dagster_home: Path) -> None:
+    """Write dagster.yaml (unless someone else's is there) and point DAGSTER_HOME at the folder."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists() or config.read_text().startswith(HEADER) or config.read_text().startswith("# Planline's local Dagster instance (no telemetry"):
+        config.write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+
+
+if __name__ == "__main__":
+    home = load_settings().dagster_home
+    prepare_instance(home)
+    print(home)

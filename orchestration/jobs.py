@@ -1,0 +1,66 @@
+"""Jobs and schedules of the data layer.
+
+- ``data_foundation``: every asset; launched over all days (a backfill in the UI, ``make demo``).
+- ``data_foundation_full_refresh``: the same, re-validating every row and rebuilding the
+  incremental models from scratch.
+- ``daily_data_foundation``: the transactional sources, the facts and governance for some days:
+  what the daily schedule and the landing sensor run.
+- ``master_data``: master-data sources and everything not partitioned (staging views,
+  dimensions, governance), when master-data exports change.
+"""
+
+import dagster as dg
+
+from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models
+from orchestration.assets.governance import quarantine
+from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
+from orchestration.partitions import partition_bounds
+
+# What a day's new rows change besides their raw tables: the quarantine summary and the
+# incremental models (one dbt invocation); the other governance marts are views.
+DAILY_DOWNSTREAM_KEYS = [*planline_daily_dbt_models.keys, quarantine.key]
+DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
+
+data_foundation_job = dg.define_asset_job(
+    "data_foundation",
+    selection=dg.AssetSelection.all(),
+    description="Everything: ingest every source, run the data contracts, harmonize and build the marts. Launch it over all days.",
+)
+
+daily_data_foundation_job = dg.define_asset_job(
+    "daily_data_foundation",
+    selection=dg.AssetSelection.assets(*PARTITIONED_RAW_KEYS) | DAILY_DOWNSTREAM,
+    description="One or more business days: load their transactional files, validate, replace the days in the facts, refresh governance.",
+)
+
+# Every asset with a full_refresh switch: raw assets (re-validate every row) and dbt (rebuild).
+_REFRESHABLE = [*raw_assets, planline_dbt_models, planline_daily_dbt_models]
+
+data_foundation_full_refresh_job = dg.define_asset_job(
+    "data_foundation_full_refresh",
+    selection=dg.AssetSelection.all(),
+    config=dg.RunConfig(ops={asset.op.name: {"config": {"full_refresh": True}} for asset in _REFRESHABLE}),
+    description="Everything, from scratch: re-validate every raw row and rebuild the incremental models. "
+    "After a change of contracts, master data or model code. Launch it over all days.",
+)
+
+master_data_job = dg.define_asset_job(
+    "master_data",
+    selection=dg.AssetSelection.assets(*MASTER_DATA_RAW_KEYS, quarantine) | dg.AssetSelection.assets(planline_dbt_models),
+    description="Master data changed: load and validate it, rebuild the views, dimensions and governance marts.",
+)
+
+# Yesterday's business day, once it is over and the night's exports have landed.
+daily_schedule = dg.build_schedule_from_partitioned_job(
+    daily_data_foundation_job,
+    name="daily_data_foundation_schedule",
+    hour_of_day=3,
+    minute_of_hour=0,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+def all_days_tags() -> dict[str, str]:
+    """Run tags covering every daily partition in one run (a single-run backfill)."""
+    first, last = partition_bounds()
+    return {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}

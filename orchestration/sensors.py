@@ -1,0 +1,86 @@
+"""The landing sensor: files dropped in the landing folder trigger the runs that load them.
+
+Each tick lists the landing folder. A new master-data file requests a ``master_data`` run; new
+transactional files request ``daily_data_foundation`` runs for the business days their rows touch,
+one run per contiguous range of days, with only the touched sources selected. Late events thus
+refresh their own (already closed) day. The runs move loaded files to processed/ and unparseable
+ones to rejected/; a file still waiting after RETRY_AFTER_SECONDS (its run failed) is requested again.
+"""
+
+import json
+import time
+
+import dagster as dg
+
+from data_contracts import CONTRACTS, contract_for
+from orchestration.assets.ingestion import raw_key
+from orchestration.ingestion.landing import LandedFile, batch_key, day_ranges, file_days, landed_files
+from orchestration.jobs import DAILY_DOWNSTREAM_KEYS, daily_data_foundation_job, master_data_job
+from orchestration.partitions import partition_bounds
+from orchestration.resources import LandingZone
+
+MAX_FILES_PER_TICK = 1000  # reading a big first delivery is spread over ticks
+RETRY_AFTER_SECONDS = 3600
+
+
+def _load_cursor(cursor: str | None) -> dict[str, float]:
+    return json.loads(cursor) if cursor else {}
+
+
+@dg.sensor(
+    name="landing_sensor",
+    jobs=[daily_data_foundation_job, master_data_job],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="New export files in the landing folder trigger the runs of the days (and master data) they touch.",
+)
+def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone) -> dg.SensorResult | dg.SkipReason:
+    requested = _load_cursor(context.cursor)  # token -> time requested, for files still waiting
+    now = time.time()
+    waiting = landed_files(list(CONTRACTS.values()), landing_zone.landing)
+    new = [f for f in waiting if now - requested.get(f.token, -RETRY_AFTER_SECONDS) >= RETRY_AFTER_SECONDS][:MAX_FILES_PER_TICK]
+    cursor = {f.token: requested[f.token] for f in waiting if f.token in requested}  # forget files gone from landing
+    if not new:
+        return dg.SkipReason(f"{len(waiting)} file(s) in the landing folder, none new")
+
+    run_requests = []
+    master = [f for f in new if not contract_for(f.source).partitioned]
+    if master:
+        run_requests.append(
+            dg.RunRequest(
+                run_key=f"master_data:{batch_key(master)}",
+                job_name=master_data_job.name,
+                tags={"planline/files": str(len(master))},
+            )
+        )
+    run_requests += _daily_requests(context, [f for f in new if contract_for(f.source).partitioned], landing_zone)
+    cursor.update({f.token: now for f in new})
+    return dg.SensorResult(run_requests=run_requests, cursor=json.dumps(cursor))
+
+
+def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile], landing_zone: LandingZone) -> list[dg.RunRequest]:
+    """One run per contiguous range of touched days, selecting the sources with files on those days."""
+    if not files:
+        return []
+    first, last = partition_bounds()
+    sources_by_day: dict = {}
+    for landed in files:
+        for day in file_days(contract_for(landed.source), landing_zone.landing / landed.relative, first, last):
+            sources_by_day.setdefault(day, set()).add(landed.source)
+    key = batch_key(files)
+    requests = []
+    for start, end in day_ranges(set(sources_by_day)):
+        sources = sorted({s for day, names in sources_by_day.items() if start <= day <= end for s in names})
+        selection = [raw_key(s) for s in sources] + DAILY_DOWNSTREAM_KEYS
+        tags = {"planline/sources": ",".join(sources)}
+        if start == end:
+            requests.append(
+                dg.RunRequest(
+                    run_key=f"{start}:{key}", job_name=daily_data_foundation_job.name, partition_key=start.isoformat(), asset_selection=selection, tags=tags
+                )
+            )
+        else:
+            tags |= {"dagster/asset_partition_range_start": start.isoformat(), "dagster/asset_partition_range_end": end.isoformat()}
+            requests.append(dg.RunRequest(run_key=f"{start}..{end}:{key}", job_name=daily_data_foundation_job.name, asset_selection=selection, tags=tags))
+        context.log.info(f"days {start}..{end}: {', '.join(sources)}")
+    return requests

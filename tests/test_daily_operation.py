@@ -1,0 +1,158 @@
+"""Day-to-day operation on tiny data: the landing sensor turns new exports into runs of the days
+they touch, late events land on their own day, and the incremental result equals a full refresh.
+
+The scenario holds three days' event and POS exports back from the first load (one OMS and one
+WMS file among them carry late events of earlier days), then delivers them to the landing folder
+like the source systems would, evaluates the sensor and executes the runs it requests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import pytest
+
+from ml.demo_company import generate
+from tests.conftest import duckdb_path, marts_digest
+
+pytestmark = pytest.mark.e2e
+
+DIGESTED = ("intermediate", "marts", "governance_marts")
+HELD_BACK = ("oms/events_20260903.jsonl", "wms/events_20260910.jsonl", "oms/events_20260930.jsonl", "wms/events_20260930.jsonl", "pos/*/sales_*_20260930.csv")
+
+
+@pytest.fixture(scope="module")
+def daily_home(tmp_path_factory):
+    """A home loaded without the held-back files, then fed them through the landing sensor."""
+    home = tmp_path_factory.mktemp("daily_home")
+    manifest = generate(home / "landing", "tiny", seed=7)
+    held = home / "held_back"
+    for pattern in HELD_BACK:
+        for path in (home / "landing").glob(pattern):
+            target = held / path.relative_to(home / "landing")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(target)
+    env = {
+        "PLANLINE_HOME": str(home),
+        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+        "PLANLINE_LANDING_DIR": str(home / "landing"),
+        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
+        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        from orchestration.definitions import defs
+        from orchestration.jobs import all_days_tags
+        from orchestration.sensors import landing_sensor
+
+        with dg.instance_for_test() as instance:
+            first = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
+            assert first.success
+            with duckdb.connect(duckdb_path(home), read_only=True) as con:
+                before = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
+
+            shutil.copytree(held, home / "landing", dirs_exist_ok=True)  # the night's deliveries
+            result = landing_sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"landing_zone": defs.resources["landing_zone"]}))
+            runs = []
+            for request in result.run_requests:
+                job = defs.resolve_job_def(request.job_name)
+                runs.append(
+                    job.execute_in_process(
+                        instance=instance,
+                        partition_key=request.partition_key,
+                        tags=request.tags,
+                        asset_selection=request.asset_selection,
+                        raise_on_error=False,
+                    )
+                )
+            resources = {"landing_zone": defs.resources["landing_zone"]}
+            again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs, resources=resources))
+            with duckdb.connect(duckdb_path(home), read_only=True) as con:
+                incremental = marts_digest(con, DIGESTED)
+                after = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
+            refresh = defs.resolve_job_def("data_foundation_full_refresh").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
+            with duckdb.connect(duckdb_path(home), read_only=True) as con:
+                refreshed = marts_digest(con, DIGESTED)
+            yield {
+                "home": home,
+                "manifest": manifest,
+                "requests": result.run_requests,
+                "runs": runs,
+                "again": again,
+                "incremental": incremental,
+                "refreshed": refreshed,
+                "refresh": refresh,
+                "raw_growth": after - before,
+            }
+
+
+def _days(request: dg.RunRequest) -> tuple[date, date]:
+    if request.partition_key:
+        return date.fromisoformat(request.partition_key), date.fromisoformat(request.partition_key)
+    tags = request.tags
+    return date.fromisoformat(tags["dagster/asset_partition_range_start"]), date.fromisoformat(tags["dagster/asset_partition_range_end"])
+
+
+def _late_event_days(home, manifest) -> set[date]:
+    """Own (business) days of the late events in the held-back files, read from the files."""
+    days = set()
+    for entry in manifest["entries"]:
+        if entry["kind"] == "late_event" and entry["file"] in HELD_BACK:
+            line = (home / "processed" / entry["file"]).read_text().splitlines()[entry["row_number"] - 1]
+            event_time = datetime.fromisoformat(json.loads(line)["event_time"].replace("Z", "+00:00"))
+            days.add(event_time.astimezone(ZoneInfo("Europe/Paris")).date())
+    return days
+
+
+def test_the_sensor_requests_the_days_the_new_files_touch_late_events_included(daily_home):
+    ranges = [_days(r) for r in daily_home["requests"]]
+    requested = {day for start, end in ranges for day in _span(start, end)}
+    late_days = _late_event_days(daily_home["home"], daily_home["manifest"])
+    assert late_days and all(day < date(2026, 9, 10) for day in late_days), "the held-back files must carry late events of earlier days"
+    first_partition = date(2026, 9, 1)  # PLANLINE_PARTITIONS_START: earlier days belong to it
+    assert {date(2026, 9, 3), date(2026, 9, 10), date(2026, 9, 30)} | {max(day, first_partition) for day in late_days} <= requested
+    for request in daily_home["requests"]:
+        assert request.job_name == "daily_data_foundation"
+        assert {k.path[1] for k in request.asset_selection if k.path[0] == "raw"} <= {"oms_events", "wms_events", "pos_sales"}
+
+
+def _span(start: date, end: date) -> list[date]:
+    return [date.fromordinal(n) for n in range(start.toordinal(), end.toordinal() + 1)]
+
+
+def test_requested_runs_succeed_and_archive_the_files(daily_home):
+    assert daily_home["runs"] and all(run.success for run in daily_home["runs"])
+    landing = daily_home["home"] / "landing"
+    assert not [p for p in landing.rglob("*") if p.is_file() and p.name != "demo_manifest.json"]
+    for pattern in HELD_BACK:
+        assert list((daily_home["home"] / "processed").glob(pattern))
+    assert daily_home["raw_growth"] > 0
+
+
+def test_the_sensor_does_not_request_the_same_files_twice(daily_home):
+    again = daily_home["again"]
+    assert isinstance(again, dg.SkipReason) or not again.run_requests
+
+
+def test_late_events_are_applied_to_their_own_day(daily_home):
+    with duckdb.connect(duckdb_path(daily_home["home"]), read_only=True) as con:
+        late = con.execute(
+            "SELECT source, event_id, event_date, exported_at FROM governance_marts.gov_late_events WHERE source_file IN (?, ?)",
+            ["oms/events_20260903.jsonl", "wms/events_20260910.jsonl"],
+        ).fetchall()
+        assert late
+        for source, event_id, event_date, exported_at in late:
+            assert event_date < exported_at.date()
+            table = "marts.fct_stock_movements" if source == "wms_events" else "intermediate.int_oms_events"
+            assert con.execute(f"SELECT event_date FROM {table} WHERE event_id = ?", [event_id]).fetchone() == (event_date,)
+
+
+def test_incremental_runs_end_where_a_full_refresh_ends(daily_home):
+    assert daily_home["refresh"].success
+    assert daily_home["incremental"] == daily_home["refreshed"]
