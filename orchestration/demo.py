@@ -19,7 +19,11 @@ from orchestration.settings import load_settings
 
 
 def run_pipeline(job_name: str = "data_foundation") -> bool:
+    import warnings
+
     import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # single-run backfill policies: noise in a summary
 
     from orchestration.definitions import defs
     from orchestration.jobs import all_days_tags
@@ -73,7 +77,7 @@ def print_summary(warehouse: Path, settings) -> None:
     print(f"""
 Outputs
   warehouse (DuckDB)  {warehouse}
-  landing folder      {settings.landing}
+  landing folder      {settings.landing}   (loaded files move to {settings.processed})
   rejected files      {settings.rejected}
   Dagster home        {settings.dagster_home}
 
