@@ -30,14 +30,7 @@ def pipeline_home(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("planline_home")
     manifest = generate(home / "landing", "tiny", seed=7)
-    env = {
-        "PLANLINE_HOME": str(home),
-        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-        "PLANLINE_LANDING_DIR": str(home / "landing"),
-        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
-        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
-        "PLANLINE_AS_OF": manifest["end_date"],
-    }
+    env = {**home_environment(home), "PLANLINE_AS_OF": manifest["end_date"]}
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
@@ -48,6 +41,17 @@ def pipeline_home(tmp_path_factory):
         with dg.instance_for_test() as instance:
             first = job.execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
             yield {"home": home, "manifest": manifest, "result": first, "job": job, "instance": instance, "env": env}
+
+
+def home_environment(home: Path) -> dict[str, str]:
+    """The variables that put every Planline path under ``home``."""
+    return {
+        "PLANLINE_HOME": str(home),
+        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+        "PLANLINE_LANDING_DIR": str(home / "landing"),
+        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
+        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
+    }
 
 
 def load_manifest(landing: Path) -> dict:

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from ml.demo_company import generate
-from tests.conftest import duckdb_path, marts_digest
+from tests.conftest import duckdb_path, home_environment, marts_digest
 
 pytestmark = pytest.mark.e2e
 
@@ -37,15 +37,8 @@ def daily_home(tmp_path_factory):
             target = held / path.relative_to(home / "landing")
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
-    env = {
-        "PLANLINE_HOME": str(home),
-        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-        "PLANLINE_LANDING_DIR": str(home / "landing"),
-        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
-        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
-    }
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
+        for key, value in home_environment(home).items():
             patch.setenv(key, value)
         from orchestration.definitions import defs
         from orchestration.jobs import all_days_tags
