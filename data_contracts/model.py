@@ -159,6 +159,19 @@ def not_in_future(column: str, raw_column: str) -> Rule:
     )
 
 
+def plausible_quantity(quantity_sql: str, raw_column: str, maximum: int, unit: str) -> Rule:
+    """The quantity (SQL over the raw row, in the file's units) is at most ``maximum`` in absolute
+    value: beyond it a row is a keying or scanning error (a barcode typed into the quantity), and
+    planning on it would swamp a whole series."""
+    return absent(
+        "implausible_quantity",
+        f"_implausible_{raw_column}",
+        f"quantity {{value}} in '{raw_column}' is beyond the plausible maximum of {maximum:,} {unit}: "
+        "probably a keying or scanning error; correct it in the source system",
+        sql=f"CASE WHEN abs({quantity_sql}) > {maximum} THEN r.{raw_column} END",
+    )
+
+
 def absent(name: str, problem_column: str, reason: str, sql: str | None = None) -> Rule:
     """A cross-table rule: ``problem_column`` (derived) must be null; its value names the problem."""
     return Rule(name, "null", problem_column, reason, sql=sql)

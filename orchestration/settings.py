@@ -1,8 +1,8 @@
 """Where Planline keeps its local state: one folder, configurable by environment variables.
 
 PLANLINE_HOME (default ``<repo>/.planline``) holds the DuckDB warehouse, the landing, processed,
-rejected and export folders, the MLflow store, the Dagster home and the Great Expectations site. Each path can
-be moved on its own (PLANLINE_DUCKDB_PATH, PLANLINE_LANDING_DIR, ...). PLANLINE_AS_OF fixes the
+rejected and export folders, the MLflow store, the Dagster home, the Great Expectations site and dbt's
+run artifacts. Each path can be moved on its own (PLANLINE_DUCKDB_PATH, PLANLINE_LANDING_DIR, ...). PLANLINE_AS_OF fixes the
 platform's "now" (ISO date or timestamp, UTC) for business rules (future dates, freshness); when
 it is unset and the landing folder holds the demo company, "now" is the demo's last day of history.
 """
@@ -29,6 +29,7 @@ class Settings:
     mlflow: Path
     dagster_home: Path
     gx_root: Path
+    dbt_state: Path
 
     def ensure_dirs(self) -> None:
         for folder in (
@@ -40,6 +41,7 @@ class Settings:
             self.mlflow,
             self.dagster_home,
             self.gx_root,
+            self.dbt_state,
             self.warehouse.parent,
         ):
             folder.mkdir(parents=True, exist_ok=True)
@@ -62,6 +64,8 @@ def load_settings() -> Settings:
         mlflow=_path("PLANLINE_MLFLOW_DIR", home / "mlflow"),
         dagster_home=_path("DAGSTER_HOME", home / "dagster_home"),
         gx_root=_path("PLANLINE_GX_DIR", home / "great_expectations"),
+        # dbt's run artifacts and its partial-parse state for this warehouse (see parse_project)
+        dbt_state=_path("PLANLINE_DBT_STATE_DIR", home / "dbt"),
     )
 
 
@@ -72,6 +76,7 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("PLANLINE_LANDING_DIR", str(settings.landing))
     os.environ.setdefault("PLANLINE_REJECTED_DIR", str(settings.rejected))
     os.environ.setdefault("PLANLINE_PROCESSED_DIR", str(settings.processed))
+    os.environ.setdefault("DBT_TARGET_PATH", str(settings.dbt_state))
 
 
 DEMO_MANIFEST = "demo_manifest.json"

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from ml.demo_company import generate
-from tests.conftest import duckdb_path, home_environment, marts_digest
+from tests.conftest import duckdb_path, marts_digest, running_home
 
 pytestmark = pytest.mark.e2e
 
@@ -37,52 +37,49 @@ def daily_home(tmp_path_factory):
             target = held / path.relative_to(home / "landing")
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
-    with pytest.MonkeyPatch.context() as patch:
-        for key, value in home_environment(home).items():
-            patch.setenv(key, value)
+    with running_home(home) as (instance, _):
         from orchestration.definitions import defs
         from orchestration.jobs import all_days_tags
         from orchestration.sensors import landing_sensor
 
-        with dg.instance_for_test() as instance:
-            first = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
-            assert first.success
-            with duckdb.connect(duckdb_path(home), read_only=True) as con:
-                before = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
+        first = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
+        assert first.success
+        with duckdb.connect(duckdb_path(home), read_only=True) as con:
+            before = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
 
-            shutil.copytree(held, home / "landing", dirs_exist_ok=True)  # the night's deliveries
-            result = landing_sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"landing_zone": defs.resources["landing_zone"]}))
-            runs = []
-            for request in result.run_requests:
-                job = defs.resolve_job_def(request.job_name)
-                runs.append(
-                    job.execute_in_process(
-                        instance=instance,
-                        partition_key=request.partition_key,
-                        tags=request.tags,
-                        asset_selection=request.asset_selection,
-                        raise_on_error=False,
-                    )
+        shutil.copytree(held, home / "landing", dirs_exist_ok=True)  # the night's deliveries
+        result = landing_sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"landing_zone": defs.resources["landing_zone"]}))
+        runs = []
+        for request in result.run_requests:
+            job = defs.resolve_job_def(request.job_name)
+            runs.append(
+                job.execute_in_process(
+                    instance=instance,
+                    partition_key=request.partition_key,
+                    tags=request.tags,
+                    asset_selection=request.asset_selection,
+                    raise_on_error=False,
                 )
-            resources = {"landing_zone": defs.resources["landing_zone"]}
-            again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs, resources=resources))
-            with duckdb.connect(duckdb_path(home), read_only=True) as con:
-                incremental = marts_digest(con, DIGESTED)
-                after = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
-            refresh = defs.resolve_job_def("data_foundation_full_refresh").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
-            with duckdb.connect(duckdb_path(home), read_only=True) as con:
-                refreshed = marts_digest(con, DIGESTED)
-            yield {
-                "home": home,
-                "manifest": manifest,
-                "requests": result.run_requests,
-                "runs": runs,
-                "again": again,
-                "incremental": incremental,
-                "refreshed": refreshed,
-                "refresh": refresh,
-                "raw_growth": after - before,
-            }
+            )
+        resources = {"landing_zone": defs.resources["landing_zone"]}
+        again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs, resources=resources))
+        with duckdb.connect(duckdb_path(home), read_only=True) as con:
+            incremental = marts_digest(con, DIGESTED)
+            after = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
+        refresh = defs.resolve_job_def("data_foundation_full_refresh").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
+        with duckdb.connect(duckdb_path(home), read_only=True) as con:
+            refreshed = marts_digest(con, DIGESTED)
+        yield {
+            "home": home,
+            "manifest": manifest,
+            "requests": result.run_requests,
+            "runs": runs,
+            "again": again,
+            "incremental": incremental,
+            "refreshed": refreshed,
+            "refresh": refresh,
+            "raw_growth": after - before,
+        }
 
 
 def _days(request: dg.RunRequest) -> tuple[date, date]:

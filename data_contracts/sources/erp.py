@@ -14,6 +14,7 @@ from data_contracts.model import (
     known,
     not_in_future,
     not_negative,
+    plausible_quantity,
     positive_price,
     required,
 )
@@ -21,6 +22,11 @@ from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, erp_date, erp_day
 
 FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
 CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
+
+# Largest plausible quantity on one ERP line, in the line's unit (cases or eaches): far above any
+# real order or stock, low enough to catch an item or order number keyed into the quantity.
+MAX_ORDER_QUANTITY = 1_000_000
+MAX_STOCK_QUANTITY = 10_000_000
 UNITS = ("EA", "CS", "PK6", "BD2")
 
 UNKNOWN_ITEM = "item '{value}' is not in the ERP item master: create the item or correct the code"
@@ -236,6 +242,7 @@ PURCHASE_ORDERS = _erp(
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative: cancel the line instead of entering a negative quantity"),
+        plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
         not_in_future("_order_date", "order_date"),
     ],
     key=("po_number", "po_line"),
@@ -269,6 +276,7 @@ PRODUCTION_ORDERS = _erp(
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "planned quantity is negative"),
+        plausible_quantity("_quantity", "planned_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
         not_in_future("_start_date", "planned_start_date"),
     ],
     key=("mo_number",),
@@ -299,6 +307,7 @@ SALES_ORDERS = _erp(
         known("ship_from", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative and this is not a return: enter returns as credit notes, correct the order line"),
+        plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
         not_in_future("_order_date", "order_date"),
         absent(
             "discontinued_item_order",
@@ -342,6 +351,7 @@ INVENTORY = _erp(
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "book stock is negative: investigate the ERP postings"),
+        plausible_quantity("_quantity", "quantity", MAX_STOCK_QUANTITY, "units of stock of one item at one location"),
         not_in_future("_snapshot_date", "snapshot_date"),
     ],
     key=("snapshot_date", "location_code", "item_code"),

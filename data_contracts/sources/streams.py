@@ -13,6 +13,7 @@ from data_contracts.model import (
     known,
     not_in_future,
     not_negative,
+    plausible_quantity,
     positive_price,
     required,
 )
@@ -20,6 +21,13 @@ from data_contracts.sources.erp import FAMILIES
 from data_contracts.sources.sql import code_not_valid_on, codes, iso_ts, item_of, local_date, number, unit_not_defined
 
 INTEGER = {"regex": r"^-?[0-9]+$"}
+
+# Largest plausible quantity on one line, in the line's unit: far above any real till line, web
+# order or warehouse movement, low enough to catch a barcode scanned into the quantity field.
+MAX_TILL_LINE_QUANTITY = 10_000
+MAX_WEB_ORDER_QUANTITY = 1_000
+MAX_MOVEMENT_QUANTITY = 1_000_000
+MAX_STOCK_QUANTITY = 10_000_000
 NOT_VALID_ON_DATE = "item code {value}: the cross-reference has this code but no mapping valid on that day; fix the validity dates in the ERP item_xref"
 UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
 EXPORTED_BEFORE_EVENT = (
@@ -76,6 +84,7 @@ WMS_EVENTS = Contract(
             "negative quantity on a movement that is not an adjustment: a receipt, shipment or return cannot be negative; correct it in the WMS",
             when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK")),
         ),
+        plausible_quantity("_qty", "qty", MAX_MOVEMENT_QUANTITY, "units per movement"),
         absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("event_time")))),
         absent(
             "unknown_unit",
@@ -126,6 +135,7 @@ WMS_STOCK = Contract(
         known("site", "locations", "site '{value}' is not in the ERP location master"),
         known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
+        plausible_quantity("_qty", "qty", MAX_STOCK_QUANTITY, "units of stock of one item at one site"),
         not_in_future("_snapshot_ts", "snapshot_time"),
         absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("snapshot_time")))),
     ),
@@ -161,6 +171,7 @@ POS_SALES = Contract(
             name="unmapped_code",
         ),
         not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
+        plausible_quantity("_qty", "qty", MAX_TILL_LINE_QUANTITY, "units of one item on one store day"),
         not_in_future("_business_date", "business_date"),
         absent(
             "unmapped_code",
@@ -180,9 +191,6 @@ POS_SALES = Contract(
     depends_on=("erp_locations", "erp_item_xref"),
     partition_date="CAST(TRY_STRPTIME(r.business_date, '%Y%m%d') AS DATE)",
 )
-
-# The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
-_OMS_ITEM = "CASE WHEN r.channel = 'MARKETPLACE' THEN mapped.item_code ELSE r.item END"
 
 # The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
 _OMS_ITEM = "CASE WHEN r.channel = 'MARKETPLACE' THEN mapped.item_code ELSE r.item END"
@@ -227,6 +235,7 @@ OMS_EVENTS = Contract(
             when=("channel", ("MARKETPLACE",)),
         ),
         not_negative("_qty", "negative quantity on an order line: correct it in the OMS"),
+        plausible_quantity("_qty", "qty", MAX_WEB_ORDER_QUANTITY, "units per online order line"),
         positive_price(
             "_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))
         ),

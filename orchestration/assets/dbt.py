@@ -6,6 +6,7 @@ rest (views, dimensions, governance marts), rebuilt whole.
 
 import importlib.metadata
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,11 +41,22 @@ class PlanlineDbtCliResource(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
 
-def parse_project() -> Path:
-    """`dbt parse` with the environment runs use: dbt re-parses the whole project (seconds) when
-    the profile (the warehouse path) differs from the one its partial-parse state was made with."""
-    export_environment(load_settings())
-    PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+def parse_project(update_manifest: bool = True) -> Path:
+    """`dbt parse` with the environment runs use, into the dbt state folder runs start from.
+
+    dbt re-parses the whole project (seconds per dbt step) when the profile (the warehouse path)
+    differs from the one its partial-parse state was made with; every dbt step copies the state
+    folder's ``partial_parse.msgpack``, so priming it once makes every step parse partially. With
+    ``update_manifest`` the manifest the definitions load is refreshed too.
+    """
+    settings = load_settings()
+    export_environment(settings)
+    state = Path(os.environ["DBT_TARGET_PATH"])
+    state.mkdir(parents=True, exist_ok=True)
+    PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=state).wait()
+    if update_manifest:
+        dbt_project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(state / "manifest.json", dbt_project.manifest_path)
     return dbt_project.manifest_path
 
 

@@ -24,6 +24,8 @@ class UnparseableFile(Exception):
 def _decode(data: bytes, label: str) -> str:
     if not data:
         raise UnparseableFile(f"{label}: the file is empty (not even a header): ask the source system for a new export")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" and Windows tools
+        raise UnparseableFile(f"{label}: the file is UTF-16 encoded (byte-order mark at line 1): re-export the file in UTF-8")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -75,17 +77,19 @@ def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str)
         )
         raise UnparseableFile(f"{label}: header does not match the contract ({detail}); expected: {separator.join(columns)}")
     rows, width = [], len(columns)
+    record_start = reader.line_num + 1  # a quoted value can span lines: errors name where the row starts
     try:
         for fields in reader:
-            if not fields:  # blank line
-                continue
-            if len(fields) != width:
+            if fields and len(fields) != width:
                 raise UnparseableFile(
-                    f"{label}: line {reader.line_num}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator"
+                    f"{label}: line {record_start}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator"
                 )
-            rows.append(tuple(f if f != "" else None for f in fields))
+            if fields:  # else a blank line
+                rows.append(tuple(f if f != "" else None for f in fields))
+            record_start = reader.line_num + 1
     except csv.Error as error:
-        raise UnparseableFile(f"{label}: line {reader.line_num}: {error}") from None
+        hint = ": a quote opened in this row is never closed" if "unexpected end of data" in str(error) else ""
+        raise UnparseableFile(f"{label}: line {record_start}: {error}{hint}") from None
     return rows
 
 

@@ -1,0 +1,369 @@
+"""A corpus of malformed inputs, each built from a clean slice of the tiny demo company's exports.
+
+Every case is a delivery (one or two files) and the outcome a user must get: the file rejected
+whole with a clear error (``Rejected``), or the bad row quarantined under a rule with the bad value
+in its reason (``Quarantined``). Harmless variants a source system produces (a byte-order mark,
+Windows line ends, numbers sent as JSON strings...) must load exactly like the clean file
+(``LoadsAsClean``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+
+# The slice each source's cases start from: its first rows that carry no injected dirt and match.
+TEMPLATE_ROWS = 3
+TEMPLATE_SOURCES = {
+    "pos_sales": ("pos/ST01/sales_ST01_2026091*.csv", lambda r: r["line_type"] == "SALE"),
+    "wms_events": ("wms/events_2026091*.jsonl", lambda r: r["event_type"] == "SHIP"),
+    "oms_events": ("oms/events_2026091*.jsonl", lambda r: r["event_type"] == "LINE_PLACED" and r["channel"] == "WEB"),
+    "erp_sales_orders": ("erp/sales_orders_2026-09.csv", lambda r: r["status"] == "DELIVERED"),
+    "erp_items": ("erp/items.csv", lambda r: r["make_or_buy"] == "BUY"),
+}
+
+
+@dataclass(frozen=True)
+class Template:
+    """A clean file: its path in the landing folder, header (CSV) and data lines as delivered."""
+
+    source: str
+    path: str
+    separator: str | None  # None: JSON lines
+    header: str | None
+    rows: tuple[str, ...]
+
+    def columns(self) -> list[str]:
+        return self.header.split(self.separator)
+
+    def text(self) -> str:
+        return "".join(f"{line}\n" for line in ([self.header] if self.header else []) + list(self.rows))
+
+    def data(self) -> bytes:
+        return self.text().encode("utf-8")
+
+    def _edit(self, row: int, change: Callable) -> Template:
+        rows = list(self.rows)
+        if self.separator is None:
+            record = json.loads(rows[row - 1])
+            change(record)
+            rows[row - 1] = json.dumps(record, separators=(",", ":"))
+        else:
+            fields = rows[row - 1].split(self.separator)
+            change(fields)
+            rows[row - 1] = self.separator.join(fields)
+        return replace(self, rows=tuple(rows))
+
+    def with_value(self, row: int, column: str, value) -> Template:
+        """Row ``row`` (1-based) with ``column`` set to ``value`` (a JSON value for JSON lines)."""
+        if self.separator is None:
+            return self._edit(row, lambda record: record.__setitem__(column, value))
+        index = self.columns().index(column)
+        return self._edit(row, lambda fields: fields.__setitem__(index, value))
+
+    def without_key(self, row: int, key: str) -> Template:
+        return self._edit(row, lambda record: record.pop(key))
+
+    def with_key_renamed(self, row: int, old: str, new: str) -> Template:
+        return self._edit(row, lambda record: record.__setitem__(new, record.pop(old)))
+
+    def without_column(self, column: str) -> Template:
+        index = self.columns().index(column)
+        drop = lambda line: self.separator.join(f for i, f in enumerate(line.split(self.separator)) if i != index)  # noqa: E731
+        return replace(self, header=drop(self.header), rows=tuple(drop(r) for r in self.rows))
+
+    def with_header(self, header: str) -> Template:
+        return replace(self, header=header)
+
+    def with_rows(self, *rows: str) -> Template:
+        return replace(self, rows=tuple(rows))
+
+
+def _csv_record(columns: tuple[str, ...], separator: str, line: str) -> dict[str, str]:
+    return dict(zip(columns, line.split(separator)))
+
+
+def load_templates(landing: Path, manifest: dict) -> dict[str, Template]:
+    """The clean slice of each source of TEMPLATE_SOURCES, from a generated landing folder."""
+    from data_contracts import contract_for
+
+    dirty = {(e["file"], e["row_number"]) for e in manifest["entries"]}
+    broken = {f["file"] for f in manifest["rejected_files"]}
+    templates = {}
+    for source, (pattern, wanted) in TEMPLATE_SOURCES.items():
+        contract = contract_for(source)
+        jsonl = contract.file_format == "jsonl"
+        for path in sorted(landing.glob(pattern)):
+            relative = path.relative_to(landing).as_posix()
+            lines = path.read_text(encoding="utf-8").splitlines()
+            header, body = (None, lines) if jsonl else (lines[0], lines[1:])
+            parse = json.loads if jsonl else partial(_csv_record, contract.columns, contract.separator)
+            rows = [line for number, line in enumerate(body, 1) if (relative, number) not in dirty and wanted(parse(line))]
+            if relative not in broken and len(rows) >= TEMPLATE_ROWS:
+                templates[source] = Template(source, relative, None if jsonl else contract.separator, header, tuple(rows[:TEMPLATE_ROWS]))
+                break
+        else:
+            raise LookupError(f"no clean slice of {source} in {landing} for the malformed-input corpus")
+    return templates
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The file is rejected whole; its error names the file, the line where it applies, and says this."""
+
+    says: str
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """Row ``row`` of the delivered file (``file``: another name than the template's) is quarantined
+    under ``rule`` with ``value`` in its reason; every other row passes."""
+
+    row: int
+    rule: str
+    value: str | None = None
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadsAsClean:
+    """The delivery loads the same rows as the clean file, nothing quarantined."""
+
+
+Files = Callable[[dict[str, Template]], dict[str, bytes]]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    files: Files
+    expect: Rejected | Quarantined | LoadsAsClean
+
+
+def one_file(source: str, build: Callable[[Template], bytes | Template]) -> Files:
+    """A delivery of one file at the template's path."""
+
+    def files(templates: dict[str, Template]) -> dict[str, bytes]:
+        template = templates[source]
+        content = build(template)
+        return {template.path: content.data() if isinstance(content, Template) else content}
+
+    return files
+
+
+def clean(source: str) -> Case:
+    """The clean file itself."""
+    return Case("clean", source, one_file(source, lambda t: t), LoadsAsClean())
+
+
+def _cut(data: bytes) -> bytes:
+    """The file cut in the middle of its last line, as a failed transfer leaves it."""
+    last_line = data.rstrip(b"\n").rfind(b"\n") + 1
+    return data[: last_line + (len(data) - last_line) // 2]
+
+
+def _latin1(t: Template) -> bytes:
+    return t.with_value(1, "description", "Café crème 250g").text().encode("latin-1")
+
+
+def _second_day_file(source: str, first: Callable[[Template], Template], second_row: Callable[[Template], str]) -> Files:
+    """The clean file, then the next day's file holding one extra row."""
+
+    def files(templates: dict[str, Template]) -> dict[str, bytes]:
+        template = templates[source]
+        return {template.path: first(template).data(), NEXT_DAY[source]: template.with_rows(second_row(template)).data()}
+
+    return files
+
+
+NEXT_DAY = {"wms_events": "wms/events_20260929.jsonl", "pos_sales": "pos/ST01/sales_ST01_20260929.csv"}
+
+
+CASES: list[Case] = [
+    # ---- files that cannot be read: rejected whole, kept, named by line -------------------------
+    Case("truncated_jsonl", "wms_events", one_file("wms_events", lambda t: _cut(t.data())), Rejected("line 3: invalid JSON")),
+    Case("truncated_csv", "pos_sales", one_file("pos_sales", lambda t: _cut(t.data())), Rejected("line 4:")),
+    Case("latin1_encoding", "erp_items", one_file("erp_items", _latin1), Rejected("not valid UTF-8 at line 2")),
+    Case("utf16_encoding", "pos_sales", one_file("pos_sales", lambda t: t.text().encode("utf-16")), Rejected("UTF-16")),
+    Case("empty_file", "pos_sales", one_file("pos_sales", lambda t: b""), Rejected("the file is empty")),
+    Case("binary_garbage", "wms_events", one_file("wms_events", lambda t: b"PK\x03\x04\x14\x00\x00\x00" + t.data()), Rejected("NUL bytes at line 1")),
+    Case(
+        "missing_column",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.without_column("net_amount")),
+        Rejected("missing columns: net_amount"),
+    ),
+    Case(
+        "extra_column",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_header(t.header + ";comment").with_rows(*(r + ";urgent" for r in t.rows))),
+        Rejected("unexpected columns: comment"),
+    ),
+    Case(
+        "renamed_column",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_header(t.header.replace(",qty,", ",quantity,"))),
+        Rejected("missing columns: qty; unexpected columns: quantity"),
+    ),
+    Case(
+        "columns_in_another_order",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_header(t.header.replace("store,business_date", "business_date,store"))),
+        Rejected("columns in a different order"),
+    ),
+    Case("wrong_separator", "erp_sales_orders", one_file("erp_sales_orders", lambda t: t.text().replace(";", ",").encode()), Rejected("header does not match")),
+    Case(
+        "unquoted_separator_in_a_value",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(2, "promo_id", "PR,1")),
+        Rejected("line 3: 9 fields instead of 8"),
+    ),
+    Case(
+        "unterminated_quote",
+        "erp_items",
+        one_file("erp_items", lambda t: t.with_value(2, "description", '"Soap 6x')),
+        Rejected("line 3: unexpected end of data: a quote opened in this row is never closed"),
+    ),
+    Case(
+        "json_array_instead_of_object",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_rows(t.rows[0], "[1, 2, 3]")),
+        Rejected("line 2: expected a JSON object"),
+    ),
+    # ---- rows that break the contract: quarantined with the rule and the bad value --------------
+    Case("json_field_missing", "wms_events", one_file("wms_events", lambda t: t.without_key(2, "qty")), Quarantined(2, "mandatory_field")),
+    Case("json_field_renamed", "oms_events", one_file("oms_events", lambda t: t.with_key_renamed(1, "qty", "quantity")), Quarantined(1, "mandatory_field")),
+    Case(
+        "empty_mandatory_field",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(3, "customer_code", "")),
+        Quarantined(3, "mandatory_field"),
+    ),
+    Case("text_in_a_number", "pos_sales", one_file("pos_sales", lambda t: t.with_value(1, "qty", "two")), Quarantined(1, "number_format", "two")),
+    Case("json_boolean_as_quantity", "wms_events", one_file("wms_events", lambda t: t.with_value(1, "qty", True)), Quarantined(1, "number_format", "true")),
+    Case("decimal_in_a_whole_number", "oms_events", one_file("oms_events", lambda t: t.with_value(2, "qty", 1.5)), Quarantined(2, "number_format", "1.5")),
+    Case(
+        "decimal_point_in_french_locale",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(1, "quantity", "12.5")),
+        Quarantined(1, "number_format", "12.5"),
+    ),
+    Case(
+        "thousands_separator",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(2, "quantity", "1 200,00")),
+        Quarantined(2, "number_format", "1 200,00"),
+    ),
+    Case("padded_number", "pos_sales", one_file("pos_sales", lambda t: t.with_value(2, "qty", " 4")), Quarantined(2, "number_format", " 4")),
+    Case("negative_quantity", "pos_sales", one_file("pos_sales", lambda t: t.with_value(3, "qty", "-3")), Quarantined(3, "negative_quantity")),
+    Case("negative_shipment", "wms_events", one_file("wms_events", lambda t: t.with_value(3, "qty", -12)), Quarantined(3, "negative_quantity")),
+    Case(
+        "absurd_till_quantity",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(1, "qty", "2001508766434")),
+        Quarantined(1, "implausible_quantity", "2001508766434"),
+    ),
+    Case(
+        "absurd_order_quantity",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(1, "quantity", "70000000")),
+        Quarantined(1, "implausible_quantity", "70000000"),
+    ),
+    Case(
+        "absurd_movement_quantity",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_value(2, "qty", 99999999)),
+        Quarantined(2, "implausible_quantity", "99999999"),
+    ),
+    Case("unknown_store", "pos_sales", one_file("pos_sales", lambda t: t.with_value(2, "store", "ST99")), Quarantined(2, "unknown_reference", "ST99")),
+    Case(
+        "unmapped_barcode",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(1, "ean", "2999999999990")),
+        Quarantined(1, "unmapped_code", "2999999999990"),
+    ),
+    Case(
+        "unknown_item",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(2, "item_code", "99999999")),
+        Quarantined(2, "unknown_reference", "99999999"),
+    ),
+    Case(
+        "unknown_supplier",
+        "erp_items",
+        one_file("erp_items", lambda t: t.with_value(3, "supplier_code", "SUP999")),
+        Quarantined(3, "unknown_reference", "SUP999"),
+    ),
+    Case("unknown_unit", "wms_events", one_file("wms_events", lambda t: t.with_value(1, "uom", "BOX")), Quarantined(1, "unknown_unit", "BOX")),
+    Case(
+        "unit_not_defined_for_the_item",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(3, "unit", "PAL")),
+        Quarantined(3, "unknown_unit", "PAL"),
+    ),
+    Case(
+        "unknown_event_type",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(3, "event_type", "LINE_UPDATED")),
+        Quarantined(3, "allowed_values", "LINE_UPDATED"),
+    ),
+    Case("zero_price", "oms_events", one_file("oms_events", lambda t: t.with_value(1, "unit_price", 0)), Quarantined(1, "zero_price")),
+    Case("zero_item_cost", "erp_items", one_file("erp_items", lambda t: t.with_value(2, "unit_cost", "0,00")), Quarantined(2, "zero_price")),
+    Case("duplicate_line_in_a_file", "pos_sales", one_file("pos_sales", lambda t: t.with_rows(*t.rows, t.rows[0])), Quarantined(4, "duplicate_row", "row 1")),
+    Case(
+        "duplicate_event_in_the_next_file",
+        "wms_events",
+        _second_day_file("wms_events", lambda t: t, lambda t: t.rows[1]),
+        Quarantined(1, "duplicate_row", "row 2", file=NEXT_DAY["wms_events"]),
+    ),
+    Case("future_business_date", "pos_sales", one_file("pos_sales", lambda t: t.with_value(3, "business_date", "20270105")), Quarantined(3, "future_date")),
+    Case(
+        "event_after_its_export",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_value(2, "event_time", "2026-09-30T23:00:00Z")),
+        Quarantined(2, "future_date"),
+    ),
+    Case(
+        "impossible_date",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(2, "order_date", "31/02/2026")),
+        Quarantined(2, "date_format", "31/02/2026"),
+    ),
+    Case(
+        "iso_date_in_the_erp",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(1, "requested_date", "2026-09-12")),
+        Quarantined(1, "date_format", "2026-09-12"),
+    ),
+    Case(
+        "timestamp_without_zone",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(2, "event_time", "2026-09-12 10:15:00")),
+        Quarantined(2, "date_format", "2026-09-12 10:15:00"),
+    ),
+]
+
+# Harmless variants: the same rows must come out as from the clean file.
+TOLERATED: list[Case] = [
+    Case("byte_order_mark", "pos_sales", one_file("pos_sales", lambda t: b"\xef\xbb\xbf" + t.data()), LoadsAsClean()),
+    Case("windows_line_ends", "erp_sales_orders", one_file("erp_sales_orders", lambda t: t.text().replace("\n", "\r\n").encode()), LoadsAsClean()),
+    Case("excel_export", "erp_items", one_file("erp_items", lambda t: b"\xef\xbb\xbf" + t.text().replace("\n", "\r\n").encode()), LoadsAsClean()),
+    Case("blank_lines", "wms_events", one_file("wms_events", lambda t: t.text().replace("\n", "\n\n").encode()), LoadsAsClean()),
+    Case(
+        "quoted_values",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_rows(*(",".join(f'"{v}"' if v else "" for v in r.split(",")) for r in t.rows))),
+        LoadsAsClean(),
+    ),
+    Case("numbers_as_json_strings", "oms_events", one_file("oms_events", lambda t: t.with_value(1, "qty", str(json.loads(t.rows[0])["qty"]))), LoadsAsClean()),
+    Case(
+        "json_keys_in_another_order",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_rows(*(json.dumps(dict(reversed(json.loads(r).items()))) for r in t.rows))),
+        LoadsAsClean(),
+    ),
+]

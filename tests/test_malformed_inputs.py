@@ -1,0 +1,135 @@
+"""Malformed inputs end in a clear error or a quarantine entry, and nothing is lost.
+
+Each case of ``tests/malformed_corpus.py`` is delivered to a fresh landing folder and loaded and
+validated, like a run does, on a copy of a warehouse holding the tiny company's master data.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from data_contracts import CONTRACTS, contract_for
+from data_contracts.validate import validate_source, write_quarantine
+from orchestration.ingestion.loader import LoadReport, load_source
+from tests.malformed_corpus import CASES, TOLERATED, Case, LoadsAsClean, Quarantined, Rejected, Template, clean, load_templates
+
+AS_OF = datetime(2026, 9, 30, 23, 59, 59)
+DELIVERED_AT = datetime(2026, 10, 1, 6, 0)  # the cases' files arrive after the master data
+MASTER_DATA = [name for name, contract in CONTRACTS.items() if not contract.partitioned and name != "planning_overrides"]
+
+
+@pytest.fixture(scope="module")
+def templates(tiny_landing) -> dict[str, Template]:
+    landing, manifest = tiny_landing
+    return load_templates(landing, manifest)
+
+
+@pytest.fixture(scope="module")
+def master_data_warehouse(tmp_path_factory, tiny_landing) -> Path:
+    """A warehouse with the tiny company's master data loaded and validated (lookups need it)."""
+    landing, _ = tiny_landing
+    folder = tmp_path_factory.mktemp("master_data")
+    path = folder / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for source in MASTER_DATA:
+            load_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
+            write_quarantine(con, validate_source(con, source, AS_OF))
+    return path
+
+
+@dataclass
+class Delivery:
+    """What loading and validating one case's files gave."""
+
+    files: dict[str, bytes]
+    report: LoadReport
+    quarantine: pd.DataFrame
+    raw: pd.DataFrame  # the source's raw rows of the delivered files
+    folder: Path
+
+
+def deliver(case: Case, templates, warehouse: Path, folder: Path) -> Delivery:
+    files = case.files(templates)
+    for relative, content in files.items():
+        (folder / "landing" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (folder / "landing" / relative).write_bytes(content)
+    shutil.copy(warehouse, folder / "warehouse.duckdb")
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
+        report = load_source(con, contract_for(case.source), folder / "landing", folder / "rejected", DELIVERED_AT, processed_dir=folder / "processed")
+        write_quarantine(con, validate_source(con, case.source, AS_OF))
+        quarantine = con.execute("SELECT * FROM governance.quarantine WHERE source = ? AND list_contains(?, source_file)", [case.source, list(files)]).df()
+        raw = con.execute(f"SELECT * FROM raw.{case.source} WHERE list_contains(?, _source_file) ORDER BY _source_file, _row_number", [list(files)]).df()
+    return Delivery(files, report, quarantine, raw, folder)
+
+
+def data_rows(content: bytes, template: Template) -> int:
+    lines = [line for line in content.decode("utf-8-sig").splitlines() if line.strip()]
+    return len(lines) - (template.header is not None)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_a_malformed_input_ends_in_a_clear_error_or_a_quarantine_entry_and_nothing_is_lost(case, templates, master_data_warehouse, tmp_path):
+    delivery = deliver(case, templates, master_data_warehouse, tmp_path)
+    expect, template = case.expect, templates[case.source]
+    if isinstance(expect, Rejected):
+        [rejected] = delivery.report.rejected
+        assert rejected.file == template.path and rejected.error.startswith(f"{template.path}: ")
+        assert expect.says in rejected.error, rejected.error
+        assert Path(rejected.kept_at).read_bytes() == delivery.files[template.path]  # kept as delivered
+        assert expect.says in Path(rejected.kept_at + ".error.txt").read_text()
+        assert not (tmp_path / "landing" / template.path).exists()
+        assert not (delivery.raw._loaded_at == DELIVERED_AT).any()  # no row of it (a master-data file keeps its earlier rows)
+    else:
+        assert isinstance(expect, Quarantined)
+        assert not delivery.report.rejected
+        for file, content in delivery.files.items():  # every row is in raw, valid or not
+            assert (delivery.raw._source_file == file).sum() == data_rows(content, template)
+            assert (tmp_path / "processed" / file).read_bytes() == content
+        file = expect.file or template.path
+        flagged = delivery.quarantine[(delivery.quarantine.source_file == file) & (delivery.quarantine.row_number == expect.row)]
+        assert expect.rule in set(flagged.rule), delivery.quarantine[["row_number", "rule", "reason"]].to_string()
+        assert set(delivery.quarantine.row_number) == {expect.row} and set(delivery.quarantine.source_file) == {file}
+        reason = flagged[flagged.rule == expect.rule].reason.iloc[0]
+        assert expect.value is None or expect.value in reason, reason
+
+
+@pytest.mark.parametrize("case", TOLERATED, ids=lambda c: c.name)
+def test_a_harmless_variant_loads_exactly_like_the_clean_file(case, templates, master_data_warehouse, tmp_path):
+    assert isinstance(case.expect, LoadsAsClean)
+    template = templates[case.source]
+    expected = deliver(clean(case.source), templates, master_data_warehouse, tmp_path / "clean")
+    delivery = deliver(case, templates, master_data_warehouse, tmp_path / "variant")
+    columns = list(contract_for(case.source).columns)
+    assert not delivery.report.rejected and delivery.quarantine.empty and expected.quarantine.empty
+    assert len(delivery.raw) == len(template.rows)
+    assert delivery.raw[columns].equals(expected.raw[columns])
+
+
+def test_the_clean_templates_pass_their_contracts(templates, master_data_warehouse, tmp_path):
+    """Each case changes one thing in a clean file: the quarantine it gets is that thing's."""
+    for source, template in templates.items():
+        delivery = deliver(clean(source), templates, master_data_warehouse, tmp_path / source)
+        assert delivery.quarantine.empty and len(delivery.raw) == len(template.rows), source
+
+
+def test_a_header_only_file_loads_no_rows_and_is_logged(templates, master_data_warehouse, tmp_path):
+    template = templates["pos_sales"]
+    case = Case("no_sales_that_day", "pos_sales", lambda t: {template.path: template.with_rows().data()}, LoadsAsClean())
+    delivery = deliver(case, templates, master_data_warehouse, tmp_path)
+    assert delivery.report.files_loaded == [template.path] and delivery.raw.empty
+    assert (tmp_path / "processed" / template.path).exists()  # known, so a re-delivery is recognized
+
+
+def test_a_late_event_lands_on_its_own_day(templates, master_data_warehouse, tmp_path):
+    template = templates["wms_events"]
+    late = template.with_value(2, "event_time", "2026-09-03T10:00:00Z")  # exported days after it happened
+    delivery = deliver(Case("late", "wms_events", lambda t: {template.path: late.data()}, LoadsAsClean()), templates, master_data_warehouse, tmp_path)
+    assert delivery.quarantine.empty
+    assert delivery.raw.set_index("_row_number").loc[2, "_partition_date"] == pd.Timestamp(date(2026, 9, 3))
