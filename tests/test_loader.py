@@ -128,3 +128,20 @@ def test_days_before_the_first_partition_belong_to_it_and_ranges_are_contiguous(
     window = PartitionWindow(start=date(2026, 9, 1), end=date(2026, 9, 2), first=date(2026, 9, 1), last=date(2026, 9, 30))
     assert window.contains(date(2025, 1, 1)) and not window.contains(date(2026, 9, 2))
     assert day_ranges({date(2026, 9, 1), date(2026, 9, 2), date(2026, 9, 5)}) == [(date(2026, 9, 1), date(2026, 9, 2)), (date(2026, 9, 5), date(2026, 9, 5))]
+
+
+def test_files_loaded_by_a_run_that_stopped_before_validating_are_validated_by_the_next(con, landing, tmp_path):
+    from orchestration.ingestion.loader import mark_validated, unvalidated_files
+
+    contract = contract_for("pos_sales")
+    report = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    # the run is killed here: files loaded and archived, no validation recorded
+    again = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    assert again.files_new == [] and unvalidated_files(con, "pos_sales") == sorted(report.files_loaded)
+    mark_validated(con, "pos_sales", unvalidated_files(con, "pos_sales"), NOW)
+    assert unvalidated_files(con, "pos_sales") == []
+    corrected = tmp_path / "processed" / report.files_loaded[0]
+    (landing / report.files_loaded[0]).parent.mkdir(parents=True, exist_ok=True)
+    (landing / report.files_loaded[0]).write_bytes(corrected.read_bytes() + corrected.read_bytes().splitlines(keepends=True)[-1])
+    load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    assert unvalidated_files(con, "pos_sales") == [report.files_loaded[0]]  # a re-export is validated again

@@ -18,7 +18,7 @@ import dagster as dg
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
 from orchestration.assets.metadata import markdown_table
-from orchestration.ingestion.loader import LoadReport, PartitionWindow, load_source, outstanding_rejections
+from orchestration.ingestion.loader import LoadReport, PartitionWindow, load_source, mark_validated, outstanding_rejections, unvalidated_files
 from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, daily_partitions, run_window, single_run
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from orchestration.settings import as_of
@@ -80,10 +80,12 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at, processed_dir=landing_zone.processed, window=window)
             _log_load(context, contract, report, window)
-            # master data is small and validated whole; transactions incrementally unless refreshed
-            scope = None if config.full_refresh or not partitioned else report.files_new
+            # master data is small and validated whole; transactions incrementally (the files loaded
+            # since the last validation, whichever run loaded them) unless refreshed
+            scope = None if config.full_refresh or not partitioned else unvalidated_files(con, contract.source)
             outcome = validate_source(con, contract.source, as_of(), scope_files=scope)
             write_quarantine(con, outcome)
+            mark_validated(con, contract.source, scope, loaded_at)
             table_counts = _table_counts(con, contract, window)
             outstanding = outstanding_rejections(con, contract.source)
             # JSON records may carry fields the contract does not know: kept in _extra, reported here

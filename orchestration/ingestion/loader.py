@@ -92,8 +92,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
             )
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw._load_log (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
-        "sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL)"
+        "sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL, validated_at TIMESTAMP)"
     )
+    # logs made before validations were recorded: their files are validated once more, then marked
+    con.execute("ALTER TABLE raw._load_log ADD COLUMN IF NOT EXISTS validated_at TIMESTAMP")
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw._rejected_files (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
         "sha256 VARCHAR NOT NULL, error VARCHAR NOT NULL, kept_at VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL, "
@@ -113,6 +115,25 @@ def partition_dates_sql(contract: Contract, relation: str) -> str:
 def outstanding_rejections(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
     """(file, error) of the source's rejected files not yet delivered intact."""
     return con.execute("SELECT source_file, error FROM raw._rejected_files WHERE source = ? AND resolved_at IS NULL ORDER BY source_file", [source]).fetchall()
+
+
+def unvalidated_files(con: duckdb.DuckDBPyConnection, source: str) -> list[str]:
+    """Loaded files of the source whose rows no validation has checked yet: new and re-exported
+    files, and those of a run stopped between loading and validating (a crash, a kill)."""
+    rows = con.execute(
+        "SELECT source_file FROM raw._load_log WHERE source = ? AND status = 'loaded' AND validated_at IS NULL ORDER BY source_file", [source]
+    ).fetchall()
+    return [file for (file,) in rows]
+
+
+def mark_validated(con: duckdb.DuckDBPyConnection, source: str, files: list[str] | None, now: datetime) -> None:
+    """Record that the rows of ``files`` (None: all the source's loaded files) have been validated
+    and their quarantine written (call it after the write: a crash in between only validates again)."""
+    con.execute(
+        "UPDATE raw._load_log SET validated_at = ? WHERE source = ? AND status = 'loaded' AND validated_at IS NULL "
+        "AND (CAST(? AS VARCHAR[]) IS NULL OR list_contains(?, source_file))",
+        [now, source, files, files],
+    )
 
 
 def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
@@ -283,7 +304,7 @@ def _insert(con, contract: Contract, batch_files, days_sql: str, now: datetime) 
             con.execute("UPDATE raw._load_log SET status = 'replaced' WHERE source = ? AND source_file = ? AND status = 'loaded'", [contract.source, file])
         con.execute(f"INSERT INTO {contract.table} BY NAME {rows}", {"files": files})
         con.executemany(
-            "INSERT INTO raw._load_log VALUES (?, ?, ?, ?, ?, 'loaded')",
+            "INSERT INTO raw._load_log (source, source_file, sha256, rows, loaded_at, status) VALUES (?, ?, ?, ?, ?, 'loaded')",
             [(contract.source, f, sha, n, now) for f, sha, n, _ in batch_files],
         )
         con.execute("COMMIT")
