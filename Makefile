@@ -9,11 +9,14 @@ export PATH := $(BIN):$(PATH)
 
 .PHONY: setup demo test dbt-parse ui mlflow-ui contracts-docs bench lock clean
 
+# Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
+# otherwise compile dagster, dbt and great_expectations again (measured: 12.6 s -> 6.3 s to import
+# great_expectations, 6.1 s -> 3.5 s for each dbt step's start).
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Planline needs Python 3.11, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 

@@ -9,8 +9,12 @@ like the source systems would, evaluates the sensor and executes the runs it req
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -18,6 +22,7 @@ import duckdb
 import pytest
 
 from ml.demo_company import generate
+from orchestration.assets.dbt import DBT_PROJECT_DIR
 from tests.conftest import duckdb_path, marts_digest, running_home
 
 pytestmark = pytest.mark.e2e
@@ -146,3 +151,41 @@ def test_late_events_are_applied_to_their_own_day(daily_home):
 def test_incremental_runs_end_where_a_full_refresh_ends(daily_home):
     assert daily_home["refresh"].success
     assert daily_home["incremental"] == daily_home["refreshed"]
+
+
+def test_daily_runs_check_that_their_days_rows_are_conserved(daily_home):
+    evaluations = [e.event_specific_data for run in daily_home["runs"] for e in run.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    conserved = {ev.asset_key.path[-1]: ev.passed for ev in evaluations if ev.check_name.startswith("rows_conserved")}
+    transactional = {
+        "pos_sales",
+        "oms_events",
+        "wms_movements",
+        "inventory_wms",
+        "inventory_erp",
+        "sales_order_lines",
+        "purchase_order_lines",
+        "production_orders",
+    }
+    assert conserved == {f"int_{name}": True for name in transactional}
+
+
+def test_a_row_lost_between_raw_and_its_model_fails_the_conservation_check(daily_home, tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(duckdb_path(daily_home["home"]), warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "DELETE FROM intermediate.int_pos_sales WHERE (source_file, source_row_number) = "
+            "(SELECT (source_file, source_row_number) FROM intermediate.int_pos_sales WHERE partition_date = DATE '2026-09-30' LIMIT 1)"
+        )
+    env = {
+        **os.environ,
+        "PLANLINE_DUCKDB_PATH": str(warehouse),
+        "DBT_TARGET_PATH": str(tmp_path / "dbt"),
+        "PLANLINE_WINDOW_START": "2026-09-30",
+        "PLANLINE_WINDOW_END": "2026-10-01",
+    }
+    command = [str(Path(sys.executable).parent / "dbt"), "test", "--select", "int_pos_sales,test_name:rows_conserved", "--quiet"]
+    failed = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert failed.returncode == 1 and "rows_conserved" in failed.stdout, failed.stdout[-2000:]
+    other_day = {**env, "PLANLINE_WINDOW_START": "2026-09-29", "PLANLINE_WINDOW_END": "2026-09-30"}  # the check reads its days only
+    assert subprocess.run(command, cwd=DBT_PROJECT_DIR, env=other_day, capture_output=True, text=True, check=False).returncode == 0

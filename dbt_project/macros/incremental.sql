@@ -16,10 +16,19 @@
     cast('{{ value }}' as date)
 {%- endmacro %}
 
+{# In a run with a window (models and tests alike), true for the rows whose day_column lies in it; else always #}
+{% macro in_run_window(day_column) -%}
+    {%- if env_var('PLANLINE_WINDOW_START', '') != '' -%}
+        ({{ day_column }} >= {{ window_bound('PLANLINE_WINDOW_START') }} and {{ day_column }} < {{ window_bound('PLANLINE_WINDOW_END') }})
+    {%- else -%}
+        (1 = 1)
+    {%- endif -%}
+{%- endmacro %}
+
 {# In an incremental run with a window, true for the rows whose day_column lies in it; else always #}
 {% macro in_window(day_column) -%}
-    {%- if is_incremental() and env_var('PLANLINE_WINDOW_START', '') != '' -%}
-        ({{ day_column }} >= {{ window_bound('PLANLINE_WINDOW_START') }} and {{ day_column }} < {{ window_bound('PLANLINE_WINDOW_END') }})
+    {%- if is_incremental() -%}
+        {{ in_run_window(day_column) }}
     {%- else -%}
         (1 = 1)
     {%- endif -%}

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, DbtProjectPreparer, dbt_assets
 from packaging import version
 
 from orchestration.ingestion.loader import PartitionWindow
@@ -24,8 +24,8 @@ from orchestration.settings import REPO_ROOT, export_environment, load_settings
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 class PlanlineDbtCliResource(DbtCliResource):
@@ -58,6 +58,12 @@ def parse_project(update_manifest: bool = True) -> Path:
         dbt_project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(state / "manifest.json", dbt_project.manifest_path)
     return dbt_project.manifest_path
+
+
+# Under `dagster dev`, parse at every code load the way runs will: dagster-dbt's prepare_if_dev
+# would run whichever `dbt` is on the PATH, without the runs' environment.
+if DbtProjectPreparer().using_dagster_dev():
+    parse_project()
 
 
 def ensure_manifest() -> Path:
