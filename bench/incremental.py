@@ -41,13 +41,9 @@ ERP_DAY_COLUMN = {
 
 
 def environment(home: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "PLANLINE_HOME": str(home),
-        "DAGSTER_HOME": str(home / "dagster_home"),
-        "PLANLINE_DBT_STATE_DIR": str(home / "dbt"),
-        "DBT_TARGET_PATH": str(home / "dbt"),
-    }
+    from orchestration.settings import home_environment
+
+    return {**os.environ, **home_environment(home)}
 
 
 # ---- preparing a scale -----------------------------------------------------------------------

@@ -79,6 +79,21 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("DBT_TARGET_PATH", str(settings.dbt_state))
 
 
+def home_environment(home: Path) -> dict[str, str]:
+    """The variables that put every Planline path (and dbt's run state) under ``home``: for a
+    second deployment on one machine, a benchmark or a test."""
+    return {
+        "PLANLINE_HOME": str(home),
+        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
+        "PLANLINE_LANDING_DIR": str(home / "landing"),
+        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
+        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
+        "PLANLINE_DBT_STATE_DIR": str(home / "dbt"),
+        "DBT_TARGET_PATH": str(home / "dbt"),
+        "DAGSTER_HOME": str(home / "dagster_home"),
+    }
+
+
 DEMO_MANIFEST = "demo_manifest.json"
 
 

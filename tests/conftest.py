@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ml.demo_company import generate
+from orchestration.settings import home_environment
 
 # The tests live in the demo company's world: its history ends on 2026-09-30, so does "now" (for
 # contracts and freshness) and so do the daily partitions (set before definitions are imported).
@@ -36,19 +37,6 @@ def pipeline_home(tmp_path_factory):
         job = defs.resolve_job_def("data_foundation")
         first = job.execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
         yield {"home": home, "manifest": manifest, "result": first, "job": job, "instance": instance, "env": env}
-
-
-def home_environment(home: Path) -> dict[str, str]:
-    """The variables that put every Planline path under ``home``."""
-    return {
-        "PLANLINE_HOME": str(home),
-        "PLANLINE_DUCKDB_PATH": str(home / "warehouse.duckdb"),
-        "PLANLINE_LANDING_DIR": str(home / "landing"),
-        "PLANLINE_REJECTED_DIR": str(home / "rejected"),
-        "PLANLINE_PROCESSED_DIR": str(home / "processed"),
-        "PLANLINE_DBT_STATE_DIR": str(home / "dbt"),
-        "DBT_TARGET_PATH": str(home / "dbt"),
-    }
 
 
 @contextmanager
