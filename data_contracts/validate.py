@@ -79,12 +79,12 @@ def _expand(sql: str) -> str:
     return _VALID.sub(lambda m: valid_rows_sql(m.group(1)), sql)
 
 
-def scope_sql(source: str) -> str:
-    """Rows an incremental validation looks at: those of the files ``$scope_files`` (new or
-    re-exported) and those in quarantine now (master data may have been fixed since)."""
+def scope_sql(source: str, alias: str = "r") -> str:
+    """Rows (of ``alias``) an incremental validation looks at: those of the files ``$scope_files``
+    (new or re-exported) and those in quarantine now (master data may have been fixed since)."""
     return (
-        f"(list_contains($scope_files, r._source_file) OR EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
-        f"WHERE q.source = '{source}' AND q.source_file = r._source_file AND q.row_number = r._row_number))"
+        f"(list_contains($scope_files, {alias}._source_file) OR EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
+        f"WHERE q.source = '{source}' AND q.source_file = {alias}._source_file AND q.row_number = {alias}._row_number))"
     )
 
 
@@ -107,10 +107,17 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     if contract.key:
         key = ", ".join(f"r.{c}" for c in contract.key)
         complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
+        candidates = contract.table
+        if incremental:  # a row in scope can only duplicate a row with its key: leave the others out
+            same_key = " AND ".join(f"s.{c} = r.{c}" for c in contract.key)
+            candidates = (
+                f"(SELECT * FROM {contract.table} r WHERE {scope_sql(contract.source)} "
+                f"OR EXISTS (SELECT 1 FROM {contract.table} s WHERE {same_key} AND {scope_sql(contract.source, 's')}))"
+            )
         rows = (
             f"(SELECT r.*, CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
             f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of\n"
-            f"FROM {contract.table} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
+            f"FROM {candidates} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
         )
         derived += ",\n  r._duplicate_of"
     if incremental:

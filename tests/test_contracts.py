@@ -129,3 +129,17 @@ def test_validating_in_chunks_finds_the_same_rows(con):
         (29, "duplicate_row"),
     }
     assert whole.freshness["passed"] and chunked.freshness == whole.freshness
+
+
+def test_an_incremental_validation_checks_new_rows_against_all_earlier_ones(con):
+    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    _raw_table(con, "pos_sales", [good, {**good, "ean": None, "business_date": "20260902"}])  # pos/x.csv: row 2 has no barcode
+    write_quarantine(con, validate_source(con, "pos_sales", AS_OF))
+    con.execute(  # the next delivery, pos/y.csv, repeats row 1
+        "INSERT INTO raw.pos_sales SELECT * REPLACE ('pos/y.csv' AS _source_file, _loaded_at + INTERVAL 1 DAY AS _loaded_at) "
+        "FROM raw.pos_sales WHERE _row_number = 1"
+    )
+    outcome = validate_source(con, "pos_sales", AS_OF, scope_files=["pos/y.csv"])
+    found = {(r.source_file, int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
+    assert found == {("pos/y.csv", 1, "duplicate_row"), ("pos/x.csv", 2, "mandatory_field")}
+    assert outcome.rows == 2  # the new row and the one in quarantine, not the whole table
