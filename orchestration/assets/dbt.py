@@ -123,28 +123,18 @@ def _window_environment(window: PartitionWindow) -> Iterator[None]:
                 os.environ[name] = value
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    dagster_dbt_translator=PlanlineDbtTranslator(),
-    exclude=DAILY_MODELS,
-    pool=WAREHOUSE_POOL,
-)
+# What both dbt asset definitions share: one manifest, one translator, the warehouse's writer pool.
+DBT_ASSETS = {"manifest": ensure_manifest(), "project": dbt_project, "dagster_dbt_translator": PlanlineDbtTranslator(), "pool": WAREHOUSE_POOL}
+
+
+@dbt_assets(**DBT_ASSETS, exclude=DAILY_MODELS)
 def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     # A test between a dimension and a fact (relationships) belongs to the fact's step: excluding
     # the facts keeps dbt from running it with the dimension, before the fact exists.
     yield from dbt.cli([*_build_args(config), "--exclude", DAILY_MODELS], context=context).stream()
 
 
-@dbt_assets(
-    manifest=ensure_manifest(),
-    project=dbt_project,
-    dagster_dbt_translator=PlanlineDbtTranslator(),
-    select=DAILY_MODELS,
-    partitions_def=daily_partitions,
-    backfill_policy=single_run,
-    pool=WAREHOUSE_POOL,
-)
+@dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, partitions_def=daily_partitions, backfill_policy=single_run)
 def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
     window = run_window(context)
