@@ -1,8 +1,9 @@
 """One raw asset per source: load new files, run the source's data contract, quarantine bad rows.
 
 Transactional sources are partitioned by business day: a run for some days loads the landed
-files holding rows of those days, then validates what is new (the rows of the files it loaded,
-and the rows in quarantine, which fixed master data may release). Master data is unpartitioned
+files holding rows of those days, then validates what is new (the rows of every loaded file not
+validated yet, whichever run loaded it, and the rows in quarantine, which fixed master data may
+release). Master data is unpartitioned
 and validated whole. ``full_refresh`` re-validates every row of the source.
 
 Each asset carries three checks: ``contract`` (blocking: too many quarantined rows would make
