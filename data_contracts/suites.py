@@ -57,7 +57,7 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
     if contract.timestamp_column:
         expectations.append(
             gxe.ExpectColumnMaxToBeBetween(
-                column=contract.timestamp_column,
+                column=FRESHNESS_COLUMN,  # future-dated rows cannot make a source fresh
                 min_value={"$PARAMETER": "fresh_after"},
                 meta={"rule": FRESHNESS_RULE, "reason": f"newest row older than {contract.freshness_hours:g} h before the as-of time"},
             )

@@ -1,29 +1,31 @@
 """Run a source's contract on its raw table and turn every failing row into a quarantine entry.
 
-The validation frame is the raw table plus the contract's typed and problem columns, computed
-in SQL inside the warehouse (lookups read master data that passed its own contract). Great
-Expectations evaluates the suite on it and returns every failing row (``COMPLETE`` result
-format with the row's file and number as index columns).
+The validation frame (``frame.py``) is the raw table plus the contract's typed and problem
+columns, computed in SQL inside the warehouse. Two evaluators check it and give the same
+entries: Great Expectations runs the suite on the frame's chunks and returns every failing row
+(``COMPLETE`` result format with the row's file and number as index columns); ``sql_evaluator``
+compiles the same rules into SQL, which daily increments use (GX's start-up costs more than a
+day's rows).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Literal
 
 import duckdb
 import pandas as pd
 
+from data_contracts import sql_evaluator
+from data_contracts.frame import QUARANTINE_TABLE, expand_valid, scope_sql, validation_sql
 from data_contracts.model import Contract
 from data_contracts.registry import contract_for
-from data_contracts.suites import FRESHNESS_COLUMN, FRESHNESS_RULE, SCHEMA_RULE, suite_for
+from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
 
-QUARANTINE_TABLE = "governance.quarantine"
 QUARANTINE_COLUMNS = ["source", "source_file", "row_number", "rule", "column_name", "bad_value", "reason", "detected_at"]
-_VALID = re.compile(r"\bVALID\((\w+)\)")
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -67,65 +69,6 @@ def ensure_governance_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def valid_rows_sql(source: str) -> str:
-    """Rows of a raw table that no contract rule quarantined."""
-    return (
-        f"(SELECT * FROM raw.{source} v WHERE NOT EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
-        f"WHERE q.source = '{source}' AND q.source_file = v._source_file AND q.row_number = v._row_number))"
-    )
-
-
-def _expand(sql: str) -> str:
-    return _VALID.sub(lambda m: valid_rows_sql(m.group(1)), sql)
-
-
-def scope_sql(source: str, alias: str = "r") -> str:
-    """Rows (of ``alias``) an incremental validation looks at: those of the files ``$scope_files``
-    (new or re-exported) and those in quarantine now (master data may have been fixed since)."""
-    return (
-        f"(list_contains($scope_files, {alias}._source_file) OR EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
-        f"WHERE q.source = '{source}' AND q.source_file = {alias}._source_file AND q.row_number = {alias}._row_number))"
-    )
-
-
-def validation_sql(contract: Contract, incremental: bool = False) -> str:
-    """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp,
-    ``$scope_files`` when ``incremental``.
-
-    A duplicate is a row whose key an earlier row already has: earlier by load time, then file and
-    row number, so that rows already validated never become duplicates of rows delivered later
-    (an incremental validation then agrees with a full one).
-    """
-    columns = ", ".join(f"r.{c}" for c in contract.columns)
-    expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
-    if contract.timestamp_column:
-        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway
-        ts = contract.derived[contract.timestamp_column]
-        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of THEN {ts} END"
-    derived = "".join(f",\n  {_expand(expr)} AS {name}" for name, expr in expressions.items())
-    rows = contract.table
-    if contract.key:
-        key = ", ".join(f"r.{c}" for c in contract.key)
-        complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
-        candidates = contract.table
-        if incremental:  # a row in scope can only duplicate a row with its key: leave the others out
-            same_key = " AND ".join(f"s.{c} = r.{c}" for c in contract.key)
-            candidates = (
-                f"(SELECT * FROM {contract.table} r WHERE {scope_sql(contract.source)} "
-                f"OR EXISTS (SELECT 1 FROM {contract.table} s WHERE {same_key} AND {scope_sql(contract.source, 's')}))"
-            )
-        rows = (
-            f"(SELECT r.*, CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
-            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of\n"
-            f"FROM {candidates} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
-        )
-        derived += ",\n  r._duplicate_of"
-    if incremental:
-        rows = f"(SELECT * FROM {rows} r WHERE {scope_sql(contract.source)})"
-    joins = "".join(f"\n{_expand(j)}" for j in contract.joins)
-    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {rows} r{joins}"
-
-
 def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> pd.DataFrame:
     """The whole validation frame at once (for the data docs of a source that fits in memory)."""
     sql = validation_sql(contract)
@@ -133,7 +76,7 @@ def validation_frame(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: 
 
 
 def parameters(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime) -> dict:
-    values = {name: [row[0] for row in con.execute(_expand(sql)).fetchall()] for name, sql in contract.parameters.items()}
+    values = {name: [row[0] for row in con.execute(expand_valid(sql)).fetchall()] for name, sql in contract.parameters.items()}
     values["as_of"] = as_of
     values["fresh_after"] = as_of - timedelta(hours=contract.freshness_hours)
     return values
@@ -212,28 +155,65 @@ def _entries(result, source: str, detected_at: datetime) -> list[tuple]:
     return out
 
 
+Evaluator = Literal["gx", "sql"]
+
+
 def validate_source(
-    con: duckdb.DuckDBPyConnection, source: str, as_of: datetime, chunk_rows: int = CHUNK_ROWS, scope_files: list[str] | None = None
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    as_of: datetime,
+    chunk_rows: int = CHUNK_ROWS,
+    scope_files: list[str] | None = None,
+    evaluator: Evaluator = "gx",
 ) -> ValidationOutcome:
-    """Validate ``raw.<source>`` against its contract, chunk by chunk; nothing is written.
+    """Validate ``raw.<source>`` against its contract; nothing is written.
 
     With ``scope_files`` the validation is incremental: only the rows of those files and the rows
     in quarantine now are checked (the others passed before and cannot have changed), and ``rows``
     counts the checked rows.
+
+    ``evaluator``: ``gx`` runs the Great Expectations suite chunk by chunk; ``sql`` evaluates the
+    same rules in the warehouse (``sql_evaluator``), for increments too small to be worth GX's
+    start-up. Both give the same quarantine entries.
     """
     contract = contract_for(source)
-    params = parameters(con, contract, as_of)  # before the frame's query holds the connection
     detected_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    entries, newest, rows, schema_ok = [], [], 0, True
+    newest = []
     if scope_files is not None and contract.timestamp_column:
         newest += _newest_outside_scope(con, contract, as_of, scope_files)
+    if evaluator == "sql":
+        sql = validation_sql(contract, incremental=scope_files is not None)
+        rows, failures, latest, schema_ok = sql_evaluator.evaluate(con, contract, sql, _bindings(sql, as_of, scope_files), as_of)
+        quarantine = failures.assign(source=source, detected_at=detected_at)[QUARANTINE_COLUMNS]
+        newest += [latest] if latest is not None else []
+    elif evaluator == "gx":
+        rows, quarantine, gx_newest, schema_ok = _evaluate_gx(con, contract, as_of, chunk_rows, scope_files, detected_at)
+        newest += gx_newest
+    else:
+        raise ValueError(f"unknown evaluator {evaluator!r}: 'gx' or 'sql'")
+    freshness = None
+    if contract.timestamp_column:
+        latest = max(newest) if newest else None
+        fresh_after = as_of - timedelta(hours=contract.freshness_hours)
+        freshness = {"newest": str(latest), "fresh_after": str(fresh_after), "passed": latest is not None and latest >= fresh_after}
+    counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if len(quarantine) else {}
+    return ValidationOutcome(source, rows, quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
+
+
+def _evaluate_gx(
+    con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, chunk_rows: int, scope_files: list[str] | None, detected_at: datetime
+) -> tuple[int, pd.DataFrame, list[pd.Timestamp], bool]:
+    """Run the suite on the frame's chunks: rows checked, quarantine entries, newest freshness
+    timestamps, whether the schema holds."""
+    params = parameters(con, contract, as_of)  # before the frame's query holds the connection
+    entries, newest, rows, schema_ok = [], [], 0, True
     for chunk in validation_chunks(con, contract, as_of, chunk_rows, scope_files):
         rows += len(chunk)
-        for result in run_suite(chunk, source, params).results:
+        for result in run_suite(chunk, contract.source, params).results:
             meta = result.expectation_config.meta or {}
             error = _raised(result)
             if error:  # a broken contract is a bug to fix, never a silent pass
-                raise RuntimeError(f"contract {source}: rule {meta.get('rule')} on {meta.get('column')} could not be evaluated: {error}")
+                raise RuntimeError(f"contract {contract.source}: rule {meta.get('rule')} on {meta.get('column')} could not be evaluated: {error}")
             if meta.get("rule") == FRESHNESS_RULE:
                 observed = result.result.get("observed_value")
                 if observed is not None and not pd.isna(observed):
@@ -241,14 +221,8 @@ def validate_source(
             elif meta.get("rule") == SCHEMA_RULE:
                 schema_ok &= bool(result.success)
             elif not result.success:
-                entries += _entries(result, source, detected_at)
-    freshness = None
-    if contract.timestamp_column:
-        latest = max(newest) if newest else None
-        freshness = {"newest": str(latest), "fresh_after": str(params["fresh_after"]), "passed": latest is not None and latest >= params["fresh_after"]}
-    quarantine = pd.DataFrame(entries, columns=QUARANTINE_COLUMNS)
-    counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if entries else {}
-    return ValidationOutcome(source, rows, quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
+                entries += _entries(result, contract.source, detected_at)
+    return rows, pd.DataFrame(entries, columns=QUARANTINE_COLUMNS), newest, schema_ok
 
 
 def _newest_outside_scope(con: duckdb.DuckDBPyConnection, contract: Contract, as_of: datetime, scope_files: list[str]) -> list[pd.Timestamp]:

@@ -10,8 +10,11 @@ import pytest
 from data_contracts import CONTRACTS
 from data_contracts.suites import build_suite
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
+from orchestration.ingestion.loader import load_source
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
+# Great Expectations, and the same rules compiled to SQL (daily increments): same results.
+EVALUATORS = ["gx", "sql"]
 
 
 @pytest.mark.parametrize("source", list(CONTRACTS))
@@ -53,7 +56,8 @@ def con():
     connection.close()
 
 
-def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con):
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con, evaluator):
     good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "2", "unit_price": "1.50", "net_amount": "3.00"}
     _raw_table(
         con,
@@ -67,9 +71,10 @@ def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con):
             {**good, "qty": "2..0", "business_date": "20260904"},  # 6 malformed number
             {**good, "ean": None, "business_date": "20260905"},  # 7 missing barcode
             good,  # 8 duplicate of row 1
+            {**good, "qty": "0", "net_amount": "0.00", "business_date": "20260906"},  # 9 valid: bounds are inclusive
         ],
     )
-    outcome = validate_source(con, "pos_sales", AS_OF)
+    outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
     found = {(int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
     assert found == {
         (3, "negative_quantity"),
@@ -82,7 +87,16 @@ def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con):
     reasons = dict(((int(r.row_number), r.rule), r.reason) for r in outcome.quarantine.itertuples())
     assert "2999999999999" in reasons[(4, "unmapped_code")]
     assert "pos/x.csv row 1" in reasons[(8, "duplicate_row")]
-    assert outcome.rows == 8 and outcome.quarantined_rows == 6
+    assert outcome.rows == 9 and outcome.quarantined_rows == 6
+    assert outcome.freshness["newest"] == "2026-09-06 00:00:00"  # row 5, in 2056, cannot have happened
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_future_dated_row_does_not_make_a_stale_source_fresh(con, evaluator):
+    old = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    _raw_table(con, "pos_sales", [old, {**old, "business_date": "20560901"}])
+    outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
+    assert outcome.freshness["newest"] == "2026-09-01 00:00:00" and not outcome.freshness["passed"]
 
 
 def test_quarantine_is_replaced_per_source_not_appended(con):
@@ -93,7 +107,8 @@ def test_quarantine_is_replaced_per_source_not_appended(con):
     assert con.execute("SELECT count(*) FROM governance.quarantine").fetchone()[0] == 1
 
 
-def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con):
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con, evaluator):
     good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
     _raw_table(
         con,
@@ -104,7 +119,7 @@ def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con):
             {**good, "business_date": "20251231"},  # 3 the barcode maps to an item only from 01/01/2026
         ],
     )
-    outcome = validate_source(con, "pos_sales", AS_OF)
+    outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
     found = {(int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
     assert found == {(2, "date_format"), (3, "unmapped_code")}
     reason = outcome.quarantine.set_index("row_number").loc[3, "reason"]
@@ -131,7 +146,8 @@ def test_validating_in_chunks_finds_the_same_rows(con):
     assert whole.freshness["passed"] and chunked.freshness == whole.freshness
 
 
-def test_an_incremental_validation_checks_new_rows_against_all_earlier_ones(con):
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_an_incremental_validation_checks_new_rows_against_all_earlier_ones(con, evaluator):
     good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
     _raw_table(con, "pos_sales", [good, {**good, "ean": None, "business_date": "20260902"}])  # pos/x.csv: row 2 has no barcode
     write_quarantine(con, validate_source(con, "pos_sales", AS_OF))
@@ -139,7 +155,45 @@ def test_an_incremental_validation_checks_new_rows_against_all_earlier_ones(con)
         "INSERT INTO raw.pos_sales SELECT * REPLACE ('pos/y.csv' AS _source_file, _loaded_at + INTERVAL 1 DAY AS _loaded_at) "
         "FROM raw.pos_sales WHERE _row_number = 1"
     )
-    outcome = validate_source(con, "pos_sales", AS_OF, scope_files=["pos/y.csv"])
+    outcome = validate_source(con, "pos_sales", AS_OF, scope_files=["pos/y.csv"], evaluator=evaluator)
     found = {(r.source_file, int(r.row_number), r.rule) for r in outcome.quarantine.itertuples()}
     assert found == {("pos/y.csv", 1, "duplicate_row"), ("pos/x.csv", 2, "mandatory_field")}
     assert outcome.rows == 2  # the new row and the one in quarantine, not the whole table
+
+
+QUARANTINE_ENTRY = ["source_file", "row_number", "rule", "column_name", "bad_value", "reason"]
+
+
+def assert_same_quarantine(expected, actual) -> None:
+    """Two validations found the same entries: same rows, rules, bad values and reasons."""
+
+    def entries(outcome):
+        return outcome.quarantine[QUARANTINE_ENTRY].astype({"row_number": "int64"}).sort_values(QUARANTINE_ENTRY[:4]).reset_index(drop=True)
+
+    assert entries(expected).equals(entries(actual)), entries(expected).merge(entries(actual), how="outer", indicator=True).query("_merge != 'both'")
+    assert expected.rule_counts == actual.rule_counts
+
+
+def load_order() -> list[str]:
+    """Every source after the sources its contract looks up (as the asset graph orders them)."""
+    order: list[str] = []
+    while len(order) < len(CONTRACTS):
+        ready = [s for s, c in CONTRACTS.items() if s not in order and set(c.depends_on) <= set(order)]
+        assert ready, f"contracts depending on each other or on unknown sources: {set(CONTRACTS) - set(order)}"
+        order += ready
+    return order
+
+
+def test_sql_evaluation_finds_what_great_expectations_finds_on_the_tiny_company(tiny_landing, tmp_path):
+    landing, _ = tiny_landing
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        for source in load_order():
+            contract = CONTRACTS[source]
+            load_source(con, contract, landing, tmp_path / "rejected", AS_OF)
+            by_gx = validate_source(con, source, AS_OF)
+            by_sql = validate_source(con, source, AS_OF, evaluator="sql")
+            assert_same_quarantine(by_gx, by_sql)
+            assert (by_sql.rows, by_sql.freshness, by_sql.schema_ok) == (by_gx.rows, by_gx.freshness, by_gx.schema_ok), source
+            write_quarantine(con, by_gx)
+        quarantined = con.execute("SELECT count(DISTINCT source) FROM governance.quarantine").fetchone()[0]
+    assert quarantined >= 5  # the tiny company's deliberate defects: the comparison covers real entries

@@ -19,6 +19,7 @@ from data_contracts import CONTRACTS, contract_for
 from data_contracts.validate import validate_source, write_quarantine
 from orchestration.ingestion.loader import LoadReport, load_source
 from tests.malformed_corpus import CASES, TOLERATED, Case, LoadsAsClean, Quarantined, Rejected, Template, clean, load_templates
+from tests.test_contracts import assert_same_quarantine
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 DELIVERED_AT = datetime(2026, 10, 1, 6, 0)  # the cases' files arrive after the master data
@@ -63,7 +64,10 @@ def deliver(case: Case, templates, warehouse: Path, folder: Path) -> Delivery:
     shutil.copy(warehouse, folder / "warehouse.duckdb")
     with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
         report = load_source(con, contract_for(case.source), folder / "landing", folder / "rejected", DELIVERED_AT, processed_dir=folder / "processed")
-        write_quarantine(con, validate_source(con, case.source, AS_OF))
+        outcome = validate_source(con, case.source, AS_OF)
+        # a daily run checks the same delivery incrementally, in SQL: it must find the same entries
+        assert_same_quarantine(outcome, validate_source(con, case.source, AS_OF, scope_files=list(files), evaluator="sql"))
+        write_quarantine(con, outcome)
         quarantine = con.execute("SELECT * FROM governance.quarantine WHERE source = ? AND list_contains(?, source_file)", [case.source, list(files)]).df()
         raw = con.execute(f"SELECT * FROM raw.{case.source} WHERE list_contains(?, _source_file) ORDER BY _source_file, _row_number", [list(files)]).df()
     return Delivery(files, report, quarantine, raw, folder)

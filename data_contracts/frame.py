@@ -1,0 +1,76 @@
+"""The validation frame: a raw table plus its contract's typed and problem columns, in SQL.
+
+Lookups read master data that passed its own contract (``VALID(source)`` in a contract's SQL).
+Cross-row columns (the duplicate of a key) are computed over the table before any row is
+checked, so the frame can be evaluated chunk by chunk, by Great Expectations or in SQL.
+"""
+
+from __future__ import annotations
+
+import re
+
+from data_contracts.model import Contract
+from data_contracts.suites import FRESHNESS_COLUMN
+
+QUARANTINE_TABLE = "governance.quarantine"
+_VALID = re.compile(r"\bVALID\((\w+)\)")
+
+
+def valid_rows_sql(source: str) -> str:
+    """Rows of a raw table that no contract rule quarantined."""
+    return (
+        f"(SELECT * FROM raw.{source} v WHERE NOT EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
+        f"WHERE q.source = '{source}' AND q.source_file = v._source_file AND q.row_number = v._row_number))"
+    )
+
+
+def expand_valid(sql: str) -> str:
+    """``sql`` with every ``VALID(source)`` replaced by the source's rows that passed their contract."""
+    return _VALID.sub(lambda m: valid_rows_sql(m.group(1)), sql)
+
+
+def scope_sql(source: str, alias: str = "r") -> str:
+    """Rows (of ``alias``) an incremental validation looks at: those of the files ``$scope_files``
+    (new or re-exported) and those in quarantine now (master data may have been fixed since)."""
+    return (
+        f"(list_contains($scope_files, {alias}._source_file) OR EXISTS (SELECT 1 FROM {QUARANTINE_TABLE} q "
+        f"WHERE q.source = '{source}' AND q.source_file = {alias}._source_file AND q.row_number = {alias}._row_number))"
+    )
+
+
+def validation_sql(contract: Contract, incremental: bool = False) -> str:
+    """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp,
+    ``$scope_files`` when ``incremental``.
+
+    A duplicate is a row whose key an earlier row already has: earlier by load time, then file and
+    row number, so that rows already validated never become duplicates of rows delivered later
+    (an incremental validation then agrees with a full one).
+    """
+    columns = ", ".join(f"r.{c}" for c in contract.columns)
+    expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
+    if contract.timestamp_column:
+        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway
+        ts = contract.derived[contract.timestamp_column]
+        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of THEN {ts} END"
+    derived = "".join(f",\n  {expand_valid(expr)} AS {name}" for name, expr in expressions.items())
+    rows = contract.table
+    if contract.key:
+        key = ", ".join(f"r.{c}" for c in contract.key)
+        complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
+        candidates = contract.table
+        if incremental:  # a row in scope can only duplicate a row with its key: leave the others out
+            same_key = " AND ".join(f"s.{c} = r.{c}" for c in contract.key)
+            candidates = (
+                f"(SELECT * FROM {contract.table} r WHERE {scope_sql(contract.source)} "
+                f"OR EXISTS (SELECT 1 FROM {contract.table} s WHERE {same_key} AND {scope_sql(contract.source, 's')}))"
+            )
+        rows = (
+            f"(SELECT r.*, CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
+            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of\n"
+            f"FROM {candidates} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
+        )
+        derived += ",\n  r._duplicate_of"
+    if incremental:
+        rows = f"(SELECT * FROM {rows} r WHERE {scope_sql(contract.source)})"
+    joins = "".join(f"\n{expand_valid(j)}" for j in contract.joins)
+    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {rows} r{joins}"
