@@ -13,7 +13,9 @@ process as a run worker would be, on a Dagster instance on disk as in production
   requests (the day, plus earlier days its late events touch) are executed.
 
 The one-day update's cost is the median over the held days; the ratio is against the full run of
-the same scale. dbt's start-up (about 7 s per dbt step on 2 cores) sets the floor of a daily run.
+the same scale. Last, the last day's run is executed again with nothing new landed: the empty
+update, what a daily run costs whatever the day holds (process start, imports, run creation, the
+event log, dbt's start), the floor under any one-day update.
 """
 
 from __future__ import annotations
@@ -133,7 +135,22 @@ def child_update() -> dict:
     return {"sensor_seconds": round(sensor_seconds, 2), "runs": runs}
 
 
-CHILDREN = {"setup": child_setup, "full": child_full, "update": child_update}
+def child_floor() -> dict:
+    """The last day's run again, nothing new landed: what a daily run costs whatever the day holds."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.partitions import partition_bounds
+
+    result = defs.resolve_job_def("daily_data_foundation").execute_in_process(
+        instance=dg.DagsterInstance.get(), partition_key=partition_bounds()[1].isoformat(), raise_on_error=False
+    )
+    if not result.success:
+        raise SystemExit(f"floor run failed: {[e.message for e in result.get_step_failure_events()]}")
+    return {"steps": _steps(result)}
+
+
+CHILDREN = {"setup": child_setup, "full": child_full, "update": child_update, "floor": child_floor}
 
 
 def in_child(step: str, home: Path) -> tuple[float, dict]:
@@ -185,7 +202,10 @@ def measure_scale(scale: str, days: int, keep: bool) -> dict:
             )
             for run in update["runs"]:
                 print(f"    {run['days']}: {_slowest(run['steps'])}", flush=True)
+        floor_seconds, floor = in_child("floor", home)
+        print(f"[{scale}] the last day again, nothing new: {floor_seconds:.1f} s; slowest steps: {_slowest(floor['steps'])}", flush=True)
         return {
+            "floor": floor_seconds,
             "scale": scale,
             "rows": sum(manifest["rows_per_source"].values()),
             "full": full_seconds,
@@ -221,6 +241,7 @@ def main() -> None:
     for r in results:
         print(f"full_run_seconds_{r['scale']}: {r['full']:.1f}")
         print(f"one_day_update_seconds_{r['scale']}: {r['update']:.1f}")
+        print(f"empty_update_seconds_{r['scale']}: {r['floor']:.1f}")
     if len(results) > 1:
         first, last = results[0], results[-1]
         print(f"full_run_growth_{first['scale']}_to_{last['scale']}: {last['full'] / first['full']:.2f}")
