@@ -28,7 +28,7 @@ def synthetic_panel(n_series: int = 12, n_days: int = 400, seed: int = 0) -> tup
             "promo": promo.ravel(),
         }
     )
-    static = pd.DataFrame({"unique_id": [f"s{i:02d}" for i in range(n_series)], "family": ["A", "B", "C"] * (n_series // 3)})
+    static = pd.DataFrame({"unique_id": [f"s{i:02d}" for i in range(n_series)], "family": [("A", "B", "C")[i % 3] for i in range(n_series)]})
     return panel, static
 
 
