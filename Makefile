@@ -37,6 +37,10 @@ test: dbt-parse
 ui: dbt-parse
 	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
+# MLflow's UI on the local tracking store (experiments, backtests, the model registry)
+mlflow-ui: setup
+	$(BIN)/python -m orchestration.mlflow_ui
+
 contracts-docs: setup
 	$(BIN)/python -m data_contracts.docs
 

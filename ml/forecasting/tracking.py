@@ -1,0 +1,197 @@
+"""MLflow tracking of forecast trainings: the run, its backtest, the registry and the champion gate.
+
+A training is one MLflow run: its parameters, the backtest's headline metrics, the backtest
+tables (every forecast by group) and plots as artifacts, and the fitted forecaster logged as a
+pyfunc model and registered. The registered version carries its backtest WRMSSE as a tag; a
+challenger takes the ``champion`` alias only when its WRMSSE is lower than the champion's.
+
+Tracking is local by default (a sqlite store, which the registry needs); ``MLFLOW_TRACKING_URI``
+points elsewhere. MLflow is imported where it is used (it takes seconds).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+CHAMPION = "champion"
+WRMSSE_TAG = "backtest_wrmsse"
+
+
+@dataclass(frozen=True)
+class TrackingStore:
+    """Where runs and models go: a tracking URI, and for a local store the artifacts' folder
+    (MLflow would otherwise write them under the working directory)."""
+
+    uri: str
+    artifact_root: Path | None = None
+
+    def experiment_id(self, name: str) -> str:
+        """The experiment's id, created on first use (its artifacts under ``artifact_root``)."""
+        import mlflow
+
+        client = mlflow.MlflowClient(self.uri)
+        found = client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        location = (self.artifact_root / name).resolve().as_uri() if self.artifact_root else None
+        return client.create_experiment(name, artifact_location=location)
+
+
+def tracking_store(mlflow_dir: Path) -> TrackingStore:
+    """``MLFLOW_TRACKING_URI`` when set, else a sqlite store (the registry needs a database) and
+    an artifacts folder in ``mlflow_dir``."""
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return TrackingStore(os.environ["MLFLOW_TRACKING_URI"])
+    mlflow_dir.mkdir(parents=True, exist_ok=True)
+    return TrackingStore(f"sqlite:///{mlflow_dir.resolve() / 'mlflow.db'}", mlflow_dir / "artifacts")
+
+
+def _pyfunc_model(forecaster):
+    import mlflow.pyfunc
+
+    class ForecasterModel(mlflow.pyfunc.PythonModel):
+        """The fitted forecaster: ``predict`` takes the future inputs and returns the forecast."""
+
+        def __init__(self, fitted):
+            self.fitted = fitted
+
+        def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
+            return self.fitted.predict(model_input)
+
+    return ForecasterModel(forecaster)
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    """What a logged training produced."""
+
+    run_id: str
+    experiment_id: str
+    model_name: str
+    model_version: str
+    wrmsse: float
+
+    def url(self, ui_base: str = "http://127.0.0.1:5000") -> str:
+        return f"{ui_base}/#/experiments/{self.experiment_id}/runs/{self.run_id}"
+
+
+def log_training(
+    forecaster,
+    *,
+    store: TrackingStore,
+    experiment: str,
+    model_name: str,
+    params: dict,
+    scores: pd.DataFrame,
+    backtest: pd.DataFrame,
+    forecast_column: str,
+    pip_requirements: list[str] | None = None,
+) -> TrainingRun:
+    """Log a training: ``scores`` from ``backtest.score``, ``backtest`` from ``run_backtest``;
+    ``forecast_column`` is the forecast the model stands for (its WRMSSE decides the gate)."""
+    import mlflow
+
+    overall = scores[scores.group == "all"].set_index("forecast")
+    if forecast_column not in overall.index:
+        raise ValueError(f"no overall score for {forecast_column!r}: scored forecasts are {sorted(overall.index)}")
+    wrmsse = float(overall.loc[forecast_column, "wrmsse"])
+    mlflow.set_tracking_uri(store.uri)
+    with mlflow.start_run(experiment_id=store.experiment_id(experiment)) as run:
+        mlflow.log_params(params)
+        for forecast, row in overall.iterrows():
+            mlflow.log_metrics(
+                {f"{forecast}.{m}": float(v) for m, v in row.items() if m in ("wape", "bias", "mase", "rmsse", "wrmsse", "pinball", "coverage") and pd.notna(v)}
+            )
+        mlflow.log_metric("backtest_wrmsse", wrmsse)
+        mlflow.log_table(scores, "backtest/scores_by_group.json")
+        mlflow.log_figure(_forecast_vs_actual(backtest), "plots/forecast_vs_actual.png")
+        if "demand_class" in set(scores.group):
+            mlflow.log_figure(_error_by_class(scores), "plots/wrmsse_by_demand_class.png")
+        info = mlflow.pyfunc.log_model(
+            name="forecaster", python_model=_pyfunc_model(forecaster), pip_requirements=pip_requirements or [], registered_model_name=model_name
+        )
+    version = str(info.registered_model_version)
+    client = mlflow.MlflowClient(store.uri)
+    client.set_model_version_tag(model_name, version, WRMSSE_TAG, f"{wrmsse:.6f}")
+    return TrainingRun(run.info.run_id, run.info.experiment_id, model_name, version, wrmsse)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """Whether a challenger became champion, and why."""
+
+    promoted: bool
+    challenger_version: str
+    challenger_wrmsse: float
+    champion_version: str | None
+    champion_wrmsse: float | None
+
+    @property
+    def reason(self) -> str:
+        if self.champion_version is None:
+            return f"no champion yet: version {self.challenger_version} (WRMSSE {self.challenger_wrmsse:.4f}) becomes champion"
+        verdict = "beats" if self.promoted else "does not beat"
+        return f"version {self.challenger_version} (WRMSSE {self.challenger_wrmsse:.4f}) {verdict} champion version {self.champion_version} (WRMSSE {self.champion_wrmsse:.4f})"
+
+
+def champion(store: TrackingStore, model_name: str) -> tuple[str, float] | None:
+    """The champion's version and backtest WRMSSE, or None before the first promotion."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    client = mlflow.MlflowClient(store.uri)
+    try:
+        version = client.get_model_version_by_alias(model_name, CHAMPION)
+    except MlflowException:
+        return None
+    return str(version.version), float(version.tags[WRMSSE_TAG])
+
+
+def promote_if_better(store: TrackingStore, training: TrainingRun) -> GateDecision:
+    """Give ``training``'s version the champion alias if its WRMSSE is lower than the champion's."""
+    import mlflow
+
+    current = champion(store, training.model_name)
+    promoted = current is None or training.wrmsse < current[1]
+    if promoted:
+        mlflow.MlflowClient(store.uri).set_registered_model_alias(training.model_name, CHAMPION, training.model_version)
+    return GateDecision(promoted, training.model_version, training.wrmsse, *(current or (None, None)))
+
+
+def _forecast_vs_actual(backtest: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = [c for c in backtest.columns if c not in ("unique_id", "ds", "origin") and "_p" not in c]
+    daily = backtest.groupby("ds")[columns].sum()
+    figure, axis = plt.subplots(figsize=(10, 4))
+    for column in columns:
+        axis.plot(daily.index, daily[column], label=column, linewidth=2.2 if column == "y" else 1.2, color="black" if column == "y" else None)
+    axis.set_title("Backtest: total units per day, actual (y) and forecasts")
+    axis.set_ylabel("units")
+    axis.legend(loc="upper left", fontsize=8)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    return figure
+
+
+def _error_by_class(scores: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = scores[(scores.group == "demand_class") & ~scores.forecast.str.contains("_p")].pivot(index="value", columns="forecast", values="wrmsse")
+    figure, axis = plt.subplots(figsize=(8, 4))
+    table.plot.bar(ax=axis)
+    axis.set_title("Backtest WRMSSE by demand class (lower is better)")
+    axis.set_xlabel("")
+    axis.tick_params(axis="x", rotation=0)
+    figure.tight_layout()
+    return figure

@@ -1,0 +1,88 @@
+"""MLflow tracking of a training and the champion gate, on a local sqlite store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ml.forecasting.backtest import rolling_origins, run_backtest, score
+from ml.forecasting.global_model import GlobalDemandForecaster, GlobalModelConfig
+from ml.forecasting.tracking import champion, log_training, promote_if_better, tracking_store
+from tests.test_global_model import FAST, HORIZON, synthetic_panel
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A backtest of the global model and the seasonal naive, and the model fitted on everything."""
+    panel, static = synthetic_panel(n_series=6, n_days=300)
+    config = GlobalModelConfig(horizon=HORIZON, lightgbm=FAST)
+
+    def lightgbm(history, future):
+        forecast = GlobalDemandForecaster(config).fit(history, static).predict(future)
+        return forecast.rename(columns={"mean": "lightgbm", "p50": "lightgbm_p50", "p90": "lightgbm_p90"})
+
+    def seasonal_naive(history, future):
+        last_week = history[history.ds > history.ds.max() - pd.Timedelta(days=7)]
+        return (
+            future[["unique_id", "ds"]]
+            .assign(weekday=future.ds.dt.day_of_week)
+            .merge(
+                last_week.assign(weekday=last_week.ds.dt.day_of_week)[["unique_id", "weekday", "y"]].rename(columns={"y": "seasonal_naive"}),
+                on=["unique_id", "weekday"],
+            )[["unique_id", "ds", "seasonal_naive"]]
+        )
+
+    origins = rolling_origins(panel.ds.max(), n_origins=2, horizon=HORIZON)
+    backtest = run_backtest(panel, {"lightgbm": lightgbm, "seasonal_naive": seasonal_naive}, origins, HORIZON)
+    scores = score(backtest, panel, by=static)
+    model = GlobalDemandForecaster(config).fit(panel, static)
+    store = tracking_store(tmp_path_factory.mktemp("mlflow"))
+    return model, backtest, scores, store, panel
+
+
+def test_a_training_is_logged_with_its_backtest_and_its_model_registered(trained):
+    import mlflow
+
+    model, backtest, scores, store, panel = trained
+    run = log_training(
+        model,
+        store=store,
+        experiment="demand_forecast",
+        model_name="demand_forecaster",
+        params={"horizon": HORIZON},
+        scores=scores,
+        backtest=backtest,
+        forecast_column="lightgbm",
+    )
+    client = mlflow.MlflowClient(store.uri)
+    logged = client.get_run(run.run_id)
+    assert logged.data.params["horizon"] == str(HORIZON)
+    assert logged.data.metrics["backtest_wrmsse"] == pytest.approx(run.wrmsse)
+    assert logged.data.metrics["lightgbm_p90.coverage"] > 0.5
+    artifacts = {a.path for a in client.list_artifacts(run.run_id, "plots")} | {a.path for a in client.list_artifacts(run.run_id, "backtest")}
+    assert {"plots/forecast_vs_actual.png", "backtest/scores_by_group.json"} <= artifacts
+    loaded = mlflow.pyfunc.load_model(f"models:/demand_forecaster/{run.model_version}")
+    future = panel[panel.ds > panel.ds.max() - pd.Timedelta(days=HORIZON)].drop(columns="y")
+    future = future.assign(ds=future.ds + pd.Timedelta(days=HORIZON))  # the days after the history
+    pd.testing.assert_frame_equal(loaded.predict(future), model.predict(future))
+
+
+def test_a_challenger_becomes_champion_only_when_it_beats_the_champions_wrmsse(trained):
+    model, backtest, scores, store, _ = trained
+
+    def train(forecast_column):
+        return log_training(
+            model, store=store, experiment="gate", model_name="gated", params={}, scores=scores, backtest=backtest, forecast_column=forecast_column
+        )
+
+    naive = train("seasonal_naive")  # the first version becomes champion, whatever its score
+    decision = promote_if_better(store, naive)
+    assert decision.promoted and "no champion yet" in decision.reason
+    assert champion(store, "gated") == (naive.model_version, pytest.approx(naive.wrmsse))
+    better = train("lightgbm")
+    assert better.wrmsse < naive.wrmsse
+    assert promote_if_better(store, better).promoted
+    worse = train("seasonal_naive")
+    decision = promote_if_better(store, worse)
+    assert not decision.promoted and "does not beat" in decision.reason
+    assert champion(store, "gated")[0] == better.model_version
