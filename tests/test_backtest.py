@@ -83,3 +83,35 @@ def test_a_backtest_past_the_end_of_the_data_is_refused():
     panel, _ = synthetic_panel(n_series=2, n_days=30)
     with pytest.raises(ValueError, match="has 4 of the 7 days"):
         run_backtest(panel, {"flat": _known}, [panel.ds.max() - pd.Timedelta(days=4)], horizon=7)
+
+
+def test_the_warehouse_panel_splits_into_history_future_and_static_frames():
+    from ml.forecasting.panel import model_inputs
+
+    days = pd.date_range("2026-09-28", periods=4, freq="D")
+    panel = pd.DataFrame(
+        {
+            "sku_id": "10001",
+            "location_id": ["ST01"] * 4 + ["DC01"] * 4,
+            "channel_id": ["STORE"] * 4 + ["B2B"] * 4,
+            "demand_date": list(days) * 2,
+            "is_future": [False, False, True, True] * 2,
+            "units": [3, 0, None, None, 10, 12, None, None],
+            "relative_price": 1.0,
+            "is_promotion": [False, True, True, False] * 2,
+            "discount_pct": 0.0,
+            "is_holiday": False,
+            "is_closed": False,
+            "family": "SNACKS",
+            "location_type": ["STORE"] * 4 + ["DC"] * 4,
+            "region": "NORTH",
+            "abc_class": ["A"] * 4 + ["C"] * 4,
+        }
+    )
+    inputs = model_inputs(panel)
+    assert inputs.history.unique_id.unique().tolist() == ["10001|ST01|STORE", "10001|DC01|B2B"]
+    assert inputs.history.y.tolist() == [3, 0, 10, 12] and "y" not in inputs.future.columns
+    assert inputs.future.ds.min() == pd.Timestamp("2026-09-30") and inputs.future.is_promotion.tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert inputs.static.set_index("unique_id").loc["10001|DC01|B2B", "abc_class"] == "C"
+    with pytest.raises(ValueError, match=r"lacks the columns \['units'\]"):
+        model_inputs(panel.drop(columns="units"))

@@ -13,7 +13,7 @@ def test_definitions_load_as_one_graph():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
-    assert {"raw", "governance", "staging", "intermediate", "marts", "reference"} <= groups
+    assert {"raw", "governance", "staging", "intermediate", "marts", "reference", "forecasting"} <= groups
     # every raw asset feeds a staging model: the dbt source is mapped onto the ingestion asset
     for source in CONTRACTS:
         children = graph.get(dg.AssetKey(["raw", source])).child_keys
