@@ -76,3 +76,29 @@ def test_bad_panels_are_refused_with_the_problem_named():
         model.predict(panel)
     with pytest.raises(ValueError, match="quantiles must lie in"):
         GlobalModelConfig(quantiles=(0.5, 1.2))
+
+
+def test_a_fitted_model_forecasts_from_newer_history_without_refitting():
+    """The daily refresh: the model fitted last week forecasts the days after today's history."""
+    panel, static = synthetic_panel(n_days=400)
+    fit_end = panel.ds.max() - pd.Timedelta(days=2 * HORIZON)
+    model = GlobalDemandForecaster(GlobalModelConfig(horizon=HORIZON, lightgbm=FAST)).fit(panel[panel.ds <= fit_end], static)
+    now = panel.ds.max() - pd.Timedelta(days=HORIZON)
+    history, future = panel[panel.ds <= now], panel[panel.ds > now].drop(columns="y")
+    refreshed = model.predict(future, history=history)
+    assert refreshed.ds.min() == now + pd.Timedelta(days=1) and len(refreshed) == len(future)
+    surged = history.assign(y=np.where(history.ds > now - pd.Timedelta(days=28), history.y * 3, history.y))
+    assert model.predict(future, history=surged)["mean"].sum() > 1.2 * refreshed["mean"].sum()  # it reads the new days
+    same = model.predict(panel[(panel.ds > fit_end) & (panel.ds <= fit_end + pd.Timedelta(days=HORIZON))].drop(columns="y"), history=panel[panel.ds <= fit_end])
+    default = model.predict(panel[(panel.ds > fit_end) & (panel.ds <= fit_end + pd.Timedelta(days=HORIZON))].drop(columns="y"))
+    pd.testing.assert_frame_equal(same, default)  # given the fit's own history, the same forecast
+
+
+def test_training_on_a_history_window_and_its_lower_bound():
+    panel, static = synthetic_panel(n_series=3, n_days=400)
+    config = GlobalModelConfig(horizon=HORIZON, lightgbm=FAST, history_days=200)
+    origin = panel.ds.max() - pd.Timedelta(days=HORIZON)
+    forecast = GlobalDemandForecaster(config).fit(panel[panel.ds <= origin], static).predict(panel[panel.ds > origin].drop(columns="y"))
+    assert len(forecast) == 3 * HORIZON and forecast["mean"].notna().all()
+    with pytest.raises(ValueError, match="history_days must be at least 140"):
+        GlobalModelConfig(horizon=HORIZON, history_days=100)

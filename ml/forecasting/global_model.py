@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 ID, TIME, TARGET = "unique_id", "ds", "y"
+# The longest rolling window of the features (days), taken on lags of up to ``horizon`` days.
+LONGEST_WINDOW = 112
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class GlobalModelConfig:
         quantiles: quantile levels forecast besides the mean (e.g. 0.5, 0.9).
         lightgbm: LightGBM parameters shared by every model (objective set per model).
         tweedie_variance_power: between 1 (Poisson) and 2 (gamma) for the mean model.
+        history_days: train on the last this many days of history only (None: all of it). The
+            cost follows the rows: on the demo company two years cost 173 s where three cost
+            264 s, for the same accuracy (docs/forecasting.md).
     """
 
     horizon: int = 28
@@ -61,12 +66,21 @@ class GlobalModelConfig:
         }
     )
     tweedie_variance_power: float = 1.2
+    history_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
             raise ValueError(f"horizon must be at least 1 day, got {self.horizon}")
+        if self.history_days is not None and self.history_days < self.look_back_days:
+            raise ValueError(f"history_days must be at least {self.look_back_days} (what the features look back), got {self.history_days}")
         if not all(0 < q < 1 for q in self.quantiles):
             raise ValueError(f"quantiles must lie in (0, 1), got {self.quantiles}")
+
+    @property
+    def look_back_days(self) -> int:
+        """Days of history the features of one forecast need: the longest rolling window on the
+        longest lag it is taken on (the mean model's 28 days, the quantile models' horizon)."""
+        return LONGEST_WINDOW + max(28, self.horizon)
 
 
 def quantile_name(level: float) -> str:
@@ -80,6 +94,7 @@ class GlobalDemandForecaster:
         self.config = config or GlobalModelConfig()
         self._mean = None
         self._quantiles = None
+        self._static: pd.DataFrame | None = None
         self._static_columns: list[str] = []
         self._exogenous: list[str] = []
 
@@ -99,7 +114,7 @@ class GlobalDemandForecaster:
             lag_transforms={
                 1: [RollingMean(window_size=7), RollingMean(window_size=28)],
                 7: [RollingMean(window_size=7), RollingMean(window_size=28), SeasonalRollingMean(season_length=7, window_size=4)],
-                28: [RollingMean(window_size=28), RollingMean(window_size=112)],
+                28: [RollingMean(window_size=28), RollingMean(window_size=LONGEST_WINDOW)],
             },
         )
 
@@ -114,7 +129,7 @@ class GlobalDemandForecaster:
             lags=[h, h + 7, h + 14, h + 21, h + 28],
             lag_transforms={
                 h: [
-                    *(RollingMean(window_size=w) for w in (7, 14, 28, 56, 112)),
+                    *(RollingMean(window_size=w) for w in (7, 14, 28, 56, LONGEST_WINDOW)),
                     RollingStd(window_size=28),
                     SeasonalRollingMean(season_length=7, window_size=4),
                 ]
@@ -127,27 +142,48 @@ class GlobalDemandForecaster:
         if (history[TARGET] < 0).any():
             raise ValueError("history has negative demand: returns belong in their own series, not in y")
         self._exogenous = [c for c in history.columns if c not in (ID, TIME, TARGET)]
-        frame = history
         if static is not None:
             _require(static, [ID], "static")
             self._static_columns = [c for c in static.columns if c != ID]
-            frame = history.merge(_categorical(static), on=ID, how="left", validate="many_to_one")
+            self._static = _categorical(static)
+        frame = self._with_static(self._recent(history))
         self._mean = self._mean_pipeline().fit(frame, static_features=self._static_columns)
         if self.config.quantiles:
             self._quantiles = self._quantile_pipeline().fit(frame, static_features=self._static_columns)
         return self
 
-    def predict(self, future: pd.DataFrame) -> pd.DataFrame:
+    def _recent(self, history: pd.DataFrame) -> pd.DataFrame:
+        if self.config.history_days is None:
+            return history
+        return history[history[TIME] > history[TIME].max() - pd.Timedelta(days=self.config.history_days)]
+
+    def _with_static(self, history: pd.DataFrame) -> pd.DataFrame:
+        if self._static is None:
+            return history
+        return history.merge(self._static, on=ID, how="left", validate="many_to_one")
+
+    def predict(self, future: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
         """Forecast the horizon: ``unique_id``, ``ds``, ``mean`` and one column per quantile
-        (units, clipped at zero, quantiles made non-decreasing)."""
+        (units, clipped at zero, quantiles made non-decreasing).
+
+        Without ``history`` the horizon follows the history the model was fitted on. With it (the
+        same columns as at fit, through a later day) the fitted model forecasts the days after
+        that history: the daily refresh, between two trainings.
+        """
         if self._mean is None:
             raise RuntimeError("fit the forecaster before predicting")
         _require(future, [ID, TIME, *self._exogenous], "future")
         inputs = future[[ID, TIME, *self._exogenous]]
-        forecast = self._mean.predict(h=self.config.horizon, X_df=inputs)
+        recent = None
+        if history is not None:
+            _require(history, [ID, TIME, TARGET, *self._exogenous], "history")
+            start = history[TIME].max() - pd.Timedelta(days=self.config.look_back_days + 7)  # a week of margin
+            recent = self._with_static(history[history[TIME] > start])
+        forecast = self._mean.predict(h=self.config.horizon, X_df=inputs, new_df=recent)
         levels = [quantile_name(q) for q in sorted(self.config.quantiles)]
         if levels:
-            forecast = forecast.merge(self._quantiles.predict(h=self.config.horizon, X_df=inputs), on=[ID, TIME], how="left", validate="one_to_one")
+            quantiles = self._quantiles.predict(h=self.config.horizon, X_df=inputs, new_df=recent)
+            forecast = forecast.merge(quantiles, on=[ID, TIME], how="left", validate="one_to_one")
         columns = ["mean", *levels]
         values = np.clip(forecast[columns].to_numpy(), 0, None)
         if levels:  # quantile models fitted apart can cross: a P90 below the P50 would be absurd
