@@ -90,6 +90,12 @@ class Contract:
     def table(self) -> str:
         return f"raw.{self.source}"
 
+    @property
+    def row_rules(self) -> tuple[Rule, ...]:
+        """The rules a row is checked against: the contract's and, with a key, the duplicate rule
+        (its problem column ``_duplicate_of`` is derived from the key by the validation frame)."""
+        return (*self.rules, *((duplicate_rule(self.key),) if self.key else ()))
+
 
 # ---- rule helpers: the vocabulary contracts are written in ----------------------------------
 

@@ -21,7 +21,7 @@ import duckdb
 import pandas as pd
 
 from data_contracts.frame import expand_valid
-from data_contracts.model import Contract, Rule, duplicate_rule
+from data_contracts.model import Contract, Rule
 from data_contracts.suites import FRESHNESS_COLUMN
 
 _FRAME = "_validation_frame"
@@ -82,16 +82,11 @@ def failure_condition(rule: Rule, contract: Contract) -> str:
     return condition
 
 
-def contract_rules(contract: Contract) -> list[Rule]:
-    """The rules a row is checked against: the contract's and, with a key, the duplicate rule."""
-    return [*contract.rules, *([duplicate_rule(contract.key)] if contract.key else [])]
-
-
 def quarantine_sql(contract: Contract) -> str:
     """One row per failing rule and row of the frame table: (source_file, row_number, rule,
     column_name, bad_value, reason)."""
     branches = []
-    for rule in contract_rules(contract):
+    for rule in contract.row_rules:
         value = f"CAST(f.{_quoted(rule.column)} AS VARCHAR)"
         template = rule.reason.replace("{value}", _VALUE_MARK).format(column=rule.column)
         reason = f"replace({_literal(template)}, {_literal(_VALUE_MARK)}, coalesce({value}, ''))"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING
 
-from data_contracts.model import Contract, Rule, duplicate_rule
+from data_contracts.model import Contract, Rule
 from data_contracts.registry import contract_for
 
 if TYPE_CHECKING:
@@ -49,11 +49,8 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
             exact_match=False,
             meta={"rule": SCHEMA_RULE, "reason": "every file of the source must have these columns"},
         ),
-        *(_expectation(rule) for rule in contract.rules),
+        *(_expectation(rule) for rule in contract.row_rules),
     ]
-    if contract.key:
-        # The problem column `_duplicate_of` is derived from the key by the validator.
-        expectations.append(_expectation(duplicate_rule(contract.key)))
     if contract.timestamp_column:
         expectations.append(
             gxe.ExpectColumnMaxToBeBetween(
