@@ -25,6 +25,11 @@ Forecaster = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
 _QUANTILE = re.compile(r"^(?P<model>.+)_p(?P<level>\d{2})$")
 
 
+def is_quantile_column(name: str) -> bool:
+    """Whether a forecast column holds a quantile (``<model>_pNN``) rather than a point forecast."""
+    return _QUANTILE.match(name) is not None
+
+
 def rolling_origins(last_day, n_origins: int, horizon: int, step: int | None = None) -> list[pd.Timestamp]:
     """``n_origins`` origins, ``step`` days apart (default ``horizon``), the last one's horizon
     ending on ``last_day``; oldest first."""

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ml.forecasting.backtest import is_quantile_column
+
 CHAMPION = "champion"
 WRMSSE_TAG = "backtest_wrmsse"
 
@@ -162,13 +164,18 @@ def promote_if_better(store: TrackingStore, training: TrainingRun) -> GateDecisi
     return GateDecision(promoted, training.model_version, training.wrmsse, *(current or (None, None)))
 
 
-def _forecast_vs_actual(backtest: pd.DataFrame):
+def _pyplot():
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files, not windows
     import matplotlib.pyplot as plt
 
-    columns = [c for c in backtest.columns if c not in ("unique_id", "ds", "origin") and "_p" not in c]
+    return plt
+
+
+def _forecast_vs_actual(backtest: pd.DataFrame):
+    plt = _pyplot()
+    columns = [c for c in backtest.columns if c not in ("unique_id", "ds", "origin") and not is_quantile_column(c)]
     daily = backtest.groupby("ds")[columns].sum()
     figure, axis = plt.subplots(figsize=(10, 4))
     for column in columns:
@@ -182,12 +189,8 @@ def _forecast_vs_actual(backtest: pd.DataFrame):
 
 
 def _error_by_class(scores: pd.DataFrame):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    table = scores[(scores.group == "demand_class") & ~scores.forecast.str.contains("_p")].pivot(index="value", columns="forecast", values="wrmsse")
+    plt = _pyplot()
+    table = scores[(scores.group == "demand_class") & ~scores.forecast.map(is_quantile_column)].pivot(index="value", columns="forecast", values="wrmsse")
     figure, axis = plt.subplots(figsize=(8, 4))
     table.plot.bar(ax=axis)
     axis.set_title("Backtest WRMSSE by demand class (lower is better)")
