@@ -99,16 +99,22 @@ def _steps(result) -> dict[str, float]:
     }
 
 
-def child_full() -> dict:
+def _execute(job: str, what: str, **run_arguments) -> dict:
+    """Execute ``job`` on the instance of DAGSTER_HOME; its steps' durations, or exit on failure."""
     import dagster as dg
 
     from orchestration.definitions import defs
+
+    result = defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False, **run_arguments)
+    if not result.success:
+        raise SystemExit(f"{what} failed: {[e.message for e in result.get_step_failure_events()]}")
+    return {"steps": _steps(result)}
+
+
+def child_full() -> dict:
     from orchestration.jobs import all_days_tags
 
-    result = defs.resolve_job_def("data_foundation").execute_in_process(instance=dg.DagsterInstance.get(), tags=all_days_tags(), raise_on_error=False)
-    if not result.success:
-        raise SystemExit(f"full run failed: {[e.message for e in result.get_step_failure_events()]}")
-    return {"steps": _steps(result)}
+    return _execute("data_foundation", "full run", tags=all_days_tags())
 
 
 def child_update() -> dict:
@@ -137,17 +143,9 @@ def child_update() -> dict:
 
 def child_floor() -> dict:
     """The last day's run again, nothing new landed: what a daily run costs whatever the day holds."""
-    import dagster as dg
-
-    from orchestration.definitions import defs
     from orchestration.partitions import partition_bounds
 
-    result = defs.resolve_job_def("daily_data_foundation").execute_in_process(
-        instance=dg.DagsterInstance.get(), partition_key=partition_bounds()[1].isoformat(), raise_on_error=False
-    )
-    if not result.success:
-        raise SystemExit(f"floor run failed: {[e.message for e in result.get_step_failure_events()]}")
-    return {"steps": _steps(result)}
+    return _execute("daily_data_foundation", "empty update", partition_key=partition_bounds()[1].isoformat())
 
 
 CHILDREN = {"setup": child_setup, "full": child_full, "update": child_update, "floor": child_floor}
