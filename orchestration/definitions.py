@@ -4,22 +4,39 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.dbt import dbt_resource, planline_daily_dbt_models, planline_dbt_models
+from orchestration.assets.dbt import dbt_resource, planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
+from orchestration.assets.forecasting import MLflowTracking, forecasting_assets
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import raw_assets
-from orchestration.jobs import daily_data_foundation_job, daily_schedule, data_foundation_full_refresh_job, data_foundation_job, master_data_job
+from orchestration.jobs import (
+    daily_data_foundation_job,
+    daily_forecast_job,
+    daily_schedule,
+    data_foundation_full_refresh_job,
+    data_foundation_job,
+    demand_forecast_training_job,
+    master_data_job,
+    weekly_training_schedule,
+)
 from orchestration.resources import DuckDBWarehouse, LandingZone
-from orchestration.sensors import landing_sensor
+from orchestration.sensors import forecast_after_data_runs, landing_sensor
 from orchestration.settings import export_environment, load_settings
 
 # dbt and the resources read the same variables: the warehouse is one file whichever process opens it
 export_environment(load_settings())
 
 defs = dg.Definitions(
-    assets=[*raw_assets, quarantine, planline_dbt_models, planline_daily_dbt_models],
-    jobs=[data_foundation_job, data_foundation_full_refresh_job, daily_data_foundation_job, master_data_job],
-    schedules=[daily_schedule],
-    sensors=[landing_sensor],
+    assets=[*raw_assets, quarantine, planline_dbt_models, planline_daily_dbt_models, *forecasting_assets, planline_forecast_dbt_models],
+    jobs=[
+        data_foundation_job,
+        data_foundation_full_refresh_job,
+        daily_data_foundation_job,
+        master_data_job,
+        demand_forecast_training_job,
+        daily_forecast_job,
+    ],
+    schedules=[daily_schedule, weekly_training_schedule],
+    sensors=[landing_sensor, forecast_after_data_runs],
     resources={
         "warehouse": DuckDBWarehouse(database=dg.EnvVar("PLANLINE_DUCKDB_PATH")),
         "landing_zone": LandingZone(
@@ -28,6 +45,7 @@ defs = dg.Definitions(
             processed_dir=dg.EnvVar("PLANLINE_PROCESSED_DIR"),
         ),
         "dbt": dbt_resource(),
+        "mlflow_tracking": MLflowTracking(mlflow_dir=dg.EnvVar("PLANLINE_MLFLOW_DIR")),
     },
     # DuckDB has one writer at a time: steps run one after the other within a run, and across
     # runs the warehouse pool (dagster.yaml) queues them.

@@ -17,8 +17,12 @@ from pathlib import Path
 from orchestration.instance import prepare_instance
 from orchestration.settings import load_settings
 
+# The weekly training's settings cost about 20 minutes on the demo company (2 cores); the demo
+# trains on the last year with fewer, faster-learning trees (docs/forecasting.md has both).
+DEMO_TRAINING = {"history_days": 365, "n_estimators": 150, "learning_rate": 0.1}
 
-def run_pipeline(job_name: str = "data_foundation") -> bool:
+
+def run_pipeline(job_name: str = "data_foundation", ops_config: dict | None = None, all_days: bool = True) -> bool:
     import warnings
 
     import dagster as dg
@@ -29,10 +33,13 @@ def run_pipeline(job_name: str = "data_foundation") -> bool:
     from orchestration.jobs import all_days_tags
 
     job = defs.resolve_job_def(job_name)
+    run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    if ops_config:
+        run_config["ops"] = {op: {"config": config} for op, config in ops_config.items()}
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
-        tags=all_days_tags(),  # every daily partition, in one run
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags=all_days_tags() if all_days else None,  # every daily partition, in one run
+        run_config=run_config,
         raise_on_error=False,
     )
     for event in result.get_step_failure_events():
@@ -101,8 +108,11 @@ def main() -> None:
     print(f"Generating the demo company ({args.scale}, seed {args.seed}) into {settings.landing}")
     manifest = generate(settings.landing, args.scale, args.seed, progress=lambda m: print("  " + m))
     os.environ.setdefault("PLANLINE_AS_OF", manifest["end_date"])
-    print(f"Materializing every asset as of {os.environ['PLANLINE_AS_OF']}")
+    print(f"Materializing the data layer as of {os.environ['PLANLINE_AS_OF']}")
     ok = run_pipeline()
+    if ok:
+        print(f"Training the demand model and forecasting ({', '.join(f'{k} {v}' for k, v in DEMO_TRAINING.items())})")
+        ok = run_pipeline("demand_forecast_training", ops_config={"demand_model": DEMO_TRAINING}, all_days=False)
     if ok:
         print_summary(settings.warehouse, settings)
         print(f"\nDone in {time.perf_counter() - started:.0f} s")

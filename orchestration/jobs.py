@@ -7,11 +7,17 @@
   what the daily schedule and the landing sensor run.
 - ``master_data``: master-data sources and everything not partitioned (staging views,
   dimensions, governance), when master-data exports change.
+- ``demand_forecast_training``: the weekly training (backtest, MLflow, champion gate), then the
+  forecast and consensus from the champion.
+- ``daily_forecast``: the forecast from the latest history without refitting, the consensus
+  with the overrides and their value added; after every data run (see sensors).
 """
 
 import dagster as dg
 
-from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models
+from data_contracts.sources.sql import BUSINESS_TIMEZONE
+from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
+from orchestration.assets.forecasting import PANEL, demand_forecast, demand_model
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
 from orchestration.partitions import partition_bounds
@@ -21,9 +27,14 @@ from orchestration.partitions import partition_bounds
 DAILY_DOWNSTREAM_KEYS = [*planline_daily_dbt_models.keys, quarantine.key]
 DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 
+# The forecasting layer: what reads the panel and the models (the panel itself is data layer).
+FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models)
+FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
+DATA_LAYER = dg.AssetSelection.all() - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models)
+
 data_foundation_job = dg.define_asset_job(
     "data_foundation",
-    selection=dg.AssetSelection.all(),
+    selection=DATA_LAYER,
     description="Everything: ingest every source, run the data contracts, harmonize and build the marts. Launch it over all days.",
 )
 
@@ -38,7 +49,7 @@ _REFRESHABLE = [*raw_assets, planline_dbt_models, planline_daily_dbt_models]
 
 data_foundation_full_refresh_job = dg.define_asset_job(
     "data_foundation_full_refresh",
-    selection=dg.AssetSelection.all(),
+    selection=DATA_LAYER,
     config=dg.RunConfig(ops={asset.op.name: {"config": {"full_refresh": True}} for asset in _REFRESHABLE}),
     description="Everything, from scratch: re-validate every raw row and rebuild the incremental models. "
     "After a change of contracts, master data or model code. Launch it over all days.",
@@ -50,12 +61,35 @@ master_data_job = dg.define_asset_job(
     description="Master data changed: load and validate it, rebuild the views, dimensions and governance marts.",
 )
 
+demand_forecast_training_job = dg.define_asset_job(
+    "demand_forecast_training",
+    selection=FORECASTING,
+    description="Weekly: rebuild the panel, backtest and train the demand model (MLflow), pass it through the champion gate, "
+    "then forecast from the champion and form the consensus.",
+)
+
+daily_forecast_job = dg.define_asset_job(
+    "daily_forecast",
+    selection=FORECAST_REFRESH,
+    description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added.",
+)
+
 # Yesterday's business day, once it is over and the night's exports have landed.
 daily_schedule = dg.build_schedule_from_partitioned_job(
     daily_data_foundation_job,
     name="daily_data_foundation_schedule",
     hour_of_day=3,
     minute_of_hour=0,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+
+
+# Monday 05:00, after the night's data run: a new model for the week's planning.
+weekly_training_schedule = dg.ScheduleDefinition(
+    name="weekly_demand_forecast_training",
+    job=demand_forecast_training_job,
+    cron_schedule="0 5 * * 1",
+    execution_timezone=BUSINESS_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 

@@ -115,3 +115,17 @@ def test_the_warehouse_panel_splits_into_history_future_and_static_frames():
     assert inputs.static.set_index("unique_id").loc["10001|DC01|B2B", "abc_class"] == "C"
     with pytest.raises(ValueError, match=r"lacks the columns \['units'\]"):
         model_inputs(panel.drop(columns="units"))
+
+
+def test_days_a_forecaster_could_not_forecast_are_left_out_of_its_scores():
+    panel, _ = synthetic_panel(n_series=3, n_days=60)
+
+    def partial(history, future):  # no forecast for s02 (as for a series first sold after the origin)
+        return future[["unique_id", "ds"]].assign(partial=np.where(future.unique_id == "s02", np.nan, 1.0))
+
+    origins = rolling_origins(panel.ds.max(), n_origins=1, horizon=7)
+    backtest = run_backtest(panel, {"partial": partial, "flat": _known}, origins, 7)
+    scores = score(backtest, panel, weight_column=None).set_index("forecast")
+    forecast_days = backtest[backtest.unique_id != "s02"]
+    assert scores.loc["partial", "wape"] == pytest.approx((forecast_days.y - 1).abs().sum() / forecast_days.y.sum())
+    assert scores.loc["partial", "series"] == 2 and scores.loc["flat", "series"] == 3

@@ -31,3 +31,21 @@ def test_every_raw_asset_has_its_contract_check_blocking():
         assert (source, "contract") in checks and (source, "files_parsed") in checks
     dbt_checks = [k for k in graph.asset_check_keys if k.asset_key.path[-1] == "gov_row_conservation"]
     assert dbt_checks, "row conservation must be an asset check"
+
+
+def test_forecasting_runs_weekly_through_the_champion_gate_and_refreshes_after_each_data_run():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    key = dg.AssetKey
+    assert key(["forecasting", "fct_demand_panel"]) in graph.get(key(["forecasting", "demand_model"])).parent_keys
+    assert key(["forecasting", "demand_model"]) in graph.get(key(["forecasting", "demand_forecast"])).parent_keys
+    assert key(["forecasting", "demand_forecast"]) in graph.get(key(["forecasting", "fct_consensus_forecast"])).parent_keys
+    assert dg.AssetCheckKey(key(["forecasting", "demand_model"]), "champion_gate") in graph.asset_check_keys
+    weekly = defs.resolve_schedule_def("weekly_demand_forecast_training")
+    assert weekly.job_name == "demand_forecast_training" and weekly.cron_schedule == "0 5 * * 1"
+    refresh = defs.resolve_sensor_def("forecast_after_data_runs")
+    assert refresh.job_name == "daily_forecast"
+    daily_data = defs.resolve_job_def("daily_data_foundation").asset_layer.executable_asset_keys  # the data runs stay data runs
+    assert key(["forecasting", "demand_model"]) not in daily_data
+    assert key(["forecasting", "demand_model"]) not in defs.resolve_job_def("data_foundation").asset_layer.executable_asset_keys

@@ -115,6 +115,9 @@ _METRICS = ["wape", "bias", "mase", "rmsse", "wrmsse", "pinball", "coverage", "s
 
 
 def _score_column(frame: pd.DataFrame, column: str, labels: pd.Series, quantile: float | None) -> pd.DataFrame:
+    # a series first sold after the origin has no forecast there: scored on the days forecast only
+    forecast = frame[column].notna()
+    frame, labels = frame[forecast], labels[forecast]
     error = frame[column] - frame[TARGET]
     per_series = pd.DataFrame(
         {

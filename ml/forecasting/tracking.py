@@ -67,6 +67,11 @@ def _pyfunc_model(forecaster):
     return ForecasterModel(forecaster)
 
 
+def run_url(experiment_id: str, run_id: str, ui_base: str = "http://127.0.0.1:5000") -> str:
+    """A run's page in the MLflow UI."""
+    return f"{ui_base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+
 @dataclass(frozen=True)
 class TrainingRun:
     """What a logged training produced."""
@@ -78,7 +83,28 @@ class TrainingRun:
     wrmsse: float
 
     def url(self, ui_base: str = "http://127.0.0.1:5000") -> str:
-        return f"{ui_base}/#/experiments/{self.experiment_id}/runs/{self.run_id}"
+        return run_url(self.experiment_id, self.run_id, ui_base)
+
+
+@dataclass(frozen=True)
+class ChampionModel:
+    """The registered version holding the champion alias, loaded.
+
+    Attributes:
+        forecaster: the fitted forecaster (``predict(future, history=...)``).
+        metrics: the training run's metrics (``<forecast>.<metric>``, ``backtest_wrmsse``).
+    """
+
+    forecaster: object
+    model_name: str
+    version: str
+    run_id: str
+    experiment_id: str
+    wrmsse: float
+    metrics: dict[str, float]
+
+    def url(self, ui_base: str = "http://127.0.0.1:5000") -> str:
+        return run_url(self.experiment_id, self.run_id, ui_base)
 
 
 def log_training(
@@ -151,6 +177,22 @@ def champion(store: TrackingStore, model_name: str) -> tuple[str, float] | None:
     except MlflowException:
         return None
     return str(version.version), float(version.tags[WRMSSE_TAG])
+
+
+def load_champion(store: TrackingStore, model_name: str) -> ChampionModel | None:
+    """The champion version's forecaster and its training's metrics, or None before the first promotion."""
+    import mlflow
+
+    current = champion(store, model_name)
+    if current is None:
+        return None
+    version, wrmsse = current
+    client = mlflow.MlflowClient(store.uri)
+    registered = client.get_model_version(model_name, version)
+    run = client.get_run(registered.run_id)
+    mlflow.set_tracking_uri(store.uri)
+    model = mlflow.pyfunc.load_model(f"models:/{model_name}@{CHAMPION}")
+    return ChampionModel(model.unwrap_python_model().fitted, model_name, version, run.info.run_id, run.info.experiment_id, wrmsse, dict(run.data.metrics))
 
 
 def promote_if_better(store: TrackingStore, training: TrainingRun) -> GateDecision:

@@ -102,6 +102,9 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
 # views (tag daily), so that one dbt run holds a day's whole path from raw to facts. Everything
 # else (master data, dimensions, governance views) is rebuilt whole.
 DAILY_MODELS = "tag:daily config.materialized:incremental"
+# Downstream of the forecasting assets (consensus forecast, forecast value added): their own
+# definition, since the panel they follow is upstream of those assets in the other one.
+FORECAST_MODELS = "source:forecasts+"
 
 
 class DbtRunConfig(dg.Config):
@@ -134,11 +137,11 @@ def _window_environment(window: PartitionWindow) -> Iterator[None]:
 DBT_ASSETS = {"manifest": ensure_manifest(), "project": dbt_project, "dagster_dbt_translator": PlanlineDbtTranslator(), "pool": WAREHOUSE_POOL}
 
 
-@dbt_assets(**DBT_ASSETS, exclude=DAILY_MODELS)
+@dbt_assets(**DBT_ASSETS, exclude=f"{DAILY_MODELS} {FORECAST_MODELS}")
 def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     # A test between a dimension and a fact (relationships) belongs to the fact's step: excluding
     # the facts keeps dbt from running it with the dimension, before the fact exists.
-    yield from dbt.cli([*_build_args(config), "--exclude", DAILY_MODELS], context=context).stream()
+    yield from dbt.cli([*_build_args(config), "--exclude", f"{DAILY_MODELS} {FORECAST_MODELS}"], context=context).stream()
 
 
 @dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, partitions_def=daily_partitions, backfill_policy=single_run)
@@ -149,6 +152,12 @@ def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
     with _window_environment(window):
         invocation = dbt.cli(_build_args(config), context=context)  # the process starts with the window
     yield from invocation.stream()
+
+
+@dbt_assets(**DBT_ASSETS, select=FORECAST_MODELS)
+def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The consensus forecast and the forecast value added of overrides, after each forecast."""
+    yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:

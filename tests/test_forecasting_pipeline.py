@@ -1,0 +1,139 @@
+"""The forecasting layer end to end on the tiny company: the training job twice (the second
+challenger meets a champion), the forecast, the consensus with the planners' overrides and their
+forecast value added.
+
+The tiny company has 12 weeks of history: the panel forecasts 7 days (PLANLINE_FORECAST_HORIZON_DAYS)
+so that three backtest origins fit, and the model trains with few small trees, on every day
+(the history is shorter than what its features look back).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ml.demo_company import generate
+from orchestration.assets.forecasting import DEMAND_FORECAST, DEMAND_MODEL, MODEL_NAME
+from tests.conftest import duckdb_path, running_home
+
+pytestmark = pytest.mark.e2e
+
+HORIZON = 7
+TINY_TRAINING = {
+    "n_estimators": 30,
+    "learning_rate": 0.1,
+    "num_leaves": 15,
+    "history_days": 365,
+    "baselines": ["seasonal_naive", "ets", "sba"],
+    "young_rows": True,
+}
+
+
+@pytest.fixture(scope="module")
+def forecast_home(tmp_path_factory):
+    """Tiny data through the data layer, then the weekly training job run twice."""
+    import dagster as dg
+
+    home = tmp_path_factory.mktemp("forecast_home")
+    manifest = generate(home / "landing", "tiny", seed=7)
+    with running_home(home, PLANLINE_AS_OF=manifest["end_date"], PLANLINE_FORECAST_HORIZON_DAYS=str(HORIZON)) as (instance, env):
+        from orchestration.definitions import defs
+        from orchestration.jobs import all_days_tags
+
+        data = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
+        assert data.success, [e.message for e in data.get_step_failure_events()]
+        training = defs.resolve_job_def("demand_forecast_training")
+        run_config = dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}})
+        runs = [training.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False) for _ in range(2)]
+        yield {"home": home, "instance": instance, "env": env, "runs": runs}
+
+
+@pytest.fixture(scope="module")
+def warehouse(forecast_home):
+    con = duckdb.connect(duckdb_path(forecast_home["home"]), read_only=True)
+    yield con
+    con.close()
+
+
+def _gate(run):
+    [evaluation] = [e for e in run.get_asset_check_evaluations() if e.check_name == "champion_gate"]
+    return evaluation
+
+
+def test_both_trainings_run_and_the_first_becomes_champion(forecast_home):
+    first, second = forecast_home["runs"]
+    assert first.success and second.success, [e.message for r in (first, second) for e in r.get_step_failure_events()]
+    gate = _gate(first)
+    assert gate.passed and "no champion yet" in gate.description
+
+
+def test_the_champion_gate_moves_the_alias_only_on_a_lower_wrmsse(forecast_home):
+    import mlflow
+
+    from ml.forecasting.tracking import CHAMPION, tracking_store
+
+    gate = _gate(forecast_home["runs"][1])
+    challenger = gate.metadata["challenger_wrmsse"].value
+    held = gate.metadata["champion_wrmsse"].value
+    assert gate.passed == (challenger < held)
+    assert gate.severity.value == "WARN"  # a challenger that loses is news, not a failed pipeline
+    store = tracking_store(forecast_home["home"] / "mlflow")
+    alias = str(mlflow.MlflowClient(store.uri).get_model_version_by_alias(MODEL_NAME, CHAMPION).version)
+    assert alias == (gate.metadata["challenger_version"].value if gate.passed else gate.metadata["champion_version"].value)
+
+
+def test_the_training_logs_its_backtest_by_group_for_every_model(forecast_home, warehouse):
+    scores = warehouse.execute('SELECT forecast, "group", value, wrmsse, coverage FROM forecasting.backtest_scores').df()
+    assert {"lightgbm", "lightgbm_p90", "seasonal_naive", "ets", "sba"} <= set(scores.forecast)
+    assert {"all", "family", "location_id", "channel_id", "abc_class", "demand_class"} == set(scores.group)
+    origins = warehouse.execute("SELECT count(DISTINCT origin_date) FROM forecasting.backtest_forecasts").fetchone()[0]
+    assert origins == 3
+    metadata = forecast_home["instance"].get_latest_materialization_event(DEMAND_MODEL).asset_materialization.metadata
+    assert metadata["mlflow_run"].value.startswith("http://127.0.0.1:5000/#/experiments/")
+
+
+def test_the_forecast_covers_every_series_for_the_horizon_once_with_the_champions_metrics(forecast_home, warehouse):
+    forecast = warehouse.execute("SELECT * FROM forecasting.demand_forecast").df()
+    panel_series = warehouse.execute("SELECT count(DISTINCT sku_id || location_id || channel_id) FROM forecasting.fct_demand_panel").fetchone()[0]
+    assert forecast.origin_date.nunique() == 1, "a refresh of the same origin replaces it"
+    assert len(forecast) == panel_series * HORIZON
+    assert not forecast.duplicated(["sku_id", "location_id", "channel_id", "forecast_date"]).any()
+    assert (forecast.p90_units >= forecast.p50_units).all() and (forecast.p50_units >= 0).all()
+    metadata = forecast_home["instance"].get_latest_materialization_event(DEMAND_FORECAST).asset_materialization.metadata
+    assert metadata["champion_backtest_wrmsse"].value > 0
+    assert metadata["mlflow_run"].value.startswith("http://127.0.0.1:5000/")
+
+
+def test_consensus_is_the_statistical_forecast_plus_the_overrides(warehouse):
+    consensus = warehouse.execute("SELECT * FROM forecasting.fct_consensus_forecast").df()
+    forecast_rows = warehouse.execute("SELECT count(*) FROM forecasting.demand_forecast").fetchone()[0]
+    assert len(consensus) == forecast_rows
+    expected = (consensus.statistical_units + consensus.override_units).clip(lower=0)
+    assert consensus.consensus_units.to_numpy() == pytest.approx(expected.to_numpy())
+    assert (consensus.override_units == 0).sum() == (consensus.override_count == 0).sum()
+
+
+def test_overrides_apply_as_percentages_and_as_units_spread_over_their_period(warehouse):
+    cells = warehouse.execute(
+        """SELECT cells.*, o.adjustment_value, o.start_date, o.end_date
+           FROM intermediate.int_forecast_override_cells cells JOIN intermediate.int_planner_overrides o USING (override_id)"""
+    ).df()
+    assert {"PCT", "ABS"} <= set(cells.adjustment_type), "the tiny company's overrides exercise both kinds"
+    pct = cells[cells.adjustment_type == "PCT"]
+    assert pct.adjustment_units.to_numpy() == pytest.approx((pct.forecast_units * pct.adjustment_value / 100).to_numpy())
+    absolute = cells[cells.adjustment_type == "ABS"]
+    per_day = absolute.groupby(["override_id", "forecast_source", "origin_date", "forecast_date"]).agg(
+        units=("adjustment_units", "sum"), value=("adjustment_value", "first"), start=("start_date", "first"), end=("end_date", "first")
+    )
+    period_days = (pd.to_datetime(per_day.end) - pd.to_datetime(per_day.start)).dt.days + 1
+    assert per_day.units.to_numpy() == pytest.approx((per_day.value / period_days).to_numpy())
+
+
+def test_forecast_value_added_is_measured_for_overrides_with_actuals(warehouse):
+    fva = warehouse.execute("SELECT * FROM forecasting.fct_override_value_added").df()
+    assert len(fva) > 0 and set(fva.forecast_source) <= {"published", "backtest"}
+    assert fva.author.notna().all() and fva.reason.notna().all()
+    assert fva.fva_units.to_numpy() == pytest.approx((fva.statistical_abs_error - fva.consensus_abs_error).to_numpy())
+    last_day = warehouse.execute("SELECT max(demand_date) FROM forecasting.fct_demand_panel WHERE NOT is_future").fetchone()[0]
+    assert (pd.to_datetime(fva.start_date).dt.date <= last_day).all(), "only overrides whose period has started have actuals"
