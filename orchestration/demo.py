@@ -75,6 +75,28 @@ def print_summary(warehouse: Path, settings) -> None:
         SELECT 'late events' AS finding, count(*) AS rows FROM governance_marts.gov_late_events
         UNION ALL SELECT 'ERP vs WMS stock discrepancies', count(*) FROM governance_marts.gov_inventory_discrepancies""",
     )
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'forecasting' AND table_name = 'fct_consensus_forecast'").fetchall()[0][
+        0
+    ]:
+        table(
+            "Demand model backtest (3 rolling origins; WRMSSE weighted by dollar sales, lower is better)",
+            """SELECT forecast, round(wrmsse, 3) AS wrmsse, round(wape, 3) AS wape, round(bias, 3) AS bias, round(coverage, 3) AS p90_coverage
+               FROM forecasting.backtest_scores WHERE "group" = 'all' AND forecast <> 'lightgbm_p50' ORDER BY wrmsse""",
+        )
+        table(
+            "Forecast and consensus (next days, all series)",
+            """SELECT min(origin_date) AS origin, min(forecast_date) AS first_day, max(forecast_date) AS last_day,
+                      count(DISTINCT sku_id || location_id || channel_id) AS series, round(sum(statistical_units)) AS statistical_units,
+                      round(sum(consensus_units)) AS consensus_units, count(*) FILTER (WHERE override_count > 0) AS cells_overridden,
+                      any_value(model_version) AS model_version
+               FROM forecasting.fct_consensus_forecast""",
+        )
+        table(
+            "Forecast value added of planner overrides (where actuals exist)",
+            """SELECT forecast_source, count(*) AS overrides, count(*) FILTER (WHERE fva_units > 0) AS added_value,
+                      round(sum(fva_units)) AS fva_units, round(sum(fva_units) / nullif(sum(statistical_abs_error), 0), 3) AS fva_share
+               FROM forecasting.fct_override_value_added GROUP BY 1 ORDER BY 1""",
+        )
     marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name").fetchall()
     counts = [(name, con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]) for (name,) in marts]
     print("\nMarts (schema marts)")
@@ -89,6 +111,7 @@ Outputs
   Dagster home        {settings.dagster_home}
 
 Open the UI:  make ui   (DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml, then http://127.0.0.1:3000)
+MLflow UI:    make mlflow-ui   (experiments, backtests, the model registry: http://127.0.0.1:5000)
 Data docs:    make contracts-docs""")
 
 
