@@ -49,3 +49,33 @@ def test_forecasting_runs_weekly_through_the_champion_gate_and_refreshes_after_e
     daily_data = defs.resolve_job_def("daily_data_foundation").asset_layer.executable_asset_keys  # the data runs stay data runs
     assert key(["forecasting", "demand_model"]) not in daily_data
     assert key(["forecasting", "demand_model"]) not in defs.resolve_job_def("data_foundation").asset_layer.executable_asset_keys
+
+
+def test_a_successful_data_run_requests_a_forecast_refresh_once_a_model_is_trained():
+    from orchestration.assets.forecasting import DEMAND_MODEL
+    from orchestration.sensors import forecast_after_data_runs
+
+    @dg.op
+    def noop():
+        pass
+
+    @dg.job
+    def stand_in_data_run():
+        noop()
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        finished = stand_in_data_run.execute_in_process(instance=instance)
+
+        def evaluate():
+            context = dg.build_run_status_sensor_context(
+                sensor_name=forecast_after_data_runs.name,
+                dagster_event=finished.get_run_success_event(),
+                dagster_instance=instance,
+                dagster_run=finished.dagster_run,
+            )
+            return forecast_after_data_runs(context)
+
+        assert isinstance(evaluate(), dg.SkipReason), "no forecast before the first training"
+        instance.report_runless_asset_event(dg.AssetMaterialization(DEMAND_MODEL))
+        request = evaluate()
+        assert isinstance(request, dg.RunRequest) and request.run_key == f"after:{finished.run_id}"
