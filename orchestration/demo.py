@@ -17,13 +17,8 @@ from pathlib import Path
 from orchestration.instance import prepare_instance
 from orchestration.settings import load_settings
 
-# The weekly training's settings (two years, 400 trees at a learning rate of 0.05) took 705 s on
-# the demo company (2 cores); the demo keeps the two years with fewer, faster-learning trees
-# (docs/forecasting.md has both runs).
-DEMO_TRAINING = {"n_estimators": 150, "learning_rate": 0.1}
 
-
-def run_pipeline(job_name: str = "data_foundation", ops_config: dict | None = None, all_days: bool = True) -> bool:
+def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bool:
     import warnings
 
     import dagster as dg
@@ -35,8 +30,6 @@ def run_pipeline(job_name: str = "data_foundation", ops_config: dict | None = No
 
     job = defs.resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    if ops_config:
-        run_config["ops"] = {op: {"config": config} for op, config in ops_config.items()}
     result = job.execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags=all_days_tags() if all_days else None,  # every daily partition, in one run
@@ -135,8 +128,8 @@ def main() -> None:
     print(f"Materializing the data layer as of {os.environ['PLANLINE_AS_OF']}")
     ok = run_pipeline()
     if ok:
-        print(f"Training the demand model and forecasting ({', '.join(f'{k} {v}' for k, v in DEMO_TRAINING.items())})")
-        ok = run_pipeline("demand_forecast_training", ops_config={"demand_model": DEMO_TRAINING}, all_days=False)
+        print("Training the demand model (backtest over 3 origins, MLflow, champion gate), then forecasting")
+        ok = run_pipeline("demand_forecast_training", all_days=False)
     if ok:
         print_summary(settings.warehouse, settings)
         print(f"\nDone in {time.perf_counter() - started:.0f} s")
