@@ -1,0 +1,1 @@
+"""Inventory planning (SPEC section 6): policies, classification, replenishment."""

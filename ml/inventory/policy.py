@@ -1,0 +1,136 @@
+"""Inventory policy formulas of SPEC section 6, vectorized over SKU x location rows.
+
+Units: demand and stock in base units, times in days (lead time ``L``, review period ``R``),
+costs in currency. Every function takes scalars or equal-length arrays and returns arrays.
+
+- Safety stock (continuous review, normal approximation):
+  ``SS = z * sqrt((L + R) * sigma_e**2 + d**2 * sigma_L**2)``, with ``sigma_e`` the standard
+  deviation of the daily *forecast error* (not of raw demand), ``d`` the mean daily demand and
+  ``sigma_L`` the lead time's standard deviation. ``R = 0`` is continuous review.
+- ``z`` for a cycle service level alpha (type 1): ``Phi^-1(alpha)``; for a fill rate beta
+  (type 2): the ``z`` with ``sigma_LTD * G(z) = (1 - beta) * Q``, ``G`` the standard normal loss.
+- Intermittent and lumpy items: a negative-binomial lead-time demand (moments matched) instead
+  of the normal, the stock level read off its quantiles.
+- Reorder point ``d * L + SS``, order-up-to ``d * (L + R) + SS``, ``EOQ = sqrt(2 D K / h)``, order
+  quantities rounded up to the minimum order quantity and to pack multiples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+_BISECTION_STEPS = 80  # halves [-8, 8] below 1e-22: exact in float64
+
+
+def _array(value, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
+    values = np.asarray(value, dtype=float)
+    if np.isnan(values).any():
+        raise ValueError(f"{name} has missing values")
+    if minimum is not None and ((values <= minimum) if strict else (values < minimum)).any():
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got min {values.min()}")
+    return values
+
+
+def _probability(value, name: str) -> np.ndarray:
+    values = _array(value, name)
+    if ((values <= 0) | (values >= 1)).any():
+        raise ValueError(f"{name} must lie strictly between 0 and 1, got {values.min()} to {values.max()}")
+    return values
+
+
+def standard_normal_loss(z) -> np.ndarray:
+    """``G(z) = phi(z) - z * (1 - Phi(z))``: expected shortfall of a standard normal beyond ``z``."""
+    z = np.asarray(z, dtype=float)
+    return stats.norm.pdf(z) - z * stats.norm.sf(z)
+
+
+def z_for_cycle_service(alpha) -> np.ndarray:
+    """Safety factor for a cycle service level (type 1): the probability of no stock-out in a cycle."""
+    return stats.norm.ppf(_probability(alpha, "cycle service level"))
+
+
+def z_for_fill_rate(beta, sigma_ltd, order_quantity) -> np.ndarray:
+    """Safety factor for a fill rate (type 2): the share of demand served from stock.
+
+    Solves ``sigma_ltd * G(z) = (1 - beta) * order_quantity`` (``G`` decreases in ``z``) by
+    bisection on every row at once. Rows whose target the normal cannot reach at ``z >= -8`` get
+    -8 (the order quantity alone serves the fill rate), and the same for ``sigma_ltd == 0``.
+    """
+    beta = _probability(beta, "fill rate")
+    sigma = _array(sigma_ltd, "sigma of lead-time demand", minimum=0)
+    quantity = _array(order_quantity, "order quantity", minimum=0, strict=True)
+    beta, sigma, quantity = np.broadcast_arrays(beta, sigma, quantity)
+    with np.errstate(divide="ignore"):
+        target = np.where(sigma > 0, (1 - beta) * quantity / np.where(sigma > 0, sigma, 1), np.inf)
+    low, high = np.full(target.shape, -8.0), np.full(target.shape, 8.0)
+    for _ in range(_BISECTION_STEPS):  # iterations, not rows: every row moves at once
+        middle = (low + high) / 2
+        short = standard_normal_loss(middle) > target  # still too much expected shortage: raise z
+        low, high = np.where(short, middle, low), np.where(short, high, middle)
+    return high
+
+
+def safety_stock(z, forecast_error_sd, mean_demand, lead_time_days, lead_time_sd=0.0, review_period_days=0.0) -> np.ndarray:
+    """``z * sqrt((L + R) * sigma_e**2 + d**2 * sigma_L**2)``, in units (never negative: a
+    ``z`` below zero, a service target under 50 %, holds no safety stock)."""
+    z = _array(z, "z")
+    sigma_e = _array(forecast_error_sd, "forecast error sd", minimum=0)
+    demand = _array(mean_demand, "mean daily demand", minimum=0)
+    exposure = _array(lead_time_days, "lead time", minimum=0) + _array(review_period_days, "review period", minimum=0)
+    sigma_l = _array(lead_time_sd, "lead time sd", minimum=0)
+    return np.maximum(z, 0) * np.sqrt(exposure * sigma_e**2 + demand**2 * sigma_l**2)
+
+
+def lead_time_demand_sd(forecast_error_sd, mean_demand, lead_time_days, lead_time_sd=0.0, review_period_days=0.0) -> np.ndarray:
+    """Standard deviation of demand over the exposure period ``L + R`` (the root of the safety-stock formula)."""
+    return safety_stock(1.0, forecast_error_sd, mean_demand, lead_time_days, lead_time_sd, review_period_days)
+
+
+def reorder_point(mean_demand, lead_time_days, safety_stock_units) -> np.ndarray:
+    """``d * L + SS``: order when the inventory position falls to it (continuous review)."""
+    demand = _array(mean_demand, "mean daily demand", minimum=0)
+    return demand * _array(lead_time_days, "lead time", minimum=0) + _array(safety_stock_units, "safety stock", minimum=0)
+
+
+def order_up_to(mean_demand, lead_time_days, review_period_days, safety_stock_units) -> np.ndarray:
+    """``d * (L + R) + SS``: raise the inventory position to it at each review (periodic review)."""
+    exposure = _array(lead_time_days, "lead time", minimum=0) + _array(review_period_days, "review period", minimum=0)
+    return _array(mean_demand, "mean daily demand", minimum=0) * exposure + _array(safety_stock_units, "safety stock", minimum=0)
+
+
+def economic_order_quantity(annual_demand, order_cost, annual_holding_cost) -> np.ndarray:
+    """``sqrt(2 D K / h)``: units per order; ``h`` per unit and year (unit cost times holding rate)."""
+    demand = _array(annual_demand, "annual demand", minimum=0)
+    cost = _array(order_cost, "order cost", minimum=0)
+    holding = _array(annual_holding_cost, "annual holding cost", minimum=0, strict=True)
+    return np.sqrt(2 * demand * cost / holding)
+
+
+def round_order_quantity(quantity, minimum_order_quantity=0.0, pack_size=1.0) -> np.ndarray:
+    """Raise ``quantity`` to the minimum order quantity, then up to a whole number of packs.
+    A quantity of zero stays zero (nothing to order)."""
+    quantity = _array(quantity, "order quantity", minimum=0)
+    moq = _array(minimum_order_quantity, "minimum order quantity", minimum=0)
+    pack = _array(pack_size, "pack size", minimum=0, strict=True)
+    raised = np.where(quantity > 0, np.maximum(quantity, moq), 0.0)
+    return np.ceil(np.round(raised / pack, 9)) * pack  # round(): 3 packs of 0.1 must stay 3 packs
+
+
+def negative_binomial_stock_level(mean_ltd, variance_ltd, cycle_service) -> np.ndarray:
+    """Smallest integer stock ``S`` with ``P(lead-time demand <= S) >= alpha``, lead-time demand
+    negative-binomial with the given mean and variance (moments matched; Poisson where the
+    variance does not exceed the mean). For intermittent and lumpy items, whose demand over a
+    lead time is far from normal."""
+    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
+    alpha = _probability(cycle_service, "cycle service level")
+    mean, variance, alpha = np.broadcast_arrays(mean, variance, alpha)
+    overdispersed = variance > mean
+    safe_variance = np.where(overdispersed, variance, mean + 1)  # placeholder where Poisson applies
+    size = np.where(mean > 0, mean**2 / np.maximum(safe_variance - mean, 1e-12), 1.0)
+    success = np.where(mean > 0, mean / safe_variance, 1.0)
+    negative_binomial = stats.nbinom.ppf(alpha, size, success)
+    poisson = stats.poisson.ppf(alpha, mean)
+    level = np.where(overdispersed & (mean > 0), negative_binomial, poisson)
+    return np.where(mean > 0, level, 0.0)
