@@ -45,7 +45,7 @@ defs = dg.Definitions(
             processed_dir=dg.EnvVar("PLANLINE_PROCESSED_DIR"),
         ),
         "dbt": dbt_resource(),
-        "mlflow_tracking": MLflowTracking(mlflow_dir=dg.EnvVar("PLANLINE_MLFLOW_DIR")),
+        "mlflow_tracking": MLflowTracking(mlflow_dir=dg.EnvVar("PLANLINE_MLFLOW_DIR"), ui_url=dg.EnvVar("PLANLINE_MLFLOW_UI_URL")),
     },
     # DuckDB has one writer at a time: steps run one after the other within a run, and across
     # runs the warehouse pool (dagster.yaml) queues them.

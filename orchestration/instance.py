@@ -25,6 +25,11 @@ concurrency:
     granularity: op
   runs:
     max_concurrent_runs: 4
+    # one forecasting run (training or refresh) at a time: a second one waits in the queue,
+    # where the forecast_after_data_runs sensor sees it and requests no third
+    tag_concurrency_limits:
+      - key: planline/forecasting
+        limit: 1
 # Evaluate the assets' freshness policies (raw partitions by 06:00, facts by 09:00).
 freshness:
   enabled: true

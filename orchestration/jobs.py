@@ -30,6 +30,8 @@ DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
 FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models)
 FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
+# one forecasting run at a time (tag_concurrency_limits in dagster.yaml, orchestration/instance.py)
+FORECASTING_RUN_TAG = {"planline/forecasting": "true"}
 DATA_LAYER = dg.AssetSelection.all() - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models)
 
 data_foundation_job = dg.define_asset_job(
@@ -66,12 +68,14 @@ demand_forecast_training_job = dg.define_asset_job(
     selection=FORECASTING,
     description="Weekly: rebuild the panel, backtest and train the demand model (MLflow), pass it through the champion gate, "
     "then forecast from the champion and form the consensus.",
+    tags=FORECASTING_RUN_TAG,
 )
 
 daily_forecast_job = dg.define_asset_job(
     "daily_forecast",
     selection=FORECAST_REFRESH,
     description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added.",
+    tags=FORECASTING_RUN_TAG,
 )
 
 # Yesterday's business day, once it is over and the night's exports have landed.

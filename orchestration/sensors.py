@@ -16,7 +16,14 @@ from data_contracts import CONTRACTS, contract_for
 from orchestration.assets.forecasting import DEMAND_MODEL
 from orchestration.assets.ingestion import raw_key
 from orchestration.ingestion.landing import LandedFile, batch_key, day_ranges, file_days, landed_files
-from orchestration.jobs import DAILY_DOWNSTREAM_KEYS, daily_data_foundation_job, daily_forecast_job, master_data_job
+from orchestration.jobs import (
+    DAILY_DOWNSTREAM_KEYS,
+    daily_data_foundation_job,
+    daily_forecast_job,
+    data_foundation_full_refresh_job,
+    data_foundation_job,
+    master_data_job,
+)
 from orchestration.partitions import partition_bounds
 from orchestration.resources import LandingZone
 
@@ -90,11 +97,11 @@ def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile]
 @dg.run_status_sensor(
     name="forecast_after_data_runs",
     run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[daily_data_foundation_job, master_data_job],
+    monitored_jobs=[daily_data_foundation_job, master_data_job, data_foundation_job, data_foundation_full_refresh_job],
     request_job=daily_forecast_job,
     minimum_interval_seconds=30,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After each successful data run (a day's data, master data such as new overrides), refresh the forecast and the consensus.",
+    description="After each successful data run (a day's data, master data such as new overrides, a full load), refresh the forecast and the consensus.",
 )
 def forecast_after_data_runs(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     if context.instance.get_latest_materialization_event(DEMAND_MODEL) is None:

@@ -77,6 +77,8 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("PLANLINE_REJECTED_DIR", str(settings.rejected))
     os.environ.setdefault("PLANLINE_PROCESSED_DIR", str(settings.processed))
     os.environ.setdefault("PLANLINE_MLFLOW_DIR", str(settings.mlflow))
+    # where the MLflow UI runs (make mlflow-ui), for the run links in the assets' metadata
+    os.environ.setdefault("PLANLINE_MLFLOW_UI_URL", "http://127.0.0.1:5000")
     os.environ.setdefault("DBT_TARGET_PATH", str(settings.dbt_state))
 
 

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -136,6 +137,60 @@ def test_marts_agree_with_the_landing_files(pipeline_home, warehouse):
     assert warehouse.execute("SELECT count(*) FROM marts.dim_sku").fetchone()[0] == len(items) == manifest["n_skus"]
     channels = {c for (c,) in warehouse.execute("SELECT DISTINCT channel_id FROM marts.fct_daily_demand").fetchall()}
     assert channels == {"STORE", "WEB", "MARKETPLACE", "B2B"}
+
+
+def test_lead_times_come_from_the_lanes_receipts_or_the_supplier_master(warehouse):
+    lines = warehouse.execute("SELECT supplier_id, location_id, lead_time_days FROM marts.fct_purchase_order_lines").df()
+    suppliers = warehouse.execute("SELECT supplier_id, lead_time_days, lead_time_sd_days FROM marts.dim_supplier").df().set_index("supplier_id")
+    lanes = warehouse.execute("SELECT * FROM inventory.fct_lead_times").df().set_index(["supplier_id", "location_id"]).sort_index()
+    received = lines.dropna(subset=["lead_time_days"]).groupby(["supplier_id", "location_id"]).lead_time_days
+    expected = pd.DataFrame({"n": received.size(), "mean": received.mean(), "sd": received.std()}).reindex(lanes.index)
+    expected["n"] = expected.n.fillna(0)
+    from_history = expected.n >= 8  # var min_lead_time_observations
+    assert (lanes.lead_time_source == from_history.map({True: "history", False: "master_data"})).all()
+    master = suppliers.reindex(lanes.index.get_level_values("supplier_id"))
+    want_mean = expected["mean"].where(from_history, master.lead_time_days.to_numpy())
+    want_sd = expected["sd"].fillna(0).where(from_history, master.lead_time_sd_days.to_numpy())
+    assert lanes.lead_time_days.to_numpy(dtype=float) == pytest.approx(want_mean.to_numpy(dtype=float))
+    assert lanes.lead_time_sd_days.to_numpy(dtype=float) == pytest.approx(want_sd.to_numpy(dtype=float))
+    assert set(lanes.index) == set(map(tuple, lines[["supplier_id", "location_id"]].drop_duplicates().to_numpy()))
+
+
+def test_inventory_classes_follow_value_and_weekly_variability(warehouse):
+    demand = warehouse.execute("SELECT sku_id, location_id, channel_id, demand_date, units FROM marts.fct_daily_demand").df()
+    costs = warehouse.execute("SELECT sku_id, unit_cost FROM marts.dim_sku").df().set_index("sku_id").unit_cost.astype(float)
+    classes = warehouse.execute("SELECT * FROM inventory.fct_inventory_classes").df().set_index(["sku_id", "location_id"]).sort_index()
+    demand["units"] = demand.units.astype(float)
+    last_day = pd.Timestamp(demand[demand.channel_id != "B2B"].demand_date.max())
+    demand["days_before_end"] = (last_day - pd.to_datetime(demand.demand_date)).dt.days
+    first = demand.groupby(["sku_id", "location_id"]).days_before_end.max()
+    window = demand[(demand.days_before_end >= 0) & (demand.days_before_end < 364)]
+    weekly = window.groupby(["sku_id", "location_id", window.days_before_end // 7]).units.sum()
+    observed = (first // 7 + 1).clip(upper=52)
+    pairs = weekly.groupby(level=[0, 1]).sum()
+    pairs = pairs[pairs > 0]
+    cv = {}
+    for (sku, location), units in weekly.groupby(level=[0, 1]):  # a check, not a hot path: a few hundred pairs
+        if (sku, location) not in pairs.index:
+            continue
+        series = np.zeros(int(observed[(sku, location)]))
+        series[units.index.get_level_values(2).to_numpy()] = units.to_numpy()
+        cv[(sku, location)] = series.std(ddof=1) / series.mean() if len(series) > 1 else 0.0
+    cv = pd.Series(cv).sort_index()
+    assert list(classes.index) == list(cv.index)
+    assert classes.weekly_cv.to_numpy(dtype=float) == pytest.approx(cv.to_numpy())
+    expected_xyz = np.select([cv <= 0.5, cv <= 1.0], ["X", "Y"], "Z")
+    assert (classes.xyz_class.to_numpy() == expected_xyz).all()
+    value = (pairs * costs.reindex(pairs.index.get_level_values(0)).to_numpy()).rename("value").reset_index()
+    value = value.sort_values(["location_id", "value", "sku_id"], ascending=[True, False, True])
+    value["share"] = value.groupby("location_id").value.cumsum() / value.groupby("location_id").value.transform("sum")
+    expected_abc = pd.Series(
+        np.select([value.share <= 0.8, value.share <= 0.95], ["A", "B"], "C"), index=pd.MultiIndex.from_frame(value[["sku_id", "location_id"]])
+    )
+    assert (classes.abc_class == expected_abc.reindex(classes.index)).all()
+    targets = pd.read_csv(Path(__file__).parents[1] / "dbt_project" / "seeds" / "service_level_targets.csv").set_index(["abc_class", "xyz_class"])
+    joined = targets.reindex(pd.MultiIndex.from_arrays([classes.abc_class, classes.xyz_class]))
+    assert classes.cycle_service_level.to_numpy(dtype=float) == pytest.approx(joined.cycle_service_level.to_numpy())
 
 
 def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehouse):

@@ -116,12 +116,16 @@ def test_consensus_is_the_statistical_forecast_plus_the_overrides(warehouse):
 
 def test_overrides_apply_as_percentages_and_as_units_spread_over_their_period(warehouse):
     cells = warehouse.execute(
-        """SELECT cells.*, o.adjustment_value, o.start_date, o.end_date
+        """SELECT cells.*, o.adjustment_value, o.start_date, o.end_date, o.customer_id
            FROM intermediate.int_forecast_override_cells cells JOIN intermediate.int_planner_overrides o USING (override_id)"""
     ).df()
     assert {"PCT", "ABS"} <= set(cells.adjustment_type), "the tiny company's overrides exercise both kinds"
     pct = cells[cells.adjustment_type == "PCT"]
-    assert pct.adjustment_units.to_numpy() == pytest.approx((pct.forecast_units * pct.adjustment_value / 100).to_numpy())
+    assert pct.adjustment_units.to_numpy() == pytest.approx((pct.forecast_units * pct.target_share * pct.adjustment_value / 100).to_numpy())
+    # a customer's percentage applies to its share of the DC's B2B series, anything else to the whole cell
+    assert (cells.target_share[cells.customer_id.isna()] == 1).all()
+    customer = cells[cells.customer_id.notna()]
+    assert (customer.channel_id == "B2B").all() and customer.target_share.between(0, 1).all()
     absolute = cells[cells.adjustment_type == "ABS"]
     per_day = absolute.groupby(["override_id", "forecast_source", "origin_date", "forecast_date"]).agg(
         units=("adjustment_units", "sum"), value=("adjustment_value", "first"), start=("start_date", "first"), end=("end_date", "first")

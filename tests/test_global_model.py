@@ -102,3 +102,19 @@ def test_training_on_a_history_window_and_its_lower_bound():
     assert len(forecast) == 3 * HORIZON and forecast["mean"].notna().all()
     with pytest.raises(ValueError, match="history_days must be at least 140"):
         GlobalModelConfig(horizon=HORIZON, history_days=100)
+
+
+def test_a_series_first_sold_after_the_training_is_forecast_with_its_current_attributes(fitted):
+    model, future, _ = fitted
+    panel, static = synthetic_panel()
+    newcomer = panel[panel.unique_id == "s00"].assign(unique_id="new")
+    newcomer = newcomer[newcomer.ds > newcomer.ds.max() - pd.Timedelta(days=HORIZON + 30)]  # a month of sales
+    history = pd.concat([panel, newcomer])
+    history = history[history.ds <= future.ds.min() - pd.Timedelta(days=1)]
+    inputs = pd.concat([future, future[future.unique_id == "s00"].assign(unique_id="new")]).drop(columns="y")
+    current = pd.concat([static, pd.DataFrame({"unique_id": ["new"], "family": ["A"]})])
+    forecast = model.predict(inputs, history=history, static=current)
+    assert set(forecast.unique_id) == set(inputs.unique_id)
+    assert forecast[forecast.unique_id == "new"]["mean"].gt(0).all()
+    unknown = current.assign(family=lambda s: s.family.where(s.unique_id != "new", "NEVER_SEEN"))
+    assert len(model.predict(inputs, history=history, static=unknown)) == len(inputs)  # an unseen category is missing, not an error

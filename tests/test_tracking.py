@@ -86,3 +86,28 @@ def test_a_challenger_becomes_champion_only_when_it_beats_the_champions_wrmsse(t
     decision = promote_if_better(store, worse)
     assert not decision.promoted and "does not beat" in decision.reason
     assert champion(store, "gated")[0] == better.model_version
+
+
+def test_a_champion_of_another_horizon_is_replaced_whatever_its_score(trained):
+    model, backtest, scores, store, _ = trained
+
+    def train(forecast_column, horizon):
+        return log_training(
+            model,
+            store=store,
+            experiment="gate",
+            model_name="horizons",
+            params={"horizon": horizon},
+            scores=scores,
+            backtest=backtest,
+            forecast_column=forecast_column,
+        )
+
+    good = train("lightgbm", HORIZON)
+    assert promote_if_better(store, good, horizon=HORIZON).promoted
+    worse_same_horizon = train("seasonal_naive", HORIZON)
+    assert not promote_if_better(store, worse_same_horizon, horizon=HORIZON).promoted
+    worse_new_horizon = train("seasonal_naive", HORIZON * 2)  # the panel's horizon changed: the champion cannot serve it
+    decision = promote_if_better(store, worse_new_horizon, horizon=HORIZON * 2)
+    assert decision.promoted and "another horizon" in decision.reason
+    assert champion(store, "horizons")[0] == worse_new_horizon.model_version

@@ -282,7 +282,9 @@ PLANNER_OVERRIDES = Contract(
         "submitted_at",
     ),
     rules=(
-        *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason"),
+        # submitted_at decides which forecasts an override applies to: without it, it would apply to none
+        *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason", "submitted_at"),
+        date_format("submitted_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
         allowed("level", ("SKU", "FAMILY")),
         allowed("adjustment_type", ("ABS", "PCT")),
         date_format("start_date", "%Y-%m-%d", "YYYY-MM-DD"),

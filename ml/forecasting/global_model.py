@@ -174,18 +174,33 @@ class GlobalDemandForecaster:
             return history
         return history[history[TIME] > history[TIME].max() - pd.Timedelta(days=self.config.history_days)]
 
-    def _with_static(self, history: pd.DataFrame) -> pd.DataFrame:
+    def _with_static(self, history: pd.DataFrame, static: pd.DataFrame | None = None) -> pd.DataFrame:
         if self._static is None:
             return history
-        return history.merge(self._static, on=ID, how="left", validate="many_to_one")
+        return history.merge(self._static if static is None else self._encoded(static), on=ID, how="left", validate="many_to_one")
 
-    def predict(self, future: pd.DataFrame, history: pd.DataFrame | None = None) -> pd.DataFrame:
+    def _encoded(self, static: pd.DataFrame) -> pd.DataFrame:
+        """Newer static attributes with the categories the model was fitted with first, so that
+        their codes match; a value it never saw is appended as a new category, which LightGBM
+        treats as missing."""
+        _require(static, [ID, *self._static_columns], "static")
+        encoded = static[[ID, *self._static_columns]].copy()
+        for column in self._static_columns:
+            if isinstance(self._static[column].dtype, pd.CategoricalDtype):
+                known = list(self._static[column].cat.categories)
+                unseen = sorted(set(encoded[column].dropna()) - set(known))
+                encoded[column] = pd.Categorical(encoded[column], categories=known + unseen)
+        return encoded
+
+    def predict(self, future: pd.DataFrame, history: pd.DataFrame | None = None, static: pd.DataFrame | None = None) -> pd.DataFrame:
         """Forecast the horizon: ``unique_id``, ``ds``, ``mean`` and one column per quantile
         (units, clipped at zero, quantiles made non-decreasing).
 
         Without ``history`` the horizon follows the history the model was fitted on. With it (the
         same columns as at fit, through a later day) the fitted model forecasts the days after
-        that history: the daily refresh, between two trainings.
+        that history: the daily refresh, between two trainings. ``static`` (with ``history``) gives
+        the series' current attributes, so that a series first sold after the training is
+        forecast with its family, location and class rather than none.
         """
         if self._mean is None:
             raise RuntimeError("fit the forecaster before predicting")
@@ -195,7 +210,7 @@ class GlobalDemandForecaster:
         if history is not None:
             _require(history, [ID, TIME, TARGET, *self._exogenous], "history")
             start = history[TIME].max() - pd.Timedelta(days=self.config.look_back_days + 7)  # a week of margin
-            recent = self._with_static(history[history[TIME] > start])
+            recent = self._with_static(history[history[TIME] > start], static)
         levels = [quantile_name(q) for q in sorted(self.config.quantiles)]
         with _young_series_expected():
             forecast = self._mean.predict(h=self.config.horizon, X_df=inputs, new_df=recent)

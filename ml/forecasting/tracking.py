@@ -21,6 +21,7 @@ from ml.forecasting.backtest import is_quantile_column
 
 CHAMPION = "champion"
 WRMSSE_TAG = "backtest_wrmsse"
+HORIZON_TAG = "horizon_days"
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def log_training(
     version = str(info.registered_model_version)
     client = mlflow.MlflowClient(store.uri)
     client.set_model_version_tag(model_name, version, WRMSSE_TAG, f"{wrmsse:.6f}")
+    if "horizon" in params:
+        client.set_model_version_tag(model_name, version, HORIZON_TAG, str(params["horizon"]))
     return TrainingRun(run.info.run_id, run.info.experiment_id, model_name, version, wrmsse)
 
 
@@ -157,11 +160,17 @@ class GateDecision:
     challenger_wrmsse: float
     champion_version: str | None
     champion_wrmsse: float | None
+    champion_horizon_differs: bool = False
 
     @property
     def reason(self) -> str:
         if self.champion_version is None:
             return f"no champion yet: version {self.challenger_version} (WRMSSE {self.challenger_wrmsse:.4f}) becomes champion"
+        if self.champion_horizon_differs:
+            return (
+                f"champion version {self.champion_version} forecasts another horizon than the panel's: "
+                f"version {self.challenger_version} (WRMSSE {self.challenger_wrmsse:.4f}) replaces it"
+            )
         verdict = "beats" if self.promoted else "does not beat"
         return f"version {self.challenger_version} (WRMSSE {self.challenger_wrmsse:.4f}) {verdict} champion version {self.champion_version} (WRMSSE {self.champion_wrmsse:.4f})"
 
@@ -191,19 +200,26 @@ def load_champion(store: TrackingStore, model_name: str) -> ChampionModel | None
     registered = client.get_model_version(model_name, version)
     run = client.get_run(registered.run_id)
     mlflow.set_tracking_uri(store.uri)
-    model = mlflow.pyfunc.load_model(f"models:/{model_name}@{CHAMPION}")
+    model = mlflow.pyfunc.load_model(f"models:/{model_name}/{version}")  # the version read above, even if the alias moves meanwhile
     return ChampionModel(model.unwrap_python_model().fitted, model_name, version, run.info.run_id, run.info.experiment_id, wrmsse, dict(run.data.metrics))
 
 
-def promote_if_better(store: TrackingStore, training: TrainingRun) -> GateDecision:
-    """Give ``training``'s version the champion alias if its WRMSSE is lower than the champion's."""
+def promote_if_better(store: TrackingStore, training: TrainingRun, horizon: int | None = None) -> GateDecision:
+    """Give ``training``'s version the champion alias if its WRMSSE is lower than the champion's,
+    or if the champion forecasts another ``horizon`` (days) than the challenger (the panel's
+    horizon changed: the champion could no longer serve it, whatever its score)."""
     import mlflow
 
+    client = mlflow.MlflowClient(store.uri)
     current = champion(store, training.model_name)
-    promoted = current is None or training.wrmsse < current[1]
+    horizon_differs = False
+    if current is not None and horizon is not None:
+        held = client.get_model_version(training.model_name, current[0]).tags.get(HORIZON_TAG)
+        horizon_differs = held is not None and int(held) != horizon
+    promoted = current is None or horizon_differs or training.wrmsse < current[1]
     if promoted:
-        mlflow.MlflowClient(store.uri).set_registered_model_alias(training.model_name, CHAMPION, training.model_version)
-    return GateDecision(promoted, training.model_version, training.wrmsse, *(current or (None, None)))
+        client.set_registered_model_alias(training.model_name, CHAMPION, training.model_version)
+    return GateDecision(promoted, training.model_version, training.wrmsse, *(current or (None, None)), champion_horizon_differs=horizon_differs)
 
 
 def _pyplot():

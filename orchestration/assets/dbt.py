@@ -81,7 +81,14 @@ def ensure_manifest() -> Path:
 class PlanlineDbtTranslator(DagsterDbtTranslator):
     """Groups follow the project's folders; sources keep the ingestion assets' keys (meta.dagster.asset_key)."""
 
-    GROUPS = {"staging": "staging", "intermediate": "intermediate", "core": "marts", "governance": "governance", "forecasting": "forecasting"}
+    GROUPS = {
+        "staging": "staging",
+        "intermediate": "intermediate",
+        "core": "marts",
+        "governance": "governance",
+        "forecasting": "forecasting",
+        "inventory": "inventory",
+    }
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)

@@ -163,7 +163,7 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
         backtest=result.backtest,
         forecast_column=MODEL_COLUMN,
     )
-    decision = promote_if_better(store, training)
+    decision = promote_if_better(store, training, horizon=settings.model.horizon)
     context.log.info(decision.reason)
 
     backtest = _warehouse_frame(result.backtest.rename(columns={"y": "actual_units"}))
@@ -228,7 +228,7 @@ def demand_forecast(context: dg.AssetExecutionContext, warehouse: DuckDBWarehous
         )
     origin = inputs.history.ds.max()
     context.log.info(f"forecasting {inputs.static.shape[0]:,} series from {origin.date()} with version {champion.version}")
-    forecast = champion.forecaster.predict(inputs.future, history=inputs.history)
+    forecast = champion.forecaster.predict(inputs.future, history=inputs.history, static=inputs.static)
     table = _warehouse_frame(forecast.rename(columns={"mean": "forecast_units", "p50": "p50_units", "p90": "p90_units"})).assign(
         origin_date=origin.date(),
         model_name=MODEL_NAME,

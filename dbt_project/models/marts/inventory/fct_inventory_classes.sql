@@ -1,0 +1,125 @@
+-- ABC x XYZ class of every SKU at every location where it had demand over the last 52 weeks of
+-- history, with the service-level targets of its class (seed service_level_targets, which
+-- planners edit).
+-- ABC within each location by demand value at unit cost (A: the first 80 % of the location's
+-- value, B: the next 15 %, C: the rest). XYZ by the coefficient of variation of weekly demand
+-- over the 52 weeks ending on the last day of history (or the weeks since the item's first demand
+-- at the location, if fewer), weeks without demand counting as zero (X: up to var xyz_x_max_cv,
+-- Y: up to xyz_y_max_cv, Z: above).
+{% set weeks = 52 %}
+
+with
+
+history_end as (
+    -- as in the forecasting panel: B2B lines carry requested dates ahead of the history
+    select max(demand_date) as last_day
+    from {{ ref('fct_daily_demand') }}
+    where channel_id <> 'B2B'
+),
+
+weekly_demand as (
+    select
+        demand.sku_id,
+        demand.location_id,
+        floor({{ dbt.datediff('demand.demand_date', 'history_end.last_day', 'day') }} / 7) as weeks_before_end,
+        sum(demand.units) as units
+    from {{ ref('fct_daily_demand') }} as demand
+    cross join history_end
+    where demand.demand_date > {{ dbt.dateadd('day', -7 * weeks, 'history_end.last_day') }}
+        and demand.demand_date <= history_end.last_day
+    group by 1, 2, 3
+),
+
+first_demand as (
+    select sku_id, location_id, min(demand_date) as first_day
+    from {{ ref('fct_daily_demand') }}
+    group by 1, 2
+),
+
+observed_weeks as (
+    -- a new item is judged on the weeks since its first demand, not on a year of zeros
+    select
+        first_demand.sku_id,
+        first_demand.location_id,
+        least({{ weeks }}, floor({{ dbt.datediff('first_demand.first_day', 'history_end.last_day', 'day') }} / 7) + 1) as weeks
+    from first_demand
+    cross join history_end
+),
+
+weekly_sums as (
+    select sku_id, location_id, sum(units) as units, sum(units * units) as squared_units, count(*) as weeks_with_demand
+    from weekly_demand
+    group by 1, 2
+),
+
+demand_statistics as (
+    -- moments over the observed weeks: the weeks without a row are zeros, which add nothing to the sums
+    select
+        weekly_sums.sku_id,
+        weekly_sums.location_id,
+        weekly_sums.units,
+        observed_weeks.weeks as weeks_observed,
+        weekly_sums.weeks_with_demand,
+        weekly_sums.units / observed_weeks.weeks as mean_weekly_units,
+        case
+            when observed_weeks.weeks > 1 then
+                sqrt(greatest(weekly_sums.squared_units - weekly_sums.units * weekly_sums.units / observed_weeks.weeks, 0) / (observed_weeks.weeks - 1))
+            else 0
+        end as sd_weekly_units
+    from weekly_sums
+    inner join observed_weeks on observed_weeks.sku_id = weekly_sums.sku_id and observed_weeks.location_id = weekly_sums.location_id
+),
+
+valued as (
+    select
+        demand_statistics.*,
+        demand_statistics.units * skus.unit_cost as demand_value
+    from demand_statistics
+    inner join {{ ref('dim_sku') }} as skus on skus.sku_id = demand_statistics.sku_id
+    where demand_statistics.units > 0
+),
+
+ranked as (
+    select
+        valued.*,
+        sum(demand_value) over (
+            partition by location_id order by demand_value desc, sku_id rows between unbounded preceding and current row
+        ) / nullif(sum(demand_value) over (partition by location_id), 0) as cumulative_value_share,
+        sd_weekly_units / mean_weekly_units as weekly_cv
+    from valued
+),
+
+classified as (
+    select
+        ranked.*,
+        case
+            when cumulative_value_share <= 0.80 then 'A'
+            when cumulative_value_share <= 0.95 then 'B'
+            else 'C'
+        end as abc_class,
+        case
+            when weekly_cv <= {{ var('xyz_x_max_cv') }} then 'X'
+            when weekly_cv <= {{ var('xyz_y_max_cv') }} then 'Y'
+            else 'Z'
+        end as xyz_class
+    from ranked
+)
+
+select
+    classified.sku_id,
+    classified.location_id,
+    classified.units as units_52_weeks,
+    classified.demand_value as demand_value_52_weeks,
+    classified.cumulative_value_share,
+    classified.mean_weekly_units,
+    classified.sd_weekly_units,
+    classified.weekly_cv,
+    classified.weeks_observed,
+    classified.weeks_with_demand,
+    classified.abc_class,
+    classified.xyz_class,
+    targets.cycle_service_level,
+    targets.fill_rate as fill_rate_target
+from classified
+inner join {{ ref('service_level_targets') }} as targets
+    on targets.abc_class = classified.abc_class and targets.xyz_class = classified.xyz_class
