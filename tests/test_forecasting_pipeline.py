@@ -141,3 +141,14 @@ def test_forecast_value_added_is_measured_for_overrides_with_actuals(warehouse):
     assert fva.fva_units.to_numpy() == pytest.approx((fva.statistical_abs_error - fva.consensus_abs_error).to_numpy())
     last_day = warehouse.execute("SELECT max(demand_date) FROM forecasting.fct_demand_panel WHERE NOT is_future").fetchone()[0]
     assert (pd.to_datetime(fva.start_date).dt.date <= last_day).all(), "only overrides whose period has started have actuals"
+
+
+def test_the_forecast_error_spread_is_the_backtests_daily_error_per_sku_and_location(warehouse):
+    backtest = warehouse.execute("SELECT * FROM forecasting.backtest_forecasts WHERE lightgbm IS NOT NULL").df()
+    daily = backtest.groupby(["origin_date", "forecast_date", "sku_id", "location_id"])[["lightgbm", "actual_units"]].sum()  # channels add up
+    error = (daily.lightgbm - daily.actual_units).groupby(level=["sku_id", "location_id"])
+    spread = warehouse.execute("SELECT * FROM inventory.fct_forecast_error_spread").df().set_index(["sku_id", "location_id"]).sort_index()
+    assert list(spread.index) == sorted(error.groups)
+    assert spread.forecast_error_sd.to_numpy(dtype=float) == pytest.approx(error.std().sort_index().to_numpy(), nan_ok=True)
+    assert spread.mean_daily_error.to_numpy(dtype=float) == pytest.approx(error.mean().sort_index().to_numpy())
+    assert (spread.origins == 3).any()
