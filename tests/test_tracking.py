@@ -67,13 +67,19 @@ def test_a_training_is_logged_with_its_backtest_and_its_model_registered(trained
     pd.testing.assert_frame_equal(loaded.predict(future), model.predict(future))
 
 
-def test_a_challenger_becomes_champion_only_when_it_beats_the_champions_wrmsse(trained):
+def _version(trained, model_name: str, forecast_column: str, **params):
+    """A new registered version of ``model_name`` standing for ``forecast_column`` of the backtest."""
     model, backtest, scores, store, _ = trained
+    return log_training(
+        model, store=store, experiment="gate", model_name=model_name, params=params, scores=scores, backtest=backtest, forecast_column=forecast_column
+    )
+
+
+def test_a_challenger_becomes_champion_only_when_it_beats_the_champions_wrmsse(trained):
+    store = trained[3]
 
     def train(forecast_column):
-        return log_training(
-            model, store=store, experiment="gate", model_name="gated", params={}, scores=scores, backtest=backtest, forecast_column=forecast_column
-        )
+        return _version(trained, "gated", forecast_column)
 
     naive = train("seasonal_naive")  # the first version becomes champion, whatever its score
     decision = promote_if_better(store, naive)
@@ -89,19 +95,10 @@ def test_a_challenger_becomes_champion_only_when_it_beats_the_champions_wrmsse(t
 
 
 def test_a_champion_of_another_horizon_is_replaced_whatever_its_score(trained):
-    model, backtest, scores, store, _ = trained
+    store = trained[3]
 
     def train(forecast_column, horizon):
-        return log_training(
-            model,
-            store=store,
-            experiment="gate",
-            model_name="horizons",
-            params={"horizon": horizon},
-            scores=scores,
-            backtest=backtest,
-            forecast_column=forecast_column,
-        )
+        return _version(trained, "horizons", forecast_column, horizon=horizon)
 
     good = train("lightgbm", HORIZON)
     assert promote_if_better(store, good, horizon=HORIZON).promoted

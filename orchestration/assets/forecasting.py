@@ -100,6 +100,11 @@ def _scores_table(overall: pd.DataFrame) -> dg.MetadataValue:
     return markdown_table(("forecast", "WRMSSE", "RMSSE", "MASE", "WAPE", "bias", "coverage"), rows)
 
 
+def _backtest_table(key: dg.AssetKey, description: str) -> dg.AssetSpec:
+    """A DuckDB table the training writes beside the model."""
+    return dg.AssetSpec(key, deps=[PANEL], description=description, kinds={"python", "duckdb"}, group_name=GROUP)
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -110,19 +115,13 @@ def _scores_table(overall: pd.DataFrame) -> dg.MetadataValue:
             kinds={"python", "lightgbm", "mlflow"},
             group_name=GROUP,
         ),
-        dg.AssetSpec(
+        _backtest_table(
             BACKTEST_FORECASTS,
-            deps=[PANEL],
-            description="Rolling-origin backtest of the training: every model's forecast (global model and its quantiles, statsforecast baselines) next to the actual units, per origin, series and day.",
-            kinds={"python", "duckdb"},
-            group_name=GROUP,
+            "Rolling-origin backtest of the training: every model's forecast (global model and its quantiles, statsforecast baselines) next to the actual units, per origin, series and day.",
         ),
-        dg.AssetSpec(
+        _backtest_table(
             BACKTEST_SCORES,
-            deps=[PANEL],
-            description="Backtest scores of every forecast (WAPE, bias, MASE, RMSSE, WRMSSE, pinball loss, P90 coverage), overall and by family, location, channel, ABC class and demand class.",
-            kinds={"python", "duckdb"},
-            group_name=GROUP,
+            "Backtest scores of every forecast (WAPE, bias, MASE, RMSSE, WRMSSE, pinball loss, P90 coverage), overall and by family, location, channel, ABC class and demand class.",
         ),
     ],
     check_specs=[

@@ -10,10 +10,7 @@
 with
 
 history_end as (
-    -- POS and online demand cannot be dated in the future (B2B lines carry requested dates ahead)
-    select max(demand_date) as last_day
-    from {{ ref('fct_daily_demand') }}
-    where channel_id <> 'B2B'
+    {{ history_last_day() }}
 ),
 
 series as (

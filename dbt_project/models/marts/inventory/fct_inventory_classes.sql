@@ -11,10 +11,7 @@
 with
 
 history_end as (
-    -- as in the forecasting panel: B2B lines carry requested dates ahead of the history
-    select max(demand_date) as last_day
-    from {{ ref('fct_daily_demand') }}
-    where channel_id <> 'B2B'
+    {{ history_last_day() }}
 ),
 
 weekly_demand as (
