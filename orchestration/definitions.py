@@ -8,6 +8,8 @@ from orchestration.assets.dbt import dbt_resource, planline_daily_dbt_models, pl
 from orchestration.assets.forecasting import MLflowTracking, forecasting_assets
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import raw_assets
+from orchestration.assets.inventory import inventory_assets, inventory_checks
+from orchestration.assets.publication import erp_plan_files
 from orchestration.jobs import (
     daily_data_foundation_job,
     daily_forecast_job,
@@ -16,9 +18,10 @@ from orchestration.jobs import (
     data_foundation_job,
     demand_forecast_training_job,
     master_data_job,
+    publish_plan_job,
     weekly_training_schedule,
 )
-from orchestration.resources import DuckDBWarehouse, LandingZone
+from orchestration.resources import DuckDBWarehouse, ExportFolder, LandingZone
 from orchestration.sensors import forecast_after_data_runs, landing_sensor
 from orchestration.settings import export_environment, load_settings
 
@@ -26,7 +29,17 @@ from orchestration.settings import export_environment, load_settings
 export_environment(load_settings())
 
 defs = dg.Definitions(
-    assets=[*raw_assets, quarantine, planline_dbt_models, planline_daily_dbt_models, *forecasting_assets, planline_forecast_dbt_models],
+    assets=[
+        *raw_assets,
+        quarantine,
+        planline_dbt_models,
+        planline_daily_dbt_models,
+        *forecasting_assets,
+        planline_forecast_dbt_models,
+        *inventory_assets,
+        erp_plan_files,
+    ],
+    asset_checks=inventory_checks,
     jobs=[
         data_foundation_job,
         data_foundation_full_refresh_job,
@@ -34,6 +47,7 @@ defs = dg.Definitions(
         master_data_job,
         demand_forecast_training_job,
         daily_forecast_job,
+        publish_plan_job,
     ],
     schedules=[daily_schedule, weekly_training_schedule],
     sensors=[landing_sensor, forecast_after_data_runs],
@@ -44,6 +58,7 @@ defs = dg.Definitions(
             rejected_dir=dg.EnvVar("PLANLINE_REJECTED_DIR"),
             processed_dir=dg.EnvVar("PLANLINE_PROCESSED_DIR"),
         ),
+        "exports": ExportFolder(export_dir=dg.EnvVar("PLANLINE_EXPORT_DIR")),
         "dbt": dbt_resource(),
         "mlflow_tracking": MLflowTracking(mlflow_dir=dg.EnvVar("PLANLINE_MLFLOW_DIR"), ui_url=dg.EnvVar("PLANLINE_MLFLOW_UI_URL")),
     },

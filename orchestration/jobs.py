@@ -10,7 +10,9 @@
 - ``demand_forecast_training``: the weekly training (backtest, MLflow, champion gate), then the
   forecast and consensus from the champion.
 - ``daily_forecast``: the forecast from the latest history without refitting, the consensus
-  with the overrides and their value added; after every data run (see sensors).
+  with the overrides and their value added, then the inventory plan (policies, projection,
+  planned orders, safety-stock placement, rebalancing); after every data run (see sensors).
+- ``publish_plan``: the current (or a chosen) plan version's planned orders as ERP import files.
 """
 
 import dagster as dg
@@ -20,6 +22,8 @@ from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_mod
 from orchestration.assets.forecasting import PANEL, demand_forecast, demand_model
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
+from orchestration.assets.inventory import inventory_assets
+from orchestration.assets.publication import erp_plan_files
 from orchestration.partitions import partition_bounds
 
 # What a day's new rows change besides their raw tables: the quarantine summary and the
@@ -28,11 +32,15 @@ DAILY_DOWNSTREAM_KEYS = [*planline_daily_dbt_models.keys, quarantine.key]
 DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
-FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models)
+# The inventory plan follows every forecast.
+INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets)
+FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) | INVENTORY_PLANNING
 FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
 # one forecasting run at a time (tag_concurrency_limits in dagster.yaml, orchestration/instance.py)
 FORECASTING_RUN_TAG = {"planline/forecasting": "true"}
-DATA_LAYER = dg.AssetSelection.all() - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models)
+DATA_LAYER = (
+    dg.AssetSelection.all() - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models, erp_plan_files) - INVENTORY_PLANNING
+)
 
 data_foundation_job = dg.define_asset_job(
     "data_foundation",
@@ -67,15 +75,22 @@ demand_forecast_training_job = dg.define_asset_job(
     "demand_forecast_training",
     selection=FORECASTING,
     description="Weekly: rebuild the panel, backtest and train the demand model (MLflow), pass it through the champion gate, "
-    "then forecast from the champion and form the consensus.",
+    "then forecast from the champion, form the consensus and plan inventory.",
     tags=FORECASTING_RUN_TAG,
 )
 
 daily_forecast_job = dg.define_asset_job(
     "daily_forecast",
     selection=FORECAST_REFRESH,
-    description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added.",
+    description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added, "
+    "then the inventory plan: policies, projected inventory, planned orders, safety-stock placement and rebalancing.",
     tags=FORECASTING_RUN_TAG,
+)
+
+publish_plan_job = dg.define_asset_job(
+    "publish_plan",
+    selection=dg.AssetSelection.assets(erp_plan_files),
+    description="Publish a plan version's planned orders as ERP import files (config plan_version; empty: the current plan).",
 )
 
 # Yesterday's business day, once it is over and the night's exports have landed.

@@ -45,3 +45,18 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def processed(self) -> Path:
         return Path(self.processed_dir)
+
+
+class ExportFolder(dg.ConfigurableResource):
+    """Where Planline writes files for other systems (the ERP's import files of the plan)."""
+
+    export_dir: str
+
+    def folder(self, *parts: str) -> Path:
+        """A sub-folder of the export folder, created if missing; the parts may not leave it."""
+        root = Path(self.export_dir).resolve()
+        folder = root.joinpath(*parts).resolve()
+        if not folder.is_relative_to(root):
+            raise ValueError(f"export path {'/'.join(parts)} leaves the export folder {root}")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder

@@ -76,6 +76,7 @@ def export_environment(settings: Settings) -> None:
     os.environ.setdefault("PLANLINE_LANDING_DIR", str(settings.landing))
     os.environ.setdefault("PLANLINE_REJECTED_DIR", str(settings.rejected))
     os.environ.setdefault("PLANLINE_PROCESSED_DIR", str(settings.processed))
+    os.environ.setdefault("PLANLINE_EXPORT_DIR", str(settings.exports))
     os.environ.setdefault("PLANLINE_MLFLOW_DIR", str(settings.mlflow))
     # where the MLflow UI runs (make mlflow-ui), for the run links in the assets' metadata
     os.environ.setdefault("PLANLINE_MLFLOW_UI_URL", "http://127.0.0.1:5000")
@@ -91,6 +92,7 @@ def home_environment(home: Path) -> dict[str, str]:
         "PLANLINE_LANDING_DIR": str(home / "landing"),
         "PLANLINE_REJECTED_DIR": str(home / "rejected"),
         "PLANLINE_PROCESSED_DIR": str(home / "processed"),
+        "PLANLINE_EXPORT_DIR": str(home / "exports"),
         "PLANLINE_MLFLOW_DIR": str(home / "mlflow"),
         "PLANLINE_DBT_STATE_DIR": str(home / "dbt"),
         "DBT_TARGET_PATH": str(home / "dbt"),

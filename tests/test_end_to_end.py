@@ -193,6 +193,62 @@ def test_inventory_classes_follow_value_and_weekly_variability(warehouse):
     assert classes.cycle_service_level.to_numpy(dtype=float) == pytest.approx(joined.cycle_service_level.to_numpy())
 
 
+def test_stock_position_is_the_last_count_plus_movements_minus_store_sales_since(warehouse):
+    counts = warehouse.execute("SELECT snapshot_date, location_id, sku_id, wms_quantity FROM marts.fct_inventory_snapshots").df()
+    moves = warehouse.execute("SELECT event_date, location_id, sku_id, available_stock_delta FROM marts.fct_stock_movements").df()
+    demand = warehouse.execute("SELECT demand_date, location_id, sku_id, channel_id, units FROM marts.fct_daily_demand").df()
+    position = warehouse.execute("SELECT * FROM inventory.fct_stock_position").df().set_index(["sku_id", "location_id"]).sort_index()
+    last_day = demand[demand.channel_id != "B2B"].demand_date.max()
+    counts = counts[counts.snapshot_date <= last_day]
+    latest = counts[counts.snapshot_date == counts.groupby("location_id").snapshot_date.transform("max")].set_index(["sku_id", "location_id"])
+    counted_on = latest.snapshot_date.groupby(level=1).first()
+
+    def since_count(frame: pd.DataFrame, day: str, value: str) -> pd.Series:
+        after = (frame[day] > frame.location_id.map(counted_on)) & (frame[day] <= last_day)
+        return frame[after].groupby(["sku_id", "location_id"])[value].sum().astype(float)
+
+    moved = since_count(moves, "event_date", "available_stock_delta")
+    sold = since_count(demand[demand.channel_id == "STORE"], "demand_date", "units")
+    stocking = warehouse.execute("SELECT location_id FROM marts.dim_location WHERE location_type IN ('DC', 'STORE')").df().location_id
+    latest = latest[latest.index.get_level_values(1).isin(stocking)].sort_index()
+    computed = latest.wms_quantity.astype(float) + moved.reindex(latest.index).fillna(0) - sold.reindex(latest.index).fillna(0)
+    assert list(position.index) == list(latest.index)
+    assert position.computed_on_hand_units.to_numpy(dtype=float) == pytest.approx(computed.to_numpy())
+    assert position.on_hand_units.to_numpy(dtype=float) == pytest.approx(computed.clip(lower=0).to_numpy())
+
+
+def test_open_supply_and_committed_orders_are_what_is_ordered_and_not_yet_received_or_delivered(warehouse):
+    supply = warehouse.execute("SELECT * FROM inventory.fct_open_supply").df()
+    purchase = warehouse.execute("SELECT * FROM marts.fct_purchase_order_lines WHERE status = 'OPEN'").df()
+    assert supply[supply.supply_type == "PURCHASE"].open_quantity.sum() == pytest.approx(
+        (purchase.ordered_quantity - purchase.received_quantity.fillna(0)).astype(float).sum()
+    )
+    assert supply[supply.supply_type == "TRANSFER"].location_id.isna().all()  # destination unknown until received
+    committed = warehouse.execute("SELECT * FROM inventory.fct_committed_orders").df()
+    lines = warehouse.execute("SELECT * FROM marts.fct_order_lines WHERE status = 'OPEN'").df()
+    assert len(committed) == (lines.ordered_quantity > lines.delivered_quantity.fillna(0)).sum() > 0
+    last_day = warehouse.execute("SELECT max(demand_date) FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").fetchall()[0][0]
+    assert (committed.due_date > pd.Timestamp(last_day)).all()
+    stale = committed.promised_date < pd.Timestamp(last_day) - pd.Timedelta(days=28)  # var stale_order_days
+    assert (committed.is_stale == stale).all()
+
+
+def test_every_active_sku_has_a_replenishment_lane_at_every_stocking_location(warehouse):
+    lanes = warehouse.execute("SELECT * FROM inventory.fct_replenishment_lanes").df()
+    skus = warehouse.execute("SELECT * FROM marts.dim_sku").df()
+    locations = warehouse.execute("SELECT * FROM marts.dim_location WHERE location_type IN ('DC', 'STORE')").df()
+    last_day = warehouse.execute("SELECT max(demand_date) FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").fetchall()[0][0]
+    active = skus[skus.discontinued_date.isna() | (skus.discontinued_date > pd.Timestamp(last_day))]
+    assert len(lanes) == len(active) * len(locations)
+    lanes = lanes.merge(active[["sku_id", "make_or_buy", "supplier_id", "production_line_id"]], on="sku_id").merge(
+        locations[["location_id", "parent_location_id"]], on="location_id"
+    )
+    stores, dcs = lanes[lanes.location_type == "STORE"], lanes[lanes.location_type == "DC"]
+    assert (stores.supply_type == "TRANSFER").all() and (stores.source_id == stores.parent_location_id).all()
+    assert (dcs.supply_type == dcs.make_or_buy.map({"BUY": "PURCHASE", "MAKE": "PRODUCTION"})).all()
+    assert (dcs.source_id == np.where(dcs.make_or_buy == "BUY", dcs.supplier_id, dcs.production_line_id)).all()
+
+
 def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehouse):
     home = pipeline_home["home"]
     before = marts_digest(warehouse)

@@ -10,6 +10,7 @@ so that three backtest origins fit, and the model trains with few small trees, o
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -152,3 +153,89 @@ def test_the_forecast_error_spread_is_the_backtests_daily_error_per_sku_and_loca
     assert spread.forecast_error_sd.to_numpy(dtype=float) == pytest.approx(error.std().sort_index().to_numpy(), nan_ok=True)
     assert spread.mean_daily_error.to_numpy(dtype=float) == pytest.approx(error.mean().sort_index().to_numpy())
     assert (spread.origins == 3).any()
+
+
+# ---- the inventory plan that follows the forecast --------------------------------------------
+
+
+def test_every_lane_gets_a_policy_with_the_safety_stock_formula(warehouse):
+    lanes = warehouse.execute("SELECT count(*) FROM inventory.fct_replenishment_lanes").fetchall()[0][0]
+    policies = warehouse.execute("SELECT * FROM inventory.inventory_policies").df()
+    assert len(policies) == lanes > 0
+    normal = policies[policies.distribution == "normal"]
+    exposure = normal.lead_time_days + normal.review_period_days
+    root = np.sqrt(exposure * normal.forecast_error_sd**2 + normal.mean_daily_demand**2 * normal.lead_time_sd_days**2)
+    assert normal.safety_stock_units.to_numpy() == pytest.approx((normal.safety_factor.clip(lower=0) * root).to_numpy())
+    assert policies.order_up_to_units.to_numpy() == pytest.approx(
+        (policies.mean_daily_demand * (policies.lead_time_days + policies.review_period_days) + policies.safety_stock_units).to_numpy()
+    )
+    # a DC's demand is its echelon's: its own channels and the stores it serves
+    dc = policies[policies.location_type == "DC"].set_index(["sku_id", "location_id"])
+    stores = policies[policies.location_type == "STORE"].groupby(["sku_id", "source_id"]).local_mean_daily_forecast.sum()
+    expected = dc.local_mean_daily_forecast + stores.reindex(dc.index).fillna(0).to_numpy()
+    assert dc.mean_daily_demand.to_numpy() == pytest.approx(expected.to_numpy())
+
+
+def test_the_projection_balances_stock_every_day_and_feeds_store_transfers_to_the_dcs(warehouse):
+    projection = warehouse.execute("SELECT * FROM inventory.projected_inventory ORDER BY sku_id, location_id, projection_date").df()
+    stock = warehouse.execute("SELECT sku_id, location_id, on_hand_units FROM inventory.fct_stock_position").df().set_index(["sku_id", "location_id"])
+    assert projection.projection_date.nunique() == HORIZON
+    keys = pd.MultiIndex.from_frame(projection[["sku_id", "location_id"]])
+    start = stock.on_hand_units.astype(float).reindex(keys).fillna(0).to_numpy()
+    previous = projection.groupby(["sku_id", "location_id"]).projected_on_hand.shift(1).to_numpy()
+    previous = np.where(np.isnan(previous), start, previous)
+    balance = previous + projection.scheduled_receipts + projection.planned_receipts - projection.demand_units
+    assert projection.projected_on_hand.to_numpy() == pytest.approx(balance.to_numpy())
+    consumed = np.maximum(projection.forecast_units, projection.committed_units) + projection.dependent_units
+    assert projection.demand_units.to_numpy() == pytest.approx(consumed.to_numpy())
+    orders = warehouse.execute("SELECT * FROM inventory.planned_orders WHERE plan_version = ?", [projection.plan_version.iloc[0]]).df()
+    transfers = orders[orders.order_type == "TRANSFER_ORDER"].groupby(["sku_id", "from_id", "release_date"]).quantity_units.sum()
+    shipped = projection[projection.dependent_units > 0].set_index(["sku_id", "location_id", "projection_date"]).dependent_units
+    assert shipped.sort_index().to_numpy() == pytest.approx(transfers.sort_index().to_numpy())
+
+
+def test_planned_orders_have_a_type_per_supply_a_due_date_after_the_lead_time_and_a_reason(warehouse):
+    orders = warehouse.execute(
+        """SELECT o.*, l.supply_type, l.lead_time_days FROM inventory.planned_orders AS o
+           JOIN inventory.fct_replenishment_lanes AS l ON l.sku_id = o.sku_id AND l.location_id = o.to_location_id"""
+    ).df()
+    assert len(orders) > 0 and set(orders.order_type) <= {"PURCHASE_ORDER", "TRANSFER_ORDER", "MANUFACTURING_ORDER"}
+    assert (
+        orders.order_type == orders.supply_type.map({"PURCHASE": "PURCHASE_ORDER", "TRANSFER": "TRANSFER_ORDER", "PRODUCTION": "MANUFACTURING_ORDER"})
+    ).all()
+    lead = np.maximum(1, np.rint(orders.lead_time_days.astype(float)))
+    assert ((orders.due_date - orders.release_date).dt.days == lead).all()
+    assert orders.reason.str.len().gt(0).all() and orders.quantity_units.gt(0).all()
+
+
+def test_guaranteed_service_placement_holds_no_more_than_independent_policies(warehouse):
+    trees = warehouse.execute(
+        """SELECT tree_id, sum(single_echelon_safety_stock_value) AS single, sum(guaranteed_service_safety_stock_value) AS placed
+           FROM inventory.safety_stock_placement GROUP BY 1"""
+    ).df()
+    assert len(trees) > 0 and (trees.placed <= trees.single + 1e-6).all()
+
+
+def test_rebalancing_moves_only_what_costs_less_than_the_shortage_it_avoids(warehouse):
+    transfers = warehouse.execute("SELECT * FROM inventory.rebalancing_transfers").df()
+    assert (transfers.transfer_cost_per_unit < transfers.shortage_cost_per_unit).all()
+    assert (transfers.arrival_date <= transfers.shortage_date).all()
+
+
+def test_publishing_a_plan_twice_writes_the_same_erp_files(forecast_home, warehouse):
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def("publish_plan")
+    version = warehouse.execute("SELECT any_value(plan_version) FROM inventory.projected_inventory").fetchall()[0][0]
+    folder = forecast_home["home"] / "exports" / "erp" / version
+    contents = []
+    for _ in range(2):
+        assert job.execute_in_process(instance=forecast_home["instance"]).success
+        contents.append({path.name: path.read_bytes() for path in sorted(folder.iterdir())})
+    assert contents[0] == contents[1]
+    orders = warehouse.execute("SELECT order_type, count(*) FROM inventory.planned_orders WHERE plan_version = ? GROUP BY 1", [version]).fetchall()
+    lines = {name: text.decode().count("\n") - 1 for name, text in contents[0].items() if name.endswith(".csv")}
+    assert sum(lines.values()) == sum(n for _, n in orders)
+    assert set(lines) == {"planned_purchase_orders.csv", "planned_transfer_orders.csv", "planned_manufacturing_orders.csv"}
+    transfer = contents[0]["planned_transfer_orders.csv"].decode().splitlines()[1]
+    assert transfer.startswith(version + ";PTO000001;TRANSFER_ORDER;")

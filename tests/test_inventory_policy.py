@@ -68,3 +68,26 @@ def test_bad_parameters_are_refused_with_the_parameter_named():
         policy.safety_stock(1.0, 1.0, 1.0, -2.0)
     with pytest.raises(ValueError, match="pack size must be > 0"):
         policy.round_order_quantity(10.0, pack_size=0.0)
+
+
+def test_negative_binomial_expected_shortage_matches_the_sum_over_the_distribution():
+    mean, variance, level = np.array([4.0, 30.0, 4.0]), np.array([20.0, 400.0, 3.0]), np.array([6.0, 40.0, 5.0])
+    shortage = policy.negative_binomial_expected_shortage(mean, variance, level)
+    x = np.arange(0, 5000)
+    for i in range(2):
+        size, success = mean[i] ** 2 / (variance[i] - mean[i]), mean[i] / variance[i]
+        expected = (np.maximum(x - level[i], 0) * stats.nbinom.pmf(x, size, success)).sum()
+        assert shortage[i] == pytest.approx(expected, rel=1e-9)
+    assert shortage[2] == pytest.approx((np.maximum(x - 5.0, 0) * stats.poisson.pmf(x, 4.0)).sum(), rel=1e-9)
+
+
+def test_negative_binomial_fill_rate_level_is_the_smallest_level_meeting_the_fill_rate():
+    mean, variance = np.array([4.0, 30.0, 2.0, 0.0]), np.array([20.0, 400.0, 1.5, 0.0])
+    beta, quantity = np.array([0.98, 0.95, 0.9, 0.95]), np.array([10.0, 60.0, 5.0, 1.0])
+    level = policy.negative_binomial_fill_rate_level(mean, variance, beta, quantity)
+    allowed = (1 - beta) * quantity
+    shortage = policy.negative_binomial_expected_shortage(mean, variance, level)
+    below = policy.negative_binomial_expected_shortage(mean, variance, np.maximum(level - 1, 0))
+    assert (shortage[:3] <= allowed[:3]).all()
+    assert ((below[:3] > allowed[:3]) | (level[:3] == 0)).all()
+    assert level[3] == 0.0

@@ -134,3 +134,56 @@ def negative_binomial_stock_level(mean_ltd, variance_ltd, cycle_service) -> np.n
     poisson = stats.poisson.ppf(alpha, mean)
     level = np.where(overdispersed & (mean > 0), negative_binomial, poisson)
     return np.where(mean > 0, level, 0.0)
+
+
+def _count_distribution(mean: np.ndarray, variance: np.ndarray):
+    """Negative binomial (overdispersed rows) or Poisson (the rest) with the given moments, as
+    ``(sf, shifted_sf)``: the survival function and, for the expected shortage, the survival
+    function of the size-biased distribution shifted by one (``x p(x) = mean * q(x - 1)``: for
+    the negative binomial ``q`` is NB(size + 1, p), for the Poisson it is the Poisson itself)."""
+    overdispersed = variance > mean
+    safe_variance = np.where(overdispersed, variance, mean + 1)
+    size = np.where(mean > 0, mean**2 / np.maximum(safe_variance - mean, 1e-12), 1.0)
+    success = np.where(mean > 0, mean / safe_variance, 1.0)
+    poisson_mean = np.maximum(mean, 1e-12)
+
+    def sf(level):
+        return np.where(overdispersed, stats.nbinom.sf(level, size, success), stats.poisson.sf(level, poisson_mean))
+
+    def shifted_sf(level):
+        return np.where(overdispersed, stats.nbinom.sf(level - 1, size + 1, success), stats.poisson.sf(level - 1, poisson_mean))
+
+    return sf, shifted_sf
+
+
+def negative_binomial_expected_shortage(mean_ltd, variance_ltd, stock_level) -> np.ndarray:
+    """``E[(X - S)+]``: units short per cycle with stock ``S`` and lead-time demand ``X``
+    negative-binomial (Poisson without overdispersion), in closed form:
+    ``E[X 1{X > S}] - S P(X > S) = mean * P(Y >= S) - S P(X > S)``, ``Y`` size-biased."""
+    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
+    level = _array(stock_level, "stock level")
+    mean, variance, level = np.broadcast_arrays(mean, variance, level)
+    sf, shifted_sf = _count_distribution(mean, variance)
+    shortage = mean * shifted_sf(level) - level * sf(level)
+    return np.where(mean > 0, np.maximum(shortage, 0.0), 0.0)
+
+
+def negative_binomial_fill_rate_level(mean_ltd, variance_ltd, fill_rate, order_quantity) -> np.ndarray:
+    """Smallest integer stock ``S >= 0`` whose expected shortage per cycle is at most
+    ``(1 - beta) * Q`` (fill rate ``beta`` with orders of ``Q`` units), lead-time demand
+    negative-binomial: the type 2 counterpart of :func:`negative_binomial_stock_level`. Integer
+    bisection on every row at once."""
+    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
+    beta = _probability(fill_rate, "fill rate")
+    quantity = _array(order_quantity, "order quantity", minimum=0, strict=True)
+    mean, variance, beta, quantity = np.broadcast_arrays(mean, variance, beta, quantity)
+    allowed = (1 - beta) * quantity
+    low = np.full(mean.shape, -1.0)  # the answer lies in (low, high]
+    high = np.ceil(mean + 12 * np.sqrt(np.maximum(variance, mean)) + 1)  # far beyond any quantile asked
+    while (high - low > 1).any():  # about log2(high) rounds, each on every row
+        middle = np.floor((low + high) / 2)
+        enough = negative_binomial_expected_shortage(mean, variance, middle) <= allowed
+        low, high = np.where(enough, low, middle), np.where(enough, middle, high)
+    return np.where(mean > 0, high, 0.0)

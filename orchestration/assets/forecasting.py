@@ -24,6 +24,7 @@ from ml.forecasting.panel import model_inputs
 from ml.forecasting.tracking import TrackingStore, load_champion, log_training, promote_if_better, tracking_store
 from ml.forecasting.training import MODEL_COLUMN, TrainingSettings, train
 from orchestration.assets.metadata import markdown_table
+from orchestration.assets.warehouse_tables import read_frame, replace_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 
@@ -72,8 +73,7 @@ class TrainingConfig(dg.Config):
 
 
 def _read_panel(warehouse: DuckDBWarehouse) -> pd.DataFrame:
-    with warehouse.connect(read_only=True) as con:
-        return con.execute(f"SELECT * FROM {SCHEMA}.fct_demand_panel ORDER BY sku_id, location_id, channel_id, demand_date").df()
+    return read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_demand_panel ORDER BY sku_id, location_id, channel_id, demand_date")
 
 
 def _warehouse_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,13 +83,6 @@ def _warehouse_frame(frame: pd.DataFrame) -> pd.DataFrame:
     dates = {"forecast_date": frame["ds"].dt.date, **({"origin_date": frame["origin"].dt.date} if "origin" in frame.columns else {})}
     keys = {c: parts[i] for i, c in enumerate(SERIES_COLUMNS)}
     return frame.drop(columns=[c for c in ("unique_id", "ds", "origin") if c in frame.columns]).assign(**keys, **dates)
-
-
-def _replace_table(warehouse: DuckDBWarehouse, table: str, frame: pd.DataFrame) -> None:
-    with warehouse.connect() as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        con.register("incoming", frame)
-        con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.{table} AS SELECT * FROM incoming")
 
 
 def _scores_table(overall: pd.DataFrame) -> dg.MetadataValue:
@@ -166,8 +159,8 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
     context.log.info(decision.reason)
 
     backtest = _warehouse_frame(result.backtest.rename(columns={"y": "actual_units"}))
-    _replace_table(warehouse, "backtest_forecasts", backtest.assign(model_version=training.model_version))
-    _replace_table(warehouse, "backtest_scores", result.scores.assign(model_version=training.model_version))
+    replace_table(warehouse, SCHEMA, "backtest_forecasts", backtest.assign(model_version=training.model_version))
+    replace_table(warehouse, SCHEMA, "backtest_scores", result.scores.assign(model_version=training.model_version))
 
     overall = result.overall()
     run_link = dg.MetadataValue.url(training.url(mlflow_tracking.ui_url))

@@ -5,7 +5,9 @@
 -- value, B: the next 15 %, C: the rest). XYZ by the coefficient of variation of weekly demand
 -- over the 52 weeks ending on the last day of history (or the weeks since the item's first demand
 -- at the location, if fewer), weeks without demand counting as zero (X: up to var xyz_x_max_cv,
--- Y: up to xyz_y_max_cv, Z: above).
+-- Y: up to xyz_y_max_cv, Z: above). The demand pattern (Syntetos-Boylan: smooth, erratic,
+-- intermittent, lumpy) from daily demand over the same days: the average interval between days
+-- with demand and the squared coefficient of variation of the non-zero daily quantities.
 {% set weeks = 52 %}
 
 with
@@ -67,6 +69,28 @@ demand_statistics as (
     inner join observed_weeks on observed_weeks.sku_id = weekly_sums.sku_id and observed_weeks.location_id = weekly_sums.location_id
 ),
 
+daily_sizes as (
+    -- the location's channels added up per day, days with demand only
+    select demand.sku_id, demand.location_id, demand.demand_date, sum(demand.units) as units
+    from {{ ref('fct_daily_demand') }} as demand
+    cross join history_end
+    where demand.demand_date > {{ dbt.dateadd('day', -7 * weeks, 'history_end.last_day') }}
+        and demand.demand_date <= history_end.last_day
+    group by 1, 2, 3
+    having sum(demand.units) > 0
+),
+
+demand_pattern as (
+    select
+        daily_sizes.sku_id,
+        daily_sizes.location_id,
+        observed_weeks.weeks * 7.0 / count(*) as average_demand_interval,
+        coalesce(var_pop(daily_sizes.units) / nullif(avg(daily_sizes.units) * avg(daily_sizes.units), 0), 0) as demand_size_cv2
+    from daily_sizes
+    inner join observed_weeks on observed_weeks.sku_id = daily_sizes.sku_id and observed_weeks.location_id = daily_sizes.location_id
+    group by daily_sizes.sku_id, daily_sizes.location_id, observed_weeks.weeks
+),
+
 valued as (
     select
         demand_statistics.*,
@@ -115,8 +139,18 @@ select
     classified.weeks_with_demand,
     classified.abc_class,
     classified.xyz_class,
+    demand_pattern.average_demand_interval,
+    demand_pattern.demand_size_cv2,
+    case
+        when demand_pattern.average_demand_interval > {{ var('demand_pattern_adi_cutoff') }}
+            and demand_pattern.demand_size_cv2 > {{ var('demand_pattern_cv2_cutoff') }} then 'lumpy'
+        when demand_pattern.average_demand_interval > {{ var('demand_pattern_adi_cutoff') }} then 'intermittent'
+        when demand_pattern.demand_size_cv2 > {{ var('demand_pattern_cv2_cutoff') }} then 'erratic'
+        else 'smooth'
+    end as demand_pattern,
     targets.cycle_service_level,
     targets.fill_rate as fill_rate_target
 from classified
+left join demand_pattern on demand_pattern.sku_id = classified.sku_id and demand_pattern.location_id = classified.location_id
 inner join {{ ref('service_level_targets') }} as targets
     on targets.abc_class = classified.abc_class and targets.xyz_class = classified.xyz_class

@@ -1,0 +1,25 @@
+-- Every pair of stocking locations a transfer can join, with its cost per unit and days, from the
+-- planner-editable rules of seed transfer_costs (by the two location types and whether they share
+-- a region). Pairs without a rule cannot transfer.
+with
+
+stocking_locations as (
+    select location_id, location_type, region
+    from {{ ref('dim_location') }}
+    where location_type in ('DC', 'STORE')
+)
+
+select
+    origins.location_id as from_location_id,
+    destinations.location_id as to_location_id,
+    origins.location_type as from_location_type,
+    destinations.location_type as to_location_type,
+    origins.region = destinations.region as same_region,
+    rules.cost_per_unit as transfer_cost_per_unit,
+    rules.transfer_days
+from stocking_locations as origins
+inner join stocking_locations as destinations on destinations.location_id <> origins.location_id
+inner join {{ ref('transfer_costs') }} as rules
+    on rules.from_location_type = origins.location_type
+    and rules.to_location_type = destinations.location_type
+    and rules.same_region = (origins.region = destinations.region)

@@ -1,0 +1,280 @@
+"""Inventory planning assets (group ``inventory``), after each consensus forecast.
+
+- ``inventory/inventory_policies``: safety stock, reorder point, order-up-to level and lot size per
+  SKU x stocking location, from ``fct_replenishment_parameters`` (``ml.inventory.policies``).
+- ``inventory/projected_inventory`` and ``inventory/planned_orders``: the day-by-day projection
+  over the forecast horizon and the purchase, transfer and manufacturing orders it plans, under a
+  plan version (``ml.inventory.replenishment``). Every plan version's orders are kept.
+- ``inventory/safety_stock_placement``: the guaranteed-service placement of safety stock across
+  each SKU's DC -> store tree against independent single-echelon policies (``ml.inventory.placement``).
+- ``inventory/rebalancing_transfers``: moves of excess stock to locations projected short within
+  their lead time, where the transfer costs less than the margin the shortage would lose.
+
+The logic lives in ``ml.inventory``; these assets read the marts, call it and write tables.
+"""
+
+import hashlib
+
+import dagster as dg
+import numpy as np
+import pandas as pd
+
+from ml.inventory.placement import place_safety_stock, placement_summary
+from ml.inventory.policies import compute_policies
+from ml.inventory.rebalancing import plan_rebalancing
+from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
+from orchestration.assets.metadata import markdown_table
+from orchestration.assets.warehouse_tables import read_frame, replace_table
+from orchestration.partitions import WAREHOUSE_POOL
+from orchestration.resources import DuckDBWarehouse
+
+GROUP = "inventory"
+SCHEMA = "inventory"
+PARAMETERS = dg.AssetKey([SCHEMA, "fct_replenishment_parameters"])
+PROJECTION_INPUTS = dg.AssetKey([SCHEMA, "fct_projection_inputs"])
+STOCK_POSITION = dg.AssetKey([SCHEMA, "fct_stock_position"])
+OPEN_SUPPLY = dg.AssetKey([SCHEMA, "fct_open_supply"])
+TRANSFER_LANES = dg.AssetKey([SCHEMA, "dim_transfer_lanes"])
+INVENTORY_POLICIES = dg.AssetKey([SCHEMA, "inventory_policies"])
+PROJECTED_INVENTORY = dg.AssetKey([SCHEMA, "projected_inventory"])
+PLANNED_ORDERS = dg.AssetKey([SCHEMA, "planned_orders"])
+SAFETY_STOCK_PLACEMENT = dg.AssetKey([SCHEMA, "safety_stock_placement"])
+REBALANCING_TRANSFERS = dg.AssetKey([SCHEMA, "rebalancing_transfers"])
+KEYS = ["sku_id", "location_id"]
+
+
+def _money(value: float) -> dg.MetadataValue:
+    return dg.MetadataValue.float(round(float(value), 2))
+
+
+@dg.asset(
+    key=INVENTORY_POLICIES,
+    deps=[PARAMETERS],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Safety stock (type 1 and type 2 targets; negative binomial for intermittent and lumpy demand), reorder point, "
+    "order-up-to level, EOQ and lot size per SKU x stocking location.",
+)
+def inventory_policies(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    parameters = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_replenishment_parameters ORDER BY sku_id, location_id")
+    if parameters.empty:
+        raise dg.Failure("inventory.fct_replenishment_parameters is empty: materialize the consensus forecast first (daily_forecast job).")
+    policies = compute_policies(parameters)
+    replace_table(warehouse, SCHEMA, "inventory_policies", policies)
+    by_type = policies.groupby(["location_type", "distribution"]).agg(
+        rows=("sku_id", "size"), safety_stock_value=("safety_stock_value", "sum"), order_up_to_value=("order_up_to_value", "sum")
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(policies)),
+            "safety_stock_value": _money(policies.safety_stock_value.sum()),
+            "order_up_to_value": _money(policies.order_up_to_value.sum()),
+            "fill_rate_binding_rows": dg.MetadataValue.int(int((policies.binding_target == "fill_rate").sum())),
+            "by_location_type": markdown_table(
+                ("location type", "distribution", "rows", "safety stock value", "order-up-to value"),
+                [(t, d, r.rows, f"{r.safety_stock_value:,.0f}", f"{r.order_up_to_value:,.0f}") for (t, d), r in by_type.iterrows()],
+            ),
+        }
+    )
+
+
+@dg.asset_check(asset=INVENTORY_POLICIES, description="Every policy is coherent: 0 <= safety stock <= reorder point <= order-up-to level.")
+def policy_levels_are_ordered(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
+    bad = read_frame(
+        warehouse,
+        f"""SELECT sku_id, location_id, safety_stock_units, reorder_point_units, order_up_to_units FROM {SCHEMA}.inventory_policies
+            WHERE NOT (safety_stock_units >= 0 AND reorder_point_units >= safety_stock_units AND order_up_to_units >= reorder_point_units)""",
+    )
+    return dg.AssetCheckResult(passed=bad.empty, metadata={"incoherent_policies": dg.MetadataValue.int(len(bad))})
+
+
+def _matrix(inputs: pd.DataFrame, index: pd.MultiIndex, column: str) -> np.ndarray:
+    return inputs.pivot_table(index=KEYS, columns="projection_date", values=column, aggfunc="sum").reindex(index).fillna(0.0).to_numpy()
+
+
+def plan_version(as_of: pd.Timestamp, orders: pd.DataFrame) -> str:
+    """``PLAN-<as-of day>-<hash of the orders>``: the same plan always gets the same version."""
+    content = orders[["order_type", "sku_id", "from_id", "to_location_id", "release_date", "due_date", "quantity_units"]].to_csv(index=False)
+    return f"PLAN-{as_of:%Y%m%d}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            PROJECTED_INVENTORY,
+            deps=[INVENTORY_POLICIES, PROJECTION_INPUTS, STOCK_POSITION, OPEN_SUPPLY],
+            group_name=GROUP,
+            kinds={"python", "duckdb"},
+            description="Projected on hand by SKU x location x day over the forecast horizon: on hand + scheduled and planned receipts "
+            "- demand (the consensus forecast consumed by committed orders, plus the stores' transfers at DCs), with the inventory position.",
+        ),
+        dg.AssetSpec(
+            PLANNED_ORDERS,
+            deps=[PROJECTED_INVENTORY],
+            group_name=GROUP,
+            kinds={"python", "duckdb"},
+            description="Planned purchase orders (supplier to DC), transfer orders (DC to store) and manufacturing orders (plant line to DC), "
+            "each with release and due date and its reason, under a plan version. Every version is kept.",
+        ),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
+    policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies ORDER BY sku_id, location_id")
+    inputs = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_projection_inputs")
+    stock = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units, as_of_date FROM {SCHEMA}.fct_stock_position")
+    if inputs.empty or stock.empty:
+        raise dg.Failure("No projection inputs or stock position: materialize the inventory marts (data_foundation, daily_forecast).")
+    first_day = inputs.projection_date.min()
+    after = read_frame(
+        warehouse,
+        f"SELECT sku_id, location_id, sum(open_quantity) AS units FROM {SCHEMA}.fct_open_supply WHERE location_id IS NOT NULL AND due_date > ? GROUP BY ALL",
+        [inputs.projection_date.max()],
+    )
+    index = pd.MultiIndex.from_frame(policies[KEYS])
+    on_hand = stock.set_index(KEYS)["on_hand_units"].reindex(index)
+    context.log.info(f"{int(on_hand.isna().sum())} SKU x locations without a stock count are planned from zero stock")
+    plan = plan_replenishment(
+        policies,
+        on_hand.fillna(0.0).to_numpy(),
+        _matrix(inputs, index, "scheduled_receipts"),
+        _matrix(inputs, index, "forecast_units"),
+        _matrix(inputs, index, "committed_units"),
+        first_day,
+        receipts_after_horizon=after.set_index(KEYS)["units"].reindex(index).fillna(0.0).to_numpy(),
+    )
+    version = plan_version(pd.Timestamp(stock.as_of_date.max()), plan.orders)
+    unit_cost = policies.set_index(KEYS)["unit_cost"]
+    orders = plan.orders.assign(
+        plan_version=version, order_value=lambda o: o.quantity_units * unit_cost.reindex(pd.MultiIndex.from_frame(o[["sku_id", "to_location_id"]])).to_numpy()
+    )
+    replace_table(warehouse, SCHEMA, "projected_inventory", plan.projection.assign(plan_version=version))
+    with warehouse.connect() as con:
+        con.register("incoming", orders)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS SELECT * FROM incoming WITH NO DATA")
+        con.execute(f"DELETE FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])  # the same plan twice: replaced
+        con.execute(f"INSERT INTO {SCHEMA}.planned_orders BY NAME SELECT * FROM incoming")
+    projection = plan.projection
+    by_type = orders.groupby("order_type").agg(orders=("sku_id", "size"), units=("quantity_units", "sum"), value=("order_value", "sum"))
+    yield dg.MaterializeResult(
+        asset_key=PROJECTED_INVENTORY,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(projection)),
+            "plan_version": version,
+            "first_day": str(first_day.date()),
+            "days": dg.MetadataValue.int(projection.projection_date.nunique()),
+            "short_location_days": dg.MetadataValue.int(int(projection.is_short.sum())),
+            "below_safety_stock_share": dg.MetadataValue.float(round(float(projection.is_below_safety_stock.mean()), 4)),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=PLANNED_ORDERS,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(orders)),
+            "plan_version": version,
+            "order_value": _money(orders.order_value.sum()),
+            "by_order_type": markdown_table(
+                ("order type", "orders", "units", "value"), [(t, r.orders, f"{r.units:,.0f}", f"{r.value:,.0f}") for t, r in by_type.iterrows()]
+            ),
+            "by_reason": markdown_table(("reason", "orders"), list(orders.reason_code.value_counts().items())),
+        },
+    )
+
+
+class PlacementConfig(dg.Config):
+    """Run parameters of the multi-echelon placement."""
+
+    # Days a DC may take to serve its own customers: every web, marketplace and B2B line of the demo
+    # company is promised at least 2 days after it is placed (var online_promise_days).
+    direct_service_days: int = 2
+
+
+@dg.asset(
+    key=SAFETY_STOCK_PLACEMENT,
+    deps=[INVENTORY_POLICIES],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Safety stock placed across each SKU's DC -> store tree with the guaranteed-service model (Graves & Willems), "
+    "against independent single-echelon policies at the same service targets: service times, net lead times, units and value per node.",
+)
+def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies ORDER BY sku_id, location_id")
+    placement = place_safety_stock(policies, config.direct_service_days)
+    replace_table(warehouse, SCHEMA, "safety_stock_placement", placement)
+    summary = placement_summary(placement)
+    total = summary.loc["total"]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(placement)),
+            "single_echelon_safety_stock_value": _money(total.single_echelon_safety_stock_value),
+            "guaranteed_service_safety_stock_value": _money(total.guaranteed_service_safety_stock_value),
+            "saving_share": dg.MetadataValue.float(
+                round(float(total.saving / total.single_echelon_safety_stock_value), 4) if total.single_echelon_safety_stock_value else 0.0
+            ),
+            "by_role": markdown_table(
+                ("node", "single-echelon value", "guaranteed-service value", "saving"),
+                [
+                    (role, f"{r.single_echelon_safety_stock_value:,.0f}", f"{r.guaranteed_service_safety_stock_value:,.0f}", f"{r.saving:,.0f}")
+                    for role, r in summary.iterrows()
+                ],
+            ),
+        }
+    )
+
+
+class RebalancingConfig(dg.Config):
+    """Run parameters of rebalancing."""
+
+    excess_margin_days: float = 7.0  # days of demand a location keeps above its order-up-to level before giving stock away
+
+
+@dg.asset(
+    key=REBALANCING_TRANSFERS,
+    deps=[PROJECTED_INVENTORY, TRANSFER_LANES],
+    group_name=GROUP,
+    kinds={"python", "duckdb"},
+    pool=WAREHOUSE_POOL,
+    description="Transfers of excess stock (above order-up-to plus a margin of days) to locations projected short before their own "
+    "replenishment can arrive, where the transfer costs less per unit than the margin a unit short loses (list price - unit cost).",
+)
+def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies")
+    projection = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.projected_inventory")
+    stock = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units FROM {SCHEMA}.fct_stock_position")
+    lanes = read_frame(warehouse, f"SELECT from_location_id, to_location_id, transfer_cost_per_unit, transfer_days FROM {SCHEMA}.dim_transfer_lanes")
+    version = projection.plan_version.iloc[0]
+    shortages = shortages_within_lead_time(projection, policies)
+    positions = (
+        policies[[*KEYS, "order_up_to_units", "local_mean_daily_forecast", "list_price", "unit_cost", "order_multiple", "supply_type"]]
+        .merge(stock, on=KEYS, how="left")
+        .merge(shortages, on=KEYS, how="left")
+    )
+    positions = pd.DataFrame(
+        {
+            "sku_id": positions.sku_id,
+            "location_id": positions.location_id,
+            "on_hand": positions.on_hand_units.fillna(0.0),
+            "order_up_to": positions.order_up_to_units,
+            "mean_daily_demand": positions.local_mean_daily_forecast,
+            "projected_shortage_units": positions.projected_shortage_units.fillna(0.0),
+            "shortage_date": positions.shortage_date,
+            "shortage_cost_per_unit": (positions.list_price - positions.unit_cost).clip(lower=0.0),
+        }
+    )
+    transfers = plan_rebalancing(positions, lanes, config.excess_margin_days, as_of_date=projection.projection_date.min()).assign(plan_version=version)
+    replace_table(warehouse, SCHEMA, "rebalancing_transfers", transfers)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(transfers)),
+            "plan_version": version,
+            "locations_short_within_lead_time": dg.MetadataValue.int(int((positions.projected_shortage_units > 0).sum())),
+            "units_moved": dg.MetadataValue.float(float(transfers.quantity.sum()) if len(transfers) else 0.0),
+            "net_saving": _money(transfers.net_saving.sum() if len(transfers) else 0.0),
+        }
+    )
+
+
+inventory_assets = [inventory_policies, replenishment_plan, safety_stock_placement, rebalancing_transfers]
+inventory_checks = [policy_levels_are_ordered]

@@ -1,0 +1,65 @@
+"""Plan publication (SPEC section 9): the planned orders of a plan version as ERP import files.
+
+``inventory/erp_plan_files`` writes ``<export folder>/erp/<plan version>/`` with one file per order
+type (``ml.inventory.publication``) and a manifest of their row counts and SHA-256 digests.
+Without a configured version it publishes the current plan (the projection's). Publishing a version
+again rewrites the same bytes, so the ERP can re-import safely.
+"""
+
+import hashlib
+import json
+import os
+
+import dagster as dg
+import pandas as pd
+
+from ml.inventory.publication import check_plan_version, erp_import_files
+from orchestration.assets.inventory import GROUP, PLANNED_ORDERS, SCHEMA
+from orchestration.assets.warehouse_tables import read_frame
+from orchestration.resources import DuckDBWarehouse, ExportFolder
+
+ERP_PLAN_FILES = dg.AssetKey([SCHEMA, "erp_plan_files"])
+
+
+class PublicationConfig(dg.Config):
+    """Which plan to publish."""
+
+    plan_version: str = ""  # e.g. PLAN-20260930-1a2b3c4d; empty: the current plan
+
+
+@dg.asset(
+    key=ERP_PLAN_FILES,
+    deps=[PLANNED_ORDERS],
+    group_name=GROUP,
+    kinds={"python", "csv"},
+    description="The plan's planned purchase, transfer and manufacturing orders as ERP import files (ERP item codes, purchase units, "
+    "the ERP's CSV format), one folder per plan version under the export folder; the same version always gives the same files.",
+)
+def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
+    version = config.plan_version or read_frame(warehouse, f"SELECT any_value(plan_version) AS v FROM {SCHEMA}.projected_inventory").v.iloc[0]
+    check_plan_version(version)
+    orders = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])
+    if orders.empty:
+        raise dg.Failure(f"No planned orders under plan version {version} (inventory.planned_orders).")
+    skus = read_frame(warehouse, "SELECT sku_id, purchase_unit, case_size, base_unit FROM marts.dim_sku")
+    lines = read_frame(warehouse, "SELECT production_line_id, plant_location_id FROM marts.dim_production_line")
+    files = erp_import_files(orders, skus, dict(zip(lines.production_line_id, lines.plant_location_id, strict=True)))
+    folder = exports.folder("erp", version)
+    manifest = {"plan_version": version, "files": {}}
+    for name, text in files.items():
+        data = text.encode("utf-8")
+        staging = folder / f".{name}.tmp"
+        staging.write_bytes(data)
+        os.replace(staging, folder / name)  # an importer never sees half a file
+        manifest["files"][name] = {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    context.log.info(f"published {version} to {folder}")
+    counts = orders.order_type.value_counts()
+    return dg.MaterializeResult(
+        metadata={
+            "plan_version": version,
+            "folder": dg.MetadataValue.path(str(folder)),
+            **{f"{order_type.lower()}_lines": dg.MetadataValue.int(int(n)) for order_type, n in counts.items()},
+            "first_due_date": str(pd.Timestamp(orders.due_date.min()).date()),
+        }
+    )

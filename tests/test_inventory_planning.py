@@ -1,0 +1,246 @@
+"""Inventory planning steps on tiny hand-made data: policies, projection and planned orders,
+safety-stock placement across the network, ERP import files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from ml.inventory import echelon, policy
+from ml.inventory.placement import network_nodes, place_safety_stock, placement_summary
+from ml.inventory.policies import compute_policies
+from ml.inventory.publication import check_plan_version, erp_import_files
+from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
+
+
+def _parameters(**overrides) -> pd.DataFrame:
+    row = {
+        "sku_id": "A",
+        "location_id": "DC01",
+        "supply_type": "PURCHASE",
+        "source_id": "SUP1",
+        "mean_daily_demand": 20.0,
+        "forecast_error_sd": 10.0,
+        "local_forecast_error_sd": 10.0,
+        "lead_time_days": 4.0,
+        "lead_time_sd_days": 1.0,
+        "review_period_days": 1.0,
+        "cycle_service_level": 0.95,
+        "fill_rate_target": 0.5,
+        "unit_cost": 2.0,
+        "order_cost": 50.0,
+        "annual_holding_rate": 0.25,
+        "minimum_order_quantity": 0.0,
+        "order_multiple": 1.0,
+        "demand_pattern": "smooth",
+        "lot_sizing": "eoq",
+    }
+    return pd.DataFrame([{**row, **overrides}])
+
+
+def test_a_smooth_item_gets_the_textbook_safety_stock_and_levels():
+    p = compute_policies(_parameters()).iloc[0]
+    z = stats.norm.ppf(0.95)  # a 50 % fill rate never binds
+    assert p.binding_target == "cycle_service" and p.distribution == "normal"
+    assert p.safety_stock_units == pytest.approx(z * np.sqrt(5 * 100 + 400 * 1))  # L + R = 5 days
+    assert p.reorder_point_units == pytest.approx(20 * 4 + p.safety_stock_units)
+    assert p.order_up_to_units == pytest.approx(20 * 5 + p.safety_stock_units)
+    # EOQ = sqrt(2 * 7300 * 50 / 0.5) = 1208.3, the lot rounded up to whole units
+    assert p.economic_order_quantity == pytest.approx(np.sqrt(2 * 7300 * 50 / 0.5))
+    assert p.lot_size == 1209.0
+
+
+def test_a_demanding_fill_rate_with_small_orders_raises_the_safety_factor():
+    # a store: no lot, weekly orders of about 7 days of demand, 99.9 % of units from the shelf
+    p = compute_policies(_parameters(fill_rate_target=0.999, cycle_service_level=0.6, lot_sizing="none", review_period_days=7.0)).iloc[0]
+    assert p.binding_target == "fill_rate"
+    sigma = policy.lead_time_demand_sd(10.0, 20.0, 4.0, 1.0, 7.0)
+    assert sigma * policy.standard_normal_loss(p.safety_factor) == pytest.approx(0.001 * p.expected_order_quantity, rel=1e-6)
+    assert p.expected_order_quantity == 140.0  # a review period's demand
+
+
+def test_intermittent_items_are_sized_on_the_negative_binomial():
+    p = compute_policies(_parameters(demand_pattern="lumpy", mean_daily_demand=0.5, forecast_error_sd=2.0, lead_time_sd_days=0.0)).iloc[0]
+    mean, variance = 0.5 * 5, 5 * 4.0
+    level = policy.negative_binomial_stock_level(mean, variance, 0.95)
+    assert p.distribution == "negative_binomial"
+    assert p.safety_stock_units == pytest.approx(level - mean)
+    assert p.order_up_to_units == pytest.approx(level)
+
+
+def test_orders_are_raised_to_the_moq_and_the_case():
+    p = compute_policies(_parameters(minimum_order_quantity=2000.0, order_multiple=24.0)).iloc[0]
+    assert p.lot_size == 2016.0  # EOQ 1208 -> MOQ 2000 -> 84 cases of 24
+
+
+def test_bad_policy_parameters_name_the_field():
+    with pytest.raises(ValueError, match="lot_sizing"):
+        compute_policies(_parameters(lot_sizing="monthly"))
+    with pytest.raises(ValueError, match="unit_cost"):
+        compute_policies(_parameters(unit_cost=0.0))
+    with pytest.raises(ValueError, match="demand_pattern"):
+        compute_policies(_parameters().drop(columns="demand_pattern"))
+
+
+def _network() -> pd.DataFrame:
+    """One SKU: DC01 buying in 3 days with a lot of 50, store ST01 on weekly transfers in 1 day."""
+    return pd.DataFrame(
+        {
+            "sku_id": ["A", "A"],
+            "location_id": ["DC01", "ST01"],
+            "supply_type": ["PURCHASE", "TRANSFER"],
+            "source_id": ["SUP1", "DC01"],
+            "lead_time_days": [3.0, 1.0],
+            "review_period_days": [1.0, 7.0],
+            "order_up_to_units": [60.0, 20.0],
+            "reorder_point_units": [40.0, 8.0],
+            "safety_stock_units": [10.0, 4.0],
+            "lot_size": [50.0, 0.0],
+            "minimum_order_quantity": [0.0, 6.0],
+            "order_multiple": [10.0, 6.0],
+            "unit_cost": [1.0, 1.0],
+        }
+    )
+
+
+def test_the_projection_orders_up_to_the_level_and_feeds_the_stores_orders_to_the_dc():
+    days = 8
+    forecast = np.array([[5.0] * days, [2.0] * days])
+    committed = np.zeros((2, days))
+    committed[0, 1] = 9.0  # a booked order above the forecast: the day plans 9, not 5 + 9
+    receipts = np.zeros((2, days))
+    receipts[0, 2] = 30.0
+    plan = plan_replenishment(_network(), [40.0, 5.0], receipts, forecast, committed, "2026-10-01")
+    store = plan.projection[plan.projection.location_id == "ST01"].reset_index(drop=True)
+    dc = plan.projection[plan.projection.location_id == "DC01"].reset_index(drop=True)
+    # day 0 is a review: the store's position 5 - 2 = 3 is below 20: order 17 -> 18 (3 packs), arriving on day 1
+    assert store.projected_on_hand.tolist()[:3] == [3.0, 19.0, 17.0]
+    first_transfer = plan.orders[plan.orders.order_type == "TRANSFER_ORDER"].iloc[0]
+    assert (first_transfer.quantity_units, first_transfer.from_id, str(first_transfer.due_date.date())) == (18.0, "DC01", "2026-10-02")
+    # the store's next review is day 7
+    assert set(plan.orders[plan.orders.order_type == "TRANSFER_ORDER"].release_date.dt.day) == {1, 8}
+    # the DC ships the transfer on day 0 besides its own 5; day 1 takes the booked 9
+    assert dc.dependent_units[0] == 18.0 and dc.demand_units.tolist()[:2] == [23.0, 9.0]
+    assert dc.projected_on_hand[0] == 17.0
+    # position 17 + 30 on order = 47 < 60: order max(13, lot 50) -> 50, due on day 3
+    purchase = plan.orders[plan.orders.order_type == "PURCHASE_ORDER"].iloc[0]
+    assert (purchase.quantity_units, str(purchase.release_date.date()), str(purchase.due_date.date())) == (50.0, "2026-10-01", "2026-10-04")
+    assert dc.planned_receipts[3] == 50.0
+    # the stock identity holds every day for every row
+    for frame, start in ((dc, 40.0), (store, 5.0)):
+        previous = np.concatenate([[start], frame.projected_on_hand.to_numpy()[:-1]])
+        expected = previous + frame.scheduled_receipts + frame.planned_receipts - frame.demand_units
+        assert frame.projected_on_hand.to_numpy() == pytest.approx(expected.to_numpy())
+    assert plan.orders.reason.str.contains("below order-up-to").all()
+
+
+def test_shortages_within_lead_time_are_what_replenishment_cannot_prevent():
+    days = 6
+    forecast = np.array([[30.0] * days, [1.0] * days])
+    plan = plan_replenishment(_network(), [40.0, 5.0], np.zeros((2, days)), forecast, np.zeros((2, days)), "2026-10-01")
+    short = shortages_within_lead_time(plan.projection, _network()).set_index("location_id")
+    dc = plan.projection[plan.projection.location_id == "DC01"]
+    # day 0: its own 30 and the store's first transfer of 18 exceed its 40; an order placed on day 0
+    # arrives on day 3, so the shortage up to then stays
+    assert dc.projected_on_hand.iloc[0] == -8.0
+    assert short.loc["DC01", "projected_shortage_units"] == pytest.approx(-dc.projected_on_hand.iloc[:4].min())
+    assert short.loc["DC01", "shortage_date"] == pd.Timestamp("2026-10-01")
+    assert short.loc["ST01", "projected_shortage_units"] == 0 and pd.isna(short.loc["ST01", "shortage_date"])
+
+
+def test_the_projection_refuses_inputs_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="forecast"):
+        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), np.zeros((2, 4)), np.zeros((2, 5)), "2026-10-01")
+    with pytest.raises(ValueError, match="committed"):
+        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), np.zeros((2, 5)), -np.ones((2, 5)), "2026-10-01")
+
+
+def _policies_for_placement() -> pd.DataFrame:
+    stores = [f"ST0{i}" for i in range(1, 5)]
+    return pd.DataFrame(
+        {
+            "sku_id": "A",
+            "location_id": ["DC01", *stores],
+            "supply_type": ["PURCHASE"] + ["TRANSFER"] * 4,
+            "source_id": ["SUP1"] + ["DC01"] * 4,
+            "lead_time_days": [13.5, 1.3, 1.3, 1.3, 1.3],
+            "review_period_days": [1.0, 7.0, 7.0, 7.0, 7.0],
+            "local_forecast_error_sd": [6.0, 3.0, 3.0, 3.0, 3.0],
+            "forecast_error_sd": [np.sqrt(36 + 4 * 9), 3.0, 3.0, 3.0, 3.0],
+            "cycle_service_level": 0.95,
+            "unit_cost": 2.0,
+        }
+    )
+
+
+def test_the_network_has_a_tree_per_sku_and_dc_with_the_dcs_own_customers_as_a_child():
+    nodes = network_nodes(_policies_for_placement(), direct_service_days=2)
+    assert len(nodes) == 6 and nodes.tree_id.nunique() == 1
+    dc = nodes.set_index("node_id").loc["DC01"]
+    assert dc.processing_time_days == 15 and np.isinf(dc.max_service_time_days)  # ceil(13.5 + 1)
+    assert nodes.set_index("node_id").loc["ST01"].processing_time_days == 9  # ceil(1.3 + 7)
+    direct = nodes[nodes.role == "direct"].iloc[0]
+    assert (direct.parent_id, direct.processing_time_days, direct.max_service_time_days, direct.demand_sd) == ("DC01", 0, 2.0, 6.0)
+
+
+def test_guaranteed_service_never_holds_more_than_independent_policies_and_matches_the_model():
+    policies = _policies_for_placement()
+    placement = place_safety_stock(policies, direct_service_days=2)
+    summary = placement_summary(placement)
+    assert summary.loc["total", "guaranteed_service_safety_stock_value"] <= summary.loc["total", "single_echelon_safety_stock_value"] + 1e-9
+    _, overall = echelon.compare(network_nodes(policies, 2))
+    assert summary.loc["total", "guaranteed_service_safety_stock_value"] == pytest.approx(overall.guaranteed_service_cost)
+    # single echelon: every node covers its own processing time, the DC's customers from the DC's stock
+    z = stats.norm.ppf(0.95)
+    expected = 2.0 * z * (np.sqrt(72) * np.sqrt(15) + 4 * 3.0 * np.sqrt(9))
+    assert summary.loc["total", "single_echelon_safety_stock_value"] == pytest.approx(expected)
+
+
+def _orders(version: str = "PLAN-20260930-0123abcd") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "plan_version": version,
+            "order_type": ["TRANSFER_ORDER", "PURCHASE_ORDER", "MANUFACTURING_ORDER"],
+            "sku_id": ["10001000", "10001000", "10002000"],
+            "from_id": ["DC01", "SUP001", "LINE-1"],
+            "to_location_id": ["ST01", "DC01", "DC02"],
+            "release_date": pd.to_datetime(["2026-10-01", "2026-10-01", "2026-10-02"]),
+            "due_date": pd.to_datetime(["2026-10-02", "2026-10-18", "2026-10-06"]),
+            "quantity_units": [18.0, 240.0, 96.0],
+            "reason_code": "BELOW_ORDER_UP_TO",
+            "reason": ["position 3 below order-up-to 20; rounded", "x", "y"],
+        }
+    )
+
+
+SKUS = pd.DataFrame({"sku_id": ["10001000", "10002000"], "purchase_unit": "CS", "case_size": [12.0, 24.0], "base_unit": "EA"})
+
+
+def test_erp_files_use_the_erps_codes_units_and_format():
+    files = erp_import_files(_orders(), SKUS, {"LINE-1": "PL01"})
+    assert set(files) == {"planned_purchase_orders.csv", "planned_transfer_orders.csv", "planned_manufacturing_orders.csv"}
+    header, line = files["planned_transfer_orders.csv"].splitlines()
+    assert header.split(";")[:4] == ["plan_version", "order_number", "order_type", "item_code"]
+    fields = dict(zip(header.split(";"), line.split(";"), strict=True))
+    assert fields["quantity"] == "1,500" and fields["unit"] == "CS" and fields["base_quantity"] == "18,000"
+    assert (fields["from_location"], fields["to_location"], fields["due_date"]) == ("DC01", "ST01", "02/10/2026")
+    assert fields["reason"] == "position 3 below order-up-to 20, rounded"  # no separator inside a field
+    manufacturing = dict(zip(header.split(";"), files["planned_manufacturing_orders.csv"].splitlines()[1].split(";"), strict=True))
+    assert (manufacturing["from_location"], manufacturing["production_line"], manufacturing["quantity"]) == ("PL01", "LINE-1", "4,000")
+
+
+def test_publishing_the_same_plan_twice_gives_the_same_files_whatever_the_row_order():
+    first = erp_import_files(_orders(), SKUS, {"LINE-1": "PL01"})
+    again = erp_import_files(_orders().iloc[::-1], SKUS, {"LINE-1": "PL01"})
+    assert first == again
+
+
+def test_publication_refuses_unsafe_versions_and_unknown_units():
+    with pytest.raises(ValueError, match="plan version"):
+        check_plan_version("../../etc")
+    with pytest.raises(ValueError, match="purchase unit"):
+        erp_import_files(_orders(), SKUS.iloc[:1], {"LINE-1": "PL01"})
+    with pytest.raises(ValueError, match="one plan version"):
+        erp_import_files(pd.concat([_orders(), _orders("PLAN-20261001-0123abcd")]), SKUS, {"LINE-1": "PL01"})
