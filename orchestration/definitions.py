@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from orchestration.assets.availability import availability_assets
 from orchestration.assets.dbt import dbt_resource, planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
 from orchestration.assets.forecasting import MLflowTracking, forecasting_assets
 from orchestration.assets.governance import quarantine
@@ -37,6 +38,7 @@ defs = dg.Definitions(
         *forecasting_assets,
         planline_forecast_dbt_models,
         *inventory_assets,
+        *availability_assets,
         erp_plan_files,
     ],
     asset_checks=inventory_checks,

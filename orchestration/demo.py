@@ -91,6 +91,35 @@ def print_summary(warehouse: Path, settings) -> None:
                       round(sum(fva_units)) AS fva_units, round(sum(fva_units) / nullif(sum(statistical_abs_error), 0), 3) AS fva_share
                FROM forecasting.fct_override_value_added GROUP BY 1 ORDER BY 1""",
         )
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'inventory' AND table_name = 'planned_orders'").fetchall()[0][0]:
+        table(
+            "Inventory policies (safety stock and order-up-to level at cost)",
+            """SELECT location_type, distribution, count(*) AS sku_locations, count(*) FILTER (WHERE binding_target = 'fill_rate') AS fill_rate_binds,
+                      round(sum(safety_stock_value)) AS safety_stock_value, round(sum(order_up_to_value)) AS order_up_to_value
+               FROM inventory.inventory_policies GROUP BY ALL ORDER BY ALL""",
+        )
+        table(
+            "Planned orders of the current plan",
+            """SELECT plan_version, order_type, count(*) AS orders, round(sum(quantity_units)) AS units, round(sum(order_value)) AS value,
+                      min(release_date) AS first_release, count(*) FILTER (WHERE reason_code = 'SHORTAGE_WITHIN_LEAD_TIME') AS too_late_to_avoid_shortage
+               FROM inventory.planned_orders WHERE plan_version = (SELECT any_value(plan_version) FROM inventory.projected_inventory)
+               GROUP BY ALL ORDER BY ALL""",
+        )
+        table(
+            "Safety stock placement: guaranteed-service model against independent single-echelon policies (value at cost)",
+            """SELECT round(sum(single_echelon_safety_stock_value)) AS single_echelon, round(sum(guaranteed_service_safety_stock_value)) AS guaranteed_service,
+                      round(1 - sum(guaranteed_service_safety_stock_value) / sum(single_echelon_safety_stock_value), 3) AS saving_share
+               FROM inventory.safety_stock_placement""",
+        )
+        table(
+            "Availability: rebalancing, allocation of the order book, routing of the day's web orders",
+            """SELECT 'rebalancing transfers' AS step, count(*) AS lines, round(sum(quantity)) AS units, round(sum(net_saving), 2) AS detail
+               FROM inventory.rebalancing_transfers
+               UNION ALL SELECT 'allocated order lines (short)', count(*), round(sum(allocated_quantity)), count(*) FILTER (WHERE short_quantity > 0)
+               FROM inventory.order_allocation
+               UNION ALL SELECT 'web lines routed (unrouted)', count(*), round(sum(quantity)), count(*) FILTER (WHERE ship_from_location_id IS NULL)
+               FROM inventory.online_order_routing""",
+        )
     marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name").fetchall()
     counts = [(name, con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]) for (name,) in marts]
     print("\nMarts (schema marts)")
@@ -103,6 +132,7 @@ Outputs
   landing folder      {settings.landing}   (loaded files move to {settings.processed})
   rejected files      {settings.rejected}
   Dagster home        {settings.dagster_home}
+  ERP import files    {settings.exports / "erp"}   (one folder per plan version)
 
 Open the UI:  make ui   (DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml, then http://127.0.0.1:3000)
 MLflow UI:    make mlflow-ui   (experiments, backtests, the model registry: http://127.0.0.1:5000)
@@ -128,8 +158,11 @@ def main() -> None:
     print(f"Materializing the data layer as of {os.environ['PLANLINE_AS_OF']}")
     ok = run_pipeline()
     if ok:
-        print("Training the demand model (backtest over 3 origins, MLflow, champion gate), then forecasting")
+        print("Training the demand model (backtest over 3 origins, MLflow, champion gate), forecasting, then planning inventory")
         ok = run_pipeline("demand_forecast_training", all_days=False)
+    if ok:
+        print("Publishing the plan's planned orders as ERP import files")
+        ok = run_pipeline("publish_plan", all_days=False)
     if ok:
         print_summary(settings.warehouse, settings)
         print(f"\nDone in {time.perf_counter() - started:.0f} s")

@@ -11,13 +11,15 @@
   forecast and consensus from the champion.
 - ``daily_forecast``: the forecast from the latest history without refitting, the consensus
   with the overrides and their value added, then the inventory plan (policies, projection,
-  planned orders, safety-stock placement, rebalancing); after every data run (see sensors).
+  planned orders, safety-stock placement, rebalancing, ATP, allocation, routing); after every
+  data run (see sensors).
 - ``publish_plan``: the current (or a chosen) plan version's planned orders as ERP import files.
 """
 
 import dagster as dg
 
 from data_contracts.sources.sql import BUSINESS_TIMEZONE
+from orchestration.assets.availability import availability_assets
 from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
 from orchestration.assets.forecasting import PANEL, demand_forecast, demand_model
 from orchestration.assets.governance import quarantine
@@ -33,7 +35,7 @@ DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
 # The inventory plan follows every forecast.
-INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets)
+INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets)
 FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) | INVENTORY_PLANNING
 FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
 # one forecasting run at a time (tag_concurrency_limits in dagster.yaml, orchestration/instance.py)
@@ -83,7 +85,8 @@ daily_forecast_job = dg.define_asset_job(
     "daily_forecast",
     selection=FORECAST_REFRESH,
     description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added, "
-    "then the inventory plan: policies, projected inventory, planned orders, safety-stock placement and rebalancing.",
+    "then the inventory plan: policies, projected inventory, planned orders, safety-stock placement, rebalancing, ATP and ATS, "
+    "allocation of scarce stock and routing of online orders.",
     tags=FORECASTING_RUN_TAG,
 )
 

@@ -1,6 +1,8 @@
-"""The forecasting layer end to end on the tiny company: the training job twice (the second
-challenger meets a champion), the forecast, the consensus with the planners' overrides and their
-forecast value added.
+"""The forecasting and inventory planning layers end to end on the tiny company: the training job
+twice (the second challenger meets a champion), the forecast, the consensus with the planners'
+overrides and their forecast value added, then the inventory marts (lead times, classes, stock
+position, open supply, committed orders) and the plan (policies, projection, planned orders,
+placement, rebalancing, ATP, allocation, routing, ERP files).
 
 The tiny company has 12 weeks of history: the panel forecasts 7 days (PLANLINE_FORECAST_HORIZON_DAYS)
 so that three backtest origins fit, and the model trains with few small trees, on every day
@@ -8,6 +10,8 @@ so that three backtest origins fit, and the model trains with few small trees, o
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -158,6 +162,116 @@ def test_the_forecast_error_spread_is_the_backtests_daily_error_per_sku_and_loca
 # ---- the inventory plan that follows the forecast --------------------------------------------
 
 
+def test_lead_times_come_from_the_lanes_receipts_or_the_supplier_master(warehouse):
+    lines = warehouse.execute("SELECT supplier_id, location_id, lead_time_days FROM marts.fct_purchase_order_lines").df()
+    suppliers = warehouse.execute("SELECT supplier_id, lead_time_days, lead_time_sd_days FROM marts.dim_supplier").df().set_index("supplier_id")
+    lanes = warehouse.execute("SELECT * FROM inventory.fct_lead_times").df().set_index(["supplier_id", "location_id"]).sort_index()
+    received = lines.dropna(subset=["lead_time_days"]).groupby(["supplier_id", "location_id"]).lead_time_days
+    expected = pd.DataFrame({"n": received.size(), "mean": received.mean(), "sd": received.std()}).reindex(lanes.index)
+    expected["n"] = expected.n.fillna(0)
+    from_history = expected.n >= 8  # var min_lead_time_observations
+    assert (lanes.lead_time_source == from_history.map({True: "history", False: "master_data"})).all()
+    master = suppliers.reindex(lanes.index.get_level_values("supplier_id"))
+    want_mean = expected["mean"].where(from_history, master.lead_time_days.to_numpy())
+    want_sd = expected["sd"].fillna(0).where(from_history, master.lead_time_sd_days.to_numpy())
+    assert lanes.lead_time_days.to_numpy(dtype=float) == pytest.approx(want_mean.to_numpy(dtype=float))
+    assert lanes.lead_time_sd_days.to_numpy(dtype=float) == pytest.approx(want_sd.to_numpy(dtype=float))
+    assert set(lanes.index) == set(map(tuple, lines[["supplier_id", "location_id"]].drop_duplicates().to_numpy()))
+
+
+def test_inventory_classes_follow_value_and_weekly_variability(warehouse):
+    demand = warehouse.execute("SELECT sku_id, location_id, channel_id, demand_date, units FROM marts.fct_daily_demand").df()
+    costs = warehouse.execute("SELECT sku_id, unit_cost FROM marts.dim_sku").df().set_index("sku_id").unit_cost.astype(float)
+    classes = warehouse.execute("SELECT * FROM inventory.fct_inventory_classes").df().set_index(["sku_id", "location_id"]).sort_index()
+    demand["units"] = demand.units.astype(float)
+    last_day = pd.Timestamp(demand[demand.channel_id != "B2B"].demand_date.max())
+    demand["days_before_end"] = (last_day - pd.to_datetime(demand.demand_date)).dt.days
+    first = demand.groupby(["sku_id", "location_id"]).days_before_end.max()
+    window = demand[(demand.days_before_end >= 0) & (demand.days_before_end < 364)]
+    weekly = window.groupby(["sku_id", "location_id", window.days_before_end // 7]).units.sum()
+    observed = (first // 7 + 1).clip(upper=52)
+    pairs = weekly.groupby(level=[0, 1]).sum()
+    pairs = pairs[pairs > 0]
+    cv = {}
+    for (sku, location), units in weekly.groupby(level=[0, 1]):  # a check, not a hot path: a few hundred pairs
+        if (sku, location) not in pairs.index:
+            continue
+        series = np.zeros(int(observed[(sku, location)]))
+        series[units.index.get_level_values(2).to_numpy()] = units.to_numpy()
+        cv[(sku, location)] = series.std(ddof=1) / series.mean() if len(series) > 1 else 0.0
+    cv = pd.Series(cv).sort_index()
+    assert list(classes.index) == list(cv.index)
+    assert classes.weekly_cv.to_numpy(dtype=float) == pytest.approx(cv.to_numpy())
+    expected_xyz = np.select([cv <= 0.5, cv <= 1.0], ["X", "Y"], "Z")
+    assert (classes.xyz_class.to_numpy() == expected_xyz).all()
+    value = (pairs * costs.reindex(pairs.index.get_level_values(0)).to_numpy()).rename("value").reset_index()
+    value = value.sort_values(["location_id", "value", "sku_id"], ascending=[True, False, True])
+    value["share"] = value.groupby("location_id").value.cumsum() / value.groupby("location_id").value.transform("sum")
+    expected_abc = pd.Series(
+        np.select([value.share <= 0.8, value.share <= 0.95], ["A", "B"], "C"), index=pd.MultiIndex.from_frame(value[["sku_id", "location_id"]])
+    )
+    assert (classes.abc_class == expected_abc.reindex(classes.index)).all()
+    targets = pd.read_csv(Path(__file__).parents[1] / "dbt_project" / "seeds" / "service_level_targets.csv").set_index(["abc_class", "xyz_class"])
+    joined = targets.reindex(pd.MultiIndex.from_arrays([classes.abc_class, classes.xyz_class]))
+    assert classes.cycle_service_level.to_numpy(dtype=float) == pytest.approx(joined.cycle_service_level.to_numpy())
+
+
+def test_stock_position_is_the_last_count_plus_movements_minus_store_sales_since(warehouse):
+    counts = warehouse.execute("SELECT snapshot_date, location_id, sku_id, wms_quantity FROM marts.fct_inventory_snapshots").df()
+    moves = warehouse.execute("SELECT event_date, location_id, sku_id, available_stock_delta FROM marts.fct_stock_movements").df()
+    demand = warehouse.execute("SELECT demand_date, location_id, sku_id, channel_id, units FROM marts.fct_daily_demand").df()
+    position = warehouse.execute("SELECT * FROM inventory.fct_stock_position").df().set_index(["sku_id", "location_id"]).sort_index()
+    last_day = demand[demand.channel_id != "B2B"].demand_date.max()
+    counts = counts[counts.snapshot_date <= last_day]
+    latest = counts[counts.snapshot_date == counts.groupby("location_id").snapshot_date.transform("max")].set_index(["sku_id", "location_id"])
+    counted_on = latest.snapshot_date.groupby(level=1).first()
+
+    def since_count(frame: pd.DataFrame, day: str, value: str) -> pd.Series:
+        after = (frame[day] > frame.location_id.map(counted_on)) & (frame[day] <= last_day)
+        return frame[after].groupby(["sku_id", "location_id"])[value].sum().astype(float)
+
+    moved = since_count(moves, "event_date", "available_stock_delta")
+    sold = since_count(demand[demand.channel_id == "STORE"], "demand_date", "units")
+    stocking = warehouse.execute("SELECT location_id FROM marts.dim_location WHERE location_type IN ('DC', 'STORE')").df().location_id
+    latest = latest[latest.index.get_level_values(1).isin(stocking)].sort_index()
+    computed = latest.wms_quantity.astype(float) + moved.reindex(latest.index).fillna(0) - sold.reindex(latest.index).fillna(0)
+    assert list(position.index) == list(latest.index)
+    assert position.computed_on_hand_units.to_numpy(dtype=float) == pytest.approx(computed.to_numpy())
+    assert position.on_hand_units.to_numpy(dtype=float) == pytest.approx(computed.clip(lower=0).to_numpy())
+
+
+def test_open_supply_and_committed_orders_are_what_is_ordered_and_not_yet_received_or_delivered(warehouse):
+    supply = warehouse.execute("SELECT * FROM inventory.fct_open_supply").df()
+    purchase = warehouse.execute("SELECT * FROM marts.fct_purchase_order_lines WHERE status = 'OPEN'").df()
+    assert supply[supply.supply_type == "PURCHASE"].open_quantity.sum() == pytest.approx(
+        (purchase.ordered_quantity - purchase.received_quantity.fillna(0)).astype(float).sum()
+    )
+    assert supply[supply.supply_type == "TRANSFER"].location_id.isna().all()  # destination unknown until received
+    committed = warehouse.execute("SELECT * FROM inventory.fct_committed_orders").df()
+    lines = warehouse.execute("SELECT * FROM marts.fct_order_lines WHERE status = 'OPEN'").df()
+    assert len(committed) == (lines.ordered_quantity > lines.delivered_quantity.fillna(0)).sum() > 0
+    last_day = warehouse.execute("SELECT max(demand_date) FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").fetchall()[0][0]
+    assert (committed.due_date > pd.Timestamp(last_day)).all()
+    stale = committed.promised_date < pd.Timestamp(last_day) - pd.Timedelta(days=28)  # var stale_order_days
+    assert (committed.is_stale == stale).all()
+
+
+def test_every_active_sku_has_a_replenishment_lane_at_every_stocking_location(warehouse):
+    lanes = warehouse.execute("SELECT * FROM inventory.fct_replenishment_lanes").df()
+    skus = warehouse.execute("SELECT * FROM marts.dim_sku").df()
+    locations = warehouse.execute("SELECT * FROM marts.dim_location WHERE location_type IN ('DC', 'STORE')").df()
+    last_day = warehouse.execute("SELECT max(demand_date) FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").fetchall()[0][0]
+    active = skus[skus.discontinued_date.isna() | (skus.discontinued_date > pd.Timestamp(last_day))]
+    assert len(lanes) == len(active) * len(locations)
+    lanes = lanes.merge(active[["sku_id", "make_or_buy", "supplier_id", "production_line_id"]], on="sku_id").merge(
+        locations[["location_id", "parent_location_id"]], on="location_id"
+    )
+    stores, dcs = lanes[lanes.location_type == "STORE"], lanes[lanes.location_type == "DC"]
+    assert (stores.supply_type == "TRANSFER").all() and (stores.source_id == stores.parent_location_id).all()
+    assert (dcs.supply_type == dcs.make_or_buy.map({"BUY": "PURCHASE", "MAKE": "PRODUCTION"})).all()
+    assert (dcs.source_id == np.where(dcs.make_or_buy == "BUY", dcs.supplier_id, dcs.production_line_id)).all()
+
+
 def test_every_lane_gets_a_policy_with_the_safety_stock_formula(warehouse):
     lanes = warehouse.execute("SELECT count(*) FROM inventory.fct_replenishment_lanes").fetchall()[0][0]
     policies = warehouse.execute("SELECT * FROM inventory.inventory_policies").df()
@@ -239,3 +353,44 @@ def test_publishing_a_plan_twice_writes_the_same_erp_files(forecast_home, wareho
     assert set(lines) == {"planned_purchase_orders.csv", "planned_transfer_orders.csv", "planned_manufacturing_orders.csv"}
     transfer = contents[0]["planned_transfer_orders.csv"].decode().splitlines()[1]
     assert transfer.startswith(version + ";PTO000001;TRANSFER_ORDER;")
+
+
+def test_atp_is_the_lowest_balance_ahead_and_ats_holds_back_the_channel_buffers(warehouse):
+    atp = warehouse.execute("SELECT * FROM inventory.available_to_promise ORDER BY sku_id, location_id, date").df()
+    inputs = warehouse.execute("SELECT * FROM inventory.fct_projection_inputs ORDER BY sku_id, location_id, projection_date").df()
+    stock = warehouse.execute("SELECT sku_id, location_id, on_hand_units FROM inventory.fct_stock_position").df().set_index(["sku_id", "location_id"])
+    start = stock.on_hand_units.astype(float).reindex(pd.MultiIndex.from_frame(inputs[["sku_id", "location_id"]])).fillna(0).to_numpy()
+    flow = (inputs.scheduled_receipts - inputs.committed_units).groupby([inputs.sku_id, inputs.location_id]).cumsum()
+    assert atp.projected_balance.to_numpy() == pytest.approx(start + flow.to_numpy())
+    ahead = atp.iloc[::-1].groupby(["sku_id", "location_id"]).projected_balance.cummin().iloc[::-1].clip(lower=0)
+    assert atp.atp.to_numpy() == pytest.approx(ahead.to_numpy())
+    ats = warehouse.execute(
+        """SELECT s.*, p.safety_stock_units * b.safety_stock_share AS expected_buffer FROM inventory.available_to_sell AS s
+           JOIN inventory.inventory_policies AS p USING (sku_id, location_id)
+           JOIN reference.channel_safety_buffers AS b ON b.location_type = p.location_type AND b.channel_id = s.channel_id"""
+    ).df()
+    assert len(ats) > 0 and ats.ats.to_numpy() == pytest.approx((ats.atp - ats.expected_buffer).clip(lower=0).to_numpy())
+
+
+def test_allocation_never_gives_more_than_the_stock_and_every_short_line_says_why(warehouse):
+    allocation = warehouse.execute("SELECT * FROM inventory.order_allocation").df()
+    assert len(allocation) > 0
+    assert (allocation.allocated_quantity + allocation.short_quantity).to_numpy() == pytest.approx(allocation.open_quantity.to_numpy(dtype=float))
+    short = allocation[allocation.short_quantity > 0]
+    assert short.short_reason.notna().all() and short.short_reason_text.str.len().gt(0).all()
+    # within a SKU x location a key account is never short while a lower tier got stock
+    served_lower = allocation[(allocation.allocation_tier > 1) & (allocation.allocated_quantity > 0)][["sku_id", "location_id"]].drop_duplicates()
+    short_keys = short[short.segment == "KEY_ACCOUNT"][["sku_id", "location_id"]].drop_duplicates()
+    assert served_lower.merge(short_keys).empty
+
+
+def test_online_orders_ship_from_a_location_with_the_stock_in_reach(warehouse):
+    routed = warehouse.execute(
+        """SELECT r.*, l.cost_per_unit AS lane_cost FROM inventory.online_order_routing AS r
+           LEFT JOIN inventory.dim_shipping_lanes AS l ON l.location_id = r.ship_from_location_id AND l.region = r.region"""
+    ).df()
+    placed = warehouse.execute("SELECT count(*) FROM inventory.fct_online_orders_to_route").fetchall()[0][0]
+    assert len(routed) == placed
+    routed_lines = routed[routed.ship_from_location_id.notna()]
+    assert routed_lines.lane_cost.notna().all() and (routed_lines.cost_per_unit == routed_lines.lane_cost).all()
+    assert routed[routed.ship_from_location_id.isna()].unrouted_reason.notna().all()

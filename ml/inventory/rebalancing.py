@@ -196,8 +196,8 @@ def _transfers(plan: pd.DataFrame, as_of: pd.Timestamp, margin: float) -> pd.Dat
     out["net_saving"] = out["avoided_shortage_cost"] - out["transfer_cost"]
     out["ship_date"] = as_of
     to_text, from_text = out["to_location_id"].astype(str), out["from_location_id"].astype(str)
-    number = pd.Series(_number_text(out["receiver_shortage"], "%.10g"), index=out.index, dtype=object)
-    held = pd.Series(_number_text(out["giver_excess"], "%.10g"), index=out.index, dtype=object)
+    number = pd.Series(_number_text(out["receiver_shortage"], "%.0f"), index=out.index, dtype=object)
+    held = pd.Series(_number_text(out["giver_excess"], "%.0f"), index=out.index, dtype=object)
     transfer = pd.Series(_number_text(out["transfer_cost_per_unit"], "%.2f"), index=out.index, dtype=object)
     short = pd.Series(_number_text(out["shortage_cost_per_unit"], "%.2f"), index=out.index, dtype=object)
     out["reason"] = (

@@ -1,7 +1,8 @@
 """dbt models as Dagster assets: staging, intermediate, marts and governance, tests as checks.
 
-Two definitions share one manifest: the incremental facts, partitioned by business day, and the
-rest (views, dimensions, governance marts), rebuilt whole.
+Three definitions share one manifest: the incremental facts, partitioned by business day; the
+planning models (after the forecast: consensus, replenishment parameters, the inventory marts);
+and the rest (views, dimensions, governance marts), rebuilt whole.
 """
 
 import importlib.metadata
@@ -109,9 +110,11 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
 # views (tag daily), so that one dbt run holds a day's whole path from raw to facts. Everything
 # else (master data, dimensions, governance views) is rebuilt whole.
 DAILY_MODELS = "tag:daily config.materialized:incremental"
-# Downstream of the forecasting assets (consensus forecast, forecast value added): their own
-# definition, since the panel they follow is upstream of those assets in the other one.
-FORECAST_MODELS = "source:forecasts+"
+# Planning models: downstream of the forecasting assets (consensus forecast, forecast value added,
+# replenishment parameters), their own definition since the panel they follow is upstream of those
+# assets in the other one; and the inventory marts, a snapshot of stock, supply and orders taken
+# when the plan is made (after each day's data, which the daily data job only appends to the facts).
+FORECAST_MODELS = "source:forecasts+ path:models/marts/inventory"
 
 
 class DbtRunConfig(dg.Config):
@@ -163,7 +166,7 @@ def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
 
 @dbt_assets(**DBT_ASSETS, select=FORECAST_MODELS)
 def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """The consensus forecast and the forecast value added of overrides, after each forecast."""
+    """The consensus forecast, the forecast value added of overrides and the inventory marts, after each forecast."""
     yield from dbt.cli(["build"], context=context).stream()
 
 

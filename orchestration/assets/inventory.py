@@ -43,17 +43,19 @@ REBALANCING_TRANSFERS = dg.AssetKey([SCHEMA, "rebalancing_transfers"])
 KEYS = ["sku_id", "location_id"]
 
 
+def planning_asset(key: dg.AssetKey, deps: list, description: str):
+    """An inventory planning asset: Python on the warehouse, in the group, one writer at a time."""
+    return dg.asset(key=key, deps=deps, group_name=GROUP, kinds={"python", "duckdb"}, pool=WAREHOUSE_POOL, description=description)
+
+
 def _money(value: float) -> dg.MetadataValue:
     return dg.MetadataValue.float(round(float(value), 2))
 
 
-@dg.asset(
-    key=INVENTORY_POLICIES,
-    deps=[PARAMETERS],
-    group_name=GROUP,
-    kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
-    description="Safety stock (type 1 and type 2 targets; negative binomial for intermittent and lumpy demand), reorder point, "
+@planning_asset(
+    INVENTORY_POLICIES,
+    [PARAMETERS],
+    "Safety stock (type 1 and type 2 targets; negative binomial for intermittent and lumpy demand), reorder point, "
     "order-up-to level, EOQ and lot size per SKU x stocking location.",
 )
 def inventory_policies(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
@@ -190,13 +192,10 @@ class PlacementConfig(dg.Config):
     direct_service_days: int = 2
 
 
-@dg.asset(
-    key=SAFETY_STOCK_PLACEMENT,
-    deps=[INVENTORY_POLICIES],
-    group_name=GROUP,
-    kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
-    description="Safety stock placed across each SKU's DC -> store tree with the guaranteed-service model (Graves & Willems), "
+@planning_asset(
+    SAFETY_STOCK_PLACEMENT,
+    [INVENTORY_POLICIES],
+    "Safety stock placed across each SKU's DC -> store tree with the guaranteed-service model (Graves & Willems), "
     "against independent single-echelon policies at the same service targets: service times, net lead times, units and value per node.",
 )
 def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
@@ -230,13 +229,10 @@ class RebalancingConfig(dg.Config):
     excess_margin_days: float = 7.0  # days of demand a location keeps above its order-up-to level before giving stock away
 
 
-@dg.asset(
-    key=REBALANCING_TRANSFERS,
-    deps=[PROJECTED_INVENTORY, TRANSFER_LANES],
-    group_name=GROUP,
-    kinds={"python", "duckdb"},
-    pool=WAREHOUSE_POOL,
-    description="Transfers of excess stock (above order-up-to plus a margin of days) to locations projected short before their own "
+@planning_asset(
+    REBALANCING_TRANSFERS,
+    [PROJECTED_INVENTORY, TRANSFER_LANES],
+    "Transfers of excess stock (above order-up-to plus a margin of days) to locations projected short before their own "
     "replenishment can arrive, where the transfer costs less per unit than the margin a unit short loses (list price - unit cost).",
 )
 def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:

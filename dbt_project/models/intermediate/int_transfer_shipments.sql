@@ -1,6 +1,8 @@
 -- Transfers from a DC to a store, one row per transfer order and SKU: the DC's ship event and the
 -- store's receipt, matched on the transfer reference (TO...). The WMS ship event does not name the
 -- destination store, so a transfer still in transit has no to_location_id until it arrives.
+-- A view: always as fresh as the stock movements it reads, whichever job refreshed them.
+{{ config(materialized='view') }}
 with
 
 shipments as (

@@ -31,7 +31,7 @@ select
     open_lines.promised_date,
     open_lines.ordered_quantity - coalesce(open_lines.delivered_quantity, 0) as open_quantity,
     -- past-due lines are due now: the day after the last day of history
-    greatest(open_lines.promised_date, {{ dbt.dateadd('day', 1, 'history_end.last_day') }}) as due_date,
+    cast(greatest(open_lines.promised_date, {{ dbt.dateadd('day', 1, 'history_end.last_day') }}) as date) as due_date,
     open_lines.promised_date < {{ dbt.dateadd('day', -var('stale_order_days'), 'history_end.last_day') }} as is_stale
 from open_lines
 cross join history_end
