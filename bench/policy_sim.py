@@ -15,11 +15,14 @@ the first, and the policies are re-planned at each origin from what was known th
   product's replenishment parameters (``inventory.fct_replenishment_parameters``), and the policy
   itself from ``ml.inventory.policies``, exactly as the planning assets compute it.
 
-Each SKU x stocking location is replayed on its own (single echelon): a store against its sales, a DC
-against its own channels plus its stores' demand (its echelon). Lead times are drawn from each lane's
-observed history (purchase-order receipts, manufacturing orders, transfers). Unmet demand is lost.
-The replay starts in steady state: on hand = order-up-to level minus lead-time demand, the rest of
-the position on order, arriving evenly over the lead time.
+Stores are replayed first, each against its own sales; then each DC against its own channels
+(B2B, web, marketplace) plus the transfer orders its stores placed in the replay (shipped the next
+day; the DC is assumed to ship them in full, so store service does not depend on DC service). Each
+demand is counted once, where it is served. Lead times planned with come from the orders placed
+before each origin; the lead times the replay draws come from each lane's whole observed history
+(purchase-order receipts, manufacturing orders, transfers). Stores review on their own weekday.
+Unmet demand is lost. The replay starts in steady state: on hand = order-up-to level minus
+lead-time demand, the rest of the position on order, arriving evenly over the lead time.
 
 Reported by ABC class and by location type: achieved fill rate and cycle service level against
 their targets (weighted by demand and by cycles), and the average inventory value; the same replay
@@ -69,17 +72,24 @@ def _warehouse(home: Path | None) -> Path:
 def load(path: Path) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
         frames = {
+            # channels of a location added up; days a series had no forecast yet are no error to learn from
             "backtest": """SELECT origin_date, forecast_date, sku_id, location_id, sum(coalesce(lightgbm, 0)) AS forecast,
-                                  sum(actual_units) AS actual
+                                  sum(actual_units) AS actual, bool_and(lightgbm IS NOT NULL) AS forecast_known
                            FROM forecasting.backtest_forecasts GROUP BY ALL""",
             "parameters": "SELECT * FROM inventory.fct_replenishment_parameters ORDER BY sku_id, location_id",
-            "purchase": "SELECT supplier_id AS source_id, location_id, lead_time_days AS days FROM marts.fct_purchase_order_lines WHERE lead_time_days IS NOT NULL",
-            "production": """SELECT production_line_id AS source_id, location_id, completed_date - planned_start_date AS days
+            "purchase": """SELECT 'PURCHASE' AS supply_type, supplier_id AS source_id, location_id, order_date, lead_time_days AS days
+                           FROM marts.fct_purchase_order_lines WHERE lead_time_days IS NOT NULL""",
+            "production": """SELECT 'PRODUCTION' AS supply_type, production_line_id AS source_id, location_id, planned_start_date AS order_date,
+                                    completed_date - planned_start_date AS days
                              FROM marts.fct_production_orders WHERE completed_date IS NOT NULL""",
-            "transfer": """SELECT from_location_id AS source_id, to_location_id AS location_id, transit_days AS days
+            "transfer": """SELECT 'TRANSFER' AS supply_type, from_location_id AS source_id, to_location_id AS location_id, ship_date AS order_date,
+                                  transit_days AS days
                            FROM intermediate.int_transfer_shipments WHERE transit_days IS NOT NULL""",
         }
-        return {name: con.execute(sql).df() for name, sql in frames.items()}
+        data = {name: con.execute(sql).df() for name, sql in frames.items()}
+    data["lead_times"] = pd.concat([data.pop(name) for name in ("purchase", "production", "transfer")], ignore_index=True)
+    data["lead_times"]["days"] = data["lead_times"]["days"].astype(float).clip(lower=1)
+    return data
 
 
 def echelon(frame: pd.DataFrame, parents: pd.Series, value: str) -> pd.Series:
@@ -89,67 +99,104 @@ def echelon(frame: pd.DataFrame, parents: pd.Series, value: str) -> pd.Series:
     return own.add(stores.groupby(KEYS)[value].sum(), fill_value=0.0)
 
 
+LANE = ["supply_type", "source_id", "location_id"]
+
+
+def lanes_known_at(origin, data, parameters) -> pd.DataFrame:
+    """Lead time mean and deviation of each lane from the orders placed before ``origin`` (the
+    product's rule: at least 8 observations, else the parameters' figure)."""
+    known = data["lead_times"][pd.to_datetime(data["lead_times"].order_date) < pd.Timestamp(origin)]
+    stats = known.groupby(LANE).days.agg(["count", "mean", "std"]).reindex(pd.MultiIndex.from_frame(parameters[LANE]))
+    enough = (stats["count"] >= 8).to_numpy()
+    return parameters.assign(
+        lead_time_days=np.where(enough, stats["mean"], parameters.lead_time_days),
+        lead_time_sd_days=np.where(enough, stats["std"].fillna(0.0), parameters.lead_time_sd_days),
+    )
+
+
 def plan_at(origin, data, parameters, parents, raw_demand_sd: bool) -> pd.DataFrame:
-    """The policies of every SKU x location as planned at ``origin``."""
+    """The policies of every SKU x location as planned at ``origin``, from what was known then."""
     backtest = data["backtest"]
-    earlier = backtest[backtest.origin_date < origin].assign(error=lambda f: f.forecast - f.actual)
+    earlier = backtest[(backtest.origin_date < origin) & backtest.forecast_known].assign(error=lambda f: f.forecast - f.actual)
     spread_of = "actual" if raw_demand_sd else "error"
     variance = earlier.groupby(KEYS)[spread_of].var().fillna(0.0).rename("variance").reset_index()
     sd = np.sqrt(echelon(variance, parents, "variance"))
+    known = lanes_known_at(origin, data, parameters)
     ahead = backtest[backtest.origin_date == origin]
     ahead = ahead.assign(day=(pd.to_datetime(ahead.forecast_date) - pd.Timestamp(origin)).dt.days)
-    protection = parameters.set_index(KEYS).eval("lead_time_days + review_period_days").clip(upper=ahead.day.max())
+    protection = known.set_index(KEYS).eval("lead_time_days + review_period_days").clip(upper=ahead.day.max())
     ahead = ahead[ahead.day <= protection.reindex(pd.MultiIndex.from_frame(ahead[KEYS])).to_numpy()]
     demand = echelon(ahead.groupby(KEYS).forecast.mean().rename("forecast").reset_index(), parents, "forecast")
     index = pd.MultiIndex.from_frame(parameters[KEYS])
-    planned = parameters.assign(mean_daily_demand=demand.reindex(index).fillna(0.0).to_numpy(), forecast_error_sd=sd.reindex(index).fillna(0.0).to_numpy())
+    planned = known.assign(mean_daily_demand=demand.reindex(index).fillna(0.0).to_numpy(), forecast_error_sd=sd.reindex(index).fillna(0.0).to_numpy())
     return compute_policies(planned)
 
 
 def lead_time_samples(data, parameters) -> list[np.ndarray]:
-    history = pd.concat(
-        [data[name].assign(supply_type=supply) for name, supply in (("purchase", "PURCHASE"), ("production", "PRODUCTION"), ("transfer", "TRANSFER"))]
-    )
-    history["days"] = history["days"].astype(float).clip(lower=1)
-    by_lane = history.groupby(["supply_type", "source_id", "location_id"]).days.apply(np.asarray)
-    lanes = pd.MultiIndex.from_frame(parameters[["supply_type", "source_id", "location_id"]])
+    """Each lane's observed lead times: the world the replay draws from."""
+    by_lane = data["lead_times"].groupby(LANE).days.apply(np.asarray)
     fallback = np.maximum(1, np.rint(parameters.lead_time_days.to_numpy(float)))
-    return [v if isinstance(v, np.ndarray) and v.size else np.array([f]) for v, f in zip(by_lane.reindex(lanes).to_numpy(), fallback, strict=True)]
+    lanes = by_lane.reindex(pd.MultiIndex.from_frame(parameters[LANE])).to_numpy()
+    return [v if isinstance(v, np.ndarray) and v.size else np.array([f]) for v, f in zip(lanes, fallback, strict=True)]
 
 
-def replay(data, parameters, parents, origins, days, seed: int, raw_demand_sd: bool = False):
-    plans = [plan_at(origin, data, parameters, parents, raw_demand_sd) for origin in origins]
-    n = len(parameters)
-    origin_of_day = np.searchsorted(pd.to_datetime(pd.Series(origins)).to_numpy(), pd.to_datetime(days).to_numpy() - np.timedelta64(1, "D"), side="right") - 1
-    level = np.stack([p.order_up_to_units.to_numpy() for p in plans], axis=1)[:, origin_of_day]
-    actual = data["backtest"]
-    actual = actual[pd.to_datetime(actual.forecast_date).isin(pd.to_datetime(days))]
-    per_day = actual.pivot_table(index=KEYS, columns="forecast_date", values="actual", aggfunc="sum")
-    store_days = actual.assign(location_id=actual.location_id.map(parents)).dropna(subset=["location_id"])
-    per_day = per_day.add(store_days.pivot_table(index=KEYS, columns="forecast_date", values="actual", aggfunc="sum"), fill_value=0.0)
-    index = pd.MultiIndex.from_frame(parameters[KEYS])
-    demand = per_day.reindex(index).reindex(columns=days).fillna(0.0).clip(lower=0).to_numpy()
-    review = review_days(n, len(days), np.maximum(1, np.rint(parameters.review_period_days.to_numpy(float))).astype(int), 0)
-    rng = np.random.default_rng(seed)
-    lead = draw_lead_times(rng, lead_time_samples(data, parameters), len(days))
-    first_plan = plans[0]
-    mean_lead = np.maximum(1, np.rint(parameters.lead_time_days.to_numpy(float))).astype(int)
-    daily = first_plan.mean_daily_demand.to_numpy()
-    pipeline = np.where(np.arange(mean_lead.max())[None, :] < mean_lead[:, None], daily[:, None], 0.0)
-    on_hand = np.maximum(first_plan.order_up_to_units.to_numpy() - pipeline.sum(axis=1), 0.0)
-    result = simulate_policies(
+def _stage(rows, demand, plans, origin_of_day, parameters, days, lead, first_day):
+    """Replay the ``rows`` (positions) against ``demand`` [rows, days]."""
+    p = parameters.iloc[rows]
+    level = np.stack([plan.order_up_to_units.to_numpy()[rows] for plan in plans], axis=1)[:, origin_of_day]
+    period = np.maximum(1, np.rint(p.review_period_days.to_numpy(float))).astype(int)
+    anchor = (pd.to_datetime(p.review_anchor_date) - pd.Timestamp(first_day)).dt.days.to_numpy() % period
+    first = plans[0].iloc[rows]
+    mean_lead = np.maximum(1, np.rint(first.lead_time_days.to_numpy(float))).astype(int)
+    # steady state: the position at the order-up-to level, a lead time's demand in the pipeline
+    pipeline = np.where(np.arange(mean_lead.max())[None, :] < mean_lead[:, None], first.mean_daily_demand.to_numpy()[:, None], 0.0)
+    return simulate_policies(
         demand,
         np.maximum(level - 1e-9, 0.0),  # order when the position is below the order-up-to level
         level,
-        review,
-        lead,
-        on_hand,
-        minimum_order_quantity=parameters.minimum_order_quantity.to_numpy(float),
-        pack_size=parameters.order_multiple.to_numpy(float),
+        review_days(len(rows), len(days), period, anchor),
+        lead[rows],
+        np.maximum(first.order_up_to_units.to_numpy() - pipeline.sum(axis=1), 0.0),
+        minimum_order_quantity=p.minimum_order_quantity.to_numpy(float),
+        pack_size=p.order_multiple.to_numpy(float),
         initial_pipeline=pipeline,
-        lot_size=first_plan.lot_size.to_numpy(),
+        lot_size=first.lot_size.to_numpy(),
     )
-    return result, plans
+
+
+def _combine(parts: list[tuple[np.ndarray, object]], n: int):
+    """One result in the parameters' row order from the results of disjoint sets of rows."""
+    fields = {}
+    for name in vars(parts[0][1]):
+        sample = getattr(parts[0][1], name)
+        merged = np.zeros((n, *sample.shape[1:]), dtype=sample.dtype)
+        for rows, result in parts:
+            merged[rows] = getattr(result, name)
+        fields[name] = merged
+    return type(parts[0][1])(**fields)
+
+
+def replay(data, parameters, parents, origins, days, seed: int, raw_demand_sd: bool = False):
+    """Stores first against their sales; then DCs against their own channels plus the stores'
+    replayed transfer orders (shipped the day after they are placed)."""
+    plans = [plan_at(origin, data, parameters, parents, raw_demand_sd) for origin in origins]
+    origin_of_day = np.searchsorted(pd.to_datetime(pd.Series(origins)).to_numpy(), pd.to_datetime(days).to_numpy() - np.timedelta64(1, "D"), side="right") - 1
+    actual = data["backtest"]
+    actual = actual[pd.to_datetime(actual.forecast_date).isin(pd.to_datetime(days))]
+    index = pd.MultiIndex.from_frame(parameters[KEYS])
+    own = actual.pivot_table(index=KEYS, columns="forecast_date", values="actual", aggfunc="sum").reindex(index).reindex(columns=days)
+    own = own.fillna(0.0).clip(lower=0).to_numpy()
+    lead = draw_lead_times(np.random.default_rng(seed), lead_time_samples(data, parameters), len(days))
+    is_store = (parameters.supply_type == "TRANSFER").to_numpy()
+    stores, dcs = np.flatnonzero(is_store), np.flatnonzero(~is_store)
+    store_result = _stage(stores, own[stores], plans, origin_of_day, parameters, days, lead, days[0])
+    dependent = np.zeros_like(own)
+    dc_row = pd.Series(np.arange(len(parameters)), index=index)
+    targets = dc_row.reindex(pd.MultiIndex.from_arrays([parameters.sku_id.to_numpy()[stores], parameters.source_id.to_numpy()[stores]])).to_numpy()
+    known = ~np.isnan(targets)
+    np.add.at(dependent[:, 1:], targets[known].astype(int), store_result.order_quantity[known, :-1])
+    dc_result = _stage(dcs, own[dcs] + dependent[dcs], plans, origin_of_day, parameters, days, lead, days[0])
+    return _combine([(stores, store_result), (dcs, dc_result)], len(parameters)), plans
 
 
 def report(result, plans, parameters, label: str) -> pd.DataFrame:
@@ -179,7 +226,10 @@ def main() -> None:
     if len(origins) < 2:
         sys.exit("the backtest needs at least 2 origins: the first one's errors size the policies of the next")
     days = sorted(d for d in data["backtest"].forecast_date.unique() if d > origins[1])
-    print(f"replaying {len(parameters):,} SKU x locations over {len(days)} held-out days ({days[0]} to {days[-1]}), origins {', '.join(map(str, origins[1:]))}")
+    shown = ", ".join(str(pd.Timestamp(o).date()) for o in origins[1:])
+    print(
+        f"replaying {len(parameters):,} SKU x locations over {len(days)} held-out days ({pd.Timestamp(days[0]).date()} to {pd.Timestamp(days[-1]).date()}), origins {shown}"
+    )
     frames = []
     for label, raw in (("forecast error (product)", False), ("raw demand variability (reference)", True)):
         result, plans = replay(data, parameters, parents, origins[1:], days, args.seed, raw_demand_sd=raw)

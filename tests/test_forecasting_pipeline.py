@@ -300,17 +300,42 @@ def test_the_projection_balances_stock_every_day_and_feeds_store_transfers_to_th
     previous = np.where(np.isnan(previous), start, previous)
     balance = previous + projection.scheduled_receipts + projection.planned_receipts - projection.demand_units
     assert projection.projected_on_hand.to_numpy() == pytest.approx(balance.to_numpy())
-    consumed = np.maximum(projection.forecast_units, projection.committed_units) + projection.dependent_units
-    assert projection.demand_units.to_numpy() == pytest.approx(consumed.to_numpy())
+    assert projection.demand_units.to_numpy() == pytest.approx((projection.independent_demand_units + projection.dependent_units).to_numpy())
     orders = warehouse.execute("SELECT * FROM inventory.planned_orders WHERE plan_version = ?", [projection.plan_version.iloc[0]]).df()
     transfers = orders[orders.order_type == "TRANSFER_ORDER"].groupby(["sku_id", "from_id", "release_date"]).quantity_units.sum()
     shipped = projection[projection.dependent_units > 0].set_index(["sku_id", "location_id", "projection_date"]).dependent_units
     assert shipped.sort_index().to_numpy() == pytest.approx(transfers.sort_index().to_numpy())
 
 
+def test_committed_orders_consume_the_forecast_of_their_channel_on_running_totals(warehouse):
+    forecast = warehouse.execute(
+        """SELECT sku_id, location_id, channel_id, forecast_date AS day, sum(consensus_units) AS forecast FROM forecasting.fct_consensus_forecast
+           WHERE origin_date = (SELECT max(origin_date) FROM forecasting.fct_consensus_forecast) GROUP BY ALL"""
+    ).df()
+    days = sorted(forecast.day.unique())
+    committed = warehouse.execute(
+        "SELECT sku_id, location_id, channel_id, due_date AS day, open_quantity FROM inventory.fct_committed_orders WHERE NOT is_stale"
+    ).df()
+    committed["day"] = pd.to_datetime(committed.day).clip(lower=days[0])
+    committed = committed[committed.day <= days[-1]].groupby(["sku_id", "location_id", "channel_id", "day"]).open_quantity.sum().astype(float)
+    keys = ["sku_id", "location_id", "channel_id"]
+    grid = pd.MultiIndex.from_tuples(
+        [(*series, day) for series in set(forecast.set_index(keys).index) | set(committed.droplevel("day").index) for day in days], names=[*keys, "day"]
+    )
+    frame = pd.DataFrame({"forecast": forecast.set_index([*keys, "day"]).forecast.reindex(grid).fillna(0), "committed": committed.reindex(grid).fillna(0)})
+    running = np.maximum(frame.groupby(level=keys).forecast.cumsum(), frame.groupby(level=keys).committed.cumsum())
+    daily = running - running.groupby(level=keys).shift(1).fillna(0)
+    expected = daily.groupby(level=["sku_id", "location_id", "day"]).sum()
+    inputs = warehouse.execute("SELECT sku_id, location_id, projection_date AS day, independent_demand_units FROM inventory.fct_projection_inputs").df()
+    inputs = inputs.set_index(["sku_id", "location_id", "day"]).independent_demand_units
+    expected = expected[expected.index.droplevel("day").isin(inputs.index.droplevel("day"))]  # pairs with a lane (active SKUs)
+    assert inputs.reindex(expected.index).fillna(0).to_numpy() == pytest.approx(expected.to_numpy())
+    assert inputs.sum() == pytest.approx(expected.sum())
+
+
 def test_planned_orders_have_a_type_per_supply_a_due_date_after_the_lead_time_and_a_reason(warehouse):
     orders = warehouse.execute(
-        """SELECT o.*, l.supply_type, l.lead_time_days FROM inventory.planned_orders AS o
+        """SELECT o.*, l.supply_type, l.lead_time_days, l.review_anchor_date, l.review_period_days FROM inventory.planned_orders AS o
            JOIN inventory.fct_replenishment_lanes AS l ON l.sku_id = o.sku_id AND l.location_id = o.to_location_id"""
     ).df()
     assert len(orders) > 0 and set(orders.order_type) <= {"PURCHASE_ORDER", "TRANSFER_ORDER", "MANUFACTURING_ORDER"}
@@ -320,6 +345,9 @@ def test_planned_orders_have_a_type_per_supply_a_due_date_after_the_lead_time_an
     lead = np.maximum(1, np.rint(orders.lead_time_days.astype(float)))
     assert ((orders.due_date - orders.release_date).dt.days == lead).all()
     assert orders.reason.str.len().gt(0).all() and orders.quantity_units.gt(0).all()
+    # a store orders on its own review days only, every review period from its last order day
+    since_review = (pd.to_datetime(orders.release_date) - pd.to_datetime(orders.review_anchor_date)).dt.days
+    assert (since_review % orders.review_period_days.astype(int) == 0).all()
 
 
 def test_guaranteed_service_placement_holds_no_more_than_independent_policies(warehouse):

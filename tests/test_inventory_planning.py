@@ -70,6 +70,13 @@ def test_intermittent_items_are_sized_on_the_negative_binomial():
     assert p.order_up_to_units == pytest.approx(level)
 
 
+def test_an_item_without_demand_keeps_the_cycle_service_safety_stock():
+    # a forecast overridden to zero (phase-out) with an error spread left: no orders, so no fill rate to weigh
+    p = compute_policies(_parameters(mean_daily_demand=0.0, lot_sizing="none", fill_rate_target=0.999)).iloc[0]
+    assert p.binding_target == "cycle_service"
+    assert p.safety_stock_units == pytest.approx(stats.norm.ppf(0.95) * np.sqrt(5 * 100))
+
+
 def test_orders_are_raised_to_the_moq_and_the_case():
     p = compute_policies(_parameters(minimum_order_quantity=2000.0, order_multiple=24.0)).iloc[0]
     assert p.lot_size == 2016.0  # EOQ 1208 -> MOQ 2000 -> 84 cases of 24
@@ -107,12 +114,11 @@ def _network() -> pd.DataFrame:
 
 def test_the_projection_orders_up_to_the_level_and_feeds_the_stores_orders_to_the_dc():
     days = 8
-    forecast = np.array([[5.0] * days, [2.0] * days])
-    committed = np.zeros((2, days))
-    committed[0, 1] = 9.0  # a booked order above the forecast: the day plans 9, not 5 + 9
+    demand = np.array([[5.0] * days, [2.0] * days])
+    demand[0, 1] = 9.0
     receipts = np.zeros((2, days))
     receipts[0, 2] = 30.0
-    plan = plan_replenishment(_network(), [40.0, 5.0], receipts, forecast, committed, "2026-10-01")
+    plan = plan_replenishment(_network(), [40.0, 5.0], receipts, demand, "2026-10-01")
     store = plan.projection[plan.projection.location_id == "ST01"].reset_index(drop=True)
     dc = plan.projection[plan.projection.location_id == "DC01"].reset_index(drop=True)
     # day 0 is a review: the store's position 5 - 2 = 3 is below 20: order 17 -> 18 (3 packs), arriving on day 1
@@ -121,7 +127,7 @@ def test_the_projection_orders_up_to_the_level_and_feeds_the_stores_orders_to_th
     assert (first_transfer.quantity_units, first_transfer.from_id, str(first_transfer.due_date.date())) == (18.0, "DC01", "2026-10-02")
     # the store's next review is day 7
     assert set(plan.orders[plan.orders.order_type == "TRANSFER_ORDER"].release_date.dt.day) == {1, 8}
-    # the DC ships the transfer on day 0 besides its own 5; day 1 takes the booked 9
+    # the DC ships the transfer on day 0 besides its own 5; day 1 its own 9
     assert dc.dependent_units[0] == 18.0 and dc.demand_units.tolist()[:2] == [23.0, 9.0]
     assert dc.projected_on_hand[0] == 17.0
     # position 17 + 30 on order = 47 < 60: order max(13, lot 50) -> 50, due on day 3
@@ -136,10 +142,18 @@ def test_the_projection_orders_up_to_the_level_and_feeds_the_stores_orders_to_th
     assert plan.orders.reason.str.contains("below order-up-to").all()
 
 
+def test_a_store_reviews_on_its_own_weekday_whatever_the_day_the_plan_starts():
+    network = _network().assign(review_anchor_date=pd.to_datetime(["2026-09-30", "2026-09-28"]))  # the store last ordered on a Monday
+    days = 14
+    plan = plan_replenishment(network, [40.0, 5.0], np.zeros((2, days)), np.array([[5.0] * days, [2.0] * days]), "2026-10-01")
+    transfers = plan.orders[plan.orders.order_type == "TRANSFER_ORDER"]
+    assert set(transfers.release_date.dt.day_name()) == {"Monday"} and set(transfers.release_date.dt.day) == {5, 12}
+
+
 def test_shortages_within_lead_time_are_what_replenishment_cannot_prevent():
     days = 6
-    forecast = np.array([[30.0] * days, [1.0] * days])
-    plan = plan_replenishment(_network(), [40.0, 5.0], np.zeros((2, days)), forecast, np.zeros((2, days)), "2026-10-01")
+    demand = np.array([[30.0] * days, [1.0] * days])
+    plan = plan_replenishment(_network(), [40.0, 5.0], np.zeros((2, days)), demand, "2026-10-01")
     short = shortages_within_lead_time(plan.projection, _network()).set_index("location_id")
     dc = plan.projection[plan.projection.location_id == "DC01"]
     # day 0: its own 30 and the store's first transfer of 18 exceed its 40; an order placed on day 0
@@ -151,15 +165,15 @@ def test_shortages_within_lead_time_are_what_replenishment_cannot_prevent():
 
 
 def test_the_projection_refuses_inputs_of_the_wrong_shape():
-    with pytest.raises(ValueError, match="forecast"):
-        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), np.zeros((2, 4)), np.zeros((2, 5)), "2026-10-01")
-    with pytest.raises(ValueError, match="committed"):
-        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), np.zeros((2, 5)), -np.ones((2, 5)), "2026-10-01")
+    with pytest.raises(ValueError, match="independent_demand"):
+        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), np.zeros((2, 4)), "2026-10-01")
+    with pytest.raises(ValueError, match="independent_demand"):
+        plan_replenishment(_network(), [1.0, 1.0], np.zeros((2, 5)), -np.ones((2, 5)), "2026-10-01")
 
 
 def _policies_for_placement() -> pd.DataFrame:
     stores = [f"ST0{i}" for i in range(1, 5)]
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "sku_id": "A",
             "location_id": ["DC01", *stores],
@@ -168,11 +182,14 @@ def _policies_for_placement() -> pd.DataFrame:
             "lead_time_days": [13.5, 1.3, 1.3, 1.3, 1.3],
             "review_period_days": [1.0, 7.0, 7.0, 7.0, 7.0],
             "local_forecast_error_sd": [6.0, 3.0, 3.0, 3.0, 3.0],
-            "forecast_error_sd": [np.sqrt(36 + 4 * 9), 3.0, 3.0, 3.0, 3.0],
-            "cycle_service_level": 0.95,
             "unit_cost": 2.0,
         }
     )
+    # policies sized at z 1.645 on sigma * sqrt(L + R)
+    sigma = np.array([np.sqrt(36 + 4 * 9), 3.0, 3.0, 3.0, 3.0])
+    frame["lead_time_demand_sd"] = sigma * np.sqrt(frame.lead_time_days + frame.review_period_days)
+    frame["safety_stock_units"] = 1.645 * frame.lead_time_demand_sd
+    return frame
 
 
 def test_the_network_has_a_tree_per_sku_and_dc_with_the_dcs_own_customers_as_a_child():
@@ -180,22 +197,21 @@ def test_the_network_has_a_tree_per_sku_and_dc_with_the_dcs_own_customers_as_a_c
     assert len(nodes) == 6 and nodes.tree_id.nunique() == 1
     dc = nodes.set_index("node_id").loc["DC01"]
     assert dc.processing_time_days == 15 and np.isinf(dc.max_service_time_days)  # ceil(13.5 + 1)
+    assert dc.z == pytest.approx(1.645)  # the policy's own safety factor
     assert nodes.set_index("node_id").loc["ST01"].processing_time_days == 9  # ceil(1.3 + 7)
     direct = nodes[nodes.role == "direct"].iloc[0]
     assert (direct.parent_id, direct.processing_time_days, direct.max_service_time_days, direct.demand_sd) == ("DC01", 0, 2.0, 6.0)
 
 
-def test_guaranteed_service_never_holds_more_than_independent_policies_and_matches_the_model():
+def test_guaranteed_service_never_holds_more_than_independent_policies_which_hold_the_policies_safety_stock():
     policies = _policies_for_placement()
     placement = place_safety_stock(policies, direct_service_days=2)
     summary = placement_summary(placement)
     assert summary.loc["total", "guaranteed_service_safety_stock_value"] <= summary.loc["total", "single_echelon_safety_stock_value"] + 1e-9
     _, overall = echelon.compare(network_nodes(policies, 2))
     assert summary.loc["total", "guaranteed_service_safety_stock_value"] == pytest.approx(overall.guaranteed_service_cost)
-    # single echelon: every node covers its own processing time, the DC's customers from the DC's stock
-    z = stats.norm.ppf(0.95)
-    expected = 2.0 * z * (np.sqrt(72) * np.sqrt(15) + 4 * 3.0 * np.sqrt(9))
-    assert summary.loc["total", "single_echelon_safety_stock_value"] == pytest.approx(expected)
+    # single echelon: every node covers its own processing time: the policies' safety stock at cost
+    assert summary.loc["total", "single_echelon_safety_stock_value"] == pytest.approx(2.0 * policies.safety_stock_units.sum())
 
 
 def _orders(version: str = "PLAN-20260930-0123abcd") -> pd.DataFrame:

@@ -91,3 +91,12 @@ def test_negative_binomial_fill_rate_level_is_the_smallest_level_meeting_the_fil
     assert (shortage[:3] <= allowed[:3]).all()
     assert ((below[:3] > allowed[:3]) | (level[:3] == 0)).all()
     assert level[3] == 0.0
+
+
+def test_the_base_stock_level_agrees_with_stockpyl():
+    # stockpyl 1.0.2: newsvendor_normal(holding_cost=1.0, stockout_cost=19.0, demand_mean=20, demand_sd=10, lead_time=4)
+    # returns the base-stock level 136.78004522900574 (periodic review: the lead time plus one period);
+    # the critical ratio 19 / 20 is a 95 % cycle service level
+    z = policy.z_for_cycle_service(19.0 / 20.0)
+    safety = policy.safety_stock(z, 10.0, 20.0, 4.0, 0.0, 1.0)
+    assert policy.order_up_to(20.0, 4.0, 1.0, safety) == pytest.approx(136.78004522900574, rel=1e-9)

@@ -40,7 +40,9 @@ def test_one_giver_serves_one_receiver_short():
     assert row["net_saving"] == pytest.approx(39.6)
     assert row["ship_date"] == pd.Timestamp(AS_OF)
     assert row["arrival_date"] == pd.Timestamp("2026-10-02")
-    assert row["reason"] == "ST03 projected short 12 units on 2026-10-04; ST01 holds 36 above order-up-to + 7 days; transfer 1.20/unit < shortage 4.50/unit"
+    assert (
+        row["reason"] == "ST03 projected short of 12 units from 2026-10-04; ST01 holds 36 above order-up-to + 7 days; transfer 1.20/unit < shortage 4.50/unit"
+    )
 
 
 def test_excess_keeps_the_margin_and_a_short_location_has_none():

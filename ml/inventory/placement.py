@@ -11,17 +11,19 @@ One tree per SKU and DC, built from the single-echelon policies (:mod:`ml.invent
   service time at most ``direct_service_days``: the usual way to give a node with both external
   and internal customers one outbound service time (stock held for those customers sits at the DC).
 
-Every node keeps the safety factor of its own cycle-service target (``Phi^-1(alpha)``) and its
-holding cost is the unit cost (safety stock valued at cost). Times are rounded up to whole days,
-as the model's integer service times require. The single-echelon reference (every node quotes 0)
-at the same factors is what independent policies hold.
+Every node keeps the service its policy was sized for: its safety factor is the policy's implied
+one (safety stock over the standard deviation of lead-time demand, so type 2 targets and
+negative-binomial sizing carry over) and its daily spread is that standard deviation spread over
+its processing time (lead-time variability included). The single-echelon reference (every node
+quotes 0) then holds exactly the policies' safety stock: the placement moves the same service
+targets across the network. Holding cost is the unit cost (safety stock valued at cost). Times
+are rounded up to whole days, as the model's integer service times require.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ml.inventory import echelon
 
@@ -33,8 +35,8 @@ POLICY_COLUMNS = (
     "lead_time_days",
     "review_period_days",
     "local_forecast_error_sd",
-    "forecast_error_sd",
-    "cycle_service_level",
+    "lead_time_demand_sd",
+    "safety_stock_units",
     "unit_cost",
 )
 DIRECT = "direct"  # suffix of the virtual node of a DC's own customers
@@ -51,15 +53,16 @@ def network_nodes(policies: pd.DataFrame, direct_service_days: int = 0) -> pd.Da
     p = policies.reset_index(drop=True)
     is_store = (p["supply_type"] == "TRANSFER").to_numpy()
     dc_of = np.where(is_store, p["source_id"], p["location_id"])
-    processing = np.ceil(np.round(p["lead_time_days"].to_numpy(float) + p["review_period_days"].to_numpy(float), 9)).astype(int)
-    z = np.maximum(stats.norm.ppf(p["cycle_service_level"].to_numpy(float)), 0.0)
+    processing = np.maximum(1, np.ceil(np.round(p["lead_time_days"].to_numpy(float) + p["review_period_days"].to_numpy(float), 9))).astype(int)
+    sd_ltd = p["lead_time_demand_sd"].to_numpy(float)
+    z = np.divide(p["safety_stock_units"].to_numpy(float), sd_ltd, out=np.zeros(len(p)), where=sd_ltd > 0)
     nodes = pd.DataFrame(
         {
             "tree_id": p["sku_id"].astype(str) + "|" + dc_of,
             "node_id": p["location_id"],
             "parent_id": np.where(is_store, dc_of, None),
             "processing_time_days": processing,
-            "demand_sd": p["forecast_error_sd"].to_numpy(float),
+            "demand_sd": sd_ltd / np.sqrt(processing),
             "holding_cost": p["unit_cost"].to_numpy(float),
             "z": z,
             "max_service_time_days": np.where(is_store, 0.0, np.inf),

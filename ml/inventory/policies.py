@@ -85,18 +85,20 @@ def compute_policies(parameters: pd.DataFrame) -> pd.DataFrame:
     lot = np.where(uses_eoq, policy.round_order_quantity(eoq, moq, multiple), 0.0)
     # what an order brings on average: the lot, or a review period's demand (rounded the same way)
     order_quantity = np.maximum(lot, policy.round_order_quantity(demand * review, moq, multiple))
-    order_quantity_for_fill_rate = np.maximum(order_quantity, 1e-9)  # no demand: any z will do
+    # no demand, no orders: the fill rate has nothing to weigh, the cycle service target alone decides
+    ordering = order_quantity > 0
+    order_quantity_for_fill_rate = np.where(ordering, order_quantity, 1.0)
 
     alpha, beta = p["cycle_service_level"].to_numpy(float), p["fill_rate_target"].to_numpy(float)
     z_cycle = policy.z_for_cycle_service(alpha)
-    z_fill = policy.z_for_fill_rate(beta, sd_ltd, order_quantity_for_fill_rate)
+    z_fill = np.where(ordering, policy.z_for_fill_rate(beta, sd_ltd, order_quantity_for_fill_rate), -np.inf)
     z = np.maximum(z_cycle, z_fill)
     normal_safety_stock = policy.safety_stock(z, sigma_e, demand, lead, lead_sd, review)
 
     counts = p["demand_pattern"].isin(COUNT_PATTERNS).to_numpy()
     variance_ltd = sd_ltd**2
     level_cycle = policy.negative_binomial_stock_level(mean_ltd, variance_ltd, alpha)
-    level_fill = policy.negative_binomial_fill_rate_level(mean_ltd, variance_ltd, beta, order_quantity_for_fill_rate)
+    level_fill = np.where(ordering, policy.negative_binomial_fill_rate_level(mean_ltd, variance_ltd, beta, order_quantity_for_fill_rate), 0.0)
     count_safety_stock = np.maximum(np.maximum(level_cycle, level_fill) - mean_ltd, 0.0)
 
     safety_stock = np.where(counts, count_safety_stock, normal_safety_stock)

@@ -202,9 +202,9 @@ def _transfers(plan: pd.DataFrame, as_of: pd.Timestamp, margin: float) -> pd.Dat
     short = pd.Series(_number_text(out["shortage_cost_per_unit"], "%.2f"), index=out.index, dtype=object)
     out["reason"] = (
         to_text
-        + " projected short "
+        + " projected short of "
         + number
-        + " units on "
+        + " units from "
         + out["shortage_date"].dt.strftime("%Y-%m-%d").astype(object)
         + "; "
         + from_text

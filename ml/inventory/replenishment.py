@@ -7,13 +7,14 @@ Each day, for every row at once: scheduled and planned receipts arrive, the day'
 and on a review day a row whose inventory position (on hand plus everything on order) is below
 its order-up-to level orders the larger of the gap and its lot size, raised to the minimum order
 quantity and rounded up to the order multiple; the order arrives after the lead time (whole days).
+A row reviews every review period from its ``review_anchor_date`` (a store on its own weekday),
+so that plans made on consecutive days keep each store's weekly order day.
 
-- Demand of a day is the consensus forecast consumed by the committed orders due that day:
-  ``max(forecast, committed)`` (booked orders are part of what the forecast expects, so they are
-  not added on top of it; a day whose orders exceed the forecast plans the orders).
+- Independent demand (the consensus forecast consumed by the committed orders, computed by the
+  dbt model ``fct_projection_inputs``) is an input.
 - Stores (supply type TRANSFER) are planned first: their transfer orders leave their DC on the
-  release day, which adds them to that DC's demand; the DCs are planned next and buy (PURCHASE)
-  or have made (PRODUCTION) what they need.
+  release day, which adds them to that DC's demand (dependent demand); the DCs are planned next
+  and buy (PURCHASE) or have made (PRODUCTION) what they need.
 - Projected on hand may fall below zero: the shortage the plan cannot avoid within lead time.
 """
 
@@ -62,11 +63,12 @@ def _project(rows: np.ndarray, state: dict[str, np.ndarray], policy_frame: pd.Da
     """Run the daily projection for the ``rows`` (indices), writing into the ``state`` matrices."""
     lead = np.maximum(1, np.rint(policy_frame["lead_time_days"].to_numpy(float)[rows])).astype(int)
     review = np.maximum(1, np.rint(policy_frame["review_period_days"].to_numpy(float)[rows])).astype(int)
+    offset = state["review_offset"][rows] % review  # day 0 is ``offset`` days after a review day
     target = policy_frame["order_up_to_units"].to_numpy(float)[rows]
     lot = policy_frame["lot_size"].to_numpy(float)[rows]
     moq = policy_frame["minimum_order_quantity"].to_numpy(float)[rows]
     multiple = policy_frame["order_multiple"].to_numpy(float)[rows]
-    demand = np.maximum(state["forecast"][rows], state["committed"][rows]) + state["dependent"][rows]
+    demand = state["independent"][rows] + state["dependent"][rows]
     arrivals = state["receipts"][rows].copy()
     # on order beyond the horizon never arrives within it but counts in the position
     pipeline = arrivals.sum(axis=1) + state["receipts_after"][rows]
@@ -76,7 +78,7 @@ def _project(rows: np.ndarray, state: dict[str, np.ndarray], policy_frame: pd.Da
         pipeline -= arrivals[:, day]
         on_hand -= demand[:, day]
         position = on_hand + pipeline
-        ordering = (day % review == 0) & (position < target - 1e-9)
+        ordering = ((day + offset) % review == 0) & (position < target - 1e-9)
         quantity = policy.round_order_quantity(np.where(ordering, np.maximum(target - position, lot), 0.0), moq, multiple)
         arrival_day = day + lead
         inside = ordering & (arrival_day < days)
@@ -93,18 +95,18 @@ def plan_replenishment(
     policies: pd.DataFrame,
     on_hand,
     receipts,
-    forecast,
-    committed,
+    independent_demand,
     start_date,
     receipts_after_horizon=None,
 ) -> ReplenishmentPlan:
     """Project every row day by day and plan its orders.
 
-    ``policies``: one row per SKU x stocking location with :data:`POLICY_COLUMNS` (units and days).
+    ``policies``: one row per SKU x stocking location with :data:`POLICY_COLUMNS` (units and days),
+    and optionally ``review_anchor_date`` (a day the row reviews; default: day 0).
     ``on_hand`` [rows]: stock at the start (units, >= 0). ``receipts`` [rows, days]: open supply by
-    arrival day (overdue supply on day 0). ``forecast`` and ``committed`` [rows, days]: the
-    location's consensus forecast and its committed order lines by due day.
-    ``receipts_after_horizon`` [rows]: open supply due after the horizon (in the position only).
+    arrival day (overdue supply on day 0). ``independent_demand`` [rows, days]: the location's own
+    demand by day (units). ``receipts_after_horizon`` [rows]: open supply due after the horizon
+    (in the position only).
     """
     missing = [c for c in POLICY_COLUMNS if c not in policies.columns]
     if missing:
@@ -117,9 +119,9 @@ def plan_replenishment(
         "on_hand": np.asarray(on_hand, dtype=float).reshape(rows),
         "receipts": receipts,
         "receipts_after": np.zeros(rows) if receipts_after_horizon is None else np.asarray(receipts_after_horizon, dtype=float).reshape(rows),
-        "forecast": _matrix(forecast, rows, days, "forecast"),
-        "committed": _matrix(committed, rows, days, "committed"),
+        "independent": _matrix(independent_demand, rows, days, "independent_demand"),
         "dependent": np.zeros((rows, days)),
+        "review_offset": _review_offsets(policies, start_date),
         **{name: np.zeros((rows, days)) for name in ("position", "projected_on_hand", "order_quantity", "demand", "planned_receipts")},
     }
     if (state["on_hand"] < 0).any():
@@ -141,16 +143,23 @@ def plan_replenishment(
     return ReplenishmentPlan(projection=projection, orders=orders)
 
 
+def _review_offsets(policies: pd.DataFrame, start_date) -> np.ndarray:
+    """Days from each row's review anchor to day 0 (0 without an anchor: day 0 reviews)."""
+    if "review_anchor_date" not in policies.columns:
+        return np.zeros(len(policies), dtype=int)
+    anchor = pd.to_datetime(policies["review_anchor_date"])
+    return (pd.Timestamp(start_date) - anchor).dt.days.fillna(0).to_numpy().astype(int)
+
+
 def _projection_frame(policies: pd.DataFrame, state: dict[str, np.ndarray], dates: pd.DatetimeIndex, unsupplied: np.ndarray) -> pd.DataFrame:
-    rows, days = state["forecast"].shape
+    rows, days = state["independent"].shape
     repeat = np.repeat(np.arange(rows), days)
     frame = pd.DataFrame(
         {
             "sku_id": policies["sku_id"].to_numpy()[repeat],
             "location_id": policies["location_id"].to_numpy()[repeat],
             "projection_date": np.tile(dates.to_numpy(), rows),
-            "forecast_units": state["forecast"].ravel(),
-            "committed_units": state["committed"].ravel(),
+            "independent_demand_units": state["independent"].ravel(),
             "dependent_units": state["dependent"].ravel(),
             "demand_units": state["demand"].ravel(),
             "scheduled_receipts": state["receipts"].ravel(),
@@ -177,7 +186,8 @@ def _orders_frame(policies: pd.DataFrame, state: dict[str, np.ndarray], dates: p
     position = state["position"][row, day]
     on_hand = state["projected_on_hand"][row, day]
     # first projected shortage from the release day until the order arrives: what it cannot prevent
-    window = (np.arange(state["forecast"].shape[1])[None, :] >= day[:, None]) & (np.arange(state["forecast"].shape[1])[None, :] < (day + lead)[:, None])
+    horizon = np.arange(state["independent"].shape[1])[None, :]
+    window = (horizon >= day[:, None]) & (horizon < (day + lead)[:, None])
     short_before = (state["projected_on_hand"][row] < 0) & window
     orders = pd.DataFrame(
         {

@@ -18,7 +18,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from ml.inventory.availability import SEGMENT_TIERS, allocate_scarce_stock, available_to_promise, available_to_sell
+from ml.inventory.availability import PAIR, SEGMENT_TIERS, allocate_scarce_stock, available_to_promise, available_to_sell
 from ml.inventory.routing import route_online_orders
 from orchestration.assets.inventory import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
 from orchestration.assets.metadata import markdown_table
@@ -56,8 +56,8 @@ def available_to_promise_asset(warehouse: DuckDBWarehouse) -> dg.MaterializeResu
             JOIN reference.channel_safety_buffers AS buffers ON buffers.location_type = policies.location_type""",
     )
     ats = available_to_sell(atp, buffers)
-    replace_table(warehouse, SCHEMA, "available_to_promise", atp)
-    replace_table(warehouse, SCHEMA, "available_to_sell", ats)
+    replace_table(warehouse, SCHEMA, "available_to_promise", atp.assign(date=atp.date.dt.date))
+    replace_table(warehouse, SCHEMA, "available_to_sell", ats.assign(date=pd.to_datetime(ats.date).dt.date))
     first_day = atp[atp.date == atp.date.min()]
     return dg.MaterializeResult(
         metadata={
@@ -78,27 +78,34 @@ class AllocationConfig(dg.Config):
 @planning_asset(
     ORDER_ALLOCATION,
     [COMMITTED_ORDERS, STOCK_POSITION, OPEN_SUPPLY],
-    "Committed order lines due within the allocation window, allocated the stock there by then (on hand + receipts due): "
-    "key accounts first, committed-volume customers up to their reserved buffer, then the rest by order date; short lines carry their reason.",
+    "Committed order lines due within the allocation window, day by day: the lines due on a day share the stock there by then "
+    "(on hand + receipts due by that day, less what earlier days took): key accounts first, committed-volume customers up to "
+    "their reserved buffer, then the rest by order date; short lines carry their reason.",
 )
 def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     lines = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_committed_orders WHERE NOT is_stale")
     if lines.empty:
         return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(0)})
     window_end = lines.due_date.min() + pd.Timedelta(days=config.allocation_days - 1)
-    lines = lines[lines.due_date <= window_end]
-    supply = read_frame(
+    lines = lines[lines.due_date <= window_end].rename(columns={"allocation_priority": "priority"})
+    # consumers (web, marketplace) rank with standard customers, each order its own customer
+    lines["segment"] = lines.segment.where(lines.segment.isin(list(SEGMENT_TIERS)), "STANDARD")
+    lines["customer_id"] = lines.customer_id.fillna(lines.order_id)
+    on_hand = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units FROM {SCHEMA}.fct_stock_position").set_index(PAIR).on_hand_units
+    receipts = read_frame(
         warehouse,
-        f"""SELECT stock.sku_id, stock.location_id, stock.on_hand_units + coalesce(receipts.units, 0) AS available_quantity
-            FROM {SCHEMA}.fct_stock_position AS stock
-            LEFT JOIN (SELECT sku_id, location_id, sum(open_quantity) AS units FROM {SCHEMA}.fct_open_supply
-                       WHERE location_id IS NOT NULL AND due_date <= ? GROUP BY ALL) AS receipts
-              ON receipts.sku_id = stock.sku_id AND receipts.location_id = stock.location_id""",
+        f"SELECT sku_id, location_id, due_date, open_quantity FROM {SCHEMA}.fct_open_supply WHERE location_id IS NOT NULL AND due_date <= ?",
         [window_end.date()],
     )
-    # consumers (web, marketplace) rank with standard customers: the rest, by order date
-    lines["segment"] = lines.segment.where(lines.segment.isin(list(SEGMENT_TIERS)), "STANDARD")
-    allocation = allocate_scarce_stock(lines.drop(columns=["allocation_priority"]), supply)
+    taken = pd.Series(0.0, index=on_hand.index)
+    parts = []
+    for day in sorted(lines.due_date.unique()):  # the window's days (7), each allocating all its lines at once
+        arrived = receipts[receipts.due_date <= day].groupby(PAIR).open_quantity.sum()
+        available = on_hand.add(arrived, fill_value=0.0).sub(taken, fill_value=0.0).clip(lower=0.0)
+        part = allocate_scarce_stock(lines[lines.due_date == day], available.rename("available_quantity").reset_index())
+        taken = taken.add(part.groupby(PAIR).allocated_quantity.sum(), fill_value=0.0)
+        parts.append(part)
+    allocation = pd.concat(parts, ignore_index=True)
     replace_table(warehouse, SCHEMA, "order_allocation", allocation)
     short = allocation[allocation.short_quantity > 0]
     return dg.MaterializeResult(
@@ -129,13 +136,19 @@ def online_order_routing(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
         f"""SELECT location_id, sku_id, ats AS available_quantity FROM {SCHEMA}.available_to_sell
             WHERE channel_id = 'WEB' AND date = (SELECT min(date) FROM {SCHEMA}.available_to_sell)""",
     )
+    # the lines to route already hold stock where the order system put them (shipped today, or
+    # committed there): that stock is theirs to be routed again
+    held = lines.groupby(["oms_ship_from_location_id", "sku_id"]).quantity.sum()
+    held.index = held.index.set_names(["location_id", "sku_id"])
+    stock = stock.set_index(["location_id", "sku_id"]).available_quantity.add(held, fill_value=0.0).rename("available_quantity").reset_index()
     costs = read_frame(warehouse, f"SELECT location_id, region, cost_per_unit FROM {SCHEMA}.dim_shipping_lanes")
     load = read_frame(
         warehouse,
         f"""SELECT lanes.location_id, count(DISTINCT orders.order_id || '|' || orders.order_line) AS open_lines,
                    any_value(lanes.online_lines_capacity_per_day) AS capacity_lines
             FROM {SCHEMA}.dim_shipping_lanes AS lanes
-            LEFT JOIN {SCHEMA}.fct_committed_orders AS orders ON orders.location_id = lanes.location_id AND NOT orders.is_stale
+            LEFT JOIN {SCHEMA}.fct_committed_orders AS orders
+              ON orders.location_id = lanes.location_id AND NOT orders.is_stale AND orders.channel_id IN ('WEB', 'MARKETPLACE')
             GROUP BY 1""",
     )
     routed = route_online_orders(lines, stock, costs, load)

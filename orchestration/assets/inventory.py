@@ -96,9 +96,15 @@ def _matrix(inputs: pd.DataFrame, index: pd.MultiIndex, column: str) -> np.ndarr
 
 
 def plan_version(as_of: pd.Timestamp, orders: pd.DataFrame) -> str:
-    """``PLAN-<as-of day>-<hash of the orders>``: the same plan always gets the same version."""
-    content = orders[["order_type", "sku_id", "from_id", "to_location_id", "release_date", "due_date", "quantity_units"]].to_csv(index=False)
+    """``PLAN-<as-of day>-<hash of every column of the orders>``: the same version always holds the
+    same orders, reasons included, so its published files never change."""
+    content = orders.sort_values(list(orders.columns)).to_csv(index=False)
     return f"PLAN-{as_of:%Y%m%d}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
+
+
+def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Day columns as dates, like the marts' (the projection works on timestamps)."""
+    return frame.assign(**{column: pd.to_datetime(frame[column]).dt.date for column in columns})
 
 
 @dg.multi_asset(
@@ -109,7 +115,7 @@ def plan_version(as_of: pd.Timestamp, orders: pd.DataFrame) -> str:
             group_name=GROUP,
             kinds={"python", "duckdb"},
             description="Projected on hand by SKU x location x day over the forecast horizon: on hand + scheduled and planned receipts "
-            "- demand (the consensus forecast consumed by committed orders, plus the stores' transfers at DCs), with the inventory position.",
+            "- demand (independent: the consensus forecast consumed by committed orders; dependent: the stores' transfers at DCs), with the inventory position.",
         ),
         dg.AssetSpec(
             PLANNED_ORDERS,
@@ -141,23 +147,25 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
         policies,
         on_hand.fillna(0.0).to_numpy(),
         _matrix(inputs, index, "scheduled_receipts"),
-        _matrix(inputs, index, "forecast_units"),
-        _matrix(inputs, index, "committed_units"),
+        _matrix(inputs, index, "independent_demand_units"),
         first_day,
         receipts_after_horizon=after.set_index(KEYS)["units"].reindex(index).fillna(0.0).to_numpy(),
     )
-    version = plan_version(pd.Timestamp(stock.as_of_date.max()), plan.orders)
+    orders = _as_dates(plan.orders, ["release_date", "due_date"])
+    version = plan_version(pd.Timestamp(stock.as_of_date.max()), orders)
     unit_cost = policies.set_index(KEYS)["unit_cost"]
-    orders = plan.orders.assign(
+    orders = orders.assign(
         plan_version=version, order_value=lambda o: o.quantity_units * unit_cost.reindex(pd.MultiIndex.from_frame(o[["sku_id", "to_location_id"]])).to_numpy()
     )
-    replace_table(warehouse, SCHEMA, "projected_inventory", plan.projection.assign(plan_version=version))
+    # the forecast and the committed orders the independent demand consumed, beside it
+    shown = inputs[[*KEYS, "projection_date", "forecast_units", "committed_units"]]
+    projection = _as_dates(plan.projection, ["projection_date"]).merge(_as_dates(shown, ["projection_date"]), on=[*KEYS, "projection_date"], how="left")
+    replace_table(warehouse, SCHEMA, "projected_inventory", projection.assign(plan_version=version))
     with warehouse.connect() as con:
         con.register("incoming", orders)
         con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS SELECT * FROM incoming WITH NO DATA")
         con.execute(f"DELETE FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])  # the same plan twice: replaced
         con.execute(f"INSERT INTO {SCHEMA}.planned_orders BY NAME SELECT * FROM incoming")
-    projection = plan.projection
     by_type = orders.groupby("order_type").agg(orders=("sku_id", "size"), units=("quantity_units", "sum"), value=("order_value", "sum"))
     yield dg.MaterializeResult(
         asset_key=PROJECTED_INVENTORY,
@@ -232,8 +240,10 @@ class RebalancingConfig(dg.Config):
 @planning_asset(
     REBALANCING_TRANSFERS,
     [PROJECTED_INVENTORY, TRANSFER_LANES],
-    "Transfers of excess stock (above order-up-to plus a margin of days) to locations projected short before their own "
-    "replenishment can arrive, where the transfer costs less per unit than the margin a unit short loses (list price - unit cost).",
+    "Transfers of excess stock (the lowest on hand projected within the giver's lead time above order-up-to plus a margin of days, "
+    "in whole packs) to locations "
+    "projected short before their own replenishment can arrive, where the transfer costs less per unit than the margin a unit short "
+    "loses (list price - unit cost). Recommendations for planners: not in the plan's orders.",
 )
 def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies")
@@ -242,21 +252,30 @@ def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse)
     lanes = read_frame(warehouse, f"SELECT from_location_id, to_location_id, transfer_cost_per_unit, transfer_days FROM {SCHEMA}.dim_transfer_lanes")
     version = projection.plan_version.iloc[0]
     shortages = shortages_within_lead_time(projection, policies)
+    # what a location can give is what it holds at its lowest until an order placed today could make
+    # up for it (within its own lead time), not just today
+    lead = policies.set_index(KEYS).lead_time_days.reindex(pd.MultiIndex.from_frame(projection[KEYS])).to_numpy()
+    within_lead = (pd.to_datetime(projection.projection_date) - pd.to_datetime(projection.projection_date).min()).dt.days <= np.maximum(1, np.rint(lead))
+    lowest = projection[within_lead].groupby(KEYS).projected_on_hand.min().rename("lowest_projected")
+    packs = read_frame(warehouse, "SELECT sku_id, pack_size FROM marts.dim_sku")
     positions = (
-        policies[[*KEYS, "order_up_to_units", "local_mean_daily_forecast", "list_price", "unit_cost", "order_multiple", "supply_type"]]
+        policies[[*KEYS, "order_up_to_units", "local_mean_daily_forecast", "list_price", "unit_cost"]]
         .merge(stock, on=KEYS, how="left")
+        .merge(lowest.reset_index(), on=KEYS, how="left")
         .merge(shortages, on=KEYS, how="left")
+        .merge(packs, on="sku_id", how="left")
     )
     positions = pd.DataFrame(
         {
             "sku_id": positions.sku_id,
             "location_id": positions.location_id,
-            "on_hand": positions.on_hand_units.fillna(0.0),
+            "on_hand": np.minimum(positions.on_hand_units.fillna(0.0), positions.lowest_projected.fillna(0.0)),
             "order_up_to": positions.order_up_to_units,
             "mean_daily_demand": positions.local_mean_daily_forecast,
             "projected_shortage_units": positions.projected_shortage_units.fillna(0.0),
             "shortage_date": positions.shortage_date,
             "shortage_cost_per_unit": (positions.list_price - positions.unit_cost).clip(lower=0.0),
+            "pack_size": positions.pack_size.fillna(1.0),  # transfers move whole WMS packs
         }
     )
     transfers = plan_rebalancing(positions, lanes, config.excess_margin_days, as_of_date=projection.projection_date.min()).assign(plan_version=version)

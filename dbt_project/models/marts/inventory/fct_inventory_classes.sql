@@ -7,7 +7,8 @@
 -- at the location, if fewer), weeks without demand counting as zero (X: up to var xyz_x_max_cv,
 -- Y: up to xyz_y_max_cv, Z: above). The demand pattern (Syntetos-Boylan: smooth, erratic,
 -- intermittent, lumpy) from daily demand over the same days: the average interval between days
--- with demand and the squared coefficient of variation of the non-zero daily quantities.
+-- with demand and the squared coefficient of variation of the non-zero daily quantities; at a DC
+-- also that of its echelon (its own channels and the stores it replenishes), which its stock serves.
 {% set weeks = 52 %}
 
 with
@@ -80,15 +81,36 @@ daily_sizes as (
     having sum(demand.units) > 0
 ),
 
-demand_pattern as (
+echelon_daily_sizes as (
+    -- a DC's days: its own channels and its stores' sales added up
     select
         daily_sizes.sku_id,
-        daily_sizes.location_id,
-        observed_weeks.weeks * 7.0 / count(*) as average_demand_interval,
-        coalesce(var_pop(daily_sizes.units) / nullif(avg(daily_sizes.units) * avg(daily_sizes.units), 0), 0) as demand_size_cv2
+        coalesce(stores.parent_location_id, daily_sizes.location_id) as location_id,
+        daily_sizes.demand_date,
+        sum(daily_sizes.units) as units
     from daily_sizes
-    inner join observed_weeks on observed_weeks.sku_id = daily_sizes.sku_id and observed_weeks.location_id = daily_sizes.location_id
-    group by daily_sizes.sku_id, daily_sizes.location_id, observed_weeks.weeks
+    left join {{ ref('dim_location') }} as stores on stores.location_id = daily_sizes.location_id and stores.location_type = 'STORE'
+    group by 1, 2, 3
+),
+
+pattern_days as (
+    select sku_id, location_id, 'own' as scope, units from daily_sizes
+    union all
+    select echelon_daily_sizes.sku_id, echelon_daily_sizes.location_id, 'echelon' as scope, echelon_daily_sizes.units
+    from echelon_daily_sizes
+    inner join {{ ref('dim_location') }} as dcs on dcs.location_id = echelon_daily_sizes.location_id and dcs.location_type = 'DC'
+),
+
+patterns as (
+    select
+        pattern_days.sku_id,
+        pattern_days.location_id,
+        pattern_days.scope,
+        observed_weeks.weeks * 7.0 / count(*) as average_demand_interval,
+        coalesce(var_pop(pattern_days.units) / nullif(avg(pattern_days.units) * avg(pattern_days.units), 0), 0) as demand_size_cv2
+    from pattern_days
+    inner join observed_weeks on observed_weeks.sku_id = pattern_days.sku_id and observed_weeks.location_id = pattern_days.location_id
+    group by pattern_days.sku_id, pattern_days.location_id, pattern_days.scope, observed_weeks.weeks
 ),
 
 valued as (
@@ -141,16 +163,18 @@ select
     classified.xyz_class,
     demand_pattern.average_demand_interval,
     demand_pattern.demand_size_cv2,
+    {{ demand_pattern('demand_pattern.average_demand_interval', 'demand_pattern.demand_size_cv2') }} as demand_pattern,
+    -- what the location's stock serves: at a DC its echelon's pattern, elsewhere its own
     case
-        when demand_pattern.average_demand_interval > {{ var('demand_pattern_adi_cutoff') }}
-            and demand_pattern.demand_size_cv2 > {{ var('demand_pattern_cv2_cutoff') }} then 'lumpy'
-        when demand_pattern.average_demand_interval > {{ var('demand_pattern_adi_cutoff') }} then 'intermittent'
-        when demand_pattern.demand_size_cv2 > {{ var('demand_pattern_cv2_cutoff') }} then 'erratic'
-        else 'smooth'
-    end as demand_pattern,
+        when echelon_pattern.sku_id is not null then {{ demand_pattern('echelon_pattern.average_demand_interval', 'echelon_pattern.demand_size_cv2') }}
+        else {{ demand_pattern('demand_pattern.average_demand_interval', 'demand_pattern.demand_size_cv2') }}
+    end as echelon_demand_pattern,
     targets.cycle_service_level,
     targets.fill_rate as fill_rate_target
 from classified
-left join demand_pattern on demand_pattern.sku_id = classified.sku_id and demand_pattern.location_id = classified.location_id
+left join patterns as demand_pattern
+    on demand_pattern.sku_id = classified.sku_id and demand_pattern.location_id = classified.location_id and demand_pattern.scope = 'own'
+left join patterns as echelon_pattern
+    on echelon_pattern.sku_id = classified.sku_id and echelon_pattern.location_id = classified.location_id and echelon_pattern.scope = 'echelon'
 inner join {{ ref('service_level_targets') }} as targets
     on targets.abc_class = classified.abc_class and targets.xyz_class = classified.xyz_class

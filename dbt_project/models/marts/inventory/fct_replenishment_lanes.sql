@@ -1,6 +1,7 @@
 -- How each SKU is replenished at each stocking location (DCs and stores): from which source, in
 -- how many days (mean and standard deviation), reviewed how often, with which order minimum,
--- multiple, ordering and holding costs. Stores order transfers from their parent DC; DCs buy from
+-- multiple, ordering and holding costs. A store reviews on its own weekday (the weekday of its last
+-- transfer order; every review period from that day). Stores order transfers from their parent DC; DCs buy from
 -- the SKU's supplier or have it made on its production line at the plant. Discontinued SKUs are
 -- not replenished and have no lane.
 --   lead times: supplier lanes from fct_lead_times; production from the released-to-completed days
@@ -44,7 +45,9 @@ transfer_history as (
         to_location_id,
         count(*) as observations,
         avg(transit_days) as mean_days,
-        stddev_samp(transit_days) as sd_days
+        stddev_samp(transit_days) as sd_days,
+        -- the store's last order day: its reviews fall every review period from it
+        max(ship_date) as last_order_date
     from {{ ref('int_transfer_shipments') }}
     where transit_days is not null
     group by 1, 2
@@ -61,7 +64,8 @@ purchase_lanes as (
         coalesce(lead_times.lead_time_days, suppliers.lead_time_days) as lead_time_days,
         coalesce(lead_times.lead_time_sd_days, suppliers.lead_time_sd_days) as lead_time_sd_days,
         skus.moq_base as minimum_order_quantity,
-        skus.case_size as order_multiple
+        skus.case_size as order_multiple,
+        cast(null as date) as review_anchor_date
     from active_skus as skus
     inner join stocking_locations as locations on locations.location_type = 'DC'
     inner join {{ ref('dim_supplier') }} as suppliers on suppliers.supplier_id = skus.supplier_id
@@ -87,7 +91,8 @@ production_lanes as (
             else 0
         end as lead_time_sd_days,
         skus.moq_base as minimum_order_quantity,
-        skus.case_size as order_multiple
+        skus.case_size as order_multiple,
+        cast(null as date) as review_anchor_date
     from active_skus as skus
     inner join stocking_locations as locations on locations.location_type = 'DC'
     left join production_history as history
@@ -113,7 +118,8 @@ transfer_lanes as (
         end as lead_time_sd_days,
         -- stores receive whole WMS packs, with no minimum beyond one pack
         skus.pack_size as minimum_order_quantity,
-        skus.pack_size as order_multiple
+        skus.pack_size as order_multiple,
+        history.last_order_date as review_anchor_date
     from active_skus as skus
     inner join stocking_locations as locations on locations.location_type = 'STORE'
     left join transfer_history as history
@@ -139,6 +145,8 @@ select
     lanes.lead_time_days,
     lanes.lead_time_sd_days,
     settings.review_period_days,
+    -- a day the lane reviews (its last order day), every review period from which it reviews again
+    coalesce(lanes.review_anchor_date, history_end.last_day) as review_anchor_date,
     settings.lot_sizing,
     lanes.minimum_order_quantity,
     lanes.order_multiple,
@@ -147,6 +155,7 @@ select
     settings.order_cost,
     settings.annual_holding_rate
 from lanes
+cross join history_end
 inner join stocking_locations as locations on locations.location_id = lanes.location_id
 inner join {{ ref('dim_sku') }} as skus on skus.sku_id = lanes.sku_id
 inner join {{ ref('replenishment_settings') }} as settings on settings.location_type = locations.location_type

@@ -8,6 +8,9 @@
 -- The error spread comes from the backtest; a series too new for the backtest takes the spread
 -- its forecast's P90 implies ((P90 - mean) / 1.2816 per day), forecast_error_sd_source says which.
 -- A pair without demand in the last 52 weeks (a new item) takes the targets of class C / Z.
+-- Service targets: the class's (seed service_level_targets), raised at a DC to the targets of the
+-- customer segments it serves (seed segment_service_levels, weighted by the segments' B2B units of
+-- the SKU over the last 52 weeks) where those are higher; target_source says which decided.
 with
 
 latest_consensus as (
@@ -54,6 +57,26 @@ local_demand as (
         on spread.sku_id = lanes.sku_id and spread.location_id = lanes.location_id
 ),
 
+history_end as (
+    {{ history_last_day() }}
+),
+
+segment_targets as (
+    select
+        lines.sku_id,
+        lines.ship_from_location_id as location_id,
+        sum(lines.ordered_quantity * segments.cycle_service_level) / sum(lines.ordered_quantity) as cycle_service_level,
+        sum(lines.ordered_quantity * segments.fill_rate) / sum(lines.ordered_quantity) as fill_rate
+    from {{ ref('fct_order_lines') }} as lines
+    cross join history_end
+    inner join {{ ref('segment_service_levels') }} as segments on segments.segment = lines.customer_segment
+    where lines.channel_id = 'B2B'
+        and lines.requested_date > {{ dbt.dateadd('day', -364, 'history_end.last_day') }}
+        and lines.requested_date <= history_end.last_day
+        and lines.ordered_quantity > 0
+    group by 1, 2
+),
+
 served_stores as (
     -- what each DC's stores add to its demand
     select
@@ -78,6 +101,7 @@ select
     lanes.lead_time_sd_days,
     lanes.lead_time_source,
     lanes.review_period_days,
+    lanes.review_anchor_date,
     lanes.lot_sizing,
     lanes.minimum_order_quantity,
     lanes.order_multiple,
@@ -88,9 +112,16 @@ select
     coalesce(classes.abc_class, 'C') as abc_class,
     coalesce(classes.xyz_class, 'Z') as xyz_class,
     case when classes.abc_class is null then 'default' else 'history' end as class_source,
-    coalesce(classes.demand_pattern, 'smooth') as demand_pattern,
-    coalesce(classes.cycle_service_level, default_targets.cycle_service_level) as cycle_service_level,
-    coalesce(classes.fill_rate_target, default_targets.fill_rate) as fill_rate_target,
+    coalesce(classes.echelon_demand_pattern, 'smooth') as demand_pattern,
+    greatest(coalesce(classes.cycle_service_level, default_targets.cycle_service_level), coalesce(segment_targets.cycle_service_level, 0))
+        as cycle_service_level,
+    greatest(coalesce(classes.fill_rate_target, default_targets.fill_rate), coalesce(segment_targets.fill_rate, 0)) as fill_rate_target,
+    case
+        when segment_targets.fill_rate > coalesce(classes.fill_rate_target, default_targets.fill_rate)
+            or segment_targets.cycle_service_level > coalesce(classes.cycle_service_level, default_targets.cycle_service_level)
+            then 'customer_segment'
+        else 'class'
+    end as target_source,
     horizon.horizon_days,
     local_demand.mean_daily_forecast as local_mean_daily_forecast,
     local_demand.forecast_error_sd as local_forecast_error_sd,
@@ -103,4 +134,5 @@ cross join horizon
 inner join local_demand on local_demand.sku_id = lanes.sku_id and local_demand.location_id = lanes.location_id
 left join served_stores on served_stores.sku_id = lanes.sku_id and served_stores.location_id = lanes.location_id
 left join {{ ref('fct_inventory_classes') }} as classes on classes.sku_id = lanes.sku_id and classes.location_id = lanes.location_id
+left join segment_targets on segment_targets.sku_id = lanes.sku_id and segment_targets.location_id = lanes.location_id
 inner join {{ ref('service_level_targets') }} as default_targets on default_targets.abc_class = 'C' and default_targets.xyz_class = 'Z'
