@@ -75,7 +75,7 @@ def inventory_policies(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
             "fill_rate_binding_rows": dg.MetadataValue.int(int((policies.binding_target == "fill_rate").sum())),
             "by_location_type": markdown_table(
                 ("location type", "distribution", "rows", "safety stock value", "order-up-to value"),
-                [(t, d, r.rows, f"{r.safety_stock_value:,.0f}", f"{r.order_up_to_value:,.0f}") for (t, d), r in by_type.iterrows()],
+                [(t, d, int(r.rows), f"{r.safety_stock_value:,.0f}", f"{r.order_up_to_value:,.0f}") for (t, d), r in by_type.iterrows()],
             ),
         }
     )
@@ -185,7 +185,7 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
             "plan_version": version,
             "order_value": _money(orders.order_value.sum()),
             "by_order_type": markdown_table(
-                ("order type", "orders", "units", "value"), [(t, r.orders, f"{r.units:,.0f}", f"{r.value:,.0f}") for t, r in by_type.iterrows()]
+                ("order type", "orders", "units", "value"), [(t, int(r.orders), f"{r.units:,.0f}", f"{r.value:,.0f}") for t, r in by_type.iterrows()]
             ),
             "by_reason": markdown_table(("reason", "orders"), list(orders.reason_code.value_counts().items())),
         },
