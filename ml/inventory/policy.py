@@ -23,7 +23,9 @@ from scipy import stats
 _BISECTION_STEPS = 80  # halves [-8, 8] below 1e-22: exact in float64
 
 
-def _array(value, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
+def checked_array(value, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
+    """``value`` as a float array, refused (ValueError naming ``name``) when it has missing values
+    or values below ``minimum`` (at or below it when ``strict``)."""
     values = np.asarray(value, dtype=float)
     if np.isnan(values).any():
         raise ValueError(f"{name} has missing values")
@@ -33,7 +35,7 @@ def _array(value, name: str, minimum: float | None = None, strict: bool = False)
 
 
 def _probability(value, name: str) -> np.ndarray:
-    values = _array(value, name)
+    values = checked_array(value, name)
     if ((values <= 0) | (values >= 1)).any():
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {values.min()} to {values.max()}")
     return values
@@ -58,8 +60,8 @@ def z_for_fill_rate(beta, sigma_ltd, order_quantity) -> np.ndarray:
     -8 (the order quantity alone serves the fill rate), and the same for ``sigma_ltd == 0``.
     """
     beta = _probability(beta, "fill rate")
-    sigma = _array(sigma_ltd, "sigma of lead-time demand", minimum=0)
-    quantity = _array(order_quantity, "order quantity", minimum=0, strict=True)
+    sigma = checked_array(sigma_ltd, "sigma of lead-time demand", minimum=0)
+    quantity = checked_array(order_quantity, "order quantity", minimum=0, strict=True)
     beta, sigma, quantity = np.broadcast_arrays(beta, sigma, quantity)
     with np.errstate(divide="ignore"):
         target = np.where(sigma > 0, (1 - beta) * quantity / np.where(sigma > 0, sigma, 1), np.inf)
@@ -74,11 +76,11 @@ def z_for_fill_rate(beta, sigma_ltd, order_quantity) -> np.ndarray:
 def safety_stock(z, forecast_error_sd, mean_demand, lead_time_days, lead_time_sd=0.0, review_period_days=0.0) -> np.ndarray:
     """``z * sqrt((L + R) * sigma_e**2 + d**2 * sigma_L**2)``, in units (never negative: a
     ``z`` below zero, a service target under 50 %, holds no safety stock)."""
-    z = _array(z, "z")
-    sigma_e = _array(forecast_error_sd, "forecast error sd", minimum=0)
-    demand = _array(mean_demand, "mean daily demand", minimum=0)
-    exposure = _array(lead_time_days, "lead time", minimum=0) + _array(review_period_days, "review period", minimum=0)
-    sigma_l = _array(lead_time_sd, "lead time sd", minimum=0)
+    z = checked_array(z, "z")
+    sigma_e = checked_array(forecast_error_sd, "forecast error sd", minimum=0)
+    demand = checked_array(mean_demand, "mean daily demand", minimum=0)
+    exposure = checked_array(lead_time_days, "lead time", minimum=0) + checked_array(review_period_days, "review period", minimum=0)
+    sigma_l = checked_array(lead_time_sd, "lead time sd", minimum=0)
     return np.maximum(z, 0) * np.sqrt(exposure * sigma_e**2 + demand**2 * sigma_l**2)
 
 
@@ -89,30 +91,30 @@ def lead_time_demand_sd(forecast_error_sd, mean_demand, lead_time_days, lead_tim
 
 def reorder_point(mean_demand, lead_time_days, safety_stock_units) -> np.ndarray:
     """``d * L + SS``: order when the inventory position falls to it (continuous review)."""
-    demand = _array(mean_demand, "mean daily demand", minimum=0)
-    return demand * _array(lead_time_days, "lead time", minimum=0) + _array(safety_stock_units, "safety stock", minimum=0)
+    demand = checked_array(mean_demand, "mean daily demand", minimum=0)
+    return demand * checked_array(lead_time_days, "lead time", minimum=0) + checked_array(safety_stock_units, "safety stock", minimum=0)
 
 
 def order_up_to(mean_demand, lead_time_days, review_period_days, safety_stock_units) -> np.ndarray:
     """``d * (L + R) + SS``: raise the inventory position to it at each review (periodic review)."""
-    exposure = _array(lead_time_days, "lead time", minimum=0) + _array(review_period_days, "review period", minimum=0)
-    return _array(mean_demand, "mean daily demand", minimum=0) * exposure + _array(safety_stock_units, "safety stock", minimum=0)
+    exposure = checked_array(lead_time_days, "lead time", minimum=0) + checked_array(review_period_days, "review period", minimum=0)
+    return checked_array(mean_demand, "mean daily demand", minimum=0) * exposure + checked_array(safety_stock_units, "safety stock", minimum=0)
 
 
 def economic_order_quantity(annual_demand, order_cost, annual_holding_cost) -> np.ndarray:
     """``sqrt(2 D K / h)``: units per order; ``h`` per unit and year (unit cost times holding rate)."""
-    demand = _array(annual_demand, "annual demand", minimum=0)
-    cost = _array(order_cost, "order cost", minimum=0)
-    holding = _array(annual_holding_cost, "annual holding cost", minimum=0, strict=True)
+    demand = checked_array(annual_demand, "annual demand", minimum=0)
+    cost = checked_array(order_cost, "order cost", minimum=0)
+    holding = checked_array(annual_holding_cost, "annual holding cost", minimum=0, strict=True)
     return np.sqrt(2 * demand * cost / holding)
 
 
 def round_order_quantity(quantity, minimum_order_quantity=0.0, pack_size=1.0) -> np.ndarray:
     """Raise ``quantity`` to the minimum order quantity, then up to a whole number of packs.
     A quantity of zero stays zero (nothing to order)."""
-    quantity = _array(quantity, "order quantity", minimum=0)
-    moq = _array(minimum_order_quantity, "minimum order quantity", minimum=0)
-    pack = _array(pack_size, "pack size", minimum=0, strict=True)
+    quantity = checked_array(quantity, "order quantity", minimum=0)
+    moq = checked_array(minimum_order_quantity, "minimum order quantity", minimum=0)
+    pack = checked_array(pack_size, "pack size", minimum=0, strict=True)
     raised = np.where(quantity > 0, np.maximum(quantity, moq), 0.0)
     return np.ceil(np.round(raised / pack, 9)) * pack  # round(): 3 packs of 0.1 must stay 3 packs
 
@@ -122,8 +124,8 @@ def negative_binomial_stock_level(mean_ltd, variance_ltd, cycle_service) -> np.n
     negative-binomial with the given mean and variance (moments matched; Poisson where the
     variance does not exceed the mean). For intermittent and lumpy items, whose demand over a
     lead time is far from normal."""
-    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
-    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
+    mean = checked_array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = checked_array(variance_ltd, "variance of lead-time demand", minimum=0)
     alpha = _probability(cycle_service, "cycle service level")
     mean, variance, alpha = np.broadcast_arrays(mean, variance, alpha)
     overdispersed = variance > mean
@@ -160,9 +162,9 @@ def negative_binomial_expected_shortage(mean_ltd, variance_ltd, stock_level) -> 
     """``E[(X - S)+]``: units short per cycle with stock ``S`` and lead-time demand ``X``
     negative-binomial (Poisson without overdispersion), in closed form:
     ``E[X 1{X > S}] - S P(X > S) = mean * P(Y >= S) - S P(X > S)``, ``Y`` size-biased."""
-    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
-    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
-    level = _array(stock_level, "stock level")
+    mean = checked_array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = checked_array(variance_ltd, "variance of lead-time demand", minimum=0)
+    level = checked_array(stock_level, "stock level")
     mean, variance, level = np.broadcast_arrays(mean, variance, level)
     sf, shifted_sf = _count_distribution(mean, variance)
     shortage = mean * shifted_sf(level) - level * sf(level)
@@ -174,10 +176,10 @@ def negative_binomial_fill_rate_level(mean_ltd, variance_ltd, fill_rate, order_q
     ``(1 - beta) * Q`` (fill rate ``beta`` with orders of ``Q`` units), lead-time demand
     negative-binomial: the type 2 counterpart of :func:`negative_binomial_stock_level`. Integer
     bisection on every row at once."""
-    mean = _array(mean_ltd, "mean lead-time demand", minimum=0)
-    variance = _array(variance_ltd, "variance of lead-time demand", minimum=0)
+    mean = checked_array(mean_ltd, "mean lead-time demand", minimum=0)
+    variance = checked_array(variance_ltd, "variance of lead-time demand", minimum=0)
     beta = _probability(fill_rate, "fill rate")
-    quantity = _array(order_quantity, "order quantity", minimum=0, strict=True)
+    quantity = checked_array(order_quantity, "order quantity", minimum=0, strict=True)
     mean, variance, beta, quantity = np.broadcast_arrays(mean, variance, beta, quantity)
     allowed = (1 - beta) * quantity
     low = np.full(mean.shape, -1.0)  # the answer lies in (low, high]

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.inventory.policy import _array
+from ml.inventory.policy import checked_array
 
 POSITION_COLUMNS = (
     "sku_id",
@@ -67,7 +67,7 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
 
 
 def _column(frame: pd.DataFrame, column: str, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
-    return _array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=minimum, strict=strict)
+    return checked_array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=minimum, strict=strict)
 
 
 def _whole_packs(units: np.ndarray, pack: np.ndarray) -> np.ndarray:
@@ -81,7 +81,7 @@ def _number_text(values: np.ndarray, pattern: str) -> np.ndarray:
 def excess_units(positions: pd.DataFrame, excess_margin_days: float = 7.0) -> np.ndarray:
     """Units each row can give away: ``max(0, on_hand - order_up_to - margin * mean_daily_demand)``,
     zero where the row is projected short. One value per row of ``positions``."""
-    margin = float(_array(excess_margin_days, "excess_margin_days", minimum=0))
+    margin = float(checked_array(excess_margin_days, "excess_margin_days", minimum=0))
     on_hand = _column(positions, "on_hand", "positions")  # may be negative (a book deficit): no excess
     level = _column(positions, "order_up_to", "positions", minimum=0)
     demand = _column(positions, "mean_daily_demand", "positions", minimum=0)
@@ -139,7 +139,7 @@ def plan_rebalancing(positions: pd.DataFrame, lanes: pd.DataFrame, excess_margin
     if lanes.duplicated(["from_location_id", "to_location_id"]).any():
         raise ValueError("lanes has more than one row for a from_location_id x to_location_id")
 
-    margin = float(_array(excess_margin_days, "excess_margin_days", minimum=0))
+    margin = float(checked_array(excess_margin_days, "excess_margin_days", minimum=0))
     excess = excess_units(positions, margin)
     shortage = _column(positions, "projected_shortage_units", "positions", minimum=0)
     shortage_cost = _column(positions, "shortage_cost_per_unit", "positions", minimum=0)

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.inventory.policy import _array, round_order_quantity
+from ml.inventory.policy import checked_array, round_order_quantity
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class SimulationResult:
 
 
 def _matrix(value, name: str, shape: tuple[int, int], minimum: float | None = None, per_series: bool = False) -> np.ndarray:
-    values = _array(value, name, minimum=minimum)
+    values = checked_array(value, name, minimum=minimum)
     if per_series and values.shape == (shape[0],):
         return np.broadcast_to(values[:, None], shape)
     if values.shape != shape:
@@ -68,7 +68,7 @@ def _matrix(value, name: str, shape: tuple[int, int], minimum: float | None = No
 
 
 def _per_series(value, name: str, n_series: int, minimum: float | None = None, strict: bool = False) -> np.ndarray:
-    values = _array(value, name, minimum=minimum, strict=strict)
+    values = checked_array(value, name, minimum=minimum, strict=strict)
     if values.ndim > 1 or values.shape not in ((), (n_series,)):
         raise ValueError(f"{name} must be a scalar or have shape ({n_series},), got {values.shape}")
     return np.broadcast_to(values, (n_series,)).astype(float)
@@ -136,7 +136,7 @@ def simulate_policies(
     ``[n_series]``: an order is at least this many units (the EOQ lot of
     :mod:`ml.inventory.policies`), before the MOQ and pack rounding.
     """
-    demand = _array(demand, "demand", minimum=0)
+    demand = checked_array(demand, "demand", minimum=0)
     if demand.ndim != 2:
         raise ValueError(f"demand must be 2-D [n_series, n_days], got shape {demand.shape}")
     shape = demand.shape
@@ -158,7 +158,7 @@ def simulate_policies(
     arrivals = np.zeros(shape)
     on_order = np.zeros(n_series)
     if initial_pipeline is not None:
-        pipeline = _array(initial_pipeline, "initial_pipeline", minimum=0)
+        pipeline = checked_array(initial_pipeline, "initial_pipeline", minimum=0)
         if pipeline.ndim != 2 or pipeline.shape[0] != n_series:
             raise ValueError(f"initial_pipeline must have shape ({n_series}, k), got {pipeline.shape}")
         within = min(pipeline.shape[1], n_days)
