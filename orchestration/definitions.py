@@ -11,6 +11,7 @@ from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import raw_assets
 from orchestration.assets.inventory import inventory_assets, inventory_checks
 from orchestration.assets.publication import erp_plan_files
+from orchestration.assets.sop import sop_assets
 from orchestration.jobs import (
     daily_data_foundation_job,
     daily_forecast_job,
@@ -20,6 +21,8 @@ from orchestration.jobs import (
     demand_forecast_training_job,
     master_data_job,
     publish_plan_job,
+    sop_monthly_job,
+    sop_monthly_schedule,
     weekly_training_schedule,
 )
 from orchestration.resources import DuckDBWarehouse, ExportFolder, LandingZone
@@ -39,6 +42,7 @@ defs = dg.Definitions(
         planline_forecast_dbt_models,
         *inventory_assets,
         *availability_assets,
+        *sop_assets,
         erp_plan_files,
     ],
     asset_checks=inventory_checks,
@@ -50,8 +54,9 @@ defs = dg.Definitions(
         demand_forecast_training_job,
         daily_forecast_job,
         publish_plan_job,
+        sop_monthly_job,
     ],
-    schedules=[daily_schedule, weekly_training_schedule],
+    schedules=[daily_schedule, weekly_training_schedule, sop_monthly_schedule],
     sensors=[landing_sensor, forecast_after_data_runs],
     resources={
         "warehouse": DuckDBWarehouse(database=dg.EnvVar("PLANLINE_DUCKDB_PATH")),

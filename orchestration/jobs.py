@@ -14,6 +14,7 @@
   planned orders, safety-stock placement, rebalancing, ATP, allocation, routing); after every
   data run (see sensors).
 - ``publish_plan``: the current (or a chosen) plan version's planned orders as ERP import files.
+- ``sop_monthly``: the monthly S&OP cycle (so far the demand review), on the first of each month.
 """
 
 import dagster as dg
@@ -26,6 +27,7 @@ from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
 from orchestration.assets.inventory import inventory_assets
 from orchestration.assets.publication import erp_plan_files
+from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, sop_assets
 from orchestration.partitions import partition_bounds
 
 # What a day's new rows change besides their raw tables: the quarantine summary and the
@@ -36,12 +38,16 @@ DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
 # The inventory plan follows every forecast.
 INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets)
-FORECAST_REFRESH = dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) | INVENTORY_PLANNING
+# the S&OP cycle's models wait for it, monthly
+SOP_CYCLE = dg.AssetSelection.assets(MONTHLY_HISTORY, *sop_assets, DEMAND_PLAN)
+FORECAST_REFRESH = (dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) - SOP_CYCLE) | INVENTORY_PLANNING
 FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
 # one forecasting run at a time (tag_concurrency_limits in dagster.yaml, orchestration/instance.py)
 FORECASTING_RUN_TAG = {"planline/forecasting": "true"}
 DATA_LAYER = (
-    dg.AssetSelection.all() - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models, erp_plan_files) - INVENTORY_PLANNING
+    dg.AssetSelection.all()
+    - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models, erp_plan_files, *sop_assets)
+    - INVENTORY_PLANNING
 )
 
 data_foundation_job = dg.define_asset_job(
@@ -94,6 +100,22 @@ publish_plan_job = dg.define_asset_job(
     "publish_plan",
     selection=dg.AssetSelection.assets(erp_plan_files),
     description="Publish a plan version's planned orders as ERP import files (config plan_version; empty: the current plan).",
+)
+
+sop_monthly_job = dg.define_asset_job(
+    "sop_monthly",
+    selection=SOP_CYCLE,
+    description="The monthly S&OP cycle: the demand review (monthly history, the monthly statistical forecast, the demand plan "
+    "with the daily consensus and the planners' overrides).",
+)
+
+# The first day of each month, 06:00, after the night's data and forecast.
+sop_monthly_schedule = dg.ScheduleDefinition(
+    name="sop_monthly_cycle",
+    job=sop_monthly_job,
+    cron_schedule="0 6 1 * *",
+    execution_timezone=BUSINESS_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 
 # Yesterday's business day, once it is over and the night's exports have landed.

@@ -51,7 +51,8 @@ def forecast_home(tmp_path_factory):
         training = defs.resolve_job_def("demand_forecast_training")
         run_config = dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}})
         runs = [training.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False) for _ in range(2)]
-        yield {"home": home, "instance": instance, "env": env, "runs": runs}
+        sop = defs.resolve_job_def("sop_monthly").execute_in_process(instance=instance, raise_on_error=False)
+        yield {"home": home, "instance": instance, "env": env, "runs": runs, "sop": sop}
 
 
 @pytest.fixture(scope="module")
@@ -422,3 +423,35 @@ def test_online_orders_ship_from_a_location_with_the_stock_in_reach(warehouse):
     routed_lines = routed[routed.ship_from_location_id.notna()]
     assert routed_lines.lane_cost.notna().all() and (routed_lines.cost_per_unit == routed_lines.lane_cost).all()
     assert routed[routed.ship_from_location_id.isna()].unrouted_reason.notna().all()
+
+
+# ---- the monthly S&OP cycle ------------------------------------------------------------------
+
+
+def test_the_monthly_history_adds_up_the_daily_demand_of_complete_months(forecast_home, warehouse):
+    assert forecast_home["sop"].success, [e.message for e in forecast_home["sop"].get_step_failure_events()]
+    history = warehouse.execute("SELECT * FROM sop.fct_monthly_demand_history").df()
+    daily = warehouse.execute(
+        """SELECT d.demand_date, s.family, l.region, d.units, d.channel_id FROM marts.fct_daily_demand AS d
+           JOIN marts.dim_sku AS s USING (sku_id) JOIN marts.dim_location AS l USING (location_id)"""
+    ).df()
+    first, last = pd.Timestamp(daily.demand_date.min()), pd.Timestamp(daily[daily.channel_id != "B2B"].demand_date.max())
+    daily = daily[pd.to_datetime(daily.demand_date) <= last]
+    months = pd.to_datetime(daily.demand_date).dt.to_period("M")
+    complete = (months.dt.start_time >= first) & (months.dt.end_time.dt.normalize() <= last)
+    expected = daily[complete].groupby([months[complete].dt.start_time, "family", "region"]).units.sum().astype(float)
+    got = history.set_index([pd.to_datetime(history.month), "family", "region"]).units.astype(float)
+    assert len(got) > 0 and got.sort_index().to_numpy() == pytest.approx(expected.sort_index().to_numpy())
+
+
+def test_the_demand_plan_takes_the_daily_consensus_where_it_reaches_and_the_monthly_forecast_beyond(warehouse):
+    plan = warehouse.execute("SELECT * FROM sop.fct_demand_plan").df()
+    assert plan.month.nunique() == 18
+    expected = plan.consensus_units + plan.statistical_units * (plan.days_in_month - plan.daily_forecast_days) / plan.days_in_month + plan.override_units
+    assert plan.plan_units.to_numpy() == pytest.approx(expected.to_numpy())
+    assert plan.drop_duplicates("month").daily_forecast_days.sum() == HORIZON
+    consensus = warehouse.execute(
+        """SELECT sum(consensus_units) FROM forecasting.fct_consensus_forecast
+           WHERE origin_date = (SELECT max(origin_date) FROM forecasting.fct_consensus_forecast)"""
+    ).fetchall()[0][0]
+    assert plan.consensus_units.sum() == pytest.approx(consensus)

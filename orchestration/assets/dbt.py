@@ -89,6 +89,7 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
         "governance": "governance",
         "forecasting": "forecasting",
         "inventory": "inventory",
+        "sop": "sop",
     }
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
@@ -114,7 +115,7 @@ DAILY_MODELS = "tag:daily config.materialized:incremental"
 # replenishment parameters), their own definition since the panel they follow is upstream of those
 # assets in the other one; and the inventory marts, a snapshot of stock, supply and orders taken
 # when the plan is made (after each day's data, which the daily data job only appends to the facts).
-FORECAST_MODELS = "source:forecasts+ path:models/marts/inventory"
+FORECAST_MODELS = "source:forecasts+ source:sop+ path:models/marts/inventory"
 
 
 class DbtRunConfig(dg.Config):
