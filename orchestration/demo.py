@@ -120,6 +120,13 @@ def print_summary(warehouse: Path, settings) -> None:
                UNION ALL SELECT 'web lines routed (unrouted)', count(*), round(sum(quantity)), count(*) FILTER (WHERE ship_from_location_id IS NULL)
                FROM inventory.online_order_routing""",
         )
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sop' AND table_name = 'scenario_summary'").fetchall()[0][0]:
+        table(
+            "S&OP scenarios over the 18-month horizon (balanced by the LP; gap report in sop.gap_report)",
+            """SELECT scenario, round(total_cost) AS total_cost, round(overtime_cost) AS overtime_cost, round(demand_units) AS demand_units,
+                      round(lost_units) AS lost_units, busiest_resource, busiest_month, round(busiest_utilisation, 3) AS utilisation
+               FROM sop.scenario_summary""",
+        )
     marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name").fetchall()
     counts = [(name, con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]) for (name,) in marts]
     print("\nMarts (schema marts)")
@@ -163,6 +170,9 @@ def main() -> None:
     if ok:
         print("Publishing the plan's planned orders as ERP import files")
         ok = run_pipeline("publish_plan", all_days=False)
+    if ok:
+        print("Running the monthly S&OP cycle: demand review, supply review, scenarios balanced by the LP")
+        ok = run_pipeline("sop_monthly", all_days=False)
     if ok:
         print_summary(settings.warehouse, settings)
         print(f"\nDone in {time.perf_counter() - started:.0f} s")

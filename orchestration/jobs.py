@@ -27,7 +27,7 @@ from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
 from orchestration.assets.inventory import inventory_assets
 from orchestration.assets.publication import erp_plan_files
-from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, sop_assets
+from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, SUPPLY_CAPACITY, SUPPLY_SOURCES, sop_assets
 from orchestration.partitions import partition_bounds
 
 # What a day's new rows change besides their raw tables: the quarantine summary and the
@@ -39,7 +39,7 @@ DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 # The inventory plan follows every forecast.
 INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets)
 # the S&OP cycle's models wait for it, monthly
-SOP_CYCLE = dg.AssetSelection.assets(MONTHLY_HISTORY, *sop_assets, DEMAND_PLAN)
+SOP_CYCLE = dg.AssetSelection.assets(MONTHLY_HISTORY, SUPPLY_SOURCES, SUPPLY_CAPACITY, *sop_assets, DEMAND_PLAN)
 FORECAST_REFRESH = (dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) - SOP_CYCLE) | INVENTORY_PLANNING
 FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
 # one forecasting run at a time (tag_concurrency_limits in dagster.yaml, orchestration/instance.py)
@@ -106,7 +106,8 @@ sop_monthly_job = dg.define_asset_job(
     "sop_monthly",
     selection=SOP_CYCLE,
     description="The monthly S&OP cycle: the demand review (monthly history, the monthly statistical forecast, the demand plan "
-    "with the daily consensus and the planners' overrides).",
+    "with the daily consensus and the planners' overrides), the supply review (sources and capacities), the scenarios balanced "
+    "by the LP, the gap report and the proposed consensus plan.",
 )
 
 # The first day of each month, 06:00, after the night's data and forecast.

@@ -455,3 +455,24 @@ def test_the_demand_plan_takes_the_daily_consensus_where_it_reaches_and_the_mont
            WHERE origin_date = (SELECT max(origin_date) FROM forecasting.fct_consensus_forecast)"""
     ).fetchall()[0][0]
     assert plan.consensus_units.sum() == pytest.approx(consensus)
+
+
+def test_every_configured_scenario_is_balanced_and_the_gap_report_adds_up(warehouse):
+    scenarios = pd.read_csv(Path(__file__).parents[1] / "dbt_project" / "seeds" / "sop_scenarios.csv").scenario.unique()
+    summary = warehouse.execute("SELECT * FROM sop.scenario_summary").df().set_index("scenario")
+    assert list(summary.index) == list(scenarios)
+    parts = [c for c in summary.columns if c.endswith("_cost") and c != "total_cost"]
+    assert summary.total_cost.to_numpy() == pytest.approx(summary[parts].sum(axis=1).to_numpy(), rel=1e-6)
+    gaps = warehouse.execute("SELECT * FROM sop.gap_report").df()
+    assert gaps.unmet_units.to_numpy() == pytest.approx((gaps.demand - gaps.constrained_supply).to_numpy(), abs=1e-6)
+    plan = warehouse.execute("SELECT family, sum(plan_units) AS units FROM sop.fct_demand_plan GROUP BY 1").df().set_index("family").units
+    base = gaps[gaps.scenario == "base"].groupby("family").demand.sum()
+    assert base.sort_index().to_numpy() == pytest.approx(plan.reindex(base.index).sort_index().to_numpy(), rel=1e-6)
+
+
+def test_the_base_scenario_is_proposed_as_a_versioned_consensus_plan(warehouse):
+    consensus = warehouse.execute("SELECT * FROM sop.consensus_plan").df()
+    assert consensus.plan_version.nunique() == 1 and consensus.plan_version.iloc[0].startswith("SOP-")
+    assert (consensus.status == "proposed").all()
+    base = warehouse.execute("SELECT sum(demand) FROM sop.scenario_plans WHERE scenario = 'base'").fetchall()[0][0]
+    assert consensus.demand.sum() == pytest.approx(base)

@@ -9,11 +9,13 @@
 The logic lives in ``ml.sop``; these assets read the marts, call it and write tables.
 """
 
+import hashlib
 import os
 
 import dagster as dg
 import pandas as pd
 
+from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios
 from ml.sop.demand_review import monthly_statistical_forecast as forecast_months
 from orchestration.assets.metadata import markdown_table
 from orchestration.assets.warehouse_tables import read_frame, replace_table
@@ -25,6 +27,13 @@ SCHEMA = "sop"
 MONTHLY_HISTORY = dg.AssetKey([SCHEMA, "fct_monthly_demand_history"])
 MONTHLY_STATISTICAL_FORECAST = dg.AssetKey([SCHEMA, "monthly_statistical_forecast"])
 DEMAND_PLAN = dg.AssetKey([SCHEMA, "fct_demand_plan"])
+SUPPLY_SOURCES = dg.AssetKey([SCHEMA, "fct_supply_sources"])
+SUPPLY_CAPACITY = dg.AssetKey([SCHEMA, "fct_supply_capacity"])
+SCENARIOS = dg.AssetKey(["reference", "sop_scenarios"])
+STOCK_POSITION = dg.AssetKey(["inventory", "fct_stock_position"])
+SCENARIO_PLANS = dg.AssetKey([SCHEMA, "scenario_plans"])
+GAP_REPORT = dg.AssetKey([SCHEMA, "gap_report"])
+CONSENSUS_PLAN = dg.AssetKey([SCHEMA, "consensus_plan"])
 
 
 def sop_horizon_months() -> int:
@@ -63,4 +72,117 @@ def monthly_statistical_forecast(context: dg.AssetExecutionContext, warehouse: D
     )
 
 
-sop_assets = [monthly_statistical_forecast]
+class BalancingConfig(dg.Config):
+    """Costs of the balancing LP (defaults: the dbt vars sop_* of dbt_project.yml)."""
+
+    annual_holding_rate: float = 0.2  # share of unit cost per year
+    backlog_cost_share_of_price: float = 0.1  # per unit and month backlogged
+    lost_sale_cost_share_of_price: float = 1.0  # per unit lost
+
+
+def _spec(key: dg.AssetKey, deps: list, description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(key, deps=deps, group_name=GROUP, kinds={"python", "scipy", "duckdb"}, description=description)
+
+
+@dg.multi_asset(
+    specs=[
+        _spec(
+            SCENARIO_PLANS,
+            [DEMAND_PLAN, SUPPLY_SOURCES, SUPPLY_CAPACITY, SCENARIOS, STOCK_POSITION],
+            "Every scenario of seed sop_scenarios balanced by the LP (least cost within line hours and supplier capacity): "
+            "plans by month x family x region in sop.scenario_plans, resources in sop.scenario_resources, totals in sop.scenario_summary.",
+        ),
+        _spec(
+            GAP_REPORT, [SCENARIO_PLANS], "Gap report by scenario, month and family: demand against constrained supply, unmet units, the binding constraint."
+        ),
+        _spec(
+            CONSENSUS_PLAN,
+            [SCENARIO_PLANS],
+            "The base scenario's balanced plan by month x family x region under a plan version, proposed for approval; every version kept.",
+        ),
+    ],
+    pool=WAREHOUSE_POOL,
+)
+def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfig, warehouse: DuckDBWarehouse):
+    plan = read_frame(warehouse, f"SELECT month, family, region, plan_units FROM {SCHEMA}.fct_demand_plan")
+    sources = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_sources")
+    capacities = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_capacity")
+    scenarios = read_frame(warehouse, "SELECT * FROM reference.sop_scenarios")
+    opening = read_frame(
+        warehouse,
+        f"""SELECT sources.planning_group AS family, locations.region, sum(stock.on_hand_units) AS units
+            FROM inventory.fct_stock_position AS stock
+            JOIN marts.dim_sku AS skus USING (sku_id)
+            JOIN marts.dim_location AS locations USING (location_id)
+            JOIN (SELECT DISTINCT planning_group, family, resource_id, region FROM {SCHEMA}.fct_supply_sources) AS sources
+              ON sources.family = skus.family AND sources.region = locations.region
+             AND sources.resource_id = CASE WHEN skus.make_or_buy = 'MAKE' THEN skus.production_line_id ELSE skus.supplier_id END
+            GROUP BY ALL""",
+    )
+    if plan.empty:
+        raise dg.Failure("sop.fct_demand_plan is empty: run the demand review first (job sop_monthly).")
+    demand = group_demand(plan, sources)
+    capacities = capacities.assign(month=pd.to_datetime(capacities.month))
+    costs = costs_from_prices(sources, config.annual_holding_rate, config.backlog_cost_share_of_price, config.lost_sale_cost_share_of_price)
+    results = solve_scenarios(scenarios, demand, sources, capacities, opening, costs)
+    family_of = sources.drop_duplicates("planning_group").set_index("planning_group").family
+    plans = pd.concat([r.plan.assign(scenario=name, planning_group=r.plan.family, family=r.plan.family.map(family_of)) for name, r in results.items()])
+    plans["month"] = plans.month.dt.to_timestamp().dt.date
+    resources = pd.concat([r.resources.assign(scenario=name) for name, r in results.items()])
+    resources["month"] = resources.month.dt.to_timestamp().dt.date
+    gaps = pd.concat([family_gaps(r, sources).assign(scenario=name) for name, r in results.items()])
+    gaps["month"] = gaps.month.dt.to_timestamp().dt.date
+    summary = scenario_summary(results)
+    replace_table(warehouse, SCHEMA, "scenario_plans", plans)
+    replace_table(warehouse, SCHEMA, "scenario_resources", resources)
+    replace_table(warehouse, SCHEMA, "scenario_summary", summary)
+    replace_table(warehouse, SCHEMA, "gap_report", gaps)
+    base = (
+        plans[plans.scenario == "base"].groupby(["month", "family", "region"], as_index=False)[["demand", "supply", "inventory", "backlog", "lost_sales"]].sum()
+    )
+    digest = hashlib.sha256(base.round(6).to_csv(index=False).encode()).hexdigest()[:8]
+    version = f"SOP-{pd.Timestamp(base.month.min()):%Y%m}-{digest}"
+    consensus = base.assign(plan_version=version, status="proposed")
+    with warehouse.connect() as con:
+        con.register("incoming", consensus)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.consensus_plan AS SELECT * FROM incoming WITH NO DATA")
+        con.execute(f"DELETE FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version])
+        con.execute(f"INSERT INTO {SCHEMA}.consensus_plan BY NAME SELECT * FROM incoming")
+    context.log.info(f"{len(results)} scenarios balanced; consensus plan {version}")
+    yield dg.MaterializeResult(
+        asset_key=SCENARIO_PLANS,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(plans)),
+            "scenarios": markdown_table(
+                ("scenario", "total cost", "demand", "lost", "service", "busiest resource", "utilisation"),
+                [
+                    (
+                        r.scenario,
+                        f"{r.total_cost:,.0f}",
+                        f"{r.demand_units:,.0f}",
+                        f"{r.lost_units:,.0f}",
+                        f"{r.service_level:.4f}",
+                        f"{r.busiest_resource} {r.busiest_month}",
+                        f"{r.busiest_utilisation:.3f}",
+                    )
+                    for r in summary.itertuples()
+                ],
+            ),
+            **{f"{r.scenario}_total_cost": dg.MetadataValue.float(round(float(r.total_cost), 2)) for r in summary.itertuples()},
+        },
+    )
+    binding = gaps[(gaps.binding_constraint != "none") & (gaps.scenario == "base")]
+    yield dg.MaterializeResult(
+        asset_key=GAP_REPORT,
+        metadata={
+            "dagster/row_count": dg.MetadataValue.int(len(gaps)),
+            "base_unmet_units": dg.MetadataValue.float(round(float(gaps[gaps.scenario == "base"].unmet_units.clip(lower=0).sum()), 0)),
+            "base_months_with_a_binding_constraint": dg.MetadataValue.int(int(binding.month.nunique())),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=CONSENSUS_PLAN, metadata={"plan_version": version, "status": "proposed", "dagster/row_count": dg.MetadataValue.int(len(consensus))}
+    )
+
+
+sop_assets = [monthly_statistical_forecast, balanced_scenarios]
