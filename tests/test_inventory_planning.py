@@ -11,7 +11,7 @@ from scipy import stats
 from ml.inventory import echelon, policy
 from ml.inventory.placement import network_nodes, place_safety_stock, placement_summary
 from ml.inventory.policies import compute_policies
-from ml.inventory.publication import check_plan_version, erp_import_files
+from ml.inventory.publication import check_plan_version, erp_import_files, plan_version
 from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
 
 
@@ -260,3 +260,12 @@ def test_publication_refuses_unsafe_versions_and_unknown_units():
         erp_import_files(_orders(), SKUS.iloc[:1], {"LINE-1": "PL01"})
     with pytest.raises(ValueError, match="one plan version"):
         erp_import_files(pd.concat([_orders(), _orders("PLAN-20261001-0123abcd")]), SKUS, {"LINE-1": "PL01"})
+
+
+def test_the_plan_version_names_the_plans_content_not_the_last_bits_of_its_sums():
+    orders = _orders().drop(columns="plan_version").assign(order_up_to_units=[20.0, 300.0, 120.0])
+    version = plan_version(pd.Timestamp("2026-09-30"), orders)
+    assert check_plan_version(version) == version and version.startswith("PLAN-20260930-")
+    noisy = orders.assign(order_up_to_units=orders.order_up_to_units + 3e-11)  # another run's parallel sums
+    assert plan_version(pd.Timestamp("2026-09-30"), noisy.iloc[::-1]) == version
+    assert plan_version(pd.Timestamp("2026-09-30"), orders.assign(reason="another reason")) != version

@@ -13,6 +13,7 @@ so publishing the same plan version twice yields the same bytes.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pandas as pd
@@ -43,6 +44,15 @@ HEADER = (
     "reason_code",
     "reason",
 )
+
+
+def plan_version(as_of, orders: pd.DataFrame) -> str:
+    """``PLAN-<as-of day>-<hash of every column of the orders>``: the same version always holds the
+    same orders, reasons included, so its published files never change."""
+    # rounded: parallel sums upstream differ in their last bits from run to run
+    numbers = orders.select_dtypes("number").columns
+    content = orders.round(dict.fromkeys(numbers, 6)).sort_values(list(orders.columns)).to_csv(index=False)
+    return f"PLAN-{as_of:%Y%m%d}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
 
 
 def check_plan_version(version: str) -> str:

@@ -13,14 +13,13 @@
 The logic lives in ``ml.inventory``; these assets read the marts, call it and write tables.
 """
 
-import hashlib
-
 import dagster as dg
 import numpy as np
 import pandas as pd
 
 from ml.inventory.placement import place_safety_stock, placement_summary
 from ml.inventory.policies import compute_policies
+from ml.inventory.publication import plan_version
 from ml.inventory.rebalancing import plan_rebalancing
 from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
 from orchestration.assets.metadata import markdown_table
@@ -93,13 +92,6 @@ def policy_levels_are_ordered(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult
 
 def _matrix(inputs: pd.DataFrame, index: pd.MultiIndex, column: str) -> np.ndarray:
     return inputs.pivot_table(index=KEYS, columns="projection_date", values=column, aggfunc="sum").reindex(index).fillna(0.0).to_numpy()
-
-
-def plan_version(as_of: pd.Timestamp, orders: pd.DataFrame) -> str:
-    """``PLAN-<as-of day>-<hash of every column of the orders>``: the same version always holds the
-    same orders, reasons included, so its published files never change."""
-    content = orders.sort_values(list(orders.columns)).to_csv(index=False)
-    return f"PLAN-{as_of:%Y%m%d}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
 
 
 def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
