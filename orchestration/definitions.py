@@ -10,6 +10,7 @@ from orchestration.assets.forecasting import MLflowTracking, forecasting_assets
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import raw_assets
 from orchestration.assets.inventory import inventory_assets, inventory_checks
+from orchestration.assets.kpi import kpi_assets
 from orchestration.assets.publication import erp_plan_files
 from orchestration.assets.sop import sop_assets
 from orchestration.jobs import (
@@ -43,6 +44,7 @@ defs = dg.Definitions(
         *inventory_assets,
         *availability_assets,
         *sop_assets,
+        *kpi_assets,
         erp_plan_files,
     ],
     asset_checks=inventory_checks,

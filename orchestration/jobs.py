@@ -26,6 +26,7 @@ from orchestration.assets.forecasting import PANEL, demand_forecast, demand_mode
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
 from orchestration.assets.inventory import inventory_assets
+from orchestration.assets.kpi import kpi_assets
 from orchestration.assets.publication import erp_plan_files
 from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, SUPPLY_CAPACITY, SUPPLY_SOURCES, sop_assets
 from orchestration.partitions import partition_bounds
@@ -37,7 +38,7 @@ DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
 # The inventory plan follows every forecast.
-INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets)
+INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets, *kpi_assets)
 # the S&OP cycle's models wait for it, monthly
 SOP_CYCLE = dg.AssetSelection.assets(MONTHLY_HISTORY, SUPPLY_SOURCES, SUPPLY_CAPACITY, *sop_assets, DEMAND_PLAN)
 FORECAST_REFRESH = (dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) - SOP_CYCLE) | INVENTORY_PLANNING

@@ -476,3 +476,30 @@ def test_the_base_scenario_is_proposed_as_a_versioned_consensus_plan(warehouse):
     assert (consensus.status == "proposed").all()
     base = warehouse.execute("SELECT sum(demand) FROM sop.scenario_plans WHERE scenario = 'base'").fetchall()[0][0]
     assert consensus.demand.sum() == pytest.approx(base)
+
+
+# ---- KPIs ------------------------------------------------------------------------------------
+
+
+def test_otif_and_unit_fill_rate_follow_the_order_lines_due(warehouse):
+    lines = warehouse.execute("SELECT * FROM marts.fct_order_lines").df()
+    last_day = warehouse.execute("SELECT max(demand_date) FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").fetchall()[0][0]
+    due = lines[pd.to_datetime(lines.promised_date) <= pd.Timestamp(last_day)].copy()
+    due["month"] = pd.to_datetime(due.promised_date).dt.to_period("M").dt.start_time
+    due["otif"] = due.is_otif.fillna(False).astype(bool)
+    on_time = pd.to_datetime(due.delivered_date) <= pd.to_datetime(due.promised_date)
+    due["on_time_units"] = np.where(on_time, np.minimum(due.delivered_quantity.fillna(0).astype(float), due.ordered_quantity.astype(float)), 0.0)
+    expected = due.groupby(["month", "channel_id"]).agg(otif=("otif", "mean"), units=("on_time_units", "sum"), ordered=("ordered_quantity", "sum"))
+    kpi = warehouse.execute("SELECT * FROM kpi.kpi_order_service WHERE customer_segment = 'ALL' AND channel_id <> 'ALL'").df()
+    kpi = kpi.set_index([pd.to_datetime(kpi.month), "channel_id"]).sort_index()
+    assert kpi.otif_rate.to_numpy() == pytest.approx(expected.sort_index().otif.to_numpy())
+    assert kpi.unit_fill_rate.to_numpy() == pytest.approx((expected.units / expected.ordered.astype(float)).sort_index().to_numpy())
+
+
+def test_the_latest_kpis_are_numeric_metadata_the_ui_can_plot(forecast_home):
+    from orchestration.assets.kpi import KPI_LATEST
+
+    event = forecast_home["instance"].get_latest_materialization_event(KPI_LATEST)
+    metadata = event.asset_materialization.metadata
+    assert {"otif_rate", "unit_fill_rate", "inventory_value", "inventory_turnover"} <= set(metadata)
+    assert 0 <= metadata["otif_rate"].value <= 1 and metadata["inventory_value"].value > 0

@@ -90,6 +90,7 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
         "forecasting": "forecasting",
         "inventory": "inventory",
         "sop": "sop",
+        "kpi": "kpi",
     }
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
@@ -115,7 +116,7 @@ DAILY_MODELS = "tag:daily config.materialized:incremental"
 # replenishment parameters), their own definition since the panel they follow is upstream of those
 # assets in the other one; and the inventory marts, a snapshot of stock, supply and orders taken
 # when the plan is made (after each day's data, which the daily data job only appends to the facts).
-FORECAST_MODELS = "source:forecasts+ source:sop+ path:models/marts/inventory"
+FORECAST_MODELS = "source:forecasts+ source:sop+ path:models/marts/inventory path:models/marts/kpi"
 
 
 class DbtRunConfig(dg.Config):
