@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup demo test dbt-parse ui mlflow-ui contracts-docs bench lock clean
+.PHONY: setup browser demo test dbt-parse ui mlflow-ui contracts-docs bench lock clean
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile dagster, dbt and great_expectations again (measured: 12.6 s -> 6.3 s to import
@@ -29,7 +29,14 @@ dbt-parse: setup
 demo: dbt-parse
 	$(BIN)/python -m orchestration.demo --scale demo
 
-test: dbt-parse
+# The cockpit's tests load it in a real headless browser: Debian's chromium (apt, as root or
+# through sudo) when the machine has none.
+browser:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: dbt-parse browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

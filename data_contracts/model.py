@@ -49,7 +49,9 @@ class Contract:
         files: glob of the source's files, relative to the landing folder.
         file_format: ``csv`` or ``jsonl``.
         separator: CSV field separator.
-        columns: the columns every file must have, in order for CSV.
+        columns: the columns of the source's files, in order for CSV.
+        optional_columns: columns (among ``columns``) a file may leave out: fields a newer export
+            added, so that an older file still loads (their values are then null).
         key: columns identifying a row; duplicates after the first occurrence are quarantined.
         derived: typed and problem columns: name -> SQL expression over the raw row ``r``.
         joins: SQL joins the derived expressions need (lookups into valid master data).
@@ -81,6 +83,17 @@ class Contract:
     max_quarantine_share: float = 0.10
     depends_on: tuple[str, ...] = ()
     partition_date: str | None = None
+    optional_columns: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.optional_columns) - set(self.columns)
+        if unknown:
+            raise ValueError(f"{self.source}: optional columns {sorted(unknown)} are not columns of the contract")
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        """The columns every file must have."""
+        return tuple(c for c in self.columns if c not in self.optional_columns)
 
     @property
     def partitioned(self) -> bool:

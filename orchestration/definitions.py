@@ -5,7 +5,14 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.assets.availability import availability_assets
-from orchestration.assets.dbt import dbt_resource, planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
+from orchestration.assets.cockpit import cockpit_assets
+from orchestration.assets.dbt import (
+    dbt_resource,
+    planline_daily_dbt_models,
+    planline_dbt_models,
+    planline_exception_dbt_models,
+    planline_forecast_dbt_models,
+)
 from orchestration.assets.forecasting import MLflowTracking, forecasting_assets
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import raw_assets
@@ -13,7 +20,9 @@ from orchestration.assets.inventory import inventory_assets, inventory_checks
 from orchestration.assets.kpi import kpi_assets
 from orchestration.assets.publication import erp_plan_files
 from orchestration.assets.sop import sop_assets
+from orchestration.assets.sop_approval import approved_consensus_plan
 from orchestration.jobs import (
+    approve_sop_plan_job,
     daily_data_foundation_job,
     daily_forecast_job,
     daily_schedule,
@@ -44,7 +53,10 @@ defs = dg.Definitions(
         *inventory_assets,
         *availability_assets,
         *sop_assets,
+        approved_consensus_plan,
         *kpi_assets,
+        planline_exception_dbt_models,
+        *cockpit_assets,
         erp_plan_files,
     ],
     asset_checks=inventory_checks,
@@ -57,6 +69,7 @@ defs = dg.Definitions(
         daily_forecast_job,
         publish_plan_job,
         sop_monthly_job,
+        approve_sop_plan_job,
     ],
     schedules=[daily_schedule, weekly_training_schedule, sop_monthly_schedule],
     sensors=[landing_sensor, forecast_after_data_runs],

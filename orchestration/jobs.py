@@ -11,17 +11,20 @@
   forecast and consensus from the champion.
 - ``daily_forecast``: the forecast from the latest history without refitting, the consensus
   with the overrides and their value added, then the inventory plan (policies, projection,
-  planned orders, safety-stock placement, rebalancing, ATP, allocation, routing); after every
-  data run (see sensors).
+  planned orders, safety-stock placement, rebalancing, ATP, allocation, routing), the KPIs, the
+  exceptions and the cockpit; after every data run (see sensors).
 - ``publish_plan``: the current (or a chosen) plan version's planned orders as ERP import files.
-- ``sop_monthly``: the monthly S&OP cycle (so far the demand review), on the first of each month.
+- ``approve_sop_plan``: approve a consensus plan version and publish it (config: version, approver).
+- ``sop_monthly``: the monthly S&OP cycle (demand review, supply review, scenarios balanced, gap
+  report, proposed consensus plan), then the exceptions and the cockpit; on the first of each month.
 """
 
 import dagster as dg
 
 from data_contracts.sources.sql import BUSINESS_TIMEZONE
 from orchestration.assets.availability import availability_assets
-from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_forecast_dbt_models
+from orchestration.assets.cockpit import cockpit_assets
+from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_exception_dbt_models, planline_forecast_dbt_models
 from orchestration.assets.forecasting import PANEL, demand_forecast, demand_model
 from orchestration.assets.governance import quarantine
 from orchestration.assets.ingestion import MASTER_DATA_RAW_KEYS, PARTITIONED_RAW_KEYS, raw_assets
@@ -29,6 +32,7 @@ from orchestration.assets.inventory import inventory_assets
 from orchestration.assets.kpi import kpi_assets
 from orchestration.assets.publication import erp_plan_files
 from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, SUPPLY_CAPACITY, SUPPLY_SOURCES, sop_assets
+from orchestration.assets.sop_approval import approved_consensus_plan
 from orchestration.partitions import partition_bounds
 
 # What a day's new rows change besides their raw tables: the quarantine summary and the
@@ -37,8 +41,9 @@ DAILY_DOWNSTREAM_KEYS = [*planline_daily_dbt_models.keys, quarantine.key]
 DAILY_DOWNSTREAM = dg.AssetSelection.assets(*DAILY_DOWNSTREAM_KEYS)
 
 # The forecasting layer: what reads the panel and the models (the panel itself is data layer).
-# The inventory plan follows every forecast.
-INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets, *kpi_assets)
+# The inventory plan follows every forecast, then its KPIs, exceptions and the cockpit.
+REPORTING = dg.AssetSelection.assets(*kpi_assets, planline_exception_dbt_models, *cockpit_assets)
+INVENTORY_PLANNING = dg.AssetSelection.assets(*inventory_assets, *availability_assets) | REPORTING
 # the S&OP cycle's models wait for it, monthly
 SOP_CYCLE = dg.AssetSelection.assets(MONTHLY_HISTORY, SUPPLY_SOURCES, SUPPLY_CAPACITY, *sop_assets, DEMAND_PLAN)
 FORECAST_REFRESH = (dg.AssetSelection.assets(PANEL, demand_forecast, planline_forecast_dbt_models) - SOP_CYCLE) | INVENTORY_PLANNING
@@ -47,7 +52,7 @@ FORECASTING = FORECAST_REFRESH | dg.AssetSelection.assets(demand_model)
 FORECASTING_RUN_TAG = {"planline/forecasting": "true"}
 DATA_LAYER = (
     dg.AssetSelection.all()
-    - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models, erp_plan_files, *sop_assets)
+    - dg.AssetSelection.assets(demand_model, demand_forecast, planline_forecast_dbt_models, erp_plan_files, *sop_assets, approved_consensus_plan)
     - INVENTORY_PLANNING
 )
 
@@ -93,7 +98,7 @@ daily_forecast_job = dg.define_asset_job(
     selection=FORECAST_REFRESH,
     description="The champion's forecast from the latest history (no refit), the consensus forecast with the planners' overrides and their forecast value added, "
     "then the inventory plan: policies, projected inventory, planned orders, safety-stock placement, rebalancing, ATP and ATS, "
-    "allocation of scarce stock and routing of online orders.",
+    "allocation of scarce stock and routing of online orders; then the KPIs, the exceptions and the planners' cockpit.",
     tags=FORECASTING_RUN_TAG,
 )
 
@@ -105,10 +110,17 @@ publish_plan_job = dg.define_asset_job(
 
 sop_monthly_job = dg.define_asset_job(
     "sop_monthly",
-    selection=SOP_CYCLE,
+    selection=SOP_CYCLE | dg.AssetSelection.assets(planline_exception_dbt_models, *cockpit_assets),
     description="The monthly S&OP cycle: the demand review (monthly history, the monthly statistical forecast, the demand plan "
     "with the daily consensus and the planners' overrides), the supply review (sources and capacities), the scenarios balanced "
-    "by the LP, the gap report and the proposed consensus plan.",
+    "by the LP, the gap report and the proposed consensus plan; then the exceptions and the cockpit with the new scenarios.",
+)
+
+approve_sop_plan_job = dg.define_asset_job(
+    "approve_sop_plan",
+    selection=dg.AssetSelection.assets(approved_consensus_plan),
+    description="Approve a consensus plan version after the S&OP executive meeting (config plan_version, approved_by, comment): "
+    "its status becomes approved, the previous approved version superseded, and the plan is published as CSV under the export folder.",
 )
 
 # The first day of each month, 06:00, after the night's data and forecast.

@@ -23,6 +23,7 @@ TEMPLATE_SOURCES = {
     "oms_events": ("oms/events_2026091*.jsonl", lambda r: r["event_type"] == "LINE_PLACED" and r["channel"] == "WEB"),
     "erp_sales_orders": ("erp/sales_orders_2026-09.csv", lambda r: r["status"] == "DELIVERED"),
     "erp_items": ("erp/items.csv", lambda r: r["make_or_buy"] == "BUY"),
+    "erp_production_orders": ("erp/production_orders_2026-09.csv", lambda r: r["status"] == "COMPLETED"),
 }
 
 
@@ -278,6 +279,42 @@ CASES: list[Case] = [
         "wms_events",
         one_file("wms_events", lambda t: t.with_value(2, "qty", 99999999)),
         Quarantined(2, "implausible_quantity", "99999999"),
+    ),
+    Case(
+        "negative_run_hours",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(2, "run_hours", "-1,50")),
+        Quarantined(2, "negative_hours", "'run_hours' is negative"),
+    ),
+    Case(
+        "negative_downtime_hours",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(1, "downtime_hours", "-0,25")),
+        Quarantined(1, "negative_hours", "'downtime_hours' is negative"),
+    ),
+    Case(
+        "negative_scrap",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(3, "scrap_quantity", "-4")),
+        Quarantined(3, "negative_quantity", "'scrap_quantity' is negative"),
+    ),
+    Case(
+        "completed_order_without_run_hours",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(1, "run_hours", "0,00")),
+        Quarantined(1, "no_run_hours", "'run_hours' is 0,00 on a completed order"),
+    ),
+    Case(
+        "decimal_point_in_hours",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(2, "downtime_hours", "0.25")),
+        Quarantined(2, "number_format", "0.25"),
+    ),
+    Case(
+        "production_order_header_without_a_required_column",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.without_column("completed_quantity")),
+        Rejected("missing columns: completed_quantity"),
     ),
     Case("unknown_store", "pos_sales", one_file("pos_sales", lambda t: t.with_value(2, "store", "ST99")), Quarantined(2, "unknown_reference", "ST99")),
     Case(

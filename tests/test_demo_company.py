@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib
 import json
 from pathlib import Path
 
@@ -84,3 +85,58 @@ def test_scales_resolve_and_reject_nonsense():
     assert resolve_scale("tiny:2x").n_skus == 48
     with pytest.raises(ValueError, match="unknown scale"):
         resolve_scale("huge")
+
+
+def _production_orders(landing: Path):
+    import pandas as pd
+
+    files = sorted((landing / "erp").glob("production_orders_*.csv"))
+    return pd.concat([pd.read_csv(f, sep=";", dtype=str, keep_default_na=False) for f in files], ignore_index=True)
+
+
+def test_completed_production_orders_carry_a_consistent_confirmation(tiny_landing):
+    landing, _ = tiny_landing
+    orders = _production_orders(landing)
+    with (landing / "erp" / "production_lines.csv").open() as file:
+        lines = list(csv.DictReader(file, delimiter=";"))
+    rate = {line["line_code"]: float(line["run_rate_per_hour"].replace(",", ".")) for line in lines}
+    confirmation = ["run_hours", "downtime_hours", "scrap_quantity"]
+    open_orders = orders[orders.status != "COMPLETED"]
+    assert (open_orders[confirmation] == "").all().all()  # like completed_quantity: only on completion
+    done = orders[orders.status == "COMPLETED"]
+    assert len(done) > 20 and (done[confirmation] != "").all().all()
+
+    def number(column):
+        return done[column].str.replace(",", ".").astype(float)
+
+    run, downtime, good = number("run_hours"), number("downtime_hours"), number("completed_quantity")
+    scrap = done.scrap_quantity.astype(int)  # whole units
+    availability = run / (run + downtime)
+    performance = (good + scrap) / (run * done.line_code.map(rate))
+    quality = good / (good + scrap)
+    for factor in (availability, performance, quality):
+        assert ((factor > 0) & (factor <= 1)).all()
+    assert 0.005 < scrap.sum() / (good + scrap).sum() < 0.03 and performance.median() > 0.85  # small orders round scrap up or down
+    by_line = availability.groupby(done.line_code).mean()
+    assert set(by_line.index) == {"LINE-1", "LINE-2"} and abs(by_line["LINE-1"] - by_line["LINE-2"]) > 0.02
+
+
+def test_production_confirmations_leave_every_other_generated_value_as_it_was(tmp_path, tiny_landing, monkeypatch):
+    """The confirmations draw from a stream of their own: without them, every other file is the same."""
+    generate_module = importlib.import_module("ml.demo_company.generate")  # the package exports the function under this name
+
+    def unconfirmed(orders, lines, rng):
+        return orders.assign(run_hours=0.0, downtime_hours=0.0, scrap_qty=0)
+
+    monkeypatch.setattr(generate_module, "confirm_production", unconfirmed)
+    landing, _ = tiny_landing
+    other = tmp_path / "unconfirmed"
+    generate(other, "tiny", seed=7)
+    files = sorted(p.relative_to(landing) for p in landing.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(other) for p in other.rglob("*") if p.is_file())
+    for relative in files:
+        if not relative.name.startswith("production_orders_"):
+            assert (landing / relative).read_bytes() == (other / relative).read_bytes(), relative
+    confirmation = ["run_hours", "downtime_hours", "scrap_quantity"]
+    with_them, without = _production_orders(landing), _production_orders(other)
+    assert with_them.drop(columns=confirmation).equals(without.drop(columns=confirmation))

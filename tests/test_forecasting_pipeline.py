@@ -11,6 +11,7 @@ so that three backtest origins fit, and the model trains with few small trees, o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -52,7 +53,14 @@ def forecast_home(tmp_path_factory):
         run_config = dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}})
         runs = [training.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False) for _ in range(2)]
         sop = defs.resolve_job_def("sop_monthly").execute_in_process(instance=instance, raise_on_error=False)
-        yield {"home": home, "instance": instance, "env": env, "runs": runs, "sop": sop}
+        with duckdb.connect(duckdb_path(home), read_only=True) as con:
+            proposed = con.execute("SELECT DISTINCT plan_version, status FROM sop.consensus_plan").fetchall()
+        approve = defs.resolve_job_def("approve_sop_plan")
+        approval = lambda v: dg.RunConfig(ops={"sop__approved_consensus_plan": {"config": {"plan_version": v, "approved_by": "c.martin"}}})  # noqa: E731
+        approvals = [
+            approve.execute_in_process(instance=instance, run_config=approval(v), raise_on_error=False) for v in ("SOP-209901-00000000", proposed[0][0])
+        ]
+        yield {"home": home, "instance": instance, "env": env, "runs": runs, "sop": sop, "proposed": proposed, "approvals": approvals}
 
 
 @pytest.fixture(scope="module")
@@ -470,10 +478,10 @@ def test_every_configured_scenario_is_balanced_and_the_gap_report_adds_up(wareho
     assert base.sort_index().to_numpy() == pytest.approx(plan.reindex(base.index).sort_index().to_numpy(), rel=1e-6)
 
 
-def test_the_base_scenario_is_proposed_as_a_versioned_consensus_plan(warehouse):
+def test_the_base_scenario_is_proposed_as_a_versioned_consensus_plan(forecast_home, warehouse):
+    [(version, status)] = forecast_home["proposed"]  # before the approval
+    assert version.startswith("SOP-") and status == "proposed"
     consensus = warehouse.execute("SELECT * FROM sop.consensus_plan").df()
-    assert consensus.plan_version.nunique() == 1 and consensus.plan_version.iloc[0].startswith("SOP-")
-    assert (consensus.status == "proposed").all()
     base = warehouse.execute("SELECT sum(demand) FROM sop.scenario_plans WHERE scenario = 'base'").fetchall()[0][0]
     assert consensus.demand.sum() == pytest.approx(base)
 
@@ -490,7 +498,11 @@ def test_otif_and_unit_fill_rate_follow_the_order_lines_due(warehouse):
     on_time = pd.to_datetime(due.delivered_date) <= pd.to_datetime(due.promised_date)
     due["on_time_units"] = np.where(on_time, np.minimum(due.delivered_quantity.fillna(0).astype(float), due.ordered_quantity.astype(float)), 0.0)
     expected = due.groupby(["month", "channel_id"]).agg(otif=("otif", "mean"), units=("on_time_units", "sum"), ordered=("ordered_quantity", "sum"))
-    kpi = warehouse.execute("SELECT * FROM kpi.kpi_order_service WHERE customer_segment = 'ALL' AND channel_id <> 'ALL'").df()
+    kpi = warehouse.execute(
+        """SELECT otif.month, otif.channel_id, otif.otif_rate, fill.unit_fill_rate
+           FROM kpi.kpi_otif AS otif JOIN kpi.kpi_unit_fill_rate AS fill USING (month, channel_id, customer_segment)
+           WHERE customer_segment = 'ALL' AND channel_id <> 'ALL'"""
+    ).df()
     kpi = kpi.set_index([pd.to_datetime(kpi.month), "channel_id"]).sort_index()
     assert kpi.otif_rate.to_numpy() == pytest.approx(expected.sort_index().otif.to_numpy())
     assert kpi.unit_fill_rate.to_numpy() == pytest.approx((expected.units / expected.ordered.astype(float)).sort_index().to_numpy())
@@ -501,5 +513,57 @@ def test_the_latest_kpis_are_numeric_metadata_the_ui_can_plot(forecast_home):
 
     event = forecast_home["instance"].get_latest_materialization_event(KPI_LATEST)
     metadata = event.asset_materialization.metadata
-    assert {"otif_rate", "unit_fill_rate", "inventory_value", "inventory_turnover"} <= set(metadata)
+    kpis = {kpi for (kpi,) in forecast_home_kpis(forecast_home)}
+    assert kpis <= set(metadata)  # every KPI of the scorecard with a value
+    assert {"otif_rate", "unit_fill_rate", "stockout_rate", "oee", "sync_latency_p95_seconds", "otif_rate__b2b", "oee__line-1"} <= set(metadata)
     assert 0 <= metadata["otif_rate"].value <= 1 and metadata["inventory_value"].value > 0
+
+
+def forecast_home_kpis(forecast_home):
+    with duckdb.connect(duckdb_path(forecast_home["home"]), read_only=True) as con:
+        return con.execute("SELECT DISTINCT kpi FROM kpi.kpi_scorecard WHERE value IS NOT NULL AND cut_type = 'all'").fetchall()
+
+
+def test_every_late_or_short_line_and_projected_shortage_is_an_exception_with_a_reason(warehouse):
+    failed = warehouse.execute("SELECT count(*) FROM kpi.fct_order_line_service WHERE NOT is_otif").fetchall()[0][0]
+    exceptions = warehouse.execute("SELECT exception_type, horizon, reason_code, count(*) FROM exceptions.fct_exceptions GROUP BY ALL").df()
+    assert exceptions[exceptions.exception_type.isin(["late_line", "short_line"])]["count_star()"].sum() == failed > 0
+    short_pairs = warehouse.execute("SELECT count(DISTINCT (sku_id, location_id)) FROM inventory.projected_inventory WHERE is_short").fetchall()[0][0]
+    assert exceptions[exceptions.exception_type == "projected_shortage"]["count_star()"].sum() == short_pairs
+    allocation_short = warehouse.execute("SELECT count(*) FROM inventory.order_allocation WHERE short_quantity > 0").fetchall()[0][0]
+    assert exceptions[exceptions.exception_type == "allocation_short"]["count_star()"].sum() == allocation_short
+    assert set(exceptions.reason_code) <= {"capacity", "lead_time", "supplier", "allocation", "data_quality"}
+
+
+def test_the_cockpit_renders_offline_in_a_real_browser_with_the_marts_figures(forecast_home, warehouse):
+    from tests.browser import Browser
+
+    cockpit = Path(forecast_home["env"]["PLANLINE_EXPORT_DIR"]) / "cockpit" / "cockpit.html"
+    html = cockpit.read_text(encoding="utf-8")
+    assert "http://" not in html and "https://" not in html  # nothing fetched from outside
+    with Browser() as browser:
+        page = browser.load(cockpit)
+    assert page.errors == [], page.errors
+    otif = warehouse.execute("SELECT value FROM kpi.kpi_scorecard WHERE kpi = 'otif_rate' AND cut_type = 'all' ORDER BY month DESC LIMIT 1").fetchall()[0][0]
+    tiles = re.findall(r'<[^>]*class="[^"]*tile[^"]*"[^>]*data-kpi="([a-z0-9_]+)"[^>]*?data-value="([^"]+)"', page.dom)
+    shown = {kpi: float(value) for kpi, value in tiles}
+    assert shown["otif_rate"] == pytest.approx(otif, abs=1e-6)  # the headline OTIF as the scorecard holds it
+    for scenario, total_cost in warehouse.execute("SELECT scenario, total_cost FROM sop.scenario_summary").fetchall():
+        cell = re.search(rf'data-scenario="{re.escape(scenario)}" data-metric="total_cost" data-value="([^"]+)"', page.dom)
+        assert cell and float(cell.group(1)) == pytest.approx(total_cost, rel=1e-9), scenario
+    counts = warehouse.execute("SELECT reason_code, count(*) FROM exceptions.fct_exceptions GROUP BY 1").fetchall()
+    shown_counts = {reason: int(n) for reason, n in re.findall(r'data-reason="([a-z_]+)" data-count="(\d+)"', page.dom)}
+    assert {reason: n for reason, n in shown_counts.items() if n} == dict(counts)  # the count per reason code over every exception
+
+
+def test_approving_the_consensus_plan_records_it_and_publishes_it(forecast_home, warehouse):
+    wrong, approved = forecast_home["approvals"]
+    assert not wrong.success
+    assert "no consensus plan version SOP-209901-00000000" in str(wrong.get_step_failure_events()[0].event_specific_data.error)
+    assert approved.success
+    [(version, _)] = forecast_home["proposed"]
+    assert warehouse.execute("SELECT DISTINCT status FROM sop.consensus_plan WHERE plan_version = ?", [version]).fetchall() == [("approved",)]
+    assert warehouse.execute("SELECT approved_by FROM sop.plan_approvals WHERE plan_version = ?", [version]).fetchall() == [("c.martin",)]
+    rows = warehouse.execute("SELECT count(*) FROM sop.consensus_plan WHERE plan_version = ?", [version]).fetchall()[0][0]
+    published = Path(forecast_home["env"]["PLANLINE_EXPORT_DIR"]) / "sop" / version / "consensus_plan.csv"
+    assert len(published.read_text().splitlines()) == rows + 1

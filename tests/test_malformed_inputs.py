@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from data_contracts import CONTRACTS, contract_for
+from data_contracts.sources.erp import PRODUCTION_CONFIRMATION_COLUMNS
 from data_contracts.validate import validate_source, write_quarantine
 from orchestration.ingestion.loader import LoadReport, load_source
 from tests.malformed_corpus import CASES, TOLERATED, Case, LoadsAsClean, Quarantined, Rejected, Template, clean, load_templates
@@ -137,3 +138,48 @@ def test_a_late_event_lands_on_its_own_day(templates, master_data_warehouse, tmp
     delivery = deliver(Case("late", "wms_events", lambda t: {template.path: late.data()}, LoadsAsClean()), templates, master_data_warehouse, tmp_path)
     assert delivery.quarantine.empty
     assert delivery.raw.set_index("_row_number").loc[2, "_partition_date"] == pd.Timestamp(date(2026, 9, 3))
+
+
+def test_a_production_order_export_older_than_the_confirmation_fields_loads_with_them_null(templates, master_data_warehouse, tmp_path):
+    template = templates["erp_production_orders"]
+    older = template
+    for column in PRODUCTION_CONFIRMATION_COLUMNS:
+        older = older.without_column(column)
+    assert older.header.endswith(";status")
+    expected = deliver(clean("erp_production_orders"), templates, master_data_warehouse, tmp_path / "clean")
+    delivery = deliver(
+        Case("older_export", "erp_production_orders", lambda t: {template.path: older.data()}, LoadsAsClean()),
+        templates,
+        master_data_warehouse,
+        tmp_path / "older",
+    )
+    assert not delivery.report.rejected and delivery.quarantine.empty and len(delivery.raw) == len(template.rows)
+    assert delivery.raw[list(PRODUCTION_CONFIRMATION_COLUMNS)].isna().all().all()
+    assert expected.raw[list(PRODUCTION_CONFIRMATION_COLUMNS)].notna().all().all()  # the current export carries them
+    others = [c for c in contract_for("erp_production_orders").columns if c not in PRODUCTION_CONFIRMATION_COLUMNS]
+    assert delivery.raw[others].equals(expected.raw[others])
+
+
+def test_a_warehouse_loaded_before_the_confirmation_fields_gets_their_columns(templates, master_data_warehouse, tmp_path):
+    """A raw table created from the contract without its newer optional columns gains them at the next load."""
+    from dataclasses import replace
+
+    template = templates["erp_production_orders"]
+    current = contract_for("erp_production_orders")
+    before = replace(current, columns=current.required_columns, optional_columns=())
+    older = template
+    for column in PRODUCTION_CONFIRMATION_COLUMNS:
+        older = older.without_column(column)
+    (tmp_path / "old" / template.path).parent.mkdir(parents=True)
+    (tmp_path / "old" / template.path).write_bytes(older.data())
+    shutil.copy(master_data_warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        load_source(con, before, tmp_path / "old", tmp_path / "rejected", AS_OF)
+        (tmp_path / "new" / template.path).parent.mkdir(parents=True)
+        (tmp_path / "new" / template.path).write_bytes(template.with_rows(template.rows[0]).data())
+        report = load_source(con, current, tmp_path / "new", tmp_path / "rejected", DELIVERED_AT)
+        rows = con.execute(
+            "SELECT _row_number, run_hours, downtime_hours, scrap_quantity FROM raw.erp_production_orders ORDER BY _loaded_at, _row_number"
+        ).fetchall()
+    assert report.files_replaced == [template.path] and not report.rejected
+    assert len(rows) == 1 and all(value is not None for value in rows[0][1:])

@@ -38,6 +38,24 @@ def test_csv_problems_name_the_line(content, message):
     assert "erp/bad.csv" in str(error.value)
 
 
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_csv_may_leave_out_optional_columns_which_then_read_as_empty(reader):
+    from orchestration.ingestion.parsers import read_csv_table
+
+    def read(data: bytes) -> list[tuple]:
+        if reader == "exact":
+            return parse_csv(data, "o.csv", ("a", "b", "c", "d"), ";", optional=("c", "d"))
+        return [tuple(r.values())[:-1] for r in read_csv_table(data, "o.csv", ("a", "b", "c", "d"), ";", ("c", "d")).to_pylist()]
+
+    assert read(b"a;b;c;d\n1;2;3;4\n") == [("1", "2", "3", "4")]
+    assert read(b"a;b\n1;2\n") == [("1", "2", None, None)]  # an older export
+    assert read(b"a;b;d\n1;2;4\n") == [("1", "2", None, "4")]
+    with pytest.raises(UnparseableFile, match=r"missing columns: b\).*\(optional: c, d\)"):
+        read(b"a;c;d\n1;3;4\n")
+    with pytest.raises(UnparseableFile, match="columns in a different order"):
+        read(b"a;b;d;c\n1;2;4;3\n")
+
+
 def test_jsonl_values_become_text_and_extra_keys_are_kept():
     data = b'{"a": 1, "b": 2.5, "c": null, "z": true}\n{"a": "x"}\n'
     assert parse_jsonl(data, "e.jsonl", COLUMNS) == [("1", "2.5", None, '{"z": true}'), ("x", None, None, None)]
@@ -69,8 +87,8 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
                 continue
             data = path.read_bytes()
             if contract.file_format == "csv":
-                table = read_csv_table(data, relative, contract.columns, contract.separator)
-                rows = [(*r, None) for r in parse_csv(data, relative, contract.columns, contract.separator)]
+                table = read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
+                rows = [(*r, None) for r in parse_csv(data, relative, contract.columns, contract.separator, contract.optional_columns)]
             else:
                 table = read_jsonl_table(data, relative, contract.columns)
                 rows = parse_jsonl(data, relative, contract.columns)

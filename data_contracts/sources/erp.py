@@ -259,15 +259,35 @@ PURCHASE_ORDERS = _erp(
     partition_date=erp_day("order_date"),
 )
 
+# Confirmation of a completed manufacturing order, added to the export later (older files lack
+# them): machine hours booked (run time, minor stops included), unplanned stop hours, and units
+# rejected in the order's unit (completed_quantity stays the good units).
+PRODUCTION_CONFIRMATION_COLUMNS = ("run_hours", "downtime_hours", "scrap_quantity")
+
+
+def _not_negative_hours(column: str, what: str) -> Rule:
+    return Rule(
+        "negative_hours",
+        "between",
+        f"_{column}",
+        f"'{column}' is negative ({{value}}): {what} cannot be negative; correct the order's confirmation in the ERP",
+        {"min_value": 0},
+    )
+
+
 PRODUCTION_ORDERS = _erp(
     "erp_production_orders",
-    "Manufacturing orders of the plant's lines, planned and completed.",
+    "Manufacturing orders of the plant's lines, planned and completed, with the confirmation of completed ones (run and downtime hours, scrap).",
     "production_orders_*.csv",
-    "mo_number;line_code;item_code;location_code;planned_start_date;due_date;planned_quantity;unit;completed_date;completed_quantity;status",
+    "mo_number;line_code;item_code;location_code;planned_start_date;due_date;planned_quantity;unit;completed_date;completed_quantity;status;"
+    + ";".join(PRODUCTION_CONFIRMATION_COLUMNS),
     [
         *required("mo_number", "line_code", "item_code", "location_code", "planned_start_date", "due_date", "planned_quantity", "unit", "status"),
         decimal_fr("planned_quantity", "quantity"),
         decimal_fr("completed_quantity", "quantity"),
+        decimal_fr("run_hours", "number of hours"),
+        decimal_fr("downtime_hours", "number of hours"),
+        decimal_fr("scrap_quantity", "quantity"),
         date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY"),
         date_format("due_date", ERP_DATE, "DD/MM/YYYY"),
         date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
@@ -278,9 +298,29 @@ PRODUCTION_ORDERS = _erp(
         not_negative("_quantity", "planned quantity is negative"),
         plausible_quantity("_quantity", "planned_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
         not_in_future("_start_date", "planned_start_date"),
+        _not_negative_hours("run_hours", "machine hours booked on an order"),
+        _not_negative_hours("downtime_hours", "stop hours"),
+        not_negative(
+            "_scrap_quantity", "'scrap_quantity' is negative ({value}): rejected units cannot be negative; correct the order's confirmation in the ERP"
+        ),
+        plausible_quantity("_scrap_quantity", "scrap_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
+        absent(
+            "no_run_hours",
+            "_completed_without_run_hours",
+            "'run_hours' is {value} on a completed order: an order that produced ran on its line; confirm its machine hours in the ERP",
+            sql=f"CASE WHEN r.status = 'COMPLETED' AND {fr_decimal('run_hours')} = 0 THEN r.run_hours END",
+        ),
     ],
     key=("mo_number",),
-    derived={"_quantity": fr_decimal("planned_quantity"), "_start_date": erp_date("planned_start_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    derived={
+        "_quantity": fr_decimal("planned_quantity"),
+        "_start_date": erp_date("planned_start_date"),
+        "_item_unit": "r.item_code || '|' || r.unit",
+        "_run_hours": fr_decimal("run_hours"),
+        "_downtime_hours": fr_decimal("downtime_hours"),
+        "_scrap_quantity": fr_decimal("scrap_quantity"),
+    },
+    optional_columns=PRODUCTION_CONFIRMATION_COLUMNS,
     parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
     partition_date=erp_day("planned_start_date"),

@@ -86,3 +86,18 @@
 {% macro default__business_date(utc_ts) -%}
     cast(({{ utc_ts }} at time zone 'UTC') at time zone '{{ var("business_timezone") }}' as date)
 {%- endmacro %}
+
+{# Continuous percentile of an aggregate (fraction between 0 and 1) #}
+{% macro percentile(column, fraction) -%}{{ return(adapter.dispatch('percentile', 'planline')(column, fraction)) }}{%- endmacro %}
+{% macro default__percentile(column, fraction) -%}percentile_cont({{ fraction }}) within group (order by {{ column }}){%- endmacro %}
+{% macro bigquery__percentile(column, fraction) -%}approx_quantiles({{ column }}, 100)[offset({{ (fraction * 100) | int }})]{%- endmacro %}
+
+{# A number from text, null when the text is not one (dbt.safe_cast casts strictly on DuckDB) #}
+{% macro try_number(column) -%}{{ return(adapter.dispatch('try_number', 'planline')(column)) }}{%- endmacro %}
+{% macro duckdb__try_number(column) -%}try_cast({{ column }} as double){%- endmacro %}
+{% macro default__try_number(column) -%}{{ dbt.safe_cast(column, dbt.type_float()) }}{%- endmacro %}
+
+{# A quantity as short text for sentences: 55 rather than 55.000000 #}
+{% macro number_text(column) -%}{{ return(adapter.dispatch('number_text', 'planline')(column)) }}{%- endmacro %}
+{% macro duckdb__number_text(column) -%}cast(round(cast({{ column }} as double), 2) as varchar){%- endmacro %}
+{% macro default__number_text(column) -%}cast(round(cast({{ column }} as {{ dbt.type_float() }}), 2) as {{ dbt.type_string() }}){%- endmacro %}

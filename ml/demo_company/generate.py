@@ -15,7 +15,7 @@ from ml.demo_company.demand import build_demand
 from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
 from ml.demo_company.exports import Exports
 from ml.demo_company.master_data import build_master_data
-from ml.demo_company.operations import simulate
+from ml.demo_company.operations import CONFIRMATION_STREAM, confirm_production, simulate
 from ml.demo_company.writers import corrupt, ordered_rows, write_table
 
 MANIFEST_NAME = "demo_manifest.json"
@@ -49,6 +49,8 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
     demand = build_demand(scale, md, rng)
     say(f"demand drawn for {len(md.skus)} SKUs x {scale.n_days} days")
     ops = simulate(scale, md, demand, rng)
+    # Production confirmations draw from a stream of their own: the simulation's values stay as they were.
+    ops.production_orders = confirm_production(ops.production_orders, md.production_lines, np.random.default_rng([CONFIRMATION_STREAM, seed]))
     say(f"operations simulated: {len(ops.pos_sales):,} store sales lines, {len(ops.online_lines):,} online lines, {len(ops.b2b_lines):,} B2B lines")
 
     builder = Exports(scale, md, demand, ops, rng)

@@ -185,6 +185,9 @@ def build_customers(scale: Scale, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def build_production_lines() -> pd.DataFrame:
+    """The plant's lines. ``availability``, ``performance`` and ``scrap_rate`` are each line's true
+    mean effectiveness: no export carries them, the production confirmations drawn around them
+    (``operations.confirm_production``) reveal them."""
     return pd.DataFrame(
         {
             "line_code": ["LINE-1", "LINE-2"],
@@ -194,6 +197,9 @@ def build_production_lines() -> pd.DataFrame:
             "run_rate_per_hour": [400.0, 300.0],
             "overtime_hours_per_day": [4.0, 4.0],
             "cost_per_hour": [180.0, 150.0],
+            "availability": [0.86, 0.92],  # the filler breaks down more often than the snack line
+            "performance": [0.93, 0.91],
+            "scrap_rate": [0.01, 0.018],
         }
     )
 

@@ -30,7 +30,9 @@ class Operations:
     pos_sales: pd.DataFrame  # day, sku_idx, store_idx, qty (>0 sale, <0 return)
     transfers: pd.DataFrame  # transfer_id, ship_day, arrive_day, sku_idx, dc_idx, store_idx, qty
     purchase_orders: pd.DataFrame  # po_number, po_line, supplier_code, sku_idx, dc_idx, order_day, expected_day, qty, receipt_day, received_qty
-    production_orders: pd.DataFrame  # mo_number, line_code, sku_idx, dc_idx, start_day, due_day, qty, completed_day, completed_qty
+    # mo_number, line_code, sku_idx, dc_idx, start_day, due_day, qty, completed_day, completed_qty (good units);
+    # after confirm_production also run_hours, downtime_hours, scrap_qty
+    production_orders: pd.DataFrame
     online_lines: pd.DataFrame  # order_id, line, channel, day, sku_idx, qty (eaches), ship_from, status, region_idx
     returns: pd.DataFrame  # order_id, line, return_day, sku_idx, dc_idx, qty, condition, restock_day (-1 if not restocked)
     b2b_lines: pd.DataFrame  # b2b orders + promised_day, delivered_qty, delivered_day, dc_idx
@@ -270,6 +272,42 @@ def simulate(scale: Scale, md: MasterData, demand: Demand, rng: np.random.Genera
         snapshots=_frame(logs["snap"]),
         lost_sales=lost,
     )
+
+
+# Stream of the production confirmations' draws (seeded with the company's seed): drawn apart from
+# the simulation's stream, they leave every other generated value as it was.
+CONFIRMATION_STREAM = 0x0EE
+AVAILABILITY_CONCENTRATION = 40.0  # Beta concentration: order-to-order sd about 0.05 around 0.86
+PERFORMANCE_CONCENTRATION = 150.0  # about 0.02
+SCRAP_RATE_SPREAD = 0.35  # lognormal sigma of an order's scrap rate around its line's
+
+
+def confirm_production(orders: pd.DataFrame, lines: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """``orders`` with the confirmation an order gets on completion: run hours, unplanned downtime
+    hours and scrapped units, drawn per order around its line's availability, performance and
+    scrap rate (vectorized; every order gets values, the export shows those of completed ones).
+
+    ``completed_qty`` stays the good units: the scrap comes on top of it, so that the units
+    produced are ``completed_qty + scrap_qty``. Run hours are the produced units at the line's run
+    rate slowed by the order's performance, rounded up to 0.01 h (never above the rated speed,
+    never zero); downtime is what the order's availability adds to them. Per order:
+    availability = run / (run + downtime), performance = produced / (run x run rate),
+    quality = completed / produced.
+    """
+    line = pd.Index(lines.line_code).get_indexer(orders.line_code)
+    n = len(orders)
+
+    def beta(mean: np.ndarray, concentration: float) -> np.ndarray:
+        return rng.beta(mean * concentration, (1 - mean) * concentration)
+
+    availability = beta(lines.availability.to_numpy()[line], AVAILABILITY_CONCENTRATION).clip(0.5, 1.0)
+    performance = beta(lines.performance.to_numpy()[line], PERFORMANCE_CONCENTRATION).clip(0.85, 0.99)
+    scrap_rate = (lines.scrap_rate.to_numpy()[line] * rng.lognormal(0.0, SCRAP_RATE_SPREAD, n)).clip(0.005, 0.03)
+    good = orders.completed_qty.to_numpy()
+    scrap = np.round(good * scrap_rate / (1 - scrap_rate)).astype(np.int64)
+    run_hours = np.maximum(np.ceil((good + scrap) / lines.run_rate_per_hour.to_numpy()[line] / performance * 100 - 1e-9) / 100, 0.01)
+    downtime_hours = np.round(run_hours * (1 / availability - 1), 2)
+    return orders.assign(run_hours=run_hours, downtime_hours=downtime_hours, scrap_qty=scrap)
 
 
 def _log_online_lines(

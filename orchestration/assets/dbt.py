@@ -1,8 +1,9 @@
 """dbt models as Dagster assets: staging, intermediate, marts and governance, tests as checks.
 
-Three definitions share one manifest: the incremental facts, partitioned by business day; the
-planning models (after the forecast: consensus, replenishment parameters, the inventory marts);
-and the rest (views, dimensions, governance marts), rebuilt whole.
+Four definitions share one manifest: the incremental facts, partitioned by business day; the
+planning models (after the forecast: consensus, replenishment parameters, the inventory marts,
+the KPIs); the exceptions (after the plan the Python assets make); and the rest (views,
+dimensions, governance marts), rebuilt whole.
 """
 
 import importlib.metadata
@@ -91,6 +92,7 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
         "inventory": "inventory",
         "sop": "sop",
         "kpi": "kpi",
+        "exceptions": "exceptions",
     }
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:
@@ -117,6 +119,8 @@ DAILY_MODELS = "tag:daily config.materialized:incremental"
 # assets in the other one; and the inventory marts, a snapshot of stock, supply and orders taken
 # when the plan is made (after each day's data, which the daily data job only appends to the facts).
 FORECAST_MODELS = "source:forecasts+ source:sop+ path:models/marts/inventory path:models/marts/kpi"
+# Exceptions: downstream of the plan the Python assets make (projection, allocation, S&OP gaps).
+EXCEPTION_MODELS = "path:models/marts/exceptions"
 
 
 class DbtRunConfig(dg.Config):
@@ -149,11 +153,11 @@ def _window_environment(window: PartitionWindow) -> Iterator[None]:
 DBT_ASSETS = {"manifest": ensure_manifest(), "project": dbt_project, "dagster_dbt_translator": PlanlineDbtTranslator(), "pool": WAREHOUSE_POOL}
 
 
-@dbt_assets(**DBT_ASSETS, exclude=f"{DAILY_MODELS} {FORECAST_MODELS}")
+@dbt_assets(**DBT_ASSETS, exclude=f"{DAILY_MODELS} {FORECAST_MODELS} {EXCEPTION_MODELS}")
 def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     # A test between a dimension and a fact (relationships) belongs to the fact's step: excluding
     # the facts keeps dbt from running it with the dimension, before the fact exists.
-    yield from dbt.cli([*_build_args(config), "--exclude", f"{DAILY_MODELS} {FORECAST_MODELS}"], context=context).stream()
+    yield from dbt.cli([*_build_args(config), "--exclude", f"{DAILY_MODELS} {FORECAST_MODELS} {EXCEPTION_MODELS}"], context=context).stream()
 
 
 @dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, partitions_def=daily_partitions, backfill_policy=single_run)
@@ -169,6 +173,12 @@ def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
 @dbt_assets(**DBT_ASSETS, select=FORECAST_MODELS)
 def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     """The consensus forecast, the forecast value added of overrides and the inventory marts, after each forecast."""
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(**DBT_ASSETS, select=EXCEPTION_MODELS)
+def planline_exception_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """The exceptions with their reasons, after the inventory plan and the S&OP balancing."""
     yield from dbt.cli(["build"], context=context).stream()
 
 

@@ -1,12 +1,13 @@
 """KPI assets (group ``kpi``): the measures of SPEC section 8 that judge the plan.
 
-- ``kpi/kpi_order_service`` (dbt): OTIF and unit fill rate by month, channel and customer segment.
-- ``kpi/kpi_inventory`` (dbt): inventory value and turnover by month and location.
-- ``kpi/kpi_latest``: the latest complete month's values as numeric metadata, so that the Dagster UI
-  plots each KPI's history across runs (asset page, Plots).
+Each KPI is its own dbt model by month and the cuts its definition names (``kpi/kpi_otif``,
+``kpi/kpi_stockout_rate``, ... see dbt_project/models/marts/kpi); ``kpi/kpi_scorecard`` gathers
+them with their targets. ``kpi/kpi_latest`` publishes each KPI's latest value as numeric
+metadata, so that the Dagster UI plots its history across runs (asset page, Plots).
 """
 
 import dagster as dg
+import pandas as pd
 
 from orchestration.assets.warehouse_tables import read_frame
 from orchestration.partitions import WAREHOUSE_POOL
@@ -14,39 +15,53 @@ from orchestration.resources import DuckDBWarehouse
 
 GROUP = "kpi"
 SCHEMA = "kpi"
-ORDER_SERVICE = dg.AssetKey([SCHEMA, "kpi_order_service"])
-INVENTORY = dg.AssetKey([SCHEMA, "kpi_inventory"])
+SCORECARD = dg.AssetKey([SCHEMA, "kpi_scorecard"])
 KPI_LATEST = dg.AssetKey([SCHEMA, "kpi_latest"])
+# Cuts worth a plot of their own: the SPEC's per-channel and per-line figures.
+PLOTTED_CUTS = ("channel", "production_line", "source")
+
+
+def latest_values(scorecard: pd.DataFrame) -> pd.DataFrame:
+    """Each KPI's and cut's value in the latest month that KPI has a value for.
+
+    ``scorecard``: kpi_scorecard rows (kpi, month, cut_type, cut_value, value, ...). A KPI whose
+    newest month has no value for a cut keeps that cut out rather than show an older month as new.
+    """
+    measured = scorecard.dropna(subset=["value"])
+    latest_month = measured.groupby("kpi").month.transform("max")
+    return measured[measured.month == latest_month].sort_values(["kpi", "cut_type", "cut_value"])
+
+
+def metadata_of(latest: pd.DataFrame) -> dict[str, dg.MetadataValue]:
+    """Numeric metadata: ``<kpi>`` for the headline, ``<kpi>__<cut>`` for the plotted cuts."""
+    metadata: dict[str, dg.MetadataValue] = {}
+    for row in latest.itertuples():  # one row per KPI and cut: a few dozen
+        if row.cut_type == "all":
+            metadata[row.kpi] = dg.MetadataValue.float(round(float(row.value), 4))
+            metadata[f"{row.kpi}_month"] = dg.MetadataValue.text(str(pd.Timestamp(row.month).date()))
+        elif row.cut_type in PLOTTED_CUTS:
+            metadata[f"{row.kpi}__{str(row.cut_value).lower()}"] = dg.MetadataValue.float(round(float(row.value), 4))
+    return metadata
 
 
 @dg.asset(
     key=KPI_LATEST,
-    deps=[ORDER_SERVICE, INVENTORY],
+    deps=[SCORECARD],
     group_name=GROUP,
     kinds={"python", "duckdb"},
     pool=WAREHOUSE_POOL,
-    description="The latest complete month's KPIs as numeric metadata (OTIF and unit fill rate overall and per channel, "
-    "inventory value and turnover overall): the UI plots their history across runs.",
+    description="Each KPI's latest value (headline and per channel, production line, event stream) as numeric metadata: "
+    "the UI plots their history across runs.",
 )
 def kpi_latest(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-    service = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.kpi_order_service WHERE customer_segment = 'ALL'")
-    inventory = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.kpi_inventory WHERE location_id = 'ALL'")
-    if service.empty or inventory.empty:
+    scorecard = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.kpi_scorecard")
+    if scorecard.empty:
         raise dg.Failure("No KPI rows yet: materialize the data layer and the planning models first.")
-    month = min(service.month.max(), inventory.month.max())  # the latest month both measure
-    latest_service = service[service.month == month].set_index("channel_id")
-    latest_inventory = inventory[inventory.month == month].iloc[0]
-    metadata = {
-        "month": str(month.date()),
-        "otif_rate": dg.MetadataValue.float(round(float(latest_service.loc["ALL", "otif_rate"]), 4)),
-        "unit_fill_rate": dg.MetadataValue.float(round(float(latest_service.loc["ALL", "unit_fill_rate"]), 4)),
-        **{
-            f"otif_rate_{channel.lower()}": dg.MetadataValue.float(round(float(row.otif_rate), 4))
-            for channel, row in latest_service.drop(index="ALL").iterrows()
-        },
-        "inventory_value": dg.MetadataValue.float(round(float(latest_inventory.inventory_value), 2)),
-        "inventory_turnover": dg.MetadataValue.float(round(float(latest_inventory.inventory_turnover), 3)),
-    }
+    latest = latest_values(scorecard)
+    missing = sorted(set(scorecard.kpi) - set(latest[latest.cut_type == "all"].kpi))
+    metadata = metadata_of(latest)
+    if missing:
+        metadata["kpis_without_value"] = dg.MetadataValue.text(", ".join(missing))
     return dg.MaterializeResult(metadata=metadata)
 
 

@@ -144,8 +144,11 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
     version = f"SOP-{pd.Timestamp(base.month.min()):%Y%m}-{digest}"
     consensus = base.assign(plan_version=version, status="proposed")
     with warehouse.connect() as con:
-        con.register("incoming", consensus)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.consensus_plan AS SELECT * FROM incoming WITH NO DATA")
+        con.register("proposal", consensus)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.consensus_plan AS SELECT * FROM proposal WITH NO DATA")
+        # the same plan proposed again keeps its decision (an approved version stays approved)
+        [(status,)] = con.execute(f"SELECT coalesce(any_value(status), 'proposed') FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchall()
+        con.register("incoming", consensus.assign(status=status))
         con.execute(f"DELETE FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version])
         con.execute(f"INSERT INTO {SCHEMA}.consensus_plan BY NAME SELECT * FROM incoming")
     context.log.info(f"{len(results)} scenarios balanced; consensus plan {version}")
@@ -181,7 +184,7 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
         },
     )
     yield dg.MaterializeResult(
-        asset_key=CONSENSUS_PLAN, metadata={"plan_version": version, "status": "proposed", "dagster/row_count": dg.MetadataValue.int(len(consensus))}
+        asset_key=CONSENSUS_PLAN, metadata={"plan_version": version, "status": status, "dagster/row_count": dg.MetadataValue.int(len(consensus))}
     )
 
 

@@ -46,7 +46,7 @@ def file_days(contract: Contract, path: Path, first: date, last: date) -> set[da
     try:
         data = path.read_bytes()
         if contract.file_format == "csv":
-            table = read_csv_table(data, path.name, contract.columns, contract.separator)
+            table = read_csv_table(data, path.name, contract.columns, contract.separator, contract.optional_columns)
         else:
             table = read_jsonl_table(data, path.name, contract.columns)
     except (UnparseableFile, OSError):

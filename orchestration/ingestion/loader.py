@@ -82,6 +82,10 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
         f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, _source_file VARCHAR NOT NULL, "
         f"_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP NOT NULL{partition})"
     )
+    # warehouses loaded before a column was added to the contract (an optional field of a newer export)
+    existing = {row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {contract.table})").fetchall()}
+    for column in [c for c in contract.columns if c not in existing]:
+        con.execute(f'ALTER TABLE {contract.table} ADD COLUMN "{column}" VARCHAR')
     if contract.partitioned:
         # warehouses loaded before daily partitions existed: add and fill the column once
         con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS _partition_date DATE")
@@ -237,7 +241,7 @@ def load_source(
             continue
         try:
             if contract.file_format == "csv":
-                table = read_csv_table(data, relative, contract.columns, contract.separator)
+                table = read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
             else:
                 table = read_jsonl_table(data, relative, contract.columns)
         except UnparseableFile as error:

@@ -51,8 +51,31 @@ def _text(value) -> str | None:
     return json.dumps(value, ensure_ascii=False)
 
 
-def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str) -> list[tuple]:
-    """Rows of a CSV file's bytes as tuples of text (None for empty fields), in file order."""
+def _header_matches(header: list[str], columns: tuple[str, ...], optional: tuple[str, ...]) -> bool:
+    """The header is the contract's columns in order, optional ones possibly left out."""
+    return header == [c for c in columns if c in header] and all(c in header or c in optional for c in columns)
+
+
+def _header_error(label: str, header: list[str], columns: tuple[str, ...], separator: str, optional: tuple[str, ...]) -> UnparseableFile:
+    missing = [c for c in columns if c not in header and c not in optional]
+    extra = [c for c in header if c not in columns]
+    detail = "; ".join(
+        filter(
+            None,
+            [
+                f"missing columns: {', '.join(missing)}" if missing else "",
+                f"unexpected columns: {', '.join(extra)}" if extra else "",
+                "columns in a different order" if not missing and not extra else "",
+            ],
+        )
+    )
+    may_lack = f" (optional: {', '.join(optional)})" if optional else ""
+    return UnparseableFile(f"{label}: header does not match the contract ({detail}); expected: {separator.join(columns)}{may_lack}")
+
+
+def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = ()) -> list[tuple]:
+    """Rows of a CSV file's bytes as tuples of text (None for empty fields), in file order, one
+    field per contract column (None for an ``optional`` column the file does not have)."""
     text = _decode(data, label)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
     try:
@@ -62,21 +85,11 @@ def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str)
     except csv.Error as error:
         raise UnparseableFile(f"{label}: line 1: {error}") from None
     header = [h.strip() for h in header]
-    if header != list(columns):
-        missing = [c for c in columns if c not in header]
-        extra = [c for c in header if c not in columns]
-        detail = "; ".join(
-            filter(
-                None,
-                [
-                    f"missing columns: {', '.join(missing)}" if missing else "",
-                    f"unexpected columns: {', '.join(extra)}" if extra else "",
-                    "columns in a different order" if not missing and not extra else "",
-                ],
-            )
-        )
-        raise UnparseableFile(f"{label}: header does not match the contract ({detail}); expected: {separator.join(columns)}")
-    rows, width = [], len(columns)
+    if not _header_matches(header, columns, optional):
+        raise _header_error(label, header, columns, separator, optional)
+    rows, width = [], len(header)
+    # positions of the contract's columns in the file's fields (None: an optional column it lacks)
+    positions = None if header == list(columns) else [header.index(c) if c in header else None for c in columns]
     record_start = reader.line_num + 1  # a quoted value can span lines: errors name where the row starts
     try:
         for fields in reader:
@@ -85,6 +98,8 @@ def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str)
                     f"{label}: line {record_start}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator"
                 )
             if fields:  # else a blank line
+                if positions is not None:
+                    fields = [fields[i] if i is not None else "" for i in positions]
                 rows.append(tuple(f if f != "" else None for f in fields))
             record_start = reader.line_num + 1
     except csv.Error as error:
@@ -130,25 +145,29 @@ def _rows_to_table(rows: list[tuple], columns: tuple[str, ...]) -> pa.Table:
     return pa.table({n: pa.array(v, type=pa.string()) for n, v in zip(names, values)})
 
 
-def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str) -> pa.Table:
-    """A CSV file's rows as an Arrow table of text; raises UnparseableFile naming the line."""
+def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = ()) -> pa.Table:
+    """A CSV file's rows as an Arrow table of text, one column per contract column (an
+    ``optional`` column the file lacks is null); raises UnparseableFile naming the line."""
     _decode(data, label)  # NUL bytes, encoding, empty file: named precisely
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    header = next(csv.reader([body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")], delimiter=separator), [])
-    if [h.strip() for h in header] != list(columns):
-        parse_csv(data, label, columns, separator)  # raises with the header diagnosis
+    header = [h.strip() for h in next(csv.reader([body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")], delimiter=separator), [])]
+    if header != list(columns) and not _header_matches(header, columns, optional):
+        parse_csv(data, label, columns, separator, optional)  # raises with the header diagnosis
+    present = [c for c in columns if c in header]
     try:
         table = pacsv.read_csv(
             io.BytesIO(body),
             read_options=pacsv.ReadOptions(use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=separator),
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
+                column_types={c: pa.string() for c in present}, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=True
             ),
         )
     except pa.ArrowInvalid:
-        return _rows_to_table([(*r, None) for r in parse_csv(data, label, columns, separator)], columns)
-    return table.select(list(columns)).append_column("_extra", pa.nulls(table.num_rows, pa.string()))
+        return _rows_to_table([(*r, None) for r in parse_csv(data, label, columns, separator, optional)], columns)
+    out = {c: table[c] if c in present else pa.nulls(table.num_rows, pa.string()) for c in columns}
+    out["_extra"] = pa.nulls(table.num_rows, pa.string())
+    return pa.table(out)
 
 
 def read_jsonl_table(data: bytes, label: str, columns: tuple[str, ...]) -> pa.Table:

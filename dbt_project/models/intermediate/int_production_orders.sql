@@ -1,4 +1,4 @@
--- Manufacturing orders in base units.
+-- Manufacturing orders in base units (quantities; run and downtime hours stay hours).
 {{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
 
 with production_orders as (
@@ -21,6 +21,9 @@ select
     production_orders.completed_date,
     production_orders.completed_quantity * unit_factors.factor_to_base as completed_quantity_base,
     production_orders.status,
+    production_orders.run_hours,
+    production_orders.downtime_hours,
+    production_orders.scrap_quantity * unit_factors.factor_to_base as scrap_quantity_base,
     production_orders.partition_date,
     production_orders.source_file,
     production_orders.source_row_number

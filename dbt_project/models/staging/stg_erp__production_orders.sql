@@ -18,6 +18,9 @@ renamed as (
         {{ parse_erp_date('completed_date') }} as completed_date,
         {{ parse_fr_decimal('completed_quantity') }} as completed_quantity,
         status,
+        {{ parse_fr_decimal('run_hours') }} as run_hours,
+        {{ parse_fr_decimal('downtime_hours') }} as downtime_hours,
+        {{ parse_fr_decimal('scrap_quantity') }} as scrap_quantity,
         _partition_date as partition_date,
         _source_file as source_file,
         _row_number as source_row_number

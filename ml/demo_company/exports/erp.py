@@ -208,6 +208,10 @@ class ErpExports(ExportBuilder):
                 "completed_date": erp_date(np.where(done, mo.completed_day, -1), self.start),
                 "completed_quantity": np.where(done, erp_int(mo.completed_qty), ""),
                 "status": np.where(done, "COMPLETED", "RELEASED"),
+                # confirmation of a completed order (added to the export later: the last columns)
+                "run_hours": np.where(done, erp_decimal(mo.run_hours), ""),
+                "downtime_hours": np.where(done, erp_decimal(mo.downtime_hours), ""),
+                "scrap_quantity": np.where(done, erp_int(mo.scrap_qty), ""),
                 "file": self._month_file("production_orders", mo.start_day),
             }
         )

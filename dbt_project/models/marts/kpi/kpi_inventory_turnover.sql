@@ -1,7 +1,6 @@
--- Inventory KPIs of SPEC section 8 by month and location, with the total (location 'ALL'):
---   inventory value: WMS physical units x unit cost at the month's last count;
---   inventory turnover: cost of goods sold in the month (units sold or shipped to customers x unit
---   cost), annualized (x 12), over the month's average inventory value (mean of its counts).
+-- Inventory turnover (SPEC section 8) by month and location, with the total (location 'ALL'): the
+-- month's cost of goods sold (units sold or shipped to customers x unit cost), annualized (x 12), over
+-- the month's average inventory value (WMS physical x unit cost, mean of its counts).
 -- Months with at least one count, up to the last day of history.
 with
 

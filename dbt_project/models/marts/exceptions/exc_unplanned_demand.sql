@@ -1,0 +1,91 @@
+-- Demand the plan did not see or does not cover, reason data_quality:
+--   - demand rows of the sources (POS sales, ERP sales orders, OMS events) held in quarantine:
+--     they never reached the forecast (duplicates aside, which lose nothing); the raw row's item
+--     code, location, day and quantity are shown as exported;
+--   - sales in the last var exception_cause_days of history of a SKU at a location the plan has
+--     no policy for (discontinued in the item master, or no replenishment lane).
+with
+
+history_end as (
+    {{ history_last_day() }}
+),
+
+quarantined_rows as (
+    select source, source_file, row_number, {{ dbt.listagg('reason', "'; '", 'order by reason') }} as reasons
+    from {{ source('governance', 'quarantine') }}
+    where source in ('pos_sales', 'erp_sales_orders', 'oms_events') and rule <> 'duplicate_row'
+    group by 1, 2, 3
+),
+
+raw_demand_rows as (
+    select 'pos_sales' as source, _source_file as source_file, _row_number as row_number, ean as item_code, store as location_code,
+        cast(_partition_date as date) as demand_date, cast(qty as {{ dbt.type_string() }}) as quantity_text, 'STORE' as channel_id
+    from {{ source('raw', 'pos_sales') }}
+    union all
+    select 'erp_sales_orders', _source_file, _row_number, item_code, ship_from, cast(_partition_date as date), cast(quantity as {{ dbt.type_string() }}), 'B2B'
+    from {{ source('raw', 'erp_sales_orders') }}
+    union all
+    select 'oms_events', _source_file, _row_number, item, ship_from, cast(_partition_date as date), cast(qty as {{ dbt.type_string() }}), channel
+    from {{ source('raw', 'oms_events') }}
+),
+
+quarantined_demand as (
+    select
+        'unplanned_demand' as exception_type,
+        'history' as horizon,
+        'data_quality' as reason_code,
+        quarantined_rows.source || ' row ' || quarantined_rows.source_file || ':' || cast(quarantined_rows.row_number as {{ dbt.type_string() }})
+        || ' (item ' || coalesce(raw_demand_rows.item_code, '?') || ', quantity ' || coalesce(raw_demand_rows.quantity_text, '?')
+        || ') is in quarantine, so no forecast saw it: ' || quarantined_rows.reasons as reason_detail,
+        cast(null as {{ dbt.type_string() }}) as sku_id,
+        raw_demand_rows.location_code as location_id,
+        raw_demand_rows.channel_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        quarantined_rows.source_file || ':' || cast(quarantined_rows.row_number as {{ dbt.type_string() }}) as reference,
+        raw_demand_rows.demand_date as exception_date,
+        {{ try_number('raw_demand_rows.quantity_text') }} as units,
+        cast(null as {{ dbt.type_numeric() }}) as value
+    from quarantined_rows
+    left join raw_demand_rows
+        on raw_demand_rows.source = quarantined_rows.source and raw_demand_rows.source_file = quarantined_rows.source_file
+        and raw_demand_rows.row_number = quarantined_rows.row_number
+),
+
+recent_unplanned_sales as (
+    select demand.sku_id, demand.location_id, demand.channel_id, max(demand.demand_date) as last_sale, sum(demand.units) as units, sum(demand.revenue) as revenue
+    from {{ ref('fct_daily_demand') }} as demand
+    cross join history_end
+    where demand.demand_date > {{ dbt.dateadd('day', -var('exception_cause_days'), 'history_end.last_day') }}
+        and not exists (
+            select 1 from {{ source('plan', 'inventory_policies') }} as policies
+            where policies.sku_id = demand.sku_id and policies.location_id = demand.location_id
+        )
+    group by 1, 2, 3
+),
+
+unpoliced_sales as (
+    select
+        'unplanned_demand' as exception_type,
+        'history' as horizon,
+        'data_quality' as reason_code,
+        {{ number_text('sales.units') }} || ' units sold up to ' || cast(sales.last_sale as {{ dbt.type_string() }}) || ' with no inventory policy here: '
+        || case
+            when skus.discontinued_date is not null and skus.discontinued_date <= sales.last_sale
+                then 'the item master says it was discontinued on ' || cast(skus.discontinued_date as {{ dbt.type_string() }})
+            else 'no replenishment lane for this SKU at this location in the master data'
+        end as reason_detail,
+        sales.sku_id,
+        sales.location_id,
+        sales.channel_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as reference,
+        sales.last_sale as exception_date,
+        sales.units,
+        sales.revenue as value
+    from recent_unplanned_sales as sales
+    inner join {{ ref('dim_sku') }} as skus on skus.sku_id = sales.sku_id
+)
+
+select * from quarantined_demand
+union all
+select * from unpoliced_sales

@@ -1,0 +1,151 @@
+"""The cockpit's input: a few frames read from the marts, validated at the edge.
+
+Every frame must carry its columns (extra columns are ignored); a frame may be empty (no rows, or a
+bare ``pd.DataFrame()``), the page then says so. Numbers are coerced to floats (NaN where missing), months and dates to timestamps, text
+columns to strings. The frames kept on the instance are normalized copies: the caller's frames are
+never changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+
+import pandas as pd
+
+KPI_UNITS = ("percent", "ratio", "currency", "days", "seconds", "turns", "units")
+DIRECTIONS = ("higher", "lower")
+REASON_CODES = ("capacity", "lead_time", "supplier", "allocation", "data_quality")
+ACCURACY_CUTS = ("family", "location", "channel", "abc_class")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "kpis": ("kpi", "label", "unit", "direction", "month", "value", "target"),
+    "kpi_cuts": ("kpi", "label", "unit", "direction", "cut_type", "cut_value", "value", "target"),
+    "resource_months": ("scenario", "resource_id", "source_type", "unit", "month", "used", "capacity", "utilisation", "binding_constraint"),
+    "gap_report": ("scenario", "month", "family", "demand", "constrained_supply", "unmet_units", "binding_constraint"),
+    "scenarios": (
+        "scenario",
+        "total_cost",
+        "production_cost",
+        "purchase_cost",
+        "regular_labour_cost",
+        "overtime_cost",
+        "holding_cost",
+        "backlog_cost",
+        "lost_sales_cost",
+        "demand_units",
+        "lost_units",
+        "service_level",
+        "busiest_resource",
+        "busiest_month",
+        "busiest_utilisation",
+    ),
+    "forecast_accuracy": ("cut_type", "cut_value", "wape", "bias", "actual_units", "source"),
+    "exceptions": ("exception_type", "reason_code", "sku_id", "location_id", "channel_id", "exception_date", "units", "value", "detail"),
+    "exception_counts": ("exception_type", "reason_code", "exceptions", "units", "value"),
+}
+NUMBERS: dict[str, tuple[str, ...]] = {
+    "kpis": ("value", "target"),
+    "kpi_cuts": ("value", "target"),
+    "resource_months": ("used", "capacity", "utilisation"),
+    "gap_report": ("demand", "constrained_supply", "unmet_units"),
+    "scenarios": COLUMNS["scenarios"][1:12] + ("busiest_utilisation",),
+    "forecast_accuracy": ("wape", "bias", "actual_units"),
+    "exceptions": ("units", "value"),
+    "exception_counts": ("exceptions", "units", "value"),
+}
+DATES: dict[str, tuple[str, ...]] = {
+    "kpis": ("month",),
+    "resource_months": ("month",),
+    "gap_report": ("month",),
+    "exceptions": ("exception_date",),
+}
+# the value sets that drive formatting and the status colours: anything else is refused
+CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
+    "kpis": {"unit": KPI_UNITS, "direction": DIRECTIONS},
+    "kpi_cuts": {"unit": KPI_UNITS, "direction": DIRECTIONS},
+}
+
+
+@dataclass(frozen=True, eq=False)
+class CockpitData:
+    """Everything the cockpit shows (see the module docstring of :mod:`ml.cockpit`).
+
+    ``scenario`` is the scenario whose capacity and gap report are drawn; ``company`` is an
+    optional name for the header.
+    """
+
+    as_of: dt.date
+    plan_version: str
+    sop_plan_version: str | None
+    sop_status: str | None
+    generated_at: dt.datetime
+    kpis: pd.DataFrame
+    kpi_cuts: pd.DataFrame
+    resource_months: pd.DataFrame
+    gap_report: pd.DataFrame
+    scenarios: pd.DataFrame
+    forecast_accuracy: pd.DataFrame
+    exceptions: pd.DataFrame
+    exception_counts: pd.DataFrame
+    scenario: str = "base"
+    company: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.as_of, dt.date):
+            raise TypeError(f"as_of must be a date, got {type(self.as_of).__name__}")
+        if not isinstance(self.generated_at, dt.datetime):
+            raise TypeError(f"generated_at must be a datetime, got {type(self.generated_at).__name__}")
+        for name in ("plan_version", "scenario"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"{name} must be a string, got {type(getattr(self, name)).__name__}")
+        for name in ("sop_plan_version", "sop_status", "company"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
+        for field in fields(self):
+            if field.name in COLUMNS:
+                object.__setattr__(self, field.name, normalize_frame(field.name, getattr(self, field.name)))
+
+
+def normalize_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the frame ``name`` with its contract's columns only, typed; ValueError naming the
+    frame and the columns when some are missing or hold values of the wrong kind."""
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
+    columns = COLUMNS[name]
+    if frame.shape == (0, 0):  # "nothing yet" given as a bare pd.DataFrame()
+        frame = pd.DataFrame(columns=list(columns))
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(f"{name}: missing columns {', '.join(missing)} (expected {', '.join(columns)})")
+    out = frame.loc[:, list(columns)].reset_index(drop=True).copy()
+    for column in columns:
+        if column in NUMBERS.get(name, ()):
+            try:
+                out[column] = pd.to_numeric(out[column], errors="raise").astype("float64")
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"{name}: column {column} is not numeric ({error})") from None
+        elif column in DATES.get(name, ()):
+            try:
+                out[column] = pd.to_datetime(out[column], errors="raise").dt.normalize()
+            except (ValueError, TypeError) as error:
+                raise ValueError(f"{name}: column {column} does not hold dates ({error})") from None
+        else:
+            out[column] = out[column].map(_text).astype(object)
+    for column, allowed in CHOICES.get(name, {}).items():
+        wrong = sorted(set(out[column]) - set(allowed))
+        if wrong:
+            raise ValueError(f"{name}: column {column} holds {', '.join(map(repr, wrong))}, expected one of {', '.join(allowed)}")
+    return out
+
+
+def _text(value) -> str:
+    """Text cells as strings ('' for a missing one); a timestamp as its ISO date."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)

@@ -1,0 +1,130 @@
+"""The planners' cockpit (group ``cockpit``): one self-contained HTML file, regenerated with every
+plan and every S&OP cycle, at ``<export folder>/cockpit/cockpit.html``.
+
+The asset reads the marts (KPI scorecard, S&OP scenarios and gap report, forecast accuracy, the
+exceptions) into the frames of ``ml.cockpit.CockpitData``; ``ml.cockpit.render_cockpit`` makes
+the page. It works offline: its styles, charts (SVG) and small script are inline; nothing comes
+from outside the file.
+"""
+
+import datetime as dt
+import os
+
+import dagster as dg
+import pandas as pd
+
+from ml.cockpit import CockpitData, render_cockpit
+from orchestration.assets.inventory import PROJECTED_INVENTORY
+from orchestration.assets.kpi import SCORECARD
+from orchestration.assets.sop import CONSENSUS_PLAN, GAP_REPORT, SCENARIO_PLANS
+from orchestration.assets.warehouse_tables import read_frame
+from orchestration.resources import DuckDBWarehouse, ExportFolder
+
+COCKPIT = dg.AssetKey(["cockpit", "planners_cockpit"])
+EXCEPTIONS = dg.AssetKey(["exceptions", "fct_exceptions"])
+FORECAST_ACCURACY = dg.AssetKey(["kpi", "kpi_forecast_accuracy"])
+
+
+class CockpitConfig(dg.Config):
+    """What the cockpit shows."""
+
+    top_exceptions: int = 25  # rows of the exception table (ranked by value)
+    recent_history_days: int = 28  # past exceptions shown: those of the last days of history
+
+
+def _frame_or_empty(warehouse: DuckDBWarehouse, table: str, sql: str, parameters: list | None = None) -> pd.DataFrame:
+    """The query's rows, or an empty frame while ``table`` does not exist yet (before the first
+    S&OP cycle): the page then says so instead of failing the daily run."""
+    schema, name = table.split(".")
+    exists = read_frame(warehouse, "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]).n.iloc[0]
+    return read_frame(warehouse, sql, parameters) if exists else pd.DataFrame()
+
+
+def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generated_at: dt.datetime) -> CockpitData:
+    scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target FROM kpi.kpi_scorecard")
+    latest_month = scorecard.groupby("kpi").month.transform("max")
+    cuts = scorecard[(scorecard.cut_type != "all") & (scorecard.month == latest_month)]
+    history_end = read_frame(warehouse, "SELECT max(demand_date) AS d FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").d.iloc[0]
+    plan_version = read_frame(warehouse, "SELECT any_value(plan_version) AS v FROM inventory.projected_inventory").v.iloc[0]
+    consensus = _frame_or_empty(
+        warehouse,
+        "sop.consensus_plan",
+        "SELECT plan_version, any_value(status) AS status, min(month) AS first_month FROM sop.consensus_plan GROUP BY 1 ORDER BY first_month DESC, plan_version LIMIT 1",
+    )
+    accuracy = read_frame(
+        warehouse,
+        """SELECT cut_type, cut_value, source,
+                  sum(wape * actual_units) / nullif(sum(actual_units), 0) AS wape,
+                  sum(bias * actual_units) / nullif(sum(actual_units), 0) AS bias,
+                  sum(actual_units) AS actual_units
+           FROM kpi.kpi_forecast_accuracy WHERE cut_type <> 'all' GROUP BY ALL""",
+    )
+    recent_from = pd.Timestamp(history_end) - pd.Timedelta(days=config.recent_history_days)
+    exceptions = read_frame(
+        warehouse,
+        """SELECT exception_type, reason_code, sku_id, location_id, channel_id, exception_date, units, value, reason_detail AS detail
+           FROM exceptions.fct_exceptions
+           WHERE horizon <> 'history' OR exception_date > ?
+           ORDER BY coalesce(value, 0) DESC, units DESC NULLS LAST, exception_id
+           LIMIT ?""",
+        [recent_from.date(), config.top_exceptions],
+    )
+    counts = read_frame(
+        warehouse,
+        "SELECT exception_type, reason_code, count(*) AS exceptions, sum(units) AS units, sum(value) AS value FROM exceptions.fct_exceptions GROUP BY ALL ORDER BY 1, 2",
+    )
+    return CockpitData(
+        as_of=pd.Timestamp(history_end).date(),
+        plan_version=str(plan_version),
+        sop_plan_version=None if consensus.empty else str(consensus.plan_version.iloc[0]),
+        sop_status=None if consensus.empty else str(consensus.status.iloc[0]),
+        generated_at=generated_at,
+        kpis=scorecard[scorecard.cut_type == "all"].drop(columns=["cut_type", "cut_value"]),
+        kpi_cuts=cuts.drop(columns=["month"]),
+        resource_months=_frame_or_empty(
+            warehouse,
+            "sop.scenario_resources",
+            "SELECT scenario, resource_id, source_type, unit, month, used, capacity, utilisation, binding_constraint FROM sop.scenario_resources",
+        ),
+        gap_report=_frame_or_empty(
+            warehouse,
+            "sop.gap_report",
+            "SELECT scenario, month, family, demand, constrained_supply, unmet_units, binding_constraint FROM sop.gap_report",
+        ),
+        scenarios=_frame_or_empty(warehouse, "sop.scenario_summary", "SELECT * FROM sop.scenario_summary"),
+        forecast_accuracy=accuracy,
+        exceptions=exceptions,
+        exception_counts=counts,
+    )
+
+
+@dg.asset(
+    key=COCKPIT,
+    deps=[SCORECARD, FORECAST_ACCURACY, EXCEPTIONS, PROJECTED_INVENTORY, SCENARIO_PLANS, GAP_REPORT, CONSENSUS_PLAN],
+    group_name="cockpit",
+    kinds={"python", "html"},
+    description="The planners' cockpit: one self-contained HTML file (works offline) with the KPIs against their targets, demand versus "
+    "capacity by month, the S&OP scenarios side by side, forecast accuracy and the top exceptions; <export folder>/cockpit/cockpit.html.",
+)
+def planners_cockpit(context: dg.AssetExecutionContext, config: CockpitConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
+    data = load_cockpit_data(warehouse, config, dt.datetime.now(dt.UTC).replace(microsecond=0))
+    html = render_cockpit(data)
+    folder = exports.folder("cockpit")
+    staging = folder / ".cockpit.html.tmp"
+    staging.write_text(html, encoding="utf-8")
+    os.replace(staging, folder / "cockpit.html")  # a reader never sees half a page
+    context.log.info(f"cockpit written to {folder / 'cockpit.html'}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(folder / "cockpit.html")),
+            "as_of": str(data.as_of),
+            "plan_version": data.plan_version,
+            "sop_plan_version": data.sop_plan_version or "",
+            "kpis": dg.MetadataValue.int(int(data.kpis.kpi.nunique())),
+            "exceptions": dg.MetadataValue.int(int(data.exception_counts.exceptions.sum())),
+            "bytes": dg.MetadataValue.int(len(html.encode("utf-8"))),
+        }
+    )
+
+
+cockpit_assets = [planners_cockpit]

@@ -1,0 +1,178 @@
+"""Each KPI of SPEC section 8 on hand-computed tiny data (tests/kpi_fixture.py): dbt builds the
+KPI models and their data tests over a hand-made warehouse, and every figure is checked against
+the arithmetic written next to it. January 2026; the history ends on 31 January."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.assets.dbt import DBT_PROJECT_DIR
+from orchestration.assets.kpi import latest_values
+from tests.kpi_fixture import write_tiny_warehouse
+
+JANUARY = "2026-01-01"
+
+
+@pytest.fixture(scope="module")
+def kpis(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("kpi")
+    warehouse = str(folder / "warehouse.duckdb")
+    write_tiny_warehouse(warehouse)
+    env = {**os.environ, "PLANLINE_DUCKDB_PATH": warehouse, "DBT_TARGET_PATH": str(folder / "dbt")}
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", "kpi_targets path:models/marts/kpi", "--quiet"]
+    built = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    con = duckdb.connect(warehouse, read_only=True)
+    yield lambda sql: con.execute(sql).fetchall()
+    con.close()
+
+
+def one(kpis, sql: str):
+    rows = kpis(sql)
+    assert len(rows) == 1, rows
+    return rows[0][0] if len(rows[0]) == 1 else rows[0]
+
+
+def test_otif_counts_lines_on_time_and_in_full_by_channel_and_segment(kpis):
+    # due in January: O1/1 on time in full, O1/2 short (8 of 10), O2/1 late, W1/1 on time; O3 not due
+    def rate(channel, segment):
+        sql = f"SELECT otif_rate FROM kpi.kpi_otif WHERE month = '{JANUARY}' AND channel_id = '{channel}' AND customer_segment = '{segment}'"
+        return one(kpis, sql)
+
+    assert rate("ALL", "ALL") == pytest.approx(2 / 4)
+    assert rate("B2B", "ALL") == pytest.approx(1 / 3)
+    assert rate("B2B", "KEY_ACCOUNT") == pytest.approx(1 / 2)
+    assert rate("B2B", "STANDARD") == 0
+    assert rate("WEB", "CONSUMER") == 1  # consumers' lines have the segment CONSUMER
+
+
+def test_unit_fill_rate_is_units_on_time_over_units_ordered(kpis):
+    # 10 + 8 + 0 (late) + 2 on time of 10 + 10 + 5 + 2 ordered
+    assert one(kpis, f"SELECT unit_fill_rate FROM kpi.kpi_unit_fill_rate WHERE month = '{JANUARY}' AND channel_id = 'ALL'") == pytest.approx(20 / 27)
+    assert one(
+        kpis, f"SELECT unit_fill_rate FROM kpi.kpi_unit_fill_rate WHERE month = '{JANUARY}' AND channel_id = 'B2B' AND customer_segment = 'ALL'"
+    ) == pytest.approx(18 / 25)
+
+
+def test_daily_stock_carries_each_count_forward_with_the_movements(kpis):
+    stock = dict(kpis("SELECT date_day::VARCHAR, closing_units FROM kpi.fct_daily_stock WHERE sku_id = 'S1' AND location_id = 'DC01'"))
+    assert (stock["2026-01-09"], stock["2026-01-10"], stock["2026-01-19"], stock["2026-01-20"], stock["2026-01-31"]) == (100, 0, 0, 50, 50)
+    store = dict(kpis("SELECT date_day::VARCHAR, closing_units FROM kpi.fct_daily_stock WHERE sku_id = 'S1' AND location_id = 'ST01'"))
+    assert (store["2026-01-05"], store["2026-01-06"]) == (5, 0)  # the store sale of the 6th
+
+
+def test_stockout_rate_per_channel_counts_listed_sku_location_days_without_stock(kpis):
+    rate = dict(kpis(f"SELECT channel_id, stockout_rate FROM kpi.kpi_stockout_rate WHERE month = '{JANUARY}' AND location_id = 'ALL'"))
+    # 4-31 January: 28 days. Store: S1 at ST01 empty from the 6th (26 days).
+    assert rate["STORE"] == pytest.approx(26 / 28)
+    # DC01: S1 empty 10-19 January (10 of 28 days); S2 listed until its discontinuation (16 days), empty 15-19 (5)
+    assert rate["B2B"] == pytest.approx(15 / 44)
+    assert rate["WEB"] == pytest.approx(15 / 44)
+    assert rate["MARKETPLACE"] == pytest.approx(5 / 16)  # only S2 has a marketplace code
+
+
+def test_inventory_turnover_annualizes_cost_of_goods_sold_over_average_inventory(kpis):
+    turnover = dict(kpis(f"SELECT location_id, inventory_turnover FROM kpi.kpi_inventory_turnover WHERE month = '{JANUARY}'"))
+    # DC01: counts worth 212 and 100 (average 156); 100 x 2 + 3 x 4 + 1 x 2 = 214 of goods sold
+    assert turnover["DC01"] == pytest.approx(214 * 12 / 156)
+    assert turnover["ST01"] == pytest.approx(10 * 12 / 5)
+    assert turnover["ALL"] == pytest.approx(224 * 12 / 161)
+
+
+def test_days_of_coverage_divide_on_hand_by_mean_daily_forecast_demand(kpis):
+    coverage = {(loc, cls): days for loc, cls, days in kpis("SELECT location_id, abc_class, days_of_coverage FROM kpi.kpi_days_of_coverage")}
+    assert coverage["DC01", "ALL"] == pytest.approx(50 / 10)  # the DC covers its echelon demand
+    assert coverage["ST01", "ALL"] == 0
+    assert coverage["ALL", "ALL"] == pytest.approx(50 / (6 + 4))  # the network against end-customer demand
+    assert coverage["ALL", "A"] == pytest.approx(50 / 6)
+
+
+def test_forecast_accuracy_gives_wape_and_bias_by_each_cut(kpis):
+    accuracy = {
+        (cut, value): (wape, bias)
+        for cut, value, wape, bias in kpis(f"SELECT cut_type, cut_value, wape, bias FROM kpi.kpi_forecast_accuracy WHERE month = '{JANUARY}'")
+    }
+    assert accuracy["all", "ALL"] == pytest.approx((4 / 15, 0))  # forecasts 12 and 3 against 10 and 5
+    assert accuracy["location", "DC01"] == pytest.approx((0.2, 0.2))
+    assert accuracy["channel", "STORE"] == pytest.approx((0.4, -0.4))
+    assert accuracy["abc_class", "A"] == pytest.approx((0.2, 0.2))
+    assert accuracy["family", "F1"] == pytest.approx((4 / 15, 0))
+
+
+def test_inventory_value_by_location_and_class_at_the_months_last_count(kpis):
+    value = {(loc, cls): v for loc, cls, v in kpis(f"SELECT location_id, abc_class, inventory_value FROM kpi.kpi_inventory_value WHERE month = '{JANUARY}'")}
+    assert value["ALL", "ALL"] == 100  # 25 January: 50 x 2 at DC01, nothing else
+    assert value["DC01", "A"] == 100
+    assert value["DC01", "UNCLASSIFIED"] == 0
+    assert value["ST01", "B"] == 0
+
+
+def test_cash_to_cash_is_dio_plus_dso_minus_dpo_from_payment_terms(kpis):
+    dio, dso, dpo, c2c = one(
+        kpis,
+        f"SELECT days_inventory_outstanding, days_sales_outstanding, days_payables_outstanding, cash_to_cash_days FROM kpi.kpi_cash_to_cash WHERE month = '{JANUARY}'",
+    )
+    assert dio == pytest.approx(161 * 31 / 224)
+    # B2B: 30 + 24 on 30 days, 15 on 60 days; consumers pay at once (15 + 12 + 5)
+    assert dso == pytest.approx((54 * 30 + 15 * 60) / 101)
+    assert dpo == pytest.approx(100 * 45 / 224)  # 50 units at cost 2 on 45 days
+    assert c2c == pytest.approx(dio + dso - dpo)
+
+
+def test_oee_multiplies_availability_performance_and_quality_per_line(kpis):
+    availability, performance, quality, oee, unconfirmed = one(
+        kpis, f"SELECT availability, performance, quality, oee, unconfirmed_orders FROM kpi.kpi_oee WHERE month = '{JANUARY}' AND production_line_id = 'L1'"
+    )
+    assert availability == pytest.approx(12.5 / 15)  # 12.5 h run, 2.5 h down
+    assert performance == pytest.approx(10 / 12.5)  # 1000 units at 100 an hour
+    assert quality == pytest.approx(0.95)
+    assert oee == pytest.approx(12.5 / 15 * 0.8 * 0.95)
+    assert unconfirmed == 1  # MO3 has no confirmation hours
+
+
+def test_plan_adherence_wants_the_planned_quantity_within_5_percent_in_the_planned_week(kpis):
+    # MO1: 950 of 1000 a day late in the same week (adherent); MO2 never completed; MO3 90 of 100; MO4 not due
+    assert one(kpis, f"SELECT plan_adherence FROM kpi.kpi_plan_adherence WHERE month = '{JANUARY}' AND production_line_id = 'L1'") == pytest.approx(1 / 3)
+
+
+def test_inventory_discrepancy_weighs_book_against_physical_at_cost(kpis):
+    discrepancy = dict(kpis(f"SELECT location_id, inventory_discrepancy FROM kpi.kpi_inventory_discrepancy WHERE month = '{JANUARY}'"))
+    assert discrepancy["DC01"] == pytest.approx(2 * 2 / 100)  # book 48 against 50 counted
+    assert discrepancy["ST01"] is None  # nothing in stock: no ratio
+
+
+def test_sync_latency_reports_p50_and_p95_per_event_stream(kpis):
+    latency = {
+        source: (p50, p95, over)
+        for source, p50, p95, over in kpis(
+            f"SELECT source_system, latency_p50_seconds, latency_p95_seconds, events_over_5_minutes FROM kpi.kpi_sync_latency WHERE month = '{JANUARY}'"
+        )
+    }
+    assert latency["WMS"] == pytest.approx((25, 30 + 0.85 * 370, 1))  # 10, 20, 30, 400 s
+    assert latency["OMS"] == pytest.approx((60, 60, 0))
+    assert latency["ALL"] == pytest.approx((30, 60 + 0.8 * 340, 1))
+
+
+def test_returns_reintegrated_within_24_hours(kpis):
+    # restockable online returns: 10 h (on time), 30 h, never restocked; the return of 31 January 10:00 is still in time
+    assert one(kpis, f"SELECT returns_reintegrated_24h FROM kpi.kpi_returns_reintegration WHERE month = '{JANUARY}' AND location_id = 'DC01'") == pytest.approx(
+        1 / 3
+    )
+
+
+def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
+    import pandas as pd
+
+    rows = kpis("SELECT kpi, month, cut_type, cut_value, value, target, direction FROM kpi.kpi_scorecard")
+    scorecard = pd.DataFrame(rows, columns=["kpi", "month", "cut_type", "cut_value", "value", "target", "direction"])
+    targets = kpis("SELECT kpi FROM reference.kpi_targets")
+    assert set(scorecard.kpi) == {kpi for (kpi,) in targets}  # every KPI has figures
+    headline = latest_values(scorecard).query("cut_type == 'all'").set_index("kpi")
+    assert headline.loc["otif_rate", "value"] == pytest.approx(0.5)
+    assert headline.loc["stockout_rate", "value"] == pytest.approx((26 + 15 + 15 + 5) / (28 + 44 + 44 + 16))
+    assert (headline.loc["stockout_rate", "target"], headline.loc["stockout_rate", "direction"]) == (0.02, "lower")
+    assert headline.loc["returns_reintegrated_24h", "target"] == 0.85
