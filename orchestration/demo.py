@@ -127,6 +127,21 @@ def print_summary(warehouse: Path, settings) -> None:
                       round(lost_units) AS lost_units, busiest_resource, busiest_month, round(busiest_utilisation, 3) AS utilisation
                FROM sop.scenario_summary""",
         )
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kpi' AND table_name = 'kpi_scorecard'").fetchall()[0][0]:
+        table(
+            "KPIs, latest month (kpi.kpi_scorecard; every cut in the KPI's own table)",
+            """SELECT kpi, strftime(month, '%Y-%m') AS month, round(value, 4) AS value, target, direction AS better
+               FROM kpi.kpi_scorecard
+               WHERE cut_type = 'all' AND value IS NOT NULL
+               QUALIFY month = max(month) OVER (PARTITION BY kpi)
+               ORDER BY kpi""",
+        )
+    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'exceptions' AND table_name = 'fct_exceptions'").fetchall()[0][0]:
+        table(
+            "Exceptions by type and reason (exceptions.fct_exceptions)",
+            """SELECT horizon, exception_type, reason_code, count(*) AS exceptions, round(sum(units)) AS units, round(sum(value)) AS value
+               FROM exceptions.fct_exceptions GROUP BY ALL ORDER BY ALL""",
+        )
     marts = con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts' ORDER BY table_name").fetchall()
     counts = [(name, con.execute(f'SELECT count(*) FROM marts."{name}"').fetchone()[0]) for (name,) in marts]
     print("\nMarts (schema marts)")
@@ -140,6 +155,8 @@ Outputs
   rejected files      {settings.rejected}
   Dagster home        {settings.dagster_home}
   ERP import files    {settings.exports / "erp"}   (one folder per plan version)
+  planners' cockpit   {settings.exports / "cockpit" / "cockpit.html"}   (open it in a browser; works offline)
+  approved S&OP plans {settings.exports / "sop"}   (job approve_sop_plan, one folder per version)
 
 Open the UI:  make ui   (DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml, then http://127.0.0.1:3000)
 MLflow UI:    make mlflow-ui   (experiments, backtests, the model registry: http://127.0.0.1:5000)

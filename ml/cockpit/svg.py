@@ -196,7 +196,12 @@ def stacked_bars(
         body.append(f'<text x="{_n(x(t))}" y="{_n(height - 7)}" text-anchor="middle" fill="{MUTED}" font-size="10">{esc(tick_label(t))}</text>')
     for r, ((name, values), total) in enumerate(zip(rows, totals)):
         y0 = top + r * row_h + 5
-        parts = [f'<text x="{_n(left - 8)}" y="{_n(y0 + 8)}" text-anchor="end" dominant-baseline="middle" fill="{INK}" font-size="11">{esc(name)}</text>']
+        fits = int((left - 12) / 6.6)  # characters the label column holds
+        shown = name if len(name) <= fits else name[: fits - 1] + "\u2026"
+        parts = [
+            f'<text x="{_n(left - 8)}" y="{_n(y0 + 8)}" text-anchor="end" dominant-baseline="middle" fill="{INK}" font-size="11">'
+            f"<title>{esc(name)}</title>{esc(shown)}</text>"
+        ]
         start = 0.0
         for k, v in enumerate(values):
             v = 0.0 if is_missing(v) else max(float(v), 0.0)

@@ -28,7 +28,7 @@ FORECAST_ACCURACY = dg.AssetKey(["kpi", "kpi_forecast_accuracy"])
 class CockpitConfig(dg.Config):
     """What the cockpit shows."""
 
-    top_exceptions: int = 25  # rows of the exception table (ranked by value)
+    top_exceptions: int = 25  # rows of the exception table: the plan's first (what can still be acted on), then by value
     recent_history_days: int = 28  # past exceptions shown: those of the last days of history
 
 
@@ -65,7 +65,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
         """SELECT exception_type, reason_code, sku_id, location_id, channel_id, exception_date, units, value, reason_detail AS detail
            FROM exceptions.fct_exceptions
            WHERE horizon <> 'history' OR exception_date > ?
-           ORDER BY coalesce(value, 0) DESC, units DESC NULLS LAST, exception_id
+           ORDER BY horizon = 'history', coalesce(value, 0) DESC, units DESC NULLS LAST, exception_id
            LIMIT ?""",
         [recent_from.date(), config.top_exceptions],
     )
