@@ -3,6 +3,7 @@ KPI models and their data tests over a hand-made warehouse, and every figure is 
 the arithmetic written next to it. January 2026; the history ends on 31 January."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,16 +18,25 @@ from tests.kpi_fixture import write_tiny_warehouse
 JANUARY = "2026-01-01"
 
 
+def build(warehouse: str, folder: Path, select: str) -> None:
+    env = {**os.environ, "PLANLINE_DUCKDB_PATH": warehouse, "DBT_TARGET_PATH": str(folder / "dbt")}
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", select, "--quiet"]
+    built = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+
+
 @pytest.fixture(scope="module")
-def kpis(tmp_path_factory):
+def kpi_warehouse(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("kpi")
     warehouse = str(folder / "warehouse.duckdb")
     write_tiny_warehouse(warehouse)
-    env = {**os.environ, "PLANLINE_DUCKDB_PATH": warehouse, "DBT_TARGET_PATH": str(folder / "dbt")}
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", "kpi_targets path:models/marts/kpi", "--quiet"]
-    built = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
-    con = duckdb.connect(warehouse, read_only=True)
+    build(warehouse, folder, "kpi_targets path:models/marts/kpi")
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def kpis(kpi_warehouse):
+    con = duckdb.connect(kpi_warehouse, read_only=True)
     yield lambda sql: con.execute(sql).fetchall()
     con.close()
 
@@ -89,6 +99,26 @@ def test_days_of_coverage_divide_on_hand_by_mean_daily_forecast_demand(kpis):
     assert coverage["ST01", "ALL"] == 0
     assert coverage["ALL", "ALL"] == pytest.approx(50 / (6 + 4))  # the network against end-customer demand
     assert coverage["ALL", "A"] == pytest.approx(50 / 6)
+
+
+def test_days_of_coverage_keep_each_plans_day_and_the_scorecard_takes_the_months_last(kpi_warehouse, kpis, tmp_path):
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:  # a day later, the DC holds 20 more
+        con.execute(
+            "INSERT INTO marts.fct_daily_demand (sku_id, location_id, channel_id, demand_date, units, revenue) VALUES ('S1', 'DC01', 'WEB', DATE '2026-02-01', 1, 5)"
+        )
+        con.execute("UPDATE inventory.fct_stock_position SET on_hand_units = 70 WHERE location_id = 'DC01'")
+    build(copy, tmp_path, "kpi_days_of_coverage kpi_scorecard")
+    with duckdb.connect(copy, read_only=True) as con:
+        days = con.execute(
+            "SELECT as_of_date::VARCHAR, days_of_coverage FROM kpi.kpi_days_of_coverage WHERE location_id = 'DC01' AND abc_class = 'ALL' ORDER BY 1"
+        ).fetchall()
+        months = con.execute(
+            "SELECT month::VARCHAR, value FROM kpi.kpi_scorecard WHERE kpi = 'days_of_coverage' AND cut_type = 'location' AND cut_value = 'DC01' ORDER BY 1"
+        ).fetchall()
+    assert days == [("2026-01-31", 5.0), ("2026-02-01", 7.0)]  # the first plan's day is kept
+    assert months == [("2026-01-01", 5.0), ("2026-02-01", 7.0)]
 
 
 def test_forecast_accuracy_gives_wape_and_bias_by_each_cut(kpis):

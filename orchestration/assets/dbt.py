@@ -160,7 +160,7 @@ def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     yield from dbt.cli([*_build_args(config), "--exclude", f"{DAILY_MODELS} {FORECAST_MODELS} {EXCEPTION_MODELS}"], context=context).stream()
 
 
-@dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, partitions_def=daily_partitions, backfill_policy=single_run)
+@dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, exclude=f"{FORECAST_MODELS} {EXCEPTION_MODELS}", partitions_def=daily_partitions, backfill_policy=single_run)
 def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
     """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
     window = run_window(context)

@@ -4,6 +4,10 @@
 -- replenishes (echelon demand); across locations the network's stock covers the end customers'
 -- forecast (each location's own), so that no demand is counted twice. Lanes without forecast
 -- demand have no coverage (null), not an infinite one.
+-- Each plan adds its day (as_of_date, replaced if planned again): the history builds up run by
+-- run, the month's figure being its latest day's (kpi_scorecard).
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['as_of_date', 'location_id', 'abc_class'], on_schema_change='fail') }}
+
 with
 
 lanes as (

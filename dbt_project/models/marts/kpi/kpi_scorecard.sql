@@ -4,6 +4,13 @@
 -- event stream), with the label, unit, direction and target of seed kpi_targets.
 with
 
+coverage_at_month_end as (
+    select coverage.*
+    from {{ ref('kpi_days_of_coverage') }} as coverage
+    inner join (select month, max(as_of_date) as last_day from {{ ref('kpi_days_of_coverage') }} group by 1) as latest
+        on latest.month = coverage.month and latest.last_day = coverage.as_of_date
+),
+
 measures as (
     select 'otif_rate' as kpi, month, 'all' as cut_type, 'ALL' as cut_value, otif_rate as value from {{ ref('kpi_otif') }} where channel_id = 'ALL'
     union all
@@ -23,11 +30,11 @@ measures as (
     union all
     select 'inventory_turnover', month, case when location_id = 'ALL' then 'all' else 'location' end, location_id, inventory_turnover from {{ ref('kpi_inventory_turnover') }}
     union all
-    select 'days_of_coverage', month, 'all', 'ALL', days_of_coverage from {{ ref('kpi_days_of_coverage') }} where location_id = 'ALL' and abc_class = 'ALL'
+    select 'days_of_coverage', month, 'all', 'ALL', days_of_coverage from coverage_at_month_end where location_id = 'ALL' and abc_class = 'ALL'
     union all
-    select 'days_of_coverage', month, 'location', location_id, days_of_coverage from {{ ref('kpi_days_of_coverage') }} where location_id <> 'ALL' and abc_class = 'ALL'
+    select 'days_of_coverage', month, 'location', location_id, days_of_coverage from coverage_at_month_end where location_id <> 'ALL' and abc_class = 'ALL'
     union all
-    select 'days_of_coverage', month, 'abc_class', abc_class, days_of_coverage from {{ ref('kpi_days_of_coverage') }} where location_id = 'ALL' and abc_class <> 'ALL'
+    select 'days_of_coverage', month, 'abc_class', abc_class, days_of_coverage from coverage_at_month_end where location_id = 'ALL' and abc_class <> 'ALL'
     union all
     select 'forecast_wape', month, cut_type, cut_value, wape from {{ ref('kpi_forecast_accuracy') }}
     union all
