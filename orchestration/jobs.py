@@ -118,9 +118,10 @@ sop_monthly_job = dg.define_asset_job(
 
 approve_sop_plan_job = dg.define_asset_job(
     "approve_sop_plan",
-    selection=dg.AssetSelection.assets(approved_consensus_plan),
+    selection=dg.AssetSelection.assets(approved_consensus_plan, *cockpit_assets),
     description="Approve a consensus plan version after the S&OP executive meeting (config plan_version, approved_by, comment): "
-    "its status becomes approved, the previous approved version superseded, and the plan is published as CSV under the export folder.",
+    "its status becomes approved, the previous approved version superseded, and the plan is published as CSV under the export folder; "
+    "the cockpit shows the decision.",
 )
 
 # The first day of each month, 06:00, after the night's data and forecast.

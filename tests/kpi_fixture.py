@@ -70,25 +70,28 @@ TABLES: dict[str, pd.DataFrame] = {
         }
     ),
     "intermediate.int_oms_events": pd.DataFrame({"event_date": [D(2026, 1, 31)], "export_latency_seconds": [60]}),
+    # O1/2 short and O2/1 late while DC01 held stock; O4 cancelled while DC01 was empty and PO1 late
     "marts.fct_order_lines": pd.DataFrame(
         {
-            "order_id": ["O1", "O1", "O2", "W1", "O3"],
-            "order_line": [1, 2, 1, 1, 1],
-            "channel_id": ["B2B", "B2B", "B2B", "WEB", "B2B"],
-            "customer_id": ["C1", "C1", "C2", None, "C1"],
-            "customer_segment": ["KEY_ACCOUNT", "KEY_ACCOUNT", "STANDARD", None, "KEY_ACCOUNT"],
-            "sku_id": ["S1"] * 5,
-            "ship_from_location_id": ["DC01"] * 5,
-            "order_date": [D(2026, 1, 5)] * 4 + [D(2026, 1, 30)],
-            "promised_date": [D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 12), D(2026, 2, 5)],  # O3: not due
-            "status": ["DELIVERED", "PARTIAL", "DELIVERED", "DELIVERED", "OPEN"],
-            "ordered_quantity": [10.0, 10.0, 5.0, 2.0, 7.0],
-            "delivered_quantity": [10.0, 8.0, 5.0, 2.0, 0.0],
-            "delivered_date": [D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 12), D(2026, 1, 12), None],
-            "unit_price": [3.0, 3.0, 3.0, 5.0, 3.0],
-            "is_otif": [True, False, False, True, None],
+            "order_id": ["O1", "O1", "O2", "W1", "O3", "O4"],
+            "order_line": [1, 2, 1, 1, 1, 1],
+            "channel_id": ["B2B", "B2B", "B2B", "WEB", "B2B", "B2B"],
+            "customer_id": ["C1", "C1", "C2", None, "C1", "C1"],
+            "customer_segment": ["KEY_ACCOUNT", "KEY_ACCOUNT", "STANDARD", None, "KEY_ACCOUNT", "KEY_ACCOUNT"],
+            "sku_id": ["S1"] * 6,
+            "ship_from_location_id": ["DC01"] * 6,
+            "order_date": [D(2026, 1, 5)] * 4 + [D(2026, 1, 30), D(2026, 1, 12)],
+            "promised_date": [D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 12), D(2026, 2, 5), D(2026, 1, 15)],  # O3: not due
+            "status": ["DELIVERED", "PARTIAL", "DELIVERED", "DELIVERED", "OPEN", "CANCELLED"],
+            "ordered_quantity": [10.0, 10.0, 5.0, 2.0, 7.0, 4.0],
+            "delivered_quantity": [10.0, 8.0, 5.0, 2.0, 0.0, 0.0],
+            "delivered_date": [D(2026, 1, 10), D(2026, 1, 10), D(2026, 1, 12), D(2026, 1, 12), None, None],
+            "unit_price": [3.0, 3.0, 3.0, 5.0, 3.0, 3.0],
+            "is_otif": [True, False, False, True, None, False],
         }
     ).astype({"delivered_date": "datetime64[ns]"}),
+    "governance_marts.gov_inventory_discrepancies": pd.DataFrame({"sku_id": ["S2"], "location_id": ["DC01"], "snapshot_date": [D(2026, 1, 4)]}),
+    "governance_marts.gov_late_events": pd.DataFrame({"event_id": ["E2"], "event_type": ["SHIP"], "event_date": [D(2026, 1, 15)], "hours_late": [30.0]}),
     "marts.fct_receipts": pd.DataFrame(
         {"receipt_date": [D(2026, 1, 20)], "sku_id": ["S1"], "received_quantity": [50.0], "receipt_type": ["PURCHASE"], "source_id": ["SUP1"]}
     ),

@@ -101,6 +101,8 @@ KPI_CASES = [
     ("forecast_ratio", "ratio", "higher", 0.9, 0.87, 0.9, "0.87", "bad", "Below target"),
     ("units_shipped", "units", "higher", 11000.0, 12345.0, NAN, "12,345", "none", "No target"),
     ("stock_accuracy", "percent", "higher", 0.9, NAN, 0.95, fmt.MISSING, "none", "No value"),
+    ("forecast_bias", "percent", "zero", -0.091, -0.009, 0.1, "\u22120.9 %", "good", "On target"),  # judged by its distance from zero
+    ("store_bias", "percent", "zero", 0.05, -0.12, 0.1, "\u221212.0 %", "bad", "Outside target"),
 ]
 
 
@@ -203,6 +205,12 @@ def test_kpi_tile_has_a_sparkline_and_the_change_from_last_month(tiny_page):
     assert tile.one("svg", class_="spark").attrs["aria-label"].startswith("Otif Rate, last 2 months: 2026-08 95.0 %, 2026-09 93.9 %")
     assert tile.one("span", class_="delta bad").text == "\u22121.1 pt vs 2026-08"
     assert "Target \u2265 95.0 %" in tile.text
+
+
+def test_a_bias_moving_toward_zero_is_an_improvement(tiny_page):
+    tile = dom(tiny_page).one("div", data_kpi="forecast_bias")
+    assert tile.one("span", class_="delta good").text.startswith("+8.2 pt")  # -9.1 % -> -0.9 %
+    assert "Target \u00b1 10.0 %" in tile.text
 
 
 def test_kpi_breakdown_rows_carry_their_status(tiny_page):

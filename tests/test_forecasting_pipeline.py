@@ -60,7 +60,8 @@ def forecast_home(tmp_path_factory):
         approvals = [
             approve.execute_in_process(instance=instance, run_config=approval(v), raise_on_error=False) for v in ("SOP-209901-00000000", proposed[0][0])
         ]
-        yield {"home": home, "instance": instance, "env": env, "runs": runs, "sop": sop, "proposed": proposed, "approvals": approvals}
+        again = defs.resolve_job_def("sop_monthly").execute_in_process(instance=instance, raise_on_error=False)  # the same plan proposed again
+        yield {"home": home, "instance": instance, "env": env, "runs": runs, "sop": sop, "proposed": proposed, "approvals": approvals, "again": again}
 
 
 @pytest.fixture(scope="module")
@@ -551,6 +552,8 @@ def test_the_cockpit_renders_offline_in_a_real_browser_with_the_marts_figures(fo
     for scenario, total_cost in warehouse.execute("SELECT scenario, total_cost FROM sop.scenario_summary").fetchall():
         cell = re.search(rf'data-scenario="{re.escape(scenario)}" data-metric="total_cost" data-value="([^"]+)"', page.dom)
         assert cell and float(cell.group(1)) == pytest.approx(total_cost, rel=1e-9), scenario
+    [(version, _)] = forecast_home["proposed"]  # approved, then the cycle ran again: the page says so
+    assert re.search(rf'data-field="sop-plan-version"><dt>[^<]*</dt><dd>{version} <span class="pill good">approved</span>', page.dom)
     counts = warehouse.execute("SELECT reason_code, count(*) FROM exceptions.fct_exceptions GROUP BY 1").fetchall()
     shown_counts = {reason: int(n) for reason, n in re.findall(r'data-reason="([a-z_]+)" data-count="(\d+)"', page.dom)}
     assert {reason: n for reason, n in shown_counts.items() if n} == dict(counts)  # the count per reason code over every exception
@@ -567,3 +570,4 @@ def test_approving_the_consensus_plan_records_it_and_publishes_it(forecast_home,
     rows = warehouse.execute("SELECT count(*) FROM sop.consensus_plan WHERE plan_version = ?", [version]).fetchall()[0][0]
     published = Path(forecast_home["env"]["PLANLINE_EXPORT_DIR"]) / "sop" / version / "consensus_plan.csv"
     assert len(published.read_text().splitlines()) == rows + 1
+    assert forecast_home["again"].success  # the cycle ran again after the approval and proposed the same plan: still approved

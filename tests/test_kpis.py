@@ -48,24 +48,51 @@ def one(kpis, sql: str):
 
 
 def test_otif_counts_lines_on_time_and_in_full_by_channel_and_segment(kpis):
-    # due in January: O1/1 on time in full, O1/2 short (8 of 10), O2/1 late, W1/1 on time; O3 not due
+    # due in January: O1/1 on time in full, O1/2 short (8 of 10), O2/1 late, W1/1 on time, O4 cancelled; O3 not due
     def rate(channel, segment):
         sql = f"SELECT otif_rate FROM kpi.kpi_otif WHERE month = '{JANUARY}' AND channel_id = '{channel}' AND customer_segment = '{segment}'"
         return one(kpis, sql)
 
-    assert rate("ALL", "ALL") == pytest.approx(2 / 4)
-    assert rate("B2B", "ALL") == pytest.approx(1 / 3)
-    assert rate("B2B", "KEY_ACCOUNT") == pytest.approx(1 / 2)
+    assert rate("ALL", "ALL") == pytest.approx(2 / 5)
+    assert rate("B2B", "ALL") == pytest.approx(1 / 4)
+    assert rate("B2B", "KEY_ACCOUNT") == pytest.approx(1 / 3)
     assert rate("B2B", "STANDARD") == 0
     assert rate("WEB", "CONSUMER") == 1  # consumers' lines have the segment CONSUMER
 
 
 def test_unit_fill_rate_is_units_on_time_over_units_ordered(kpis):
-    # 10 + 8 + 0 (late) + 2 on time of 10 + 10 + 5 + 2 ordered
-    assert one(kpis, f"SELECT unit_fill_rate FROM kpi.kpi_unit_fill_rate WHERE month = '{JANUARY}' AND channel_id = 'ALL'") == pytest.approx(20 / 27)
+    # 10 + 8 + 0 (late) + 2 + 0 (cancelled) on time of 10 + 10 + 5 + 2 + 4 ordered
+    assert one(kpis, f"SELECT unit_fill_rate FROM kpi.kpi_unit_fill_rate WHERE month = '{JANUARY}' AND channel_id = 'ALL'") == pytest.approx(20 / 31)
     assert one(
         kpis, f"SELECT unit_fill_rate FROM kpi.kpi_unit_fill_rate WHERE month = '{JANUARY}' AND channel_id = 'B2B' AND customer_segment = 'ALL'"
-    ) == pytest.approx(18 / 25)
+    ) == pytest.approx(18 / 29)
+
+
+def test_turnover_of_the_month_in_progress_is_annualized_over_its_days_so_far(kpi_warehouse, tmp_path):
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:  # history now ends on 15 January
+        con.execute("DELETE FROM marts.fct_daily_demand WHERE demand_date > DATE '2026-01-15'")
+        con.execute("DELETE FROM marts.fct_inventory_snapshots WHERE snapshot_date > DATE '2026-01-15'")
+    build(copy, tmp_path, "kpi_inventory_turnover")
+    with duckdb.connect(copy, read_only=True) as con:
+        sql = f"SELECT days_of_history, inventory_turnover FROM kpi.kpi_inventory_turnover WHERE month = '{JANUARY}' AND location_id = 'DC01'"
+        days, turnover = con.execute(sql).fetchall()[0]
+    assert (days, turnover) == (15, pytest.approx(212 * 365 / 15 / 212))  # 100 x 2 + 3 x 4 sold by the 15th; one count (212)
+
+
+def test_late_or_short_lines_get_the_supply_sides_reason(kpi_warehouse, tmp_path):
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    build(copy, tmp_path, "exc_order_lines")
+    with duckdb.connect(copy, read_only=True) as con:
+        rows = con.execute("SELECT reference, exception_type, reason_code, units, value, reason_detail FROM exceptions.exc_order_lines ORDER BY 1").fetchall()
+    assert [row[:5] for row in rows] == [
+        ("O1/2", "short_line", "allocation", 2, 6),  # 100 in stock the eve: it went to other orders
+        ("O2/1", "late_line", "lead_time", 5, 15),  # in stock, delivered 2 days late: dispatch and delivery
+        ("O4/1", "short_line", "supplier", 4, 12),  # DC01 empty since the 10th; PO1 due the 8th came on the 20th
+    ]
+    assert "purchase order PO1 from SUP1 due 2026-01-08 received 2026-01-20" in rows[2][5]
 
 
 def test_daily_stock_carries_each_count_forward_with_the_movements(kpis):
@@ -88,9 +115,9 @@ def test_stockout_rate_per_channel_counts_listed_sku_location_days_without_stock
 def test_inventory_turnover_annualizes_cost_of_goods_sold_over_average_inventory(kpis):
     turnover = dict(kpis(f"SELECT location_id, inventory_turnover FROM kpi.kpi_inventory_turnover WHERE month = '{JANUARY}'"))
     # DC01: counts worth 212 and 100 (average 156); 100 x 2 + 3 x 4 + 1 x 2 = 214 of goods sold
-    assert turnover["DC01"] == pytest.approx(214 * 12 / 156)
-    assert turnover["ST01"] == pytest.approx(10 * 12 / 5)
-    assert turnover["ALL"] == pytest.approx(224 * 12 / 161)
+    assert turnover["DC01"] == pytest.approx(214 * 365 / 31 / 156)  # annualized over the month's 31 days
+    assert turnover["ST01"] == pytest.approx(10 * 365 / 31 / 5)
+    assert turnover["ALL"] == pytest.approx(224 * 365 / 31 / 161)
 
 
 def test_days_of_coverage_divide_on_hand_by_mean_daily_forecast_demand(kpis):
@@ -202,7 +229,8 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
     targets = kpis("SELECT kpi FROM reference.kpi_targets")
     assert set(scorecard.kpi) == {kpi for (kpi,) in targets}  # every KPI has figures
     headline = latest_values(scorecard).query("cut_type == 'all'").set_index("kpi")
-    assert headline.loc["otif_rate", "value"] == pytest.approx(0.5)
-    assert headline.loc["stockout_rate", "value"] == pytest.approx((26 + 15 + 15 + 5) / (28 + 44 + 44 + 16))
+    assert headline.loc["otif_rate", "value"] == pytest.approx(2 / 5)
+    # each listed SKU x location x day once, whichever channels it serves: S1 at ST01 and DC01, S2 at DC01
+    assert headline.loc["stockout_rate", "value"] == pytest.approx((26 + 10 + 5) / (28 + 28 + 16))
     assert (headline.loc["stockout_rate", "target"], headline.loc["stockout_rate", "direction"]) == (0.02, "lower")
     assert headline.loc["returns_reintegrated_24h", "target"] == 0.85

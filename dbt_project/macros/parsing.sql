@@ -96,8 +96,9 @@
 {% macro try_number(column) -%}{{ return(adapter.dispatch('try_number', 'planline')(column)) }}{%- endmacro %}
 {% macro duckdb__try_number(column) -%}try_cast({{ column }} as double){%- endmacro %}
 {% macro default__try_number(column) -%}{{ dbt.safe_cast(column, dbt.type_float()) }}{%- endmacro %}
+{% macro postgres__try_number(column) -%}case when trim({{ column }}) ~ '^[-+]?[0-9]+([.][0-9]+)?$' then cast(trim({{ column }}) as double precision) end{%- endmacro %}
 
 {# A quantity as short text for sentences: 55 rather than 55.000000 #}
 {% macro number_text(column) -%}{{ return(adapter.dispatch('number_text', 'planline')(column)) }}{%- endmacro %}
 {% macro duckdb__number_text(column) -%}cast(round(cast({{ column }} as double), 2) as varchar){%- endmacro %}
-{% macro default__number_text(column) -%}cast(round(cast({{ column }} as {{ dbt.type_float() }}), 2) as {{ dbt.type_string() }}){%- endmacro %}
+{% macro default__number_text(column) -%}cast(round(cast({{ column }} as numeric), 2) as {{ dbt.type_string() }}){%- endmacro %}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 import pandas as pd
 
 KPI_UNITS = ("percent", "ratio", "currency", "days", "seconds", "turns", "units")
-DIRECTIONS = ("higher", "lower")
+DIRECTIONS = ("higher", "lower", "zero")  # zero: closer to zero is better (a bias), target the largest distance
 REASON_CODES = ("capacity", "lead_time", "supplier", "allocation", "data_quality")
 ACCURACY_CUTS = ("family", "location", "channel", "abc_class")
 

@@ -71,13 +71,16 @@ def status(value, target, direction: str) -> str:
     ``none`` without a target or a value."""
     if fmt.is_missing(value) or fmt.is_missing(target):
         return "none"
-    met = float(value) >= float(target) if direction == "higher" else float(value) <= float(target)
+    if direction == "zero":  # a bias: its distance from zero against the target
+        met = abs(float(value)) <= float(target)
+    else:
+        met = float(value) >= float(target) if direction == "higher" else float(value) <= float(target)
     return "good" if met else "bad"
 
 
 def status_text(state: str, direction: str, value=None) -> str:
     if state == "bad":
-        return "Below target" if direction == "higher" else "Above target"
+        return {"higher": "Below target", "zero": "Outside target"}.get(direction, "Above target")
     if state == "none" and fmt.is_missing(value):
         return "No value"
     return STATUS_TEXT[state]
@@ -99,8 +102,8 @@ def kpi_tile(group: pd.DataFrame) -> str:
     kpi, label, unit, direction = latest["kpi"], latest["label"] or latest["kpi"], latest["unit"], latest["direction"]
     value, target = latest["value"], latest["target"]
     state = status(value, target, direction)
-    better = "higher" if direction == "higher" else "lower"
-    bound = "\u2265" if better == "higher" else "\u2264"
+    better = {"higher": "higher", "zero": "closer to zero"}.get(direction, "lower")
+    bound = {"higher": "\u2265", "zero": "\u00b1"}.get(direction, "\u2264")
     target_text = f"Target {bound} {fmt.kpi_value(target, unit)}" if not fmt.is_missing(target) else f"{better} is better"
     meta = f"{pill(status_text(state, direction, value), state)}<span>{esc(target_text)}</span>"
     recent = history.tail(SPARK_MONTHS)
@@ -110,9 +113,10 @@ def kpi_tile(group: pd.DataFrame) -> str:
     )
     delta_html = ""
     if len(history) > 1 and not fmt.is_missing(value) and not fmt.is_missing(history.iloc[-2]["value"]):
-        delta = float(value) - float(history.iloc[-2]["value"])
-        better = (delta > 0) == (direction == "higher")
-        tone = "" if delta == 0 else "good" if better else "bad"
+        previous = float(history.iloc[-2]["value"])
+        delta = float(value) - previous
+        improved = abs(float(value)) < abs(previous) if direction == "zero" else (delta > 0) == (direction == "higher")
+        tone = "" if delta == 0 else "good" if improved else "bad"
         delta_html = f'<span class="delta {tone}">{esc(fmt.kpi_delta(delta, unit))} vs {esc(fmt.iso_month(history.iloc[-2]["month"]))}</span>'
     trait = attributes(
         class_=f"card tile {state}",

@@ -17,7 +17,9 @@ from ml.cockpit import CockpitData, render_cockpit
 from orchestration.assets.inventory import PROJECTED_INVENTORY
 from orchestration.assets.kpi import SCORECARD
 from orchestration.assets.sop import CONSENSUS_PLAN, GAP_REPORT, SCENARIO_PLANS
+from orchestration.assets.sop_approval import APPROVED_PLAN
 from orchestration.assets.warehouse_tables import read_frame
+from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 
 COCKPIT = dg.AssetKey(["cockpit", "planners_cockpit"])
@@ -49,7 +51,9 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
     consensus = _frame_or_empty(
         warehouse,
         "sop.consensus_plan",
-        "SELECT plan_version, any_value(status) AS status, min(month) AS first_month FROM sop.consensus_plan GROUP BY 1 ORDER BY first_month DESC, plan_version LIMIT 1",
+        # the latest proposal and its decision
+        "SELECT plan_version, any_value(status) AS status, max(proposed_at) AS proposed_at FROM sop.consensus_plan GROUP BY 1 "
+        "ORDER BY proposed_at DESC NULLS LAST, plan_version LIMIT 1",
     )
     accuracy = read_frame(
         warehouse,
@@ -100,9 +104,10 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
 
 @dg.asset(
     key=COCKPIT,
-    deps=[SCORECARD, FORECAST_ACCURACY, EXCEPTIONS, PROJECTED_INVENTORY, SCENARIO_PLANS, GAP_REPORT, CONSENSUS_PLAN],
+    deps=[SCORECARD, FORECAST_ACCURACY, EXCEPTIONS, PROJECTED_INVENTORY, SCENARIO_PLANS, GAP_REPORT, CONSENSUS_PLAN, APPROVED_PLAN],
     group_name="cockpit",
     kinds={"python", "html"},
+    pool=WAREHOUSE_POOL,
     description="The planners' cockpit: one self-contained HTML file (works offline) with the KPIs against their targets, demand versus "
     "capacity by month, the S&OP scenarios side by side, forecast accuracy and the top exceptions; <export folder>/cockpit/cockpit.html.",
 )

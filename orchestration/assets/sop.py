@@ -142,10 +142,11 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
     )
     digest = hashlib.sha256(base.round(6).to_csv(index=False).encode()).hexdigest()[:8]
     version = f"SOP-{pd.Timestamp(base.month.min()):%Y%m}-{digest}"
-    consensus = base.assign(plan_version=version, status="proposed")
+    consensus = base.assign(plan_version=version, status="proposed", proposed_at=pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None))
     with warehouse.connect() as con:
         con.register("proposal", consensus)
         con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.consensus_plan AS SELECT * FROM proposal WITH NO DATA")
+        con.execute(f"ALTER TABLE {SCHEMA}.consensus_plan ADD COLUMN IF NOT EXISTS proposed_at TIMESTAMP")  # tables made before it
         # the same plan proposed again keeps its decision (an approved version stays approved)
         [(status,)] = con.execute(f"SELECT coalesce(any_value(status), 'proposed') FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchall()
         con.register("incoming", consensus.assign(status=status))

@@ -1,5 +1,6 @@
 -- Cash-to-cash cycle (SPEC section 8) by month: DIO + DSO - DPO, in days, with payment terms from
--- the customer and supplier master data. With daily cost of goods sold c = month's COGS / days:
+-- the customer and supplier master data. With daily cost of goods sold c = month's COGS / its days
+-- of history (the month in progress counts its days so far):
 --   DIO: average inventory value / c;
 --   DSO: receivables / daily revenue, which for invoices paid on their terms is the revenue-weighted
 --        mean payment term: B2B deliveries on their customer's terms, consumer sales (stores, web,
@@ -10,7 +11,7 @@
 with
 
 inventory as (
-    select month, average_inventory_value, cost_of_goods_sold
+    select month, days_of_history, average_inventory_value, cost_of_goods_sold
     from {{ ref('kpi_inventory_turnover') }}
     where location_id = 'ALL'
 ),
@@ -48,7 +49,7 @@ purchases as (
 components as (
     select
         inventory.month,
-        {{ dbt.datediff('inventory.month', dbt.dateadd('month', 1, 'inventory.month'), 'day') }} as days_in_month,
+        inventory.days_of_history,
         inventory.average_inventory_value,
         inventory.cost_of_goods_sold,
         coalesce(b2b_revenue.revenue, 0) + coalesce(consumer_revenue.revenue, 0) as revenue,
@@ -64,7 +65,7 @@ components as (
 days as (
     select
         *,
-        average_inventory_value * days_in_month / nullif(cost_of_goods_sold, 0) as days_inventory_outstanding,
+        average_inventory_value * days_of_history / nullif(cost_of_goods_sold, 0) as days_inventory_outstanding,
         revenue_term_days / nullif(revenue, 0) as days_sales_outstanding,
         purchase_term_days / nullif(cost_of_goods_sold, 0) as days_payables_outstanding
     from components
@@ -72,7 +73,7 @@ days as (
 
 select
     month,
-    days_in_month,
+    days_of_history,
     average_inventory_value,
     cost_of_goods_sold,
     revenue,

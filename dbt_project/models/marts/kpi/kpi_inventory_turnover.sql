@@ -1,6 +1,7 @@
 -- Inventory turnover (SPEC section 8) by month and location, with the total (location 'ALL'): the
--- month's cost of goods sold (units sold or shipped to customers x unit cost), annualized (x 12), over
--- the month's average inventory value (WMS physical x unit cost, mean of its counts).
+-- month's cost of goods sold (units sold or shipped to customers x unit cost), annualized (x 365 /
+-- the month's days of history: the month in progress counts its days so far), over the month's
+-- average inventory value (WMS physical x unit cost, mean of its counts).
 -- Months with at least one count, up to the last day of history.
 with
 
@@ -46,13 +47,23 @@ cuts as (
     select * from by_location
     union all
     select month, 'ALL', sum(inventory_value), sum(average_inventory_value), sum(cost_of_goods_sold) from by_location group by 1
+),
+
+covered as (
+    select
+        cuts.*,
+        -- days of the month up to the last day of history
+        {{ dbt.datediff('cuts.month', "case when " ~ dbt.dateadd('month', 1, 'cuts.month') ~ " <= history_end.last_day then " ~ dbt.dateadd('month', 1, 'cuts.month') ~ " else " ~ dbt.dateadd('day', 1, 'history_end.last_day') ~ " end", 'day') }} as days_of_history
+    from cuts
+    cross join history_end
 )
 
 select
     cast(month as date) as month,
     location_id,
+    days_of_history,
     inventory_value,
     average_inventory_value,
     cost_of_goods_sold,
-    cost_of_goods_sold * 12 / nullif(average_inventory_value, 0) as inventory_turnover
-from cuts
+    cost_of_goods_sold * 365.0 / days_of_history / nullif(average_inventory_value, 0) as inventory_turnover
+from covered

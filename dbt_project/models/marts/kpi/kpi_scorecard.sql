@@ -24,9 +24,9 @@ measures as (
     union all
     select 'unit_fill_rate', month, 'customer_segment', customer_segment, unit_fill_rate from {{ ref('kpi_unit_fill_rate') }} where channel_id = 'B2B' and customer_segment <> 'ALL'
     union all
-    select 'stockout_rate', month, 'all', 'ALL', sum(stockout_sku_days) * 1.0 / sum(listed_sku_days) from {{ ref('kpi_stockout_rate') }} where location_id = 'ALL' group by month
+    select 'stockout_rate', month, 'all', 'ALL', stockout_rate from {{ ref('kpi_stockout_rate') }} where channel_id = 'ALL' and location_id = 'ALL'
     union all
-    select 'stockout_rate', month, 'channel', channel_id, stockout_rate from {{ ref('kpi_stockout_rate') }} where location_id = 'ALL'
+    select 'stockout_rate', month, 'channel', channel_id, stockout_rate from {{ ref('kpi_stockout_rate') }} where channel_id <> 'ALL' and location_id = 'ALL'
     union all
     select 'inventory_turnover', month, case when location_id = 'ALL' then 'all' else 'location' end, location_id, inventory_turnover from {{ ref('kpi_inventory_turnover') }}
     union all

@@ -1,6 +1,7 @@
 -- Stockout rate per channel (SPEC section 8): the share of listed SKU x location x days with no
 -- stock at the day's close, by month, channel and location, with the channel's total (location
--- 'ALL'). A channel sells from the locations that fulfilled at least var stockout_min_channel_share
+-- 'ALL'), and over all channels (channel 'ALL': each listed SKU x location x day once, though a
+-- DC's shelves serve several channels). A channel sells from the locations that fulfilled at least var stockout_min_channel_share
 -- of its units (stores for the stores; DCs for B2B, web and marketplace); a SKU is listed when
 -- active, and on the marketplace only with a marketplace code.
 with
@@ -22,7 +23,9 @@ channel_locations as (
 listed_days as (
     select
         channel_locations.channel_id,
+        stock.sku_id,
         stock.location_id,
+        stock.date_day,
         cast({{ dbt.date_trunc('month', 'stock.date_day') }} as date) as month,
         case when stock.closing_units <= 0 then 1 else 0 end as is_stockout
     from {{ ref('fct_daily_stock') }} as stock
@@ -32,10 +35,18 @@ listed_days as (
         and (channel_locations.channel_id <> 'MARKETPLACE' or skus.marketplace_code is not null)
 ),
 
+listed_once as (
+    select distinct sku_id, location_id, date_day, month, is_stockout from listed_days
+),
+
 cuts as (
     select month, channel_id, location_id, is_stockout from listed_days
     union all
     select month, channel_id, 'ALL', is_stockout from listed_days
+    union all
+    select month, 'ALL', location_id, is_stockout from listed_once
+    union all
+    select month, 'ALL', 'ALL', is_stockout from listed_once
 )
 
 select
