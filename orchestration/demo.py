@@ -49,6 +49,9 @@ def print_summary(warehouse: Path, settings) -> None:
     pd.set_option("display.width", 220)
     con = duckdb.connect(str(warehouse), read_only=True)
 
+    def has_table(schema: str, name: str) -> bool:
+        return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()[0][0] > 0
+
     def table(title: str, sql: str) -> None:
         rel = con.sql(sql)
         print(f"\n{title}")
@@ -69,9 +72,7 @@ def print_summary(warehouse: Path, settings) -> None:
         SELECT 'late events' AS finding, count(*) AS rows FROM governance_marts.gov_late_events
         UNION ALL SELECT 'ERP vs WMS stock discrepancies', count(*) FROM governance_marts.gov_inventory_discrepancies""",
     )
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'forecasting' AND table_name = 'fct_consensus_forecast'").fetchall()[0][
-        0
-    ]:
+    if has_table("forecasting", "fct_consensus_forecast"):
         table(
             "Demand model backtest (3 rolling origins; WRMSSE weighted by dollar sales, lower is better)",
             """SELECT forecast, round(wrmsse, 3) AS wrmsse, round(wape, 3) AS wape, round(bias, 3) AS bias, round(coverage, 3) AS p90_coverage
@@ -91,7 +92,7 @@ def print_summary(warehouse: Path, settings) -> None:
                       round(sum(fva_units)) AS fva_units, round(sum(fva_units) / nullif(sum(statistical_abs_error), 0), 3) AS fva_share
                FROM forecasting.fct_override_value_added GROUP BY 1 ORDER BY 1""",
         )
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'inventory' AND table_name = 'planned_orders'").fetchall()[0][0]:
+    if has_table("inventory", "planned_orders"):
         table(
             "Inventory policies (safety stock and order-up-to level at cost)",
             """SELECT location_type, distribution, count(*) AS sku_locations, count(*) FILTER (WHERE binding_target = 'fill_rate') AS fill_rate_binds,
@@ -120,14 +121,14 @@ def print_summary(warehouse: Path, settings) -> None:
                UNION ALL SELECT 'web lines routed (unrouted)', count(*), round(sum(quantity)), count(*) FILTER (WHERE ship_from_location_id IS NULL)
                FROM inventory.online_order_routing""",
         )
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sop' AND table_name = 'scenario_summary'").fetchall()[0][0]:
+    if has_table("sop", "scenario_summary"):
         table(
             "S&OP scenarios over the 18-month horizon (balanced by the LP; gap report in sop.gap_report)",
             """SELECT scenario, round(total_cost) AS total_cost, round(overtime_cost) AS overtime_cost, round(demand_units) AS demand_units,
                       round(lost_units) AS lost_units, busiest_resource, busiest_month, round(busiest_utilisation, 3) AS utilisation
                FROM sop.scenario_summary""",
         )
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'kpi' AND table_name = 'kpi_scorecard'").fetchall()[0][0]:
+    if has_table("kpi", "kpi_scorecard"):
         table(
             "KPIs, latest month (kpi.kpi_scorecard; every cut in the KPI's own table)",
             """SELECT kpi, strftime(month, '%Y-%m') AS month, round(value, 4) AS value, target, direction AS better
@@ -136,7 +137,7 @@ def print_summary(warehouse: Path, settings) -> None:
                QUALIFY month = max(month) OVER (PARTITION BY kpi)
                ORDER BY kpi""",
         )
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'exceptions' AND table_name = 'fct_exceptions'").fetchall()[0][0]:
+    if has_table("exceptions", "fct_exceptions"):
         table(
             "Exceptions by type and reason (exceptions.fct_exceptions)",
             """SELECT horizon, exception_type, reason_code, count(*) AS exceptions, round(sum(units)) AS units, round(sum(value)) AS value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,3 +61,11 @@ class ExportFolder(dg.ConfigurableResource):
             raise ValueError(f"export path {'/'.join(parts)} leaves the export folder {root}")
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+    def write(self, folder: Path, name: str, data: bytes) -> Path:
+        """Write ``folder/name`` (a folder from ``folder()``) through a temporary file, so that a
+        reader (the ERP's importer, a browser) never sees half a file."""
+        staging = folder / f".{name}.tmp"
+        staging.write_bytes(data)
+        os.replace(staging, folder / name)
+        return folder / name

@@ -8,7 +8,6 @@ from outside the file.
 """
 
 import datetime as dt
-import os
 
 import dagster as dg
 import pandas as pd
@@ -46,7 +45,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
     scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target FROM kpi.kpi_scorecard")
     latest_month = scorecard.groupby("kpi").month.transform("max")
     cuts = scorecard[(scorecard.cut_type != "all") & (scorecard.month == latest_month)]
-    history_end = read_frame(warehouse, "SELECT max(demand_date) AS d FROM marts.fct_daily_demand WHERE channel_id <> 'B2B'").d.iloc[0]
+    history_end = read_frame(warehouse, "SELECT max(as_of_date) AS d FROM inventory.fct_stock_position").d.iloc[0]  # the last day of history
     plan_version = read_frame(warehouse, "SELECT any_value(plan_version) AS v FROM inventory.projected_inventory").v.iloc[0]
     consensus = _frame_or_empty(
         warehouse,
@@ -114,14 +113,11 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
 def planners_cockpit(context: dg.AssetExecutionContext, config: CockpitConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
     data = load_cockpit_data(warehouse, config, dt.datetime.now(dt.UTC).replace(microsecond=0))
     html = render_cockpit(data)
-    folder = exports.folder("cockpit")
-    staging = folder / ".cockpit.html.tmp"
-    staging.write_text(html, encoding="utf-8")
-    os.replace(staging, folder / "cockpit.html")  # a reader never sees half a page
-    context.log.info(f"cockpit written to {folder / 'cockpit.html'}")
+    page = exports.write(exports.folder("cockpit"), "cockpit.html", html.encode("utf-8"))
+    context.log.info(f"cockpit written to {page}")
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(folder / "cockpit.html")),
+            "path": dg.MetadataValue.path(str(page)),
             "as_of": str(data.as_of),
             "plan_version": data.plan_version,
             "sop_plan_version": data.sop_plan_version or "",

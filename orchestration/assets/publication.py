@@ -8,7 +8,6 @@ again rewrites the same bytes, so the ERP can re-import safely.
 
 import hashlib
 import json
-import os
 
 import dagster as dg
 import pandas as pd
@@ -48,9 +47,7 @@ def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig,
     manifest = {"plan_version": version, "files": {}}
     for name, text in files.items():
         data = text.encode("utf-8")
-        staging = folder / f".{name}.tmp"
-        staging.write_bytes(data)
-        os.replace(staging, folder / name)  # an importer never sees half a file
+        exports.write(folder, name, data)
         manifest["files"][name] = {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     context.log.info(f"published {version} to {folder}")

@@ -10,7 +10,6 @@ approval is recorded in ``sop.plan_approvals``, and the plan is published as
 import datetime as dt
 import hashlib
 import json
-import os
 
 import dagster as dg
 
@@ -50,9 +49,11 @@ def approved_consensus_plan(
         raise dg.Failure(str(error)) from error
     approved_at = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
     with warehouse.connect() as con:
-        statuses = con.execute(f"SELECT plan_version, any_value(status) AS status FROM {SCHEMA}.consensus_plan GROUP BY 1").df()
+        statuses = (
+            con.execute(f"SELECT plan_version, any_value(status) AS status FROM {SCHEMA}.consensus_plan GROUP BY 1").df().set_index("plan_version").status
+        )
         try:
-            updated = approval_statuses(statuses.set_index("plan_version").status, version)
+            updated = approval_statuses(statuses, version)
         except ValueError as error:
             raise dg.Failure(str(error)) from error
         plan = con.execute(f"SELECT * FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).df()
@@ -64,9 +65,7 @@ def approved_consensus_plan(
         con.execute("COMMIT")
     text = consensus_plan_csv(plan, version)
     folder = exports.folder("sop", version)
-    staging = folder / ".consensus_plan.csv.tmp"
-    staging.write_text(text, encoding="utf-8")
-    os.replace(staging, folder / "consensus_plan.csv")
+    exports.write(folder, "consensus_plan.csv", text.encode("utf-8"))
     manifest = {
         "plan_version": version,
         "approved_by": config.approved_by.strip(),
@@ -75,7 +74,7 @@ def approved_consensus_plan(
         "files": {"consensus_plan.csv": {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}},
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    superseded = sorted(v for v, s in updated.items() if s == "superseded" and statuses.set_index("plan_version").status.get(v) == "approved")
+    superseded = sorted(updated.index[(updated == "superseded") & (statuses == "approved")])
     context.log.info(f"{version} approved by {config.approved_by}; published to {folder}" + (f"; superseded {', '.join(superseded)}" if superseded else ""))
     return dg.MaterializeResult(
         metadata={
