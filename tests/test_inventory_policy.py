@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from ml.inventory import policy
+from ml.inventory.policies import compute_policies
 
 
 def test_the_standard_normal_loss_matches_the_tables():
@@ -100,3 +102,80 @@ def test_the_base_stock_level_agrees_with_stockpyl():
     z = policy.z_for_cycle_service(19.0 / 20.0)
     safety = policy.safety_stock(z, 10.0, 20.0, 4.0, 0.0, 1.0)
     assert policy.order_up_to(20.0, 4.0, 1.0, safety) == pytest.approx(136.78004522900574, rel=1e-9)
+
+
+def _direct_shortage(pmf: np.ndarray, x: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """``E[(X - S)+]`` summed over the pmf, one row per item."""
+    return (np.maximum(x[None, :] - level[:, None], 0.0) * pmf).sum(axis=1)
+
+
+def test_negative_binomial_fill_rate_level_is_the_smallest_one_over_a_grid_of_overdispersed_items():
+    # means from one sale in a hundred cycles to 100 units, variance-to-mean ratios up to 50, beta up to 0.999
+    grid = np.array(np.meshgrid([0.01, 0.05, 0.2, 0.5, 1.0, 3.0, 10.0, 100.0], [1.0, 1.5, 3.0, 10.0, 20.0, 50.0], [0.8, 0.95, 0.99, 0.995, 0.999], [1.0, 10.0]))
+    mean, ratio, beta, quantity = grid.reshape(4, -1)
+    variance = mean * ratio
+    level = policy.negative_binomial_fill_rate_level(mean, variance, beta, quantity)
+    x = np.arange(0.0, 8000.0)  # the heaviest tail (p = 0.02) leaves nothing beyond
+    overdispersed = ratio > 1
+    size = np.where(overdispersed, mean**2 / np.where(overdispersed, variance - mean, 1.0), 1.0)
+    success = np.where(overdispersed, 1 / ratio, 0.5)
+    pmf = np.where(overdispersed[:, None], stats.nbinom.pmf(x, size[:, None], success[:, None]), stats.poisson.pmf(x, mean[:, None]))
+    allowed = (1 - beta) * quantity
+    assert (level == np.round(level)).all() and (level >= 0).all()
+    assert (_direct_shortage(pmf, x, level) <= allowed * (1 + 1e-9)).all()
+    assert ((_direct_shortage(pmf, x, level - 1) > allowed * (1 - 1e-9)) | (level == 0)).all()
+
+
+def test_very_overdispersed_items_get_the_level_their_fill_rate_needs():
+    # one sale in twenty cycles with a variance of 1: 12 sd above the mean (14) is not enough
+    level = policy.negative_binomial_fill_rate_level([0.05, 0.5], [1.0, 10.0], 0.99, 1.0)
+    assert level == pytest.approx([17.0, 50.0])
+    assert (policy.negative_binomial_expected_shortage([0.05, 0.5], [1.0, 10.0], level) <= 0.01).all()
+
+
+def test_the_fill_rate_factor_is_not_cut_off_at_the_first_bracket():
+    # a spread huge against the order quantity needs z above 8, where the first bracket ended
+    z = policy.z_for_fill_rate([0.999, 0.99], [1e15, 10.0], [1.0, 100.0])
+    assert z[0] > 8
+    assert np.array([1e15, 10.0]) * policy.standard_normal_loss(z) == pytest.approx([1e-3, 1.0], rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: policy.safety_stock(1.645, np.inf, 10.0, 7.0), "forecast error sd has infinite values"),
+        (lambda: policy.z_for_fill_rate(0.99, np.inf, 10.0), "sigma of lead-time demand has infinite values"),
+        (lambda: policy.negative_binomial_fill_rate_level(1.0, np.inf, 0.99, 1.0), "variance of lead-time demand has infinite values"),
+        (lambda: policy.negative_binomial_stock_level(np.inf, 4.0, 0.95), "mean lead-time demand has infinite values"),
+        (lambda: policy.round_order_quantity(10.0, minimum_order_quantity=np.inf), "minimum order quantity has infinite values"),
+        (lambda: policy.economic_order_quantity(1200.0, 100.0, np.inf), "annual holding cost has infinite values"),
+    ],
+)
+def test_infinite_parameters_are_refused_with_the_parameter_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(("column", "value"), [("forecast_error_sd", np.inf), ("unit_cost", np.inf), ("lead_time_days", np.nan)])
+def test_policies_refuse_parameters_that_are_not_finite_naming_the_column_and_row(column, value):
+    parameters = pd.DataFrame(
+        {
+            "mean_daily_demand": [2.0, 3.0],
+            "forecast_error_sd": [1.0, 1.5],
+            "lead_time_days": [4.0, 4.0],
+            "lead_time_sd_days": [0.0, 1.0],
+            "review_period_days": [7.0, 7.0],
+            "cycle_service_level": [0.95, 0.95],
+            "fill_rate_target": [0.98, 0.98],
+            "unit_cost": [2.0, 2.0],
+            "order_cost": [50.0, 50.0],
+            "annual_holding_rate": [0.25, 0.25],
+            "minimum_order_quantity": [0.0, 0.0],
+            "order_multiple": [1.0, 1.0],
+            "demand_pattern": ["smooth", "lumpy"],
+            "lot_sizing": ["eoq", "none"],
+        }
+    )
+    parameters.loc[1, column] = value
+    with pytest.raises(ValueError, match=rf"{column} must be a finite number, got {value} \(row 1\)"):
+        compute_policies(parameters)

@@ -56,6 +56,13 @@ def _validate(parameters: pd.DataFrame) -> None:
     unknown = ~parameters["lot_sizing"].isin(LOT_SIZINGS)
     if unknown.any():
         raise ValueError(f"lot_sizing must be one of {LOT_SIZINGS}, got {parameters.loc[unknown, 'lot_sizing'].iloc[0]!r} (row {parameters.index[unknown][0]})")
+    numbers = parameters[[c for c in REQUIRED_COLUMNS if c not in ("demand_pattern", "lot_sizing")]].apply(pd.to_numeric, errors="coerce")
+    not_finite = ~np.isfinite(numbers.to_numpy(float))
+    if not_finite.any():  # an infinite spread or cost would give an infinite stock, silently
+        row, column = np.argwhere(not_finite)[0]
+        raise ValueError(
+            f"policy parameters: {numbers.columns[column]} must be a finite number, got {parameters.iloc[row][numbers.columns[column]]} (row {parameters.index[row]})"
+        )
     if (parameters["unit_cost"] <= 0).any():
         row = parameters.index[parameters["unit_cost"] <= 0][0]
         raise ValueError(f"unit_cost must be > 0 for the EOQ's holding cost, got {parameters.loc[row, 'unit_cost']} (row {row})")

@@ -20,15 +20,19 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
-_BISECTION_STEPS = 80  # halves [-8, 8] below 1e-22: exact in float64
+_BISECTION_STEPS = 80  # halves [-8, 64] below 1e-22: exact in float64
+_BRACKET_DOUBLINGS = 60  # an upper end doubled this often covers any level a float can hold
 
 
-def checked_array(value, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
-    """``value`` as a float array, refused (ValueError naming ``name``) when it has missing values
-    or values below ``minimum`` (at or below it when ``strict``)."""
+def checked_array(value, name: str, minimum: float | None = None, strict: bool = False, finite: bool = True) -> np.ndarray:
+    """``value`` as a float array, refused (ValueError naming ``name``) when it has missing values,
+    infinite ones (unless ``finite`` is False: a capacity of ``inf`` meaning no limit) or values
+    below ``minimum`` (at or below it when ``strict``)."""
     values = np.asarray(value, dtype=float)
     if np.isnan(values).any():
         raise ValueError(f"{name} has missing values")
+    if finite and np.isinf(values).any():
+        raise ValueError(f"{name} has infinite values")
     if minimum is not None and ((values <= minimum) if strict else (values < minimum)).any():
         raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got min {values.min()}")
     return values
@@ -57,7 +61,9 @@ def z_for_fill_rate(beta, sigma_ltd, order_quantity) -> np.ndarray:
 
     Solves ``sigma_ltd * G(z) = (1 - beta) * order_quantity`` (``G`` decreases in ``z``) by
     bisection on every row at once. Rows whose target the normal cannot reach at ``z >= -8`` get
-    -8 (the order quantity alone serves the fill rate), and the same for ``sigma_ltd == 0``.
+    -8 (the order quantity alone serves the fill rate), and the same for ``sigma_ltd == 0``. The
+    upper end starts at 8 and is doubled where it does not yet meet the target (a spread huge
+    against the order quantity), so the answer is never cut off at the bracket.
     """
     beta = _probability(beta, "fill rate")
     sigma = checked_array(sigma_ltd, "sigma of lead-time demand", minimum=0)
@@ -65,7 +71,8 @@ def z_for_fill_rate(beta, sigma_ltd, order_quantity) -> np.ndarray:
     beta, sigma, quantity = np.broadcast_arrays(beta, sigma, quantity)
     with np.errstate(divide="ignore"):
         target = np.where(sigma > 0, (1 - beta) * quantity / np.where(sigma > 0, sigma, 1), np.inf)
-    low, high = np.full(target.shape, -8.0), np.full(target.shape, 8.0)
+    low = np.full(target.shape, -8.0)
+    high = _grown_upper_end(np.full(target.shape, 8.0), lambda z: standard_normal_loss(z) <= target, 3, "fill-rate safety factor")
     for _ in range(_BISECTION_STEPS):  # iterations, not rows: every row moves at once
         middle = (low + high) / 2
         short = standard_normal_loss(middle) > target  # still too much expected shortage: raise z
@@ -117,6 +124,23 @@ def round_order_quantity(quantity, minimum_order_quantity=0.0, pack_size=1.0) ->
     pack = checked_array(pack_size, "pack size", minimum=0, strict=True)
     raised = np.where(quantity > 0, np.maximum(quantity, moq), 0.0)
     return np.ceil(np.round(raised / pack, 9)) * pack  # round(): 3 packs of 0.1 must stay 3 packs
+
+
+def _grown_upper_end(high: np.ndarray, satisfied, doublings: int, what: str) -> np.ndarray:
+    """``high`` doubled, row by row, until ``satisfied(high)`` holds on every row (a monotone
+    target: true from some point on), at most ``doublings`` times; a ValueError naming ``what``
+    and the first row left when it cannot be bracketed (never a silently clipped answer)."""
+    high = np.array(high, dtype=float)
+    ok = satisfied(high)
+    for _ in range(doublings):
+        if ok.all():
+            return high
+        high = np.where(ok, high, 2 * high)
+        ok = satisfied(high)
+    if not ok.all():
+        row = int(np.flatnonzero(~np.ravel(ok))[0])
+        raise ValueError(f"{what}: no value up to {np.ravel(high)[row]:g} meets the target (row {row})")
+    return high
 
 
 def negative_binomial_stock_level(mean_ltd, variance_ltd, cycle_service) -> np.ndarray:
@@ -182,10 +206,18 @@ def negative_binomial_fill_rate_level(mean_ltd, variance_ltd, fill_rate, order_q
     quantity = checked_array(order_quantity, "order quantity", minimum=0, strict=True)
     mean, variance, beta, quantity = np.broadcast_arrays(mean, variance, beta, quantity)
     allowed = (1 - beta) * quantity
-    low = np.full(mean.shape, -1.0)  # the answer lies in (low, high]
-    high = np.ceil(mean + 12 * np.sqrt(np.maximum(variance, mean)) + 1)  # far beyond any quantile asked
-    while (high - low > 1).any():  # about log2(high) rounds, each on every row
+
+    def enough_stock(level: np.ndarray) -> np.ndarray:
+        return negative_binomial_expected_shortage(mean, variance, level) <= allowed
+
+    # a first guess, doubled until it meets the target: 12 sd fall short of the far tail of very
+    # overdispersed items (mean 0.05, variance 1, beta 0.99: 14 where 17 is needed)
+    first_guess = np.ceil(mean + 12 * np.sqrt(np.maximum(variance, mean)) + 1)
+    high = _grown_upper_end(first_guess, enough_stock, _BRACKET_DOUBLINGS, "negative-binomial fill-rate level")
+    low = np.where(high > first_guess, high / 2, -1.0)  # the answer lies in (low, high]
+    while (open_rows := high - low > 1).any():  # about log2(high) rounds, each on every row
         middle = np.floor((low + high) / 2)
-        enough = negative_binomial_expected_shortage(mean, variance, middle) <= allowed
-        low, high = np.where(enough, low, middle), np.where(enough, middle, high)
+        enough = enough_stock(middle)
+        # settled rows keep their answer: their middle would be low, and low = -1 is no level
+        low, high = np.where(open_rows & ~enough, middle, low), np.where(open_rows & enough, middle, high)
     return np.where(mean > 0, high, 0.0)

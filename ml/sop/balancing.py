@@ -123,7 +123,7 @@ def _require(frame: pd.DataFrame, columns, name: str) -> None:
 
 
 def _numbers(frame: pd.DataFrame, column: str, name: str, finite: bool = True) -> np.ndarray:
-    values = checked_array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=0)
+    values = checked_array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=0, finite=False)
     if finite and not np.isfinite(values).all():
         raise ValueError(f"{name}.{column} must be finite")
     return values
