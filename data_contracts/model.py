@@ -27,6 +27,8 @@ class Rule:
             a ``{"$PARAMETER": name}`` value is resolved at validation time.
         when: optional (column, allowed values): the rule applies only to those rows.
         sql: SQL computing ``column`` when the rule checks a problem column of its own.
+        statement: the rule in plain words, as what a valid row satisfies (the data docs show it
+            instead of the expectation on a helper column); without it the docs show the reason.
     """
 
     name: str
@@ -36,6 +38,7 @@ class Rule:
     params: dict[str, Any] = field(default_factory=dict)
     when: tuple[str, tuple[str, ...]] | None = None
     sql: str | None = None
+    statement: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,10 @@ class Contract:
 
 
 def required(*columns: str) -> tuple[Rule, ...]:
-    return tuple(Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export") for c in columns)
+    return tuple(
+        Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export", statement=f"'{c}' is filled in")
+        for c in columns
+    )
 
 
 def decimal_fr(column: str, what: str = "number") -> Rule:
@@ -124,6 +130,7 @@ def decimal_fr(column: str, what: str = "number") -> Rule:
         column,
         f"'{{value}}' in '{column}' is not a valid {what} (French format: digits, optional comma decimals, e.g. 12,50)",
         {"regex": r"^-?[0-9]+(?:,[0-9]+)?$"},
+        statement=f"'{column}' is empty or a {what} in French format (digits, optional comma decimals, e.g. 12,50)",
     )
 
 
@@ -134,6 +141,7 @@ def decimal_dot(column: str, what: str = "number") -> Rule:
         column,
         f"'{{value}}' in '{column}' is not a valid {what} (digits with an optional '.' decimal part)",
         {"regex": r"^-?[0-9]+(?:\.[0-9]+)?$"},
+        statement=f"'{column}' is empty or a {what} (digits with an optional '.' decimal part)",
     )
 
 
@@ -145,6 +153,7 @@ def date_format(column: str, strptime_format: str, example: str) -> Rule:
         f"_bad_{column}",
         f"'{{value}}' in '{column}' is not a valid date in the expected format ({example})",
         sql=f"CASE WHEN r.{column} IS NOT NULL AND TRY_STRPTIME(r.{column}, '{strptime_format}') IS NULL THEN r.{column} END",
+        statement=f"'{column}' is empty or a real calendar date in the format {example}",
     )
 
 
@@ -153,19 +162,29 @@ ISO_TS = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def allowed(column: str, values: tuple[str, ...], name: str = "allowed_values", when=None) -> Rule:
-    return Rule(name, "in_set", column, f"'{{value}}' is not an allowed value of '{column}' (allowed: {', '.join(values)})", {"value_set": list(values)}, when)
+    return Rule(
+        name,
+        "in_set",
+        column,
+        f"'{{value}}' is not an allowed value of '{column}' (allowed: {', '.join(values)})",
+        {"value_set": list(values)},
+        when,
+        statement=f"'{column}' is empty or one of {', '.join(values)}",
+    )
 
 
 def known(column: str, parameter: str, reason: str, name: str = "unknown_reference", when=None) -> Rule:
-    return Rule(name, "in_set", column, reason, {"value_set": {"$PARAMETER": parameter}}, when)
+    what = parameter.replace("_", " ")
+    statement = f"'{column}' is empty or one of the {what} in master data that passed its own contract"
+    return Rule(name, "in_set", column, reason, {"value_set": {"$PARAMETER": parameter}}, when, statement=statement)
 
 
 def not_negative(column: str, reason: str, when=None) -> Rule:
-    return Rule("negative_quantity", "between", column, reason, {"min_value": 0}, when)
+    return Rule("negative_quantity", "between", column, reason, {"min_value": 0}, when, statement=f"'{column.lstrip('_')}' is not negative")
 
 
 def positive_price(column: str, reason: str, when=None) -> Rule:
-    return Rule("zero_price", "between", column, reason, {"min_value": 0.000001}, when)
+    return Rule("zero_price", "between", column, reason, {"min_value": 0.000001}, when, statement=f"'{column.lstrip('_')}' is above zero")
 
 
 def not_in_future(column: str, raw_column: str) -> Rule:
@@ -175,6 +194,7 @@ def not_in_future(column: str, raw_column: str) -> Rule:
         column,
         f"'{raw_column}' ({{value}}) is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
         {"max_value": {"$PARAMETER": "as_of"}},
+        statement=f"'{raw_column}' is not later than the as-of time of the load",
     )
 
 
@@ -188,16 +208,24 @@ def plausible_quantity(quantity_sql: str, raw_column: str, maximum: int, unit: s
         f"quantity {{value}} in '{raw_column}' is beyond the plausible maximum of {maximum:,} {unit}: "
         "probably a keying or scanning error; correct it in the source system",
         sql=f"CASE WHEN abs({quantity_sql}) > {maximum} THEN r.{raw_column} END",
+        statement=f"'{raw_column}' is at most {maximum:,} {unit} (either sign)",
     )
 
 
-def absent(name: str, problem_column: str, reason: str, sql: str | None = None) -> Rule:
+def absent(name: str, problem_column: str, reason: str, sql: str | None = None, statement: str | None = None) -> Rule:
     """A cross-table rule: ``problem_column`` (derived) must be null; its value names the problem."""
-    return Rule(name, "null", problem_column, reason, sql=sql)
+    return Rule(name, "null", problem_column, reason, sql=sql, statement=statement)
 
 
 def integer(column: str) -> Rule:
-    return Rule("number_format", "regex", column, f"'{{value}}' in '{column}' is not a whole number", {"regex": r"^-?[0-9]+$"})
+    return Rule(
+        "number_format",
+        "regex",
+        column,
+        f"'{{value}}' in '{column}' is not a whole number",
+        {"regex": r"^-?[0-9]+$"},
+        statement=f"'{column}' is empty or a whole number",
+    )
 
 
 def duplicate_rule(key: tuple[str, ...]) -> Rule:
@@ -205,4 +233,5 @@ def duplicate_rule(key: tuple[str, ...]) -> Rule:
         "duplicate_row",
         "_duplicate_of",
         f"duplicate of {{value}} (same {', '.join(key)}): the row was exported twice; the first occurrence is kept",
+        statement=f"no earlier row has the same {', '.join(key)} (only the first occurrence flows on)",
     )
