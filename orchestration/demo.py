@@ -42,12 +42,13 @@ def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bo
 
 
 def print_summary(warehouse: Path, settings) -> None:
-    import duckdb
     import pandas as pd
+
+    from orchestration.warehouse_snapshot import planline_reader, published_path
 
     pd.set_option("display.max_colwidth", 110)
     pd.set_option("display.width", 220)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = planline_reader(warehouse)  # the copy the last run published: a reader never blocks a run (make ui's, say)
 
     def has_table(schema: str, name: str) -> bool:
         return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, name]).fetchall()[0][0] > 0
@@ -151,7 +152,7 @@ def print_summary(warehouse: Path, settings) -> None:
     con.close()
     print(f"""
 Outputs
-  warehouse (DuckDB)  {warehouse}
+  warehouse (DuckDB)  {warehouse}   (runs write it; readers open {published_path(warehouse)})
   landing folder      {settings.landing}   (loaded files move to {settings.processed})
   rejected files      {settings.rejected}
   Dagster home        {settings.dagster_home}

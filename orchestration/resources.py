@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,19 +14,63 @@ import duckdb
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
-    """The embedded DuckDB warehouse. One writer at a time: open, write, close."""
+    """The embedded DuckDB warehouse. One writer at a time: open, write, close.
+
+    Steps queue for it in the warehouse pool; readers outside runs open the copy every run
+    publishes when it ends (``orchestration.warehouse_snapshot``), not this file."""
 
     database: str
+    # Someone holding the live file anyway (a reader that ignored the published copy) is waited
+    # for this long, with a log line naming the process, before the step fails.
+    lock_wait_seconds: float = 120.0
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.database, read_only=read_only)
+        con = self._open(read_only)
         con.execute("SET enable_progress_bar = false")  # logs, not a terminal
         try:
             yield con
         finally:
             con.close()
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        started = time.monotonic()
+        while True:
+            try:
+                return duckdb.connect(self.database, read_only=read_only)
+            except duckdb.IOException as error:
+                waited = time.monotonic() - started
+                if "Could not set lock" not in str(error):
+                    raise
+                holder = lock_holder(str(error))
+                if waited >= self.lock_wait_seconds:
+                    raise duckdb.IOException(
+                        f"the warehouse {self.database} is still locked by {holder} after {waited:.0f} s: readers must open the published copy "
+                        "(python -m orchestration.warehouse_snapshot), not the live file"
+                    ) from error
+                dg.get_dagster_logger().warning(
+                    f"the warehouse {self.database} is locked by {holder}: waiting ({waited:.0f} of {self.lock_wait_seconds:.0f} s)"
+                )
+                time.sleep(min(LOCK_RETRY_SECONDS, self.lock_wait_seconds - waited))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """At the end of a run (the in-process executor builds resources once per run), publish
+        the readers' copy of the warehouse."""
+        if context.run is None or context.instance is None:  # a sensor or a direct call: no run
+            return
+        from orchestration.warehouse_snapshot import publish_after_run
+
+        publish_after_run(Path(self.database), self.connect, context.instance, context.run, context.log or dg.get_dagster_logger())
+
+
+LOCK_RETRY_SECONDS = 2.0
+
+
+def lock_holder(message: str) -> str:
+    """The process DuckDB names in a lock error ("... is held in /usr/bin/python3 (PID 123) ...")."""
+    found = re.search(r"held in (.+?\(PID \d+\))", message)
+    return found.group(1) if found else "another process"
 
 
 class LandingZone(dg.ConfigurableResource):

@@ -22,7 +22,9 @@ import pytest
 
 from ml.demo_company import generate
 from orchestration.jobs import all_days_tags
+from orchestration.warehouse_snapshot import published_path
 from tests.conftest import duckdb_path, marts_digest, running_home
+from tests.test_warehouse_readers import held_reader
 
 pytestmark = pytest.mark.e2e
 
@@ -144,11 +146,14 @@ def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehou
     raw_before = warehouse.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0]
     warehouse.close()  # one writer at a time
     shutil.copytree(home / "processed", home / "landing", dirs_exist_ok=True)  # every file delivered again
-    with pytest.MonkeyPatch.context() as patch:
+    # a person reading (another process, on what readers are told to open) through the whole run
+    with held_reader(published_path(home / "warehouse.duckdb")) as reader, pytest.MonkeyPatch.context() as patch:
+        read_before = reader("SELECT count(*) FROM raw.pos_sales")
         for key, value in pipeline_home["env"].items():
             patch.setenv(key, value)
         again = pipeline_home["job"].execute_in_process(instance=pipeline_home["instance"], raise_on_error=False, tags=all_days_tags())
-    assert again.success
+        assert reader("SELECT count(*) FROM raw.pos_sales") == read_before == f"[({raw_before},)]"
+    assert again.success, [e.message for e in again.get_step_failure_events()]
     assert not [p for p in (home / "landing").rglob("*") if p.is_file() and p.name != "demo_manifest.json"], "re-delivered files are archived"
     con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
     try:

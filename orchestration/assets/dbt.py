@@ -21,6 +21,7 @@ from packaging import version
 
 from orchestration.ingestion.loader import PartitionWindow
 from orchestration.partitions import FACT_FRESHNESS, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
+from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import REPO_ROOT, export_environment, load_settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -150,18 +151,20 @@ def _window_environment(window: PartitionWindow) -> Iterator[None]:
 
 
 # What both dbt asset definitions share: one manifest, one translator, the warehouse's writer pool.
+# dbt writes through its own connection; each definition still takes the warehouse resource, whose
+# teardown publishes the readers' copy at the end of a run (orchestration/warehouse_snapshot.py).
 DBT_ASSETS = {"manifest": ensure_manifest(), "project": dbt_project, "dagster_dbt_translator": PlanlineDbtTranslator(), "pool": WAREHOUSE_POOL}
 
 
 @dbt_assets(**DBT_ASSETS, exclude=f"{DAILY_MODELS} {FORECAST_MODELS} {EXCEPTION_MODELS}")
-def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig, warehouse: DuckDBWarehouse):
     # A test between a dimension and a fact (relationships) belongs to the fact's step: excluding
     # the facts keeps dbt from running it with the dimension, before the fact exists.
     yield from dbt.cli([*_build_args(config), "--exclude", f"{DAILY_MODELS} {FORECAST_MODELS} {EXCEPTION_MODELS}"], context=context).stream()
 
 
 @dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, exclude=f"{FORECAST_MODELS} {EXCEPTION_MODELS}", partitions_def=daily_partitions, backfill_policy=single_run)
-def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig):
+def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig, warehouse: DuckDBWarehouse):
     """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
     window = run_window(context)
     context.log.info(f"dbt incremental window {window.start} to {window.end} (exclusive)")
@@ -171,13 +174,13 @@ def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
 
 
 @dbt_assets(**DBT_ASSETS, select=FORECAST_MODELS)
-def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
     """The consensus forecast, the forecast value added of overrides and the inventory marts, after each forecast."""
     yield from dbt.cli(["build"], context=context).stream()
 
 
 @dbt_assets(**DBT_ASSETS, select=EXCEPTION_MODELS)
-def planline_exception_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def planline_exception_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
     """The exceptions with their reasons, after the inventory plan and the S&OP balancing."""
     yield from dbt.cli(["build"], context=context).stream()
 
