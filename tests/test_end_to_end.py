@@ -140,6 +140,19 @@ def test_marts_agree_with_the_landing_files(pipeline_home, warehouse):
     assert channels == {"STORE", "WEB", "MARKETPLACE", "B2B"}
 
 
+def test_every_sku_has_the_erp_unit_of_each_order_type_with_its_factor(warehouse):
+    # seed erp_order_units: purchases in the purchase unit, transfers in WMS packs, manufacturing in the base unit
+    units = warehouse.execute(
+        "SELECT u.*, s.purchase_unit, s.case_size, s.pack_size FROM marts.dim_sku_order_units AS u JOIN marts.dim_sku AS s USING (sku_id)"
+    ).df()
+    assert len(units) == 3 * warehouse.execute("SELECT count(*) FROM marts.dim_sku").fetchone()[0]
+    by_type = {order_type: frame for order_type, frame in units.groupby("order_type")}
+    purchase, transfer, manufacturing = by_type["PURCHASE_ORDER"], by_type["TRANSFER_ORDER"], by_type["MANUFACTURING_ORDER"]
+    assert (purchase.unit == purchase.purchase_unit).all() and (purchase.factor_to_base == purchase.case_size).all()
+    assert (transfer.unit == "PK6").all() and transfer.factor_to_base.fillna(-1).equals(transfer.pack_size.fillna(-1))
+    assert (manufacturing.unit == manufacturing.base_unit).all() and (manufacturing.factor_to_base == 1).all()
+
+
 def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehouse):
     home = pipeline_home["home"]
     before = marts_digest(warehouse)

@@ -3,6 +3,8 @@ safety-stock placement across the network, ERP import files."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -231,35 +233,97 @@ def _orders(version: str = "PLAN-20260930-0123abcd") -> pd.DataFrame:
     )
 
 
-SKUS = pd.DataFrame({"sku_id": ["10001000", "10002000"], "purchase_unit": "CS", "case_size": [12.0, 24.0], "base_unit": "EA"})
+# as seed erp_order_units configures them: purchases in the purchase unit (cases), transfers in WMS
+# packs, manufacturing in the base unit
+UNITS = pd.DataFrame(
+    {
+        "sku_id": ["10001000"] * 3 + ["10002000"] * 3,
+        "order_type": ["PURCHASE_ORDER", "TRANSFER_ORDER", "MANUFACTURING_ORDER"] * 2,
+        "unit": ["CS", "PK6", "EA"] * 2,
+        "factor_to_base": [12.0, 6.0, 1.0, 24.0, 6.0, 1.0],
+        "base_unit": "EA",
+    }
+)
+
+
+def _fields(text: str, line: int = 1) -> dict[str, str]:
+    rows = text.splitlines()
+    return dict(zip(rows[0].split(";"), rows[line].split(";"), strict=True))
 
 
 def test_erp_files_use_the_erps_codes_units_and_format():
-    files = erp_import_files(_orders(), SKUS, {"LINE-1": "PL01"})
+    files = erp_import_files(_orders(), UNITS, {"LINE-1": "PL01"}).files
     assert set(files) == {"planned_purchase_orders.csv", "planned_transfer_orders.csv", "planned_manufacturing_orders.csv"}
-    header, line = files["planned_transfer_orders.csv"].splitlines()
-    assert header.split(";")[:4] == ["plan_version", "order_number", "order_type", "item_code"]
-    fields = dict(zip(header.split(";"), line.split(";"), strict=True))
-    assert fields["quantity"] == "1,500" and fields["unit"] == "CS" and fields["base_quantity"] == "18,000"
-    assert (fields["from_location"], fields["to_location"], fields["due_date"]) == ("DC01", "ST01", "02/10/2026")
-    assert fields["reason"] == "position 3 below order-up-to 20, rounded"  # no separator inside a field
-    manufacturing = dict(zip(header.split(";"), files["planned_manufacturing_orders.csv"].splitlines()[1].split(";"), strict=True))
-    assert (manufacturing["from_location"], manufacturing["production_line"], manufacturing["quantity"]) == ("PL01", "LINE-1", "4,000")
+    assert files["planned_transfer_orders.csv"].splitlines()[0].split(";")[:4] == ["plan_version", "order_number", "order_type", "item_code"]
+    transfer = _fields(files["planned_transfer_orders.csv"])
+    # 18 eaches go to the store as 3 packs of 6, not as 1.5 cases
+    assert (transfer["quantity"], transfer["unit"], transfer["base_quantity"], transfer["base_unit"]) == ("3", "PK6", "18,000", "EA")
+    assert (transfer["from_location"], transfer["to_location"], transfer["due_date"]) == ("DC01", "ST01", "02/10/2026")
+    assert transfer["reason"] == "position 3 below order-up-to 20, rounded"  # no separator inside a field
+    purchase = _fields(files["planned_purchase_orders.csv"])
+    assert (purchase["quantity"], purchase["unit"], purchase["base_quantity"]) == ("20", "CS", "240,000")
+    manufacturing = _fields(files["planned_manufacturing_orders.csv"])
+    assert (manufacturing["from_location"], manufacturing["production_line"], manufacturing["quantity"], manufacturing["unit"]) == (
+        "PL01",
+        "LINE-1",
+        "96",
+        "EA",
+    )
+
+
+def test_an_order_that_is_not_whole_units_is_rounded_up_and_says_so():
+    # 14 eaches are 2.33 packs: 3 packs go out (never short), the line and the notes say what was rounded;
+    # 17.9999999999 eaches (sums' last bits) are 3 packs, not 4
+    orders = pd.concat([_orders(), _orders().iloc[[0]].assign(to_location_id="ST02", quantity_units=14.0, reason="r")], ignore_index=True)
+    orders.loc[0, "quantity_units"] = 17.9999999999
+    published = erp_import_files(orders, UNITS, {"LINE-1": "PL01"})
+    text = published.files["planned_transfer_orders.csv"]
+    first, second = _fields(text, 1), _fields(text, 2)
+    assert (first["quantity"], first["base_quantity"], first["reason"]) == ("3", "18,000", "position 3 below order-up-to 20, rounded")
+    assert (second["order_number"], second["quantity"], second["unit"], second["base_quantity"]) == ("PTO000002", "3", "PK6", "18,000")
+    assert second["reason"] == "r, rounded up from 14 EA to whole PK6"
+    notes = published.notes["files"]["planned_transfer_orders.csv"]
+    assert notes == {"units": ["PK6"], "rounded_up_lines": 1, "rounded_up_base_units": 4.0, "rounded_up_orders": ["PTO000002"]}
+    assert published.notes["files"]["planned_purchase_orders.csv"]["rounded_up_lines"] == 0 and published.notes["unit_fallbacks"] == []
+
+
+def test_a_sku_without_a_conversion_for_its_unit_goes_out_in_its_base_unit_and_the_notes_say_so():
+    units = UNITS.assign(factor_to_base=np.where(UNITS.order_type == "TRANSFER_ORDER", np.nan, UNITS.factor_to_base))
+    published = erp_import_files(_orders(), units, {"LINE-1": "PL01"})
+    transfer = _fields(published.files["planned_transfer_orders.csv"])
+    assert (transfer["quantity"], transfer["unit"], transfer["base_quantity"]) == ("18", "EA", "18,000")
+    assert published.notes["unit_fallbacks"] == [{"sku_id": "10001000", "order_type": "TRANSFER_ORDER", "configured_unit": "PK6", "published_in": "EA"}]
+    assert published.notes["files"]["planned_transfer_orders.csv"]["units"] == ["EA"]
 
 
 def test_publishing_the_same_plan_twice_gives_the_same_files_whatever_the_row_order():
-    first = erp_import_files(_orders(), SKUS, {"LINE-1": "PL01"})
-    again = erp_import_files(_orders().iloc[::-1], SKUS, {"LINE-1": "PL01"})
+    first = erp_import_files(_orders(), UNITS, {"LINE-1": "PL01"})
+    again = erp_import_files(_orders().iloc[::-1], UNITS.iloc[::-1], {"LINE-1": "PL01"})
     assert first == again
 
 
-def test_publication_refuses_unsafe_versions_and_unknown_units():
+@pytest.mark.parametrize(
+    ("orders", "units", "message"),
+    [
+        (
+            _orders(),
+            UNITS[UNITS.order_type != "MANUFACTURING_ORDER"],
+            "no ERP unit for the MANUFACTURING_ORDER of SKU 10002000: configure the order type in seed erp_order_units",
+        ),
+        (_orders(), pd.concat([UNITS, UNITS.iloc[[1]]]), "SKU 10001000 has more than one unit for TRANSFER_ORDER"),
+        (_orders(), UNITS.assign(factor_to_base=UNITS.factor_to_base.where(UNITS.unit != "CS", 0.0)), "factor_to_base of SKU 10001000 in CS must be > 0"),
+        (_orders().assign(quantity_units=[18.0, np.nan, 96.0]), UNITS, r"quantity_units must be a number > 0, got nan \(PURCHASE_ORDER of 10001000 to DC01\)"),
+        (pd.concat([_orders(), _orders("PLAN-20261001-0123abcd")]), UNITS, "one plan version"),
+    ],
+)
+def test_publication_refuses_what_it_cannot_express_in_the_erps_units(orders, units, message):
+    with pytest.raises(ValueError, match=message):
+        erp_import_files(orders, units, {"LINE-1": "PL01"})
+
+
+def test_publication_refuses_unsafe_versions():
     with pytest.raises(ValueError, match="plan version"):
         check_plan_version("../../etc")
-    with pytest.raises(ValueError, match="purchase unit"):
-        erp_import_files(_orders(), SKUS.iloc[:1], {"LINE-1": "PL01"})
-    with pytest.raises(ValueError, match="one plan version"):
-        erp_import_files(pd.concat([_orders(), _orders("PLAN-20261001-0123abcd")]), SKUS, {"LINE-1": "PL01"})
 
 
 def test_the_plan_version_names_the_plans_content_not_the_last_bits_of_its_sums():
@@ -269,3 +333,46 @@ def test_the_plan_version_names_the_plans_content_not_the_last_bits_of_its_sums(
     noisy = orders.assign(order_up_to_units=orders.order_up_to_units + 3e-11)  # another run's parallel sums
     assert plan_version(pd.Timestamp("2026-09-30"), noisy.iloc[::-1]) == version
     assert plan_version(pd.Timestamp("2026-09-30"), orders.assign(reason="another reason")) != version
+
+
+def test_the_erp_plan_files_asset_writes_a_manifest_of_units_and_roundings_and_the_same_bytes_twice(tmp_path):
+    import dagster as dg
+    import duckdb
+
+    from orchestration.assets.publication import erp_plan_files
+    from orchestration.resources import DuckDBWarehouse, ExportFolder
+
+    version = "PLAN-20260930-0123abcd"
+    orders = _orders(version)
+    orders.loc[0, "quantity_units"] = 14.0  # 2.33 packs: 3 go out
+    units = UNITS.assign(factor_to_base=UNITS.factor_to_base.where(UNITS.unit != "CS", np.nan))  # no case conversion: base unit
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        for schema, table, frame in [
+            ("inventory", "planned_orders", orders),
+            ("inventory", "projected_inventory", pd.DataFrame({"plan_version": [version]})),
+            ("marts", "dim_sku_order_units", units),
+            ("marts", "dim_production_line", pd.DataFrame({"production_line_id": ["LINE-1"], "plant_location_id": ["PL01"]})),
+        ]:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            con.register("frame", frame)
+            con.execute(f"CREATE TABLE {schema}.{table} AS SELECT * FROM frame")
+            con.unregister("frame")
+    resources = {"warehouse": DuckDBWarehouse(database=str(tmp_path / "warehouse.duckdb")), "exports": ExportFolder(export_dir=str(tmp_path / "exports"))}
+    folder = tmp_path / "exports" / "erp" / version
+    contents = []
+    for _ in range(2):
+        assert dg.materialize([erp_plan_files], resources=resources).success
+        contents.append({path.name: path.read_bytes() for path in sorted(folder.iterdir())})
+    assert contents[0] == contents[1]
+    manifest = json.loads(contents[0]["manifest.json"])
+    assert "rounded up" in manifest["rounding"]
+    assert manifest["files"]["planned_transfer_orders.csv"] | {"sha256": ""} == {
+        "lines": 1,
+        "sha256": "",
+        "units": ["PK6"],
+        "rounded_up_lines": 1,
+        "rounded_up_base_units": 4.0,
+        "rounded_up_orders": ["PTO000001"],
+    }
+    assert manifest["files"]["planned_purchase_orders.csv"]["units"] == ["EA"]
+    assert manifest["unit_fallbacks"] == [{"sku_id": "10001000", "order_type": "PURCHASE_ORDER", "configured_unit": "CS", "published_in": "EA"}]

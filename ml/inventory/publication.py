@@ -3,9 +3,15 @@
 One file per order type (planned purchase orders, transfer orders, manufacturing orders), in the
 ERP's own format (the one its exports use): ``;`` separated, decimal commas, dates DD/MM/YYYY,
 UTF-8, a header line. Each line: plan version, order number, order type, the SKU's ERP item code,
-from and to location (supplier, DC or plant; DC or store), the quantity in the SKU's purchase unit
-(cases; a transfer of packs may be a fraction of a case: three decimals) and in base units,
-release and due dates, reason code and reason.
+from and to location (supplier, DC or plant; DC or store), the quantity in whole units of the unit
+the order's receiving process counts (configured per order type: seed ``erp_order_units``, e.g.
+cases for purchases, WMS packs for transfers, the base unit for manufacturing) and the same
+quantity in base units, release and due dates, reason code and reason.
+
+Whole units: a quantity that is not a whole number of its unit is rounded *up* (the plan is never
+short); the line's reason says so and the notes list the rounded orders. A SKU without a
+conversion for its order type's unit goes out in its base unit (factor 1), listed in the notes
+(``unit_fallbacks``) rather than in a unit the ERP would misread.
 
 The content depends on the plan's orders only (sorted, numbered in that order, no timestamps),
 so publishing the same plan version twice yields the same bytes.
@@ -15,7 +21,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 FILES = {
@@ -25,7 +33,7 @@ FILES = {
 }
 NUMBER_PREFIX = {"PURCHASE_ORDER": "PPO", "TRANSFER_ORDER": "PTO", "MANUFACTURING_ORDER": "PMO"}
 ORDER_COLUMNS = ("plan_version", "order_type", "sku_id", "from_id", "to_location_id", "release_date", "due_date", "quantity_units", "reason_code", "reason")
-SKU_COLUMNS = ("sku_id", "purchase_unit", "case_size", "base_unit")
+UNIT_COLUMNS = ("sku_id", "order_type", "unit", "factor_to_base", "base_unit")
 VERSION_PATTERN = re.compile(r"^PLAN-\d{8}-[0-9a-f]{8}$")
 HEADER = (
     "plan_version",
@@ -66,14 +74,23 @@ def _decimal(values: pd.Series, places: int) -> pd.Series:
     return values.round(places).map(lambda v: f"{v:.{places}f}".replace(".", ","))
 
 
-def erp_import_files(orders: pd.DataFrame, skus: pd.DataFrame, plant_of_line: dict[str, str]) -> dict[str, str]:
-    """File name -> CSV text for one plan version's ``orders`` (columns :data:`ORDER_COLUMNS`).
+def _plain(values: pd.Series) -> pd.Series:
+    """Up to three decimals, none when whole (for text): 13, 12,5."""
+    return values.round(3).map(lambda v: f"{v:.3f}".rstrip("0").rstrip(".").replace(".", ","))
 
-    ``skus``: purchase unit and its size in base units per SKU (:data:`SKU_COLUMNS`).
-    ``plant_of_line``: the plant location of each production line (the from location of a
-    manufacturing order; the line goes in its own column). Every order type gets a file, possibly
-    with the header only."""
-    missing = [c for c in ORDER_COLUMNS if c not in orders.columns] + [c for c in SKU_COLUMNS if c not in skus.columns]
+
+@dataclass(frozen=True)
+class ErpFiles:
+    """One plan version's import files (name -> CSV text) and what the manifest must say about
+    them: per file the units used and the orders rounded up to whole units, and the SKUs that fell
+    back to their base unit (all sorted: the same plan gives the same notes)."""
+
+    files: dict[str, str]
+    notes: dict = field(default_factory=dict)
+
+
+def _validate(orders: pd.DataFrame, order_units: pd.DataFrame, plant_of_line: dict[str, str]) -> None:
+    missing = [c for c in ORDER_COLUMNS if c not in orders.columns] + [c for c in UNIT_COLUMNS if c not in order_units.columns]
     if missing:
         raise ValueError(f"missing columns: {', '.join(missing)}")
     versions = orders["plan_version"].unique()
@@ -82,34 +99,108 @@ def erp_import_files(orders: pd.DataFrame, skus: pd.DataFrame, plant_of_line: di
     unknown_types = set(orders["order_type"]) - set(FILES)
     if unknown_types:
         raise ValueError(f"unknown order types: {', '.join(sorted(unknown_types))}")
-    lines = orders.merge(skus[list(SKU_COLUMNS)], on="sku_id", how="left", validate="many_to_one")
-    no_unit = lines["case_size"].isna() | (lines["case_size"] <= 0)
-    if no_unit.any():
-        raise ValueError(f"no purchase unit size for SKU {lines.loc[no_unit, 'sku_id'].iloc[0]}: cannot express the order in the ERP's unit")
-    is_production = lines["order_type"] == "MANUFACTURING_ORDER"
-    unplaced = is_production & ~lines["from_id"].isin(list(plant_of_line))
+    quantity = pd.to_numeric(orders["quantity_units"], errors="coerce")
+    bad = ~np.isfinite(quantity.to_numpy(float)) | (quantity <= 0).to_numpy()
+    if bad.any():
+        row = orders[bad].iloc[0]
+        raise ValueError(
+            f"planned order quantity_units must be a number > 0, got {row.quantity_units} ({row.order_type} of {row.sku_id} to {row.to_location_id})"
+        )
+    repeated = order_units.duplicated(["sku_id", "order_type"])
+    if repeated.any():
+        row = order_units[repeated].iloc[0]
+        raise ValueError(f"order units: SKU {row.sku_id} has more than one unit for {row.order_type}")
+    factor = pd.to_numeric(order_units["factor_to_base"], errors="coerce")
+    bad_factor = order_units["factor_to_base"].notna() & ~(np.isfinite(factor) & (factor > 0))
+    if bad_factor.any():
+        row = order_units[bad_factor].iloc[0]
+        raise ValueError(f"order units: factor_to_base of SKU {row.sku_id} in {row.unit} must be > 0, got {row.factor_to_base}")
+    unplaced = (orders["order_type"] == "MANUFACTURING_ORDER") & ~orders["from_id"].isin(list(plant_of_line))
     if unplaced.any():
-        raise ValueError(f"production line {lines.loc[unplaced, 'from_id'].iloc[0]} has no plant")
+        raise ValueError(f"production line {orders.loc[unplaced, 'from_id'].iloc[0]} has no plant")
+
+
+def _whole_units(lines: pd.DataFrame) -> pd.DataFrame:
+    """Each line in whole units of its ERP unit, rounded up; the base unit where the SKU lacks a
+    conversion for it. Adds ``erp_unit``, ``erp_factor``, ``erp_quantity``, ``erp_base_quantity``,
+    ``rounded_up`` and ``fell_back``."""
+    fell_back = lines["factor_to_base"].isna() | lines["unit"].isna()
+    unit = lines["unit"].where(~fell_back, lines["base_unit"])
+    if unit.isna().any():
+        row = lines[unit.isna()].iloc[0]
+        raise ValueError(f"SKU {row.sku_id} has no conversion for its {row.order_type} unit and no base unit to fall back to")
+    factor = pd.to_numeric(lines["factor_to_base"], errors="coerce").fillna(1.0)
+    exact = (lines["quantity_units"].astype(float) / factor).round(9)  # 9: 3 packs of 0.1 stay 3 packs
+    whole = np.ceil(exact)
+    return lines.assign(erp_unit=unit, erp_factor=factor, erp_quantity=whole, erp_base_quantity=whole * factor, rounded_up=whole > exact, fell_back=fell_back)
+
+
+def _notes(lines: pd.DataFrame, numbers: pd.Series) -> dict:
+    files = {}
+    for order_type, name in FILES.items():
+        of_type = lines["order_type"] == order_type
+        rounded = of_type & lines["rounded_up"]
+        files[name] = {
+            "units": sorted(lines.loc[of_type, "erp_unit"].astype(str).unique()),
+            "rounded_up_lines": int(rounded.sum()),
+            "rounded_up_base_units": round(float((lines.loc[rounded, "erp_base_quantity"] - lines.loc[rounded, "quantity_units"]).sum()), 6),
+            "rounded_up_orders": numbers[rounded].tolist(),
+        }
+    fallbacks = lines.loc[lines["fell_back"], ["sku_id", "order_type", "unit", "base_unit"]].drop_duplicates().sort_values(["order_type", "sku_id"])
+    return {
+        "files": files,
+        "unit_fallbacks": [
+            {"sku_id": str(r.sku_id), "order_type": r.order_type, "configured_unit": None if pd.isna(r.unit) else str(r.unit), "published_in": str(r.base_unit)}
+            for r in fallbacks.itertuples()
+        ],
+    }
+
+
+def erp_import_files(orders: pd.DataFrame, order_units: pd.DataFrame, plant_of_line: dict[str, str]) -> ErpFiles:
+    """The import files of one plan version's ``orders`` (columns :data:`ORDER_COLUMNS`).
+
+    ``order_units``: per SKU and order type the ERP unit and its factor to the base unit
+    (:data:`UNIT_COLUMNS`, ``factor_to_base`` null without a conversion; ``marts.dim_sku_order_units``).
+    ``plant_of_line``: the plant location of each production line (the from location of a
+    manufacturing order; the line goes in its own column). Every order type gets a file, possibly
+    with the header only."""
+    _validate(orders, order_units, plant_of_line)
+    lines = orders.merge(order_units[list(UNIT_COLUMNS)], on=["sku_id", "order_type"], how="left", validate="many_to_one", indicator=True)
+    unconfigured = lines["_merge"] == "left_only"
+    if unconfigured.any():
+        row = lines[unconfigured].iloc[0]
+        raise ValueError(f"no ERP unit for the {row.order_type} of SKU {row.sku_id}: configure the order type in seed erp_order_units")
+    lines = _whole_units(lines)
     lines = lines.sort_values(["order_type", "due_date", "to_location_id", "sku_id", "from_id", "release_date"], kind="stable").reset_index(drop=True)
-    sequence = lines.groupby("order_type").cumcount() + 1
+    numbers = lines["order_type"].map(NUMBER_PREFIX) + (lines.groupby("order_type").cumcount() + 1).map("{:06d}".format)
+    # the separator may not appear inside a field
+    reason = lines["reason"].str.replace(";", ",", regex=False)
+    rounding = (
+        ", rounded up from "
+        + _plain(lines["quantity_units"].astype(float))
+        + " "
+        + lines["base_unit"].astype(str)
+        + " to whole "
+        + lines["erp_unit"].astype(str)
+    )
     text = pd.DataFrame(
         {
             "plan_version": lines["plan_version"],
-            "order_number": lines["order_type"].map(NUMBER_PREFIX) + sequence.map("{:06d}".format),
+            "order_number": numbers,
             "order_type": lines["order_type"],
             "item_code": lines["sku_id"],
             "from_location": lines["from_id"].where(lines["order_type"] != "MANUFACTURING_ORDER", lines["from_id"].map(plant_of_line)),
             "to_location": lines["to_location_id"],
             "production_line": lines["from_id"].where(lines["order_type"] == "MANUFACTURING_ORDER", ""),
-            "quantity": _decimal(lines["quantity_units"] / lines["case_size"], 3),
-            "unit": lines["purchase_unit"],
-            "base_quantity": _decimal(lines["quantity_units"], 3),
+            "quantity": lines["erp_quantity"].astype("int64").astype(str),
+            "unit": lines["erp_unit"],
+            "base_quantity": _decimal(lines["erp_base_quantity"], 3),
             "base_unit": lines["base_unit"],
             "release_date": pd.to_datetime(lines["release_date"]).dt.strftime("%d/%m/%Y"),
             "due_date": pd.to_datetime(lines["due_date"]).dt.strftime("%d/%m/%Y"),
             "reason_code": lines["reason_code"],
-            # the separator may not appear inside a field
-            "reason": lines["reason"].str.replace(";", ",", regex=False),
+            "reason": reason.where(~lines["rounded_up"], reason + rounding),
         }
     )
-    return {name: text[text["order_type"] == order_type].to_csv(sep=";", index=False, lineterminator="\n") for order_type, name in FILES.items()}
+    files = {name: text[text["order_type"] == order_type].to_csv(sep=";", index=False, lineterminator="\n") for order_type, name in FILES.items()}
+    return ErpFiles(files=files, notes=_notes(lines, numbers))

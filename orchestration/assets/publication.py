@@ -1,7 +1,9 @@
 """Plan publication (SPEC section 9): the planned orders of a plan version as ERP import files.
 
 ``inventory/erp_plan_files`` writes ``<export folder>/erp/<plan version>/`` with one file per order
-type (``ml.inventory.publication``) and a manifest of their row counts and SHA-256 digests.
+type (``ml.inventory.publication``) and a manifest of their row counts and SHA-256 digests, the
+units each file uses (``marts.dim_sku_order_units``, from seed ``erp_order_units``), the orders
+rounded up to whole units and the SKUs published in their base unit for want of a conversion.
 Without a configured version it publishes the current plan (the projection's). Publishing a version
 again rewrites the same bytes, so the ERP can re-import safely.
 """
@@ -18,6 +20,13 @@ from orchestration.assets.warehouse_tables import read_frame
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 
 ERP_PLAN_FILES = dg.AssetKey([SCHEMA, "erp_plan_files"])
+ORDER_UNITS = dg.AssetKey(["marts", "dim_sku_order_units"])
+
+
+ROUNDING = (
+    "quantity is a whole number of unit (the order type's receiving unit, seed erp_order_units), rounded up when the plan's base "
+    "quantity is not a whole number of it; base_quantity is what that quantity holds in the base unit"
+)
 
 
 class PublicationConfig(dg.Config):
@@ -28,11 +37,12 @@ class PublicationConfig(dg.Config):
 
 @dg.asset(
     key=ERP_PLAN_FILES,
-    deps=[PLANNED_ORDERS],
+    deps=[PLANNED_ORDERS, ORDER_UNITS],
     group_name=GROUP,
     kinds={"python", "csv"},
-    description="The plan's planned purchase, transfer and manufacturing orders as ERP import files (ERP item codes, purchase units, "
-    "the ERP's CSV format), one folder per plan version under the export folder; the same version always gives the same files.",
+    description="The plan's planned purchase, transfer and manufacturing orders as ERP import files (ERP item codes, whole units of "
+    "each order type's receiving unit, the ERP's CSV format), one folder per plan version under the export folder; the same version "
+    "always gives the same files.",
 )
 def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
     version = config.plan_version or read_frame(warehouse, f"SELECT any_value(plan_version) AS v FROM {SCHEMA}.projected_inventory").v.iloc[0]
@@ -40,16 +50,18 @@ def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig,
     orders = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])
     if orders.empty:
         raise dg.Failure(f"No planned orders under plan version {version} (inventory.planned_orders).")
-    skus = read_frame(warehouse, "SELECT sku_id, purchase_unit, case_size, base_unit FROM marts.dim_sku")
+    units = read_frame(warehouse, "SELECT sku_id, order_type, unit, factor_to_base, base_unit FROM marts.dim_sku_order_units")
     lines = read_frame(warehouse, "SELECT production_line_id, plant_location_id FROM marts.dim_production_line")
-    files = erp_import_files(orders, skus, dict(zip(lines.production_line_id, lines.plant_location_id, strict=True)))
+    published = erp_import_files(orders, units, dict(zip(lines.production_line_id, lines.plant_location_id, strict=True)))
     folder = exports.folder("erp", version)
-    manifest = {"plan_version": version, "files": {}}
-    for name, text in files.items():
+    manifest = {"plan_version": version, "rounding": ROUNDING, "unit_fallbacks": published.notes["unit_fallbacks"], "files": {}}
+    for name, text in published.files.items():
         data = text.encode("utf-8")
         exports.write(folder, name, data)
-        manifest["files"][name] = {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest()}
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        manifest["files"][name] = {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest(), **published.notes["files"][name]}
+    if published.notes["unit_fallbacks"]:
+        context.log.warning(f"{len(published.notes['unit_fallbacks'])} SKU x order types published in their base unit for want of a conversion (manifest.json)")
+    exports.write(folder, "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     context.log.info(f"published {version} to {folder}")
     counts = orders.order_type.value_counts()
     return dg.MaterializeResult(
@@ -57,6 +69,8 @@ def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig,
             "plan_version": version,
             "folder": dg.MetadataValue.path(str(folder)),
             **{f"{order_type.lower()}_lines": dg.MetadataValue.int(int(n)) for order_type, n in counts.items()},
+            "rounded_up_lines": dg.MetadataValue.int(sum(f["rounded_up_lines"] for f in published.notes["files"].values())),
+            "unit_fallbacks": dg.MetadataValue.int(len(published.notes["unit_fallbacks"])),
             "first_due_date": str(pd.Timestamp(orders.due_date.min()).date()),
         }
     )
