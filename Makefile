@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup browser demo test dbt-parse ui mlflow-ui contracts-docs bench lock clean
+.PHONY: setup browser demo recover test dbt-parse ui mlflow-ui contracts-docs bench lock clean
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile dagster, dbt and great_expectations again (measured: 12.6 s -> 6.3 s to import
@@ -28,6 +28,10 @@ dbt-parse: setup
 
 demo: dbt-parse
 	$(BIN)/python -m orchestration.demo --scale demo
+
+# Fail the runs whose worker died and free their pool slots: what make ui's daemon does by itself
+recover: setup
+	$(BIN)/python -m orchestration.recovery
 
 # The cockpit's tests load it in a real headless browser: Debian's chromium (apt, as root or
 # through sudo) when the machine has none.

@@ -174,6 +174,12 @@ def main() -> None:
     settings = load_settings()
     settings.ensure_dirs()
     prepare_instance(settings.dagster_home)
+    import dagster as dg
+
+    from orchestration.recovery import recover_dead_runs
+
+    with dg.DagsterInstance.get() as instance:  # no daemon here: a run killed earlier would hold the warehouse pool's slot forever
+        recover_dead_runs(instance)
 
     from ml.demo_company import generate
 

@@ -3,7 +3,8 @@
     python -m orchestration.instance    (what ``make ui`` runs first)
 
 The warehouse pool has one slot: DuckDB has a single writer, so steps that open it queue across
-runs (op granularity: a run waits at the step, not before it starts).
+runs (op granularity: a run waits at the step, not before it starts). Run monitoring fails runs
+whose worker died and frees their slots (orchestration/recovery.py).
 """
 
 from __future__ import annotations
@@ -33,6 +34,20 @@ concurrency:
 # Evaluate the assets' freshness policies (raw partitions by 06:00, facts by 09:00).
 freshness:
   enabled: true
+# A run whose worker died (SIGKILL, a crash) is failed by the daemon's run monitoring, which asks
+# the launcher whether the worker lives (the default launcher cannot tell), and its pool slots
+# are freed soon after: else every later step of the warehouse pool waits for it forever.
+# Without a daemon: python -m orchestration.recovery (make recover; make demo runs it first).
+run_launcher:
+  module: orchestration.run_launcher
+  class: PlanlineRunLauncher
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  cancel_timeout_seconds: 180
+  max_resume_run_attempts: 0
+  poll_interval_seconds: 30
+  free_slots_after_run_end_seconds: 10
 """
 
 
