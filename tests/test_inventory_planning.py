@@ -294,6 +294,11 @@ def test_a_sku_without_a_conversion_for_its_unit_goes_out_in_its_base_unit_and_t
     assert (transfer["quantity"], transfer["unit"], transfer["base_quantity"]) == ("18", "EA", "18,000")
     assert published.notes["unit_fallbacks"] == [{"sku_id": "10001000", "order_type": "TRANSFER_ORDER", "configured_unit": "PK6", "published_in": "EA"}]
     assert published.notes["files"]["planned_transfer_orders.csv"]["units"] == ["EA"]
+    # an item without a purchase unit in the item master: the same
+    no_unit = erp_import_files(_orders(), UNITS.assign(unit=UNITS.unit.where(UNITS.unit != "CS", None)), {"LINE-1": "PL01"})
+    purchase = _fields(no_unit.files["planned_purchase_orders.csv"])
+    assert (purchase["quantity"], purchase["unit"]) == ("240", "EA")
+    assert no_unit.notes["unit_fallbacks"] == [{"sku_id": "10001000", "order_type": "PURCHASE_ORDER", "configured_unit": None, "published_in": "EA"}]
 
 
 def test_publishing_the_same_plan_twice_gives_the_same_files_whatever_the_row_order():

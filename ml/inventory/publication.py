@@ -129,7 +129,7 @@ def _whole_units(lines: pd.DataFrame) -> pd.DataFrame:
     if unit.isna().any():
         row = lines[unit.isna()].iloc[0]
         raise ValueError(f"SKU {row.sku_id} has no conversion for its {row.order_type} unit and no base unit to fall back to")
-    factor = pd.to_numeric(lines["factor_to_base"], errors="coerce").fillna(1.0)
+    factor = pd.to_numeric(lines["factor_to_base"], errors="coerce").where(~fell_back, 1.0)
     exact = (lines["quantity_units"].astype(float) / factor).round(9)  # 9: 3 packs of 0.1 stay 3 packs
     whole = np.ceil(exact)
     return lines.assign(erp_unit=unit, erp_factor=factor, erp_quantity=whole, erp_base_quantity=whole * factor, rounded_up=whole > exact, fell_back=fell_back)
