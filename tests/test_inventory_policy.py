@@ -126,6 +126,16 @@ def test_negative_binomial_fill_rate_level_is_the_smallest_one_over_a_grid_of_ov
     assert ((_direct_shortage(pmf, x, level - 1) > allowed * (1 - 1e-9)) | (level == 0)).all()
 
 
+def test_negative_binomial_stock_level_is_the_smallest_covering_one_over_a_grid_of_overdispersed_items():
+    # scipy's quantile, no bracket of ours: checked over the same ranges as the fill-rate level
+    grid = np.array(np.meshgrid([0.01, 0.05, 0.5, 3.0, 100.0], [1.5, 10.0, 50.0], [0.5, 0.9, 0.99, 0.999]))
+    mean, ratio, alpha = grid.reshape(3, -1)
+    level = policy.negative_binomial_stock_level(mean, mean * ratio, alpha)
+    size, success = mean / (ratio - 1), 1 / ratio
+    assert (stats.nbinom.cdf(level, size, success) >= alpha).all()
+    assert ((stats.nbinom.cdf(level - 1, size, success) < alpha) | (level == 0)).all()
+
+
 def test_very_overdispersed_items_get_the_level_their_fill_rate_needs():
     # one sale in twenty cycles with a variance of 1: 12 sd above the mean (14) is not enough
     level = policy.negative_binomial_fill_rate_level([0.05, 0.5], [1.0, 10.0], 0.99, 1.0)
