@@ -123,40 +123,6 @@ def required(*columns: str) -> tuple[Rule, ...]:
     )
 
 
-def decimal_fr(column: str, what: str = "number") -> Rule:
-    return Rule(
-        "number_format",
-        "regex",
-        column,
-        f"'{{value}}' in '{column}' is not a valid {what} (French format: digits, optional comma decimals, e.g. 12,50)",
-        {"regex": r"^-?[0-9]+(?:,[0-9]+)?$"},
-        statement=f"'{column}' is empty or a {what} in French format (digits, optional comma decimals, e.g. 12,50)",
-    )
-
-
-def decimal_dot(column: str, what: str = "number") -> Rule:
-    return Rule(
-        "number_format",
-        "regex",
-        column,
-        f"'{{value}}' in '{column}' is not a valid {what} (digits with an optional '.' decimal part)",
-        {"regex": r"^-?[0-9]+(?:\.[0-9]+)?$"},
-        statement=f"'{column}' is empty or a {what} (digits with an optional '.' decimal part)",
-    )
-
-
-def date_format(column: str, strptime_format: str, example: str) -> Rule:
-    """The value parses as a real date or time in the source's format (31/02 does not)."""
-    return Rule(
-        "date_format",
-        "null",
-        f"_bad_{column}",
-        f"'{{value}}' in '{column}' is not a valid date in the expected format ({example})",
-        sql=f"CASE WHEN r.{column} IS NOT NULL AND TRY_STRPTIME(r.{column}, '{strptime_format}') IS NULL THEN r.{column} END",
-        statement=f"'{column}' is empty or a real calendar date in the format {example}",
-    )
-
-
 ERP_DATE = "%d/%m/%Y"
 ISO_TS = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -187,17 +153,6 @@ def positive_price(column: str, reason: str, when=None) -> Rule:
     return Rule("zero_price", "between", column, reason, {"min_value": 0.000001}, when, statement=f"'{column.lstrip('_')}' is above zero")
 
 
-def not_in_future(column: str, raw_column: str) -> Rule:
-    return Rule(
-        "future_date",
-        "between",
-        column,
-        f"'{raw_column}' ({{value}}) is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
-        {"max_value": {"$PARAMETER": "as_of"}},
-        statement=f"'{raw_column}' is not later than the as-of time of the load",
-    )
-
-
 def plausible_quantity(quantity_sql: str, raw_column: str, maximum: int, unit: str) -> Rule:
     """The quantity (SQL over the raw row, in the file's units) is at most ``maximum`` in absolute
     value: beyond it a row is a keying or scanning error (a barcode typed into the quantity), and
@@ -215,17 +170,6 @@ def plausible_quantity(quantity_sql: str, raw_column: str, maximum: int, unit: s
 def absent(name: str, problem_column: str, reason: str, sql: str | None = None, statement: str | None = None) -> Rule:
     """A cross-table rule: ``problem_column`` (derived) must be null; its value names the problem."""
     return Rule(name, "null", problem_column, reason, sql=sql, statement=statement)
-
-
-def integer(column: str) -> Rule:
-    return Rule(
-        "number_format",
-        "regex",
-        column,
-        f"'{{value}}' in '{column}' is not a whole number",
-        {"regex": r"^-?[0-9]+$"},
-        statement=f"'{column}' is empty or a whole number",
-    )
 
 
 def duplicate_rule(key: tuple[str, ...]) -> Rule:
