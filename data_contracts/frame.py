@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from data_contracts.fields import EARLIEST_DATE
 from data_contracts.model import Contract
 from data_contracts.suites import FRESHNESS_COLUMN
 
@@ -49,9 +50,10 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     columns = ", ".join(f"r.{c}" for c in contract.columns)
     expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
     if contract.timestamp_column:
-        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway
+        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway,
+        # and so are dates before the earliest plausible one (pandas could not even hold year 0001)
         ts = contract.derived[contract.timestamp_column]
-        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of THEN {ts} END"
+        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of AND {ts} >= TIMESTAMP '{EARLIEST_DATE.isoformat()}' THEN {ts} END"
     derived = "".join(f",\n  {expand_valid(expr)} AS {name}" for name, expr in expressions.items())
     rows = contract.table
     if contract.key:

@@ -120,9 +120,16 @@ CHUNK_ROWS = 1_000_000
 
 
 def _as_ns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps in nanoseconds (GX's fast path needs them); a typed date pandas cannot hold
+    (year 0001, 9999) becomes NaT instead of crashing the run: no rule reads typed dates in
+    pandas (the date rules' verdicts are computed in SQL), and such a row is quarantined anyway."""
+    bounds = (pd.Timestamp.min, pd.Timestamp.max)
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            frame[column] = frame[column].astype("datetime64[ns]")  # GX's fast path needs ns
+            values = frame[column]
+            if values.dtype != "datetime64[ns]":
+                values = values.where(values.between(*bounds))
+            frame[column] = values.astype("datetime64[ns]")
     return frame
 
 

@@ -24,6 +24,9 @@ TEMPLATE_SOURCES = {
     "erp_sales_orders": ("erp/sales_orders_2026-09.csv", lambda r: r["status"] == "DELIVERED"),
     "erp_items": ("erp/items.csv", lambda r: r["make_or_buy"] == "BUY"),
     "erp_production_orders": ("erp/production_orders_2026-09.csv", lambda r: r["status"] == "COMPLETED"),
+    "erp_purchase_orders": ("erp/purchase_orders_2026-09.csv", lambda r: r["status"] == "RECEIVED"),
+    "erp_suppliers": ("erp/suppliers.csv", lambda r: True),
+    "planning_overrides": ("planning/overrides*.csv", lambda r: r["level"] == "SKU"),
 }
 
 
@@ -381,6 +384,109 @@ CASES: list[Case] = [
         "oms_events",
         one_file("oms_events", lambda t: t.with_value(2, "event_time", "2026-09-12 10:15:00")),
         Quarantined(2, "date_format", "2026-09-12 10:15:00"),
+    ),
+]
+
+# Values a later step casts or compares (issue 15): each must fit the type dbt's staging casts it to
+# and a plausible range, or be quarantined naming the field; Great Expectations and the SQL
+# evaluator must agree on each (``deliver`` compares them).
+CASES += [
+    Case(
+        "quoted_number_with_a_trailing_newline",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(2, "quantity", '"24\n"')),
+        Quarantined(2, "number_format", "in 'quantity'"),
+    ),
+    Case(
+        "two_digit_year",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(1, "order_date", "01/09/26")),
+        Quarantined(1, "date_format", "01/09/26"),
+    ),
+    Case(
+        "seven_digit_business_date",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(2, "business_date", "2026091")),
+        Quarantined(2, "date_format", "2026091"),
+    ),
+    Case(
+        "year_one_event_time",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_value(1, "event_time", "0001-01-01T00:00:00Z")),
+        Quarantined(1, "implausible_date", "'0001-01-01T00:00:00Z' in 'event_time'"),
+    ),
+    Case(
+        "event_after_the_as_of_time",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_value(3, "event_time", "2026-10-02T08:00:00Z").with_value(3, "exported_at", "2026-10-02T08:05:00Z")),
+        Quarantined(3, "future_date", "'event_time' (2026-10-02T08:00:00Z)"),
+    ),
+    Case(
+        "order_line_beyond_32_bits",
+        "erp_purchase_orders",
+        one_file("erp_purchase_orders", lambda t: t.with_value(2, "po_line", "2147483648")),
+        Quarantined(2, "out_of_range", "'2147483648' in 'po_line'"),
+    ),
+    Case(
+        "oms_line_beyond_32_bits",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(1, "line", 99999999999)),
+        Quarantined(1, "out_of_range", "in 'line'"),
+    ),
+    Case(
+        "price_of_23_digits",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(3, "unit_price", "12345678901234567890123,00")),
+        Quarantined(3, "out_of_range", "in 'unit_price'"),
+    ),
+    Case(
+        "negative_till_price",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(1, "unit_price", "-2.50")),
+        Quarantined(1, "out_of_range", "'-2.50' in 'unit_price'"),
+    ),
+    Case(
+        "negative_order_price",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(2, "unit_price", "-3,10")),
+        Quarantined(2, "out_of_range", "'-3,10' in 'unit_price'"),
+    ),
+    Case(
+        "negative_lead_time",
+        "erp_suppliers",
+        one_file("erp_suppliers", lambda t: t.with_value(1, "lead_time_days", "-5")),
+        Quarantined(1, "out_of_range", "'-5' in 'lead_time_days'"),
+    ),
+    Case(
+        "negative_lead_time_deviation",
+        "erp_suppliers",
+        one_file("erp_suppliers", lambda t: t.with_value(2, "lead_time_sd_days", "-0,5")),
+        Quarantined(2, "out_of_range", "'-0,5' in 'lead_time_sd_days'"),
+    ),
+    Case(
+        "override_of_minus_500_percent",
+        "planning_overrides",
+        one_file("planning_overrides", lambda t: t.with_value(1, "adjustment_type", "PCT").with_value(1, "value", "-500")),
+        Quarantined(1, "out_of_range", "PCT -500"),
+    ),
+    Case(
+        "override_of_10_to_the_20_units",
+        "planning_overrides",
+        one_file("planning_overrides", lambda t: t.with_value(2, "adjustment_type", "ABS").with_value(2, "value", "100000000000000000000")),
+        Quarantined(2, "out_of_range", "ABS 100000000000000000000"),
+    ),
+    Case(
+        "receipt_for_an_order_no_export_holds",
+        "wms_events",
+        # row 2 ships packs from a DC that receives packs: as a receipt, only its order is wrong
+        one_file("wms_events", lambda t: t.with_value(2, "event_type", "RECEIPT").with_value(2, "reference", "PO999999/1")),
+        Quarantined(2, "unknown_reference", "PO999999/1"),
+    ),
+    Case(
+        "another_stores_rows",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(2, "store", "ST02")),
+        Quarantined(2, "wrong_file", "ST02 in the file of ST01"),
     ),
 ]
 

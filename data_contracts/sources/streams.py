@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+from data_contracts.fields import date_format, decimal_dot, from_file_name, integer, setting
 from data_contracts.model import (
     ISO_TS,
     Contract,
     Rule,
     absent,
     allowed,
-    date_format,
-    decimal_dot,
     known,
-    not_in_future,
     not_negative,
     plausible_quantity,
     positive_price,
@@ -20,14 +18,17 @@ from data_contracts.model import (
 from data_contracts.sources.erp import FAMILIES
 from data_contracts.sources.sql import code_not_valid_on, codes, iso_ts, item_of, local_date, number, unit_not_defined
 
-INTEGER = {"regex": r"^-?[0-9]+$"}
-
 # Largest plausible quantity on one line, in the line's unit: far above any real till line, web
 # order or warehouse movement, low enough to catch a barcode scanned into the quantity field.
 MAX_TILL_LINE_QUANTITY = 10_000
 MAX_WEB_ORDER_QUANTITY = 1_000
 MAX_MOVEMENT_QUANTITY = 1_000_000
 MAX_STOCK_QUANTITY = 10_000_000
+# Planner overrides beyond these are typos (-500 %, 10^20 units): settings, not one company's figures.
+MAX_OVERRIDE_PCT = setting("PLANLINE_MAX_OVERRIDE_PCT", "1000", int)
+MAX_OVERRIDE_UNITS = setting("PLANLINE_MAX_OVERRIDE_UNITS", "1000000", int)
+# A POS file is a store's (pos/<store>/sales_<store>_<day>.csv): its rows are that store's.
+POS_FILE_STORE = r"^pos/([^/]+)/"
 NOT_VALID_ON_DATE = "item code {value}: the cross-reference has this code but no mapping valid on that day; fix the validity dates in the ERP item_xref"
 UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
 EXPORTED_BEFORE_EVENT = (
@@ -35,14 +36,10 @@ EXPORTED_BEFORE_EVENT = (
 )
 
 
-def _integer(column: str) -> Rule:
-    return Rule("number_format", "regex", column, f"'{{value}}' in '{column}' is not a whole number", INTEGER)
-
-
 def _event_time_rules() -> tuple[Rule, ...]:
     return (
-        date_format("event_time", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
-        date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        *date_format("event_time", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z", happened=True),
+        *date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
         absent("future_date", "_event_after_export", EXPORTED_BEFORE_EVENT),
     )
 
@@ -63,7 +60,7 @@ WMS_EVENTS = Contract(
     rules=(
         *required("event_id", "event_type", "event_time", "exported_at", "site", "sku", "qty", "uom"),
         *_event_time_rules(),
-        _integer("qty"),
+        *integer("qty", cast="numeric"),
         allowed("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "ADJUSTMENT", "RETURN", "RESTOCK")),
         allowed("uom", ("EA", "PK6"), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
@@ -101,6 +98,19 @@ WMS_EVENTS = Contract(
             when=("event_type", ("RECEIPT",)),
         ),
         Rule("mandatory_field", "not_null", "reference", "a receipt must reference its purchase or manufacturing order", when=("event_type", ("RECEIPT",))),
+        absent(
+            "unknown_reference",
+            "_unknown_order",
+            "receipt against {value}, an order no ERP export holds: correct the reference in the WMS; the receipt is checked again "
+            "with every load and flows on once the ERP exports the order",
+            sql=(
+                "CASE WHEN r.event_type = 'RECEIPT' AND regexp_full_match(r.reference, 'PO[0-9]+/[0-9]+') AND NOT EXISTS "
+                "(SELECT 1 FROM raw.erp_purchase_orders po WHERE po.po_number || '/' || po.po_line = r.reference) THEN r.reference "
+                "WHEN r.event_type = 'RECEIPT' AND regexp_full_match(r.reference, 'MO[0-9]+') AND NOT EXISTS "
+                "(SELECT 1 FROM raw.erp_production_orders mo WHERE mo.mo_number = r.reference) THEN r.reference END"
+            ),
+            statement="a receipt's purchase or manufacturing order is in the ERP's exports",
+        ),
     ),
     key=("event_id",),
     derived={
@@ -116,7 +126,8 @@ WMS_EVENTS = Contract(
     },
     timestamp_column="_event_ts",
     freshness_hours=24,
-    depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions"),
+    # receipts name ERP orders: the day's order exports load first
+    depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions", "erp_purchase_orders", "erp_production_orders"),
     partition_date=local_date(iso_ts("event_time")),
 )
 
@@ -129,14 +140,13 @@ WMS_STOCK = Contract(
     columns=("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
-        date_format("snapshot_time", ISO_TS, "ISO-8601 UTC"),
-        _integer("qty"),
+        *date_format("snapshot_time", ISO_TS, "ISO-8601 UTC", happened=True),
+        *integer("qty", cast="numeric"),
         allowed("uom", ("EA",), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
         known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
         plausible_quantity("_qty", "qty", MAX_STOCK_QUANTITY, "units of stock of one item at one site"),
-        not_in_future("_snapshot_ts", "snapshot_time"),
         absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("snapshot_time")))),
     ),
     key=("snapshot_time", "site", "sku"),
@@ -158,12 +168,13 @@ POS_SALES = Contract(
     columns=("store", "business_date", "ean", "line_type", "qty", "unit_price", "net_amount", "promo_id"),
     rules=(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
-        date_format("business_date", "%Y%m%d", "YYYYMMDD"),
-        _integer("qty"),
-        decimal_dot("unit_price", "price"),
-        decimal_dot("net_amount", "amount"),
+        *date_format("business_date", "%Y%m%d", "YYYYMMDD", happened=True),
+        *integer("qty", cast="numeric"),
+        *decimal_dot("unit_price", "price", minimum=0),
+        *decimal_dot("net_amount", "amount"),
         allowed("line_type", ("SALE", "RETURN")),
         known("store", "stores", "store '{value}' is not a store in the ERP location master"),
+        from_file_name("store", POS_FILE_STORE, "store"),
         known(
             "ean",
             "eans",
@@ -172,7 +183,6 @@ POS_SALES = Contract(
         ),
         not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
         plausible_quantity("_qty", "qty", MAX_TILL_LINE_QUANTITY, "units of one item on one store day"),
-        not_in_future("_business_date", "business_date"),
         absent(
             "unmapped_code",
             "_ean_not_valid_on_day",
@@ -219,9 +229,9 @@ OMS_EVENTS = Contract(
     rules=(
         *required("event_id", "event_type", "event_time", "exported_at", "order_id", "line", "channel", "item", "qty", "uom", "ship_from"),
         *_event_time_rules(),
-        _integer("qty"),
-        _integer("line"),
-        decimal_dot("unit_price", "price"),
+        *integer("qty", cast="numeric"),
+        *integer("line", minimum=0),
+        *decimal_dot("unit_price", "price", minimum=0),
         allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
         allowed("channel", ("WEB", "MARKETPLACE")),
         allowed("uom", ("EA", "BD2"), name="unknown_unit"),
@@ -284,12 +294,23 @@ PLANNER_OVERRIDES = Contract(
     rules=(
         # submitted_at decides which forecasts an override applies to: without it, it would apply to none
         *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason", "submitted_at"),
-        date_format("submitted_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        *date_format("submitted_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
         allowed("level", ("SKU", "FAMILY")),
         allowed("adjustment_type", ("ABS", "PCT")),
-        date_format("start_date", "%Y-%m-%d", "YYYY-MM-DD"),
-        date_format("end_date", "%Y-%m-%d", "YYYY-MM-DD"),
-        decimal_dot("value", "number"),
+        *date_format("start_date", "%Y-%m-%d", "YYYY-MM-DD"),
+        *date_format("end_date", "%Y-%m-%d", "YYYY-MM-DD"),
+        *decimal_dot("value", "number"),
+        absent(
+            "out_of_range",
+            "_implausible_override",
+            f"adjustment {{value}}: a PCT override changes the forecast by -100 % (nothing left) to +{MAX_OVERRIDE_PCT:,} %, "
+            f"an ABS override by at most {MAX_OVERRIDE_UNITS:,} units either way; correct the value",
+            sql=(
+                f"CASE WHEN (r.adjustment_type = 'PCT' AND NOT TRY_CAST(r.value AS DOUBLE) BETWEEN -100 AND {MAX_OVERRIDE_PCT}) "
+                f"OR (r.adjustment_type = 'ABS' AND abs(TRY_CAST(r.value AS DOUBLE)) > {MAX_OVERRIDE_UNITS}) THEN r.adjustment_type || ' ' || r.value END"
+            ),
+            statement=f"'value' is -100 to {MAX_OVERRIDE_PCT:,} for a PCT override, at most {MAX_OVERRIDE_UNITS:,} units either way for an ABS one",
+        ),
         known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
         allowed("item_or_family", FAMILIES, when=("level", ("FAMILY",))),
         known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
