@@ -101,7 +101,7 @@ def publish_after_run(warehouse: Path, connect: Callable, instance: dg.DagsterIn
         with holding_pool(instance, run, WAREHOUSE_POOL, log), connect() as con:
             copy = publish_snapshot(con, warehouse, run.run_id)
         if copy:
-            log.info(f"published the warehouse for readers at {copy} ({copy.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.1f} s)")
+            log.info(f"published the warehouse for readers at {copy} ({copy.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - started:.2f} s)")
     except Exception as error:  # the run's work is done and committed; readers keep the previous copy
         log.warning(f"the warehouse was not published for readers (they keep the previous copy): {error}")
 
