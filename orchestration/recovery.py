@@ -26,6 +26,7 @@ from dagster._core.events import DagsterEventType
 # The statuses of a run that has a worker: STARTING runs (launched, no worker yet) are the run
 # monitoring's start timeout's; QUEUED ones have no worker and hold no slot.
 RUNNING_STATUSES = [dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+PID_REUSE_MARGIN_SECONDS = 60
 
 
 def run_worker(instance: dg.DagsterInstance, run_id: str) -> tuple[int, float] | None:
@@ -62,7 +63,9 @@ def process_alive(pid: int, since: float) -> bool:
     if fields[0] in ("Z", "X"):  # killed, not yet reaped by its parent
         return False
     started = _boot_time() + int(fields[19]) / os.sysconf("SC_CLK_TCK")
-    return started <= since + 2  # a process started after the run took a dead worker's pid
+    # a process started after the run took a dead worker's pid; the margin absorbs a step of the
+    # wall clock (boot time is wall-clock based), so a live worker is never declared dead
+    return started <= since + PID_REUSE_MARGIN_SECONDS
 
 
 def worker_gone(instance: dg.DagsterInstance, run_id: str) -> str | None:
