@@ -64,6 +64,10 @@ class Contract:
         freshness_hours: maximum age of the newest row, relative to the as-of time.
         max_quarantine_share: above this share of quarantined rows the contract check fails and
             blocks downstream assets: a systemic problem, not a few bad rows.
+        min_rows_for_share: a share is judged only over at least this many rows (the table's, or a
+            delivery's): 1 bad row in 8 says nothing systemic. A share of 0 is judged on any rows.
+        blocking: False for people's inputs (planner overrides): the contract check then warns
+            while rows are refused and never stops a run; the refused rows go back to their author.
         depends_on: master-data sources this contract looks up.
         partition_date: for transactional sources, SQL over the raw row ``r`` giving its business
             day (DATE): the daily partition the row belongs to. Master data has none.
@@ -84,6 +88,8 @@ class Contract:
     timestamp_column: str | None = None
     freshness_hours: float = 48.0
     max_quarantine_share: float = 0.10
+    min_rows_for_share: int = 200
+    blocking: bool = True
     depends_on: tuple[str, ...] = ()
     partition_date: str | None = None
     optional_columns: tuple[str, ...] = ()

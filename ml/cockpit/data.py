@@ -9,7 +9,7 @@ never changed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
@@ -43,6 +43,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "forecast_accuracy": ("cut_type", "cut_value", "wape", "bias", "actual_units", "source"),
     "exceptions": ("exception_type", "reason_code", "sku_id", "location_id", "channel_id", "exception_date", "units", "value", "detail"),
     "exception_counts": ("exception_type", "reason_code", "exceptions", "units", "value"),
+    # planner overrides the data contract refused, with the reason, for their author to correct
+    "refused_overrides": ("override_id", "author", "item_or_family", "location_or_customer", "submitted_at", "source_file", "row_number", "reason"),
 }
 NUMBERS: dict[str, tuple[str, ...]] = {
     "kpis": ("value", "target"),
@@ -53,6 +55,7 @@ NUMBERS: dict[str, tuple[str, ...]] = {
     "forecast_accuracy": ("wape", "bias", "actual_units"),
     "exceptions": ("units", "value"),
     "exception_counts": ("exceptions", "units", "value"),
+    "refused_overrides": ("row_number",),
 }
 DATES: dict[str, tuple[str, ...]] = {
     "kpis": ("month",),
@@ -90,6 +93,7 @@ class CockpitData:
     exception_counts: pd.DataFrame
     scenario: str = "base"
     company: str | None = None
+    refused_overrides: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __post_init__(self) -> None:
         if not isinstance(self.as_of, dt.date):
@@ -103,9 +107,9 @@ class CockpitData:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise TypeError(f"{name} must be a string or None, got {type(value).__name__}")
-        for field in fields(self):
-            if field.name in COLUMNS:
-                object.__setattr__(self, field.name, normalize_frame(field.name, getattr(self, field.name)))
+        for frame in fields(self):
+            if frame.name in COLUMNS:
+                object.__setattr__(self, frame.name, normalize_frame(frame.name, getattr(self, frame.name)))
 
 
 def normalize_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:

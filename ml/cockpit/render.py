@@ -9,6 +9,7 @@ from ml.cockpit import format as fmt
 from ml.cockpit.data import CockpitData
 from ml.cockpit.format import esc
 from ml.cockpit.markup import attributes, card, empty, pill, section, table, td, tr
+from ml.cockpit.refused import refused_overrides_section
 from ml.cockpit.sections import accuracy_section, exceptions_section, scenarios_section
 from ml.cockpit.style import CSS, SCRIPT
 from ml.cockpit.supply import supply_section
@@ -29,9 +30,11 @@ def render_cockpit(data: CockpitData) -> str:
             scenarios_section(data),
             accuracy_section(data),
             exceptions_section(data),
+            refused_overrides_section(data),
         )
     )
-    nav = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in NAVIGATION)
+    navigation = NAVIGATION + ((("refused-overrides", "Refused overrides"),) if not data.refused_overrides.empty else ())
+    nav = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in navigation)
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

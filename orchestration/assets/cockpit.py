@@ -41,6 +41,20 @@ def _frame_or_empty(warehouse: DuckDBWarehouse, table: str, sql: str, parameters
     return read_frame(warehouse, sql, parameters) if exists else pd.DataFrame()
 
 
+REFUSED_OVERRIDES_SQL = """
+    SELECT o.override_id, o.author, o.item_or_family, o.location_or_customer, o.submitted_at,
+           q.source_file, q.row_number, string_agg(q.reason, '; ' ORDER BY q.rule, q.column_name) AS reason
+    FROM governance.quarantine q
+    LEFT JOIN raw.planning_overrides o ON o._source_file = q.source_file AND o._row_number = q.row_number
+    WHERE q.source = 'planning_overrides'
+    GROUP BY ALL ORDER BY q.source_file, q.row_number"""
+
+
+def refused_overrides(warehouse: DuckDBWarehouse) -> pd.DataFrame:
+    """The planner overrides the contract refused, each with its reasons (one row per override row)."""
+    return _frame_or_empty(warehouse, "raw.planning_overrides", REFUSED_OVERRIDES_SQL)
+
+
 def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generated_at: dt.datetime) -> CockpitData:
     scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target FROM kpi.kpi_scorecard")
     latest_month = scorecard.groupby("kpi").month.transform("max")
@@ -98,6 +112,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
         forecast_accuracy=accuracy,
         exceptions=exceptions,
         exception_counts=counts,
+        refused_overrides=refused_overrides(warehouse),
     )
 
 

@@ -25,8 +25,6 @@ from orchestration.resources import DuckDBWarehouse, LandingZone
 from orchestration.settings import as_of
 
 RAW_GROUP = "raw"
-# The share of quarantined rows among a run's new rows is judged from this many rows on.
-MIN_ROWS_FOR_DELIVERY_SHARE = 200
 
 
 class IngestionConfig(dg.Config):
@@ -44,8 +42,13 @@ def _check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec
         dg.AssetCheckSpec(
             "contract",
             asset=key,
-            blocking=True,
-            description=f"Great Expectations suite {contract.source}_contract (a day's increment: its rules in SQL): schema, and at most {contract.max_quarantine_share:.0%} of rows quarantined.",
+            blocking=contract.blocking,
+            description=f"Great Expectations suite {contract.source}_contract (a day's increment: its rules in SQL): schema, and "
+            + (
+                f"at most {contract.max_quarantine_share:.0%} of rows quarantined (judged over {contract.min_rows_for_share} rows or more)."
+                if contract.blocking
+                else "warns while rows are refused (people's inputs never block a run)."
+            ),
         ),
         dg.AssetCheckSpec(
             "files_parsed",
@@ -140,6 +143,23 @@ def _table_counts(con, contract: Contract, window: PartitionWindow | None) -> di
     return counts
 
 
+def contract_verdict(contract: Contract, table: tuple[int, int], delivery: tuple[int, int], schema_ok: bool) -> tuple[bool, str]:
+    """Whether the ``contract`` check passes, and what it judged, from the (quarantined, rows) of
+    the whole table and of this run's new files.
+
+    A share says something systemic only over enough rows: the table's and the delivery's are each
+    judged from ``min_rows_for_share`` rows on (a share of 0, master data, on any rows). People's
+    inputs (``blocking=False``) pass only with no row refused, as a warning that never blocks.
+    """
+    if not contract.blocking:
+        return schema_ok and table[0] == 0, "people's input: warns while rows are refused, never blocks"
+    strict = contract.max_quarantine_share == 0
+    shares = {name: bad / rows for name, (bad, rows) in (("table", table), ("delivery", delivery)) if rows and (strict or rows >= contract.min_rows_for_share)}
+    too_high = [name for name, share in shares.items() if share > contract.max_quarantine_share]
+    judged = ", ".join(f"{name} share {share:.1%}" for name, share in shares.items()) or f"fewer than {contract.min_rows_for_share} rows: not judged"
+    return schema_ok and not too_high, judged
+
+
 def _result(
     contract: Contract,
     report: LoadReport,
@@ -161,14 +181,12 @@ def _result(
     new_files = set(report.files_new)
     new_quarantined = outcome.quarantine[outcome.quarantine.source_file.isin(new_files)][["source_file", "row_number"]].drop_duplicates()
     new_share = len(new_quarantined) / report.rows_loaded if report.rows_loaded else 0.0
-    # A handful of rows says little: 2 bad rows in a delivery of 15 is no systemic problem.
-    judged_share = max(share, new_share) if report.rows_loaded >= MIN_ROWS_FOR_DELIVERY_SHARE else share
-    passed = outcome.schema_ok and judged_share <= contract.max_quarantine_share
+    passed, judged = contract_verdict(contract, (counts["quarantined"], counts["rows"]), (len(new_quarantined), report.rows_loaded), outcome.schema_ok)
     results = [
         dg.AssetCheckResult(
             check_name="contract",
             passed=passed,
-            severity=dg.AssetCheckSeverity.ERROR,
+            severity=dg.AssetCheckSeverity.ERROR if contract.blocking else dg.AssetCheckSeverity.WARN,
             metadata={
                 "rows_in_table": counts["rows"],
                 "rows_quarantined": counts["quarantined"],
@@ -176,7 +194,8 @@ def _result(
                 "quarantine_share": dg.MetadataValue.float(round(share, 6)),
                 "quarantine_share_new_files": dg.MetadataValue.float(round(new_share, 6)),
                 "max_quarantine_share": dg.MetadataValue.float(contract.max_quarantine_share),
-                "min_rows_for_delivery_share": MIN_ROWS_FOR_DELIVERY_SHARE,
+                "min_rows_for_share": contract.min_rows_for_share,
+                "judged": judged,
                 "schema_ok": outcome.schema_ok,
                 "evaluated_by": "Great Expectations" if evaluator == "gx" else "SQL (the suite's rules compiled for the warehouse)",
                 **rule_metadata,
