@@ -39,6 +39,19 @@ def scope_sql(source: str, alias: str = "r") -> str:
     )
 
 
+def _payload_changes(contract: Contract) -> str:
+    """SQL over a duplicate (window ``w``) naming the fields whose value differs from the first
+    occurrence's (", re-sent with a different payload (qty 5 -> 7)"), else '': a re-sent row that
+    changes a value must not read like a plain repeat, since only the first occurrence flows on."""
+    changes = ", ".join(
+        f"CASE WHEN r.{c} IS DISTINCT FROM first_value(r.{c}) OVER w THEN "
+        f"'{c} ' || coalesce(first_value(r.{c}) OVER w, 'empty') || ' -> ' || coalesce(r.{c}, 'empty') END"
+        for c in contract.columns
+        if c not in contract.key
+    )
+    return f"coalesce(', re-sent with a different payload (' || nullif(concat_ws('; ', {changes}), '') || ')', '')" if changes else "''"
+
+
 def validation_sql(contract: Contract, incremental: bool = False) -> str:
     """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp,
     ``$scope_files`` when ``incremental``.
@@ -68,7 +81,7 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
             )
         rows = (
             f"(SELECT r.*, CASE WHEN {complete} AND row_number() OVER w > 1 THEN "
-            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w END AS _duplicate_of\n"
+            f"first_value(r._source_file) OVER w || ' row ' || first_value(r._row_number) OVER w || {_payload_changes(contract)} END AS _duplicate_of\n"
             f"FROM {candidates} r WINDOW w AS (PARTITION BY {key} ORDER BY r._loaded_at, r._source_file, r._row_number))"
         )
         derived += ",\n  r._duplicate_of"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -17,12 +19,45 @@ FRESHNESS_COLUMN = "_freshness_ts"
 SCHEMA_RULE = "schema"
 
 
+_QUOTED_COLUMN = re.compile(r"'([a-z_][a-z0-9_]*)'")
+
+
+def _without_value(rule: Rule) -> str:
+    """The reason without the offending value it names in quarantine."""
+    reason = rule.reason.removeprefix("{value}: ").replace(" ({value})", "").replace("'{value}' in", "a value in")
+    return reason.format(value="…", column=rule.column)
+
+
+def plain_words(rule: Rule) -> str:
+    """The rule as what a valid row satisfies: its statement, else its reason (which says what
+    is wrong), and the rows it applies to."""
+    text = rule.statement or f"{rule.name.replace('_', ' ').capitalize()}: {_without_value(rule)}"
+    if rule.when:
+        text += f" (rows whose {rule.when[0]} is {', '.join(rule.when[1])})"
+    return text
+
+
+def section_title(rule: Rule) -> str:
+    """The data docs' heading for the rule's column: a helper column (typed or problem column,
+    ``_bad_launch_date``) is shown as the source column it is about and the rule's name."""
+    if not rule.column.startswith("_"):
+        return rule.column
+    words = rule.name.replace("_", " ")
+    about = _QUOTED_COLUMN.search(rule.statement or rule.reason.replace("'{value}'", ""))
+    return f"{about.group(1)}: {words}" if about else words
+
+
 def _expectation(rule: Rule):
     import great_expectations.expectations as gxe
     from great_expectations.expectations.row_conditions import Column
 
-    meta = {"rule": rule.name, "reason": rule.reason, "column": rule.column}
-    extra = {"meta": meta}
+    meta = {"rule": rule.name, "reason": rule.reason, "column": rule.column, "section": section_title(rule)}
+    held_back = _without_value(rule)
+    extra = {
+        "meta": meta,
+        "description": html.escape(plain_words(rule), quote=False),  # GX's pages insert it as HTML
+        "notes": f"Otherwise the row is held back in quarantine (rule `{rule.name}`): {held_back}",
+    }
     if rule.when:
         extra["row_condition"] = Column(rule.when[0]).is_in(list(rule.when[1]))
     if rule.kind == "not_null":
@@ -56,7 +91,11 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
             gxe.ExpectColumnMaxToBeBetween(
                 column=FRESHNESS_COLUMN,  # future-dated rows cannot make a source fresh
                 min_value={"$PARAMETER": "fresh_after"},
-                meta={"rule": FRESHNESS_RULE, "reason": f"newest row older than {contract.freshness_hours:g} h before the as-of time"},
+                meta={"rule": FRESHNESS_RULE, "reason": f"newest row older than {contract.freshness_hours:g} h before the as-of time", "section": "freshness"},
+                description=(
+                    f"the newest '{contract.timestamp_column.lstrip('_')}' not later than the as-of time is at most "
+                    f"{contract.freshness_hours:g} h before it (a stale source warns, it holds no row back)"
+                ),
             )
         )
     return gx.ExpectationSuite(name=f"{contract.source}_contract", expectations=expectations, meta={"description": contract.description})

@@ -23,6 +23,7 @@ from data_contracts import sql_evaluator
 from data_contracts.frame import QUARANTINE_TABLE, expand_valid, scope_sql, validation_sql
 from data_contracts.model import Contract
 from data_contracts.registry import contract_for
+from data_contracts.row_problems import with_parse_problems
 from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
 
 QUARANTINE_COLUMNS = ["source", "source_file", "row_number", "rule", "column_name", "bad_value", "reason", "detected_at"]
@@ -203,6 +204,7 @@ def validate_source(
         latest = max(newest) if newest else None
         fresh_after = as_of - timedelta(hours=contract.freshness_hours)
         freshness = {"newest": str(latest), "fresh_after": str(fresh_after), "passed": latest is not None and latest >= fresh_after}
+    quarantine = with_parse_problems(con, contract, quarantine, scope_files, detected_at)  # one entry per malformed row
     counts = quarantine.drop_duplicates(["source_file", "row_number", "rule"]).groupby("rule").size().to_dict() if len(quarantine) else {}
     return ValidationOutcome(source, rows, quarantine, {k: int(v) for k, v in counts.items()}, freshness, schema_ok)
 

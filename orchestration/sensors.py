@@ -5,10 +5,16 @@ transactional files request ``daily_data_foundation`` runs for the business days
 one run per contiguous range of days, with only the touched sources selected. Late events thus
 refresh their own (already closed) day. The runs move loaded files to processed/ and unparseable
 ones to rejected/; a file still waiting after RETRY_AFTER_SECONDS (its run failed) is requested again.
+
+No file stops the tick for the others: a file whose rows cannot be read here counts for the last
+day (its run rejects it with the reason), a symbolic link is never followed (its source's run
+rejects it), and a file no source claims requests a master-data run, which rejects it with the
+reason "no source matches this file name". Each is logged with its name.
 """
 
 import json
 import time
+from datetime import date
 
 import dagster as dg
 
@@ -45,14 +51,22 @@ def _load_cursor(cursor: str | None) -> dict[str, float]:
 def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone) -> dg.SensorResult | dg.SkipReason:
     requested = _load_cursor(context.cursor)  # token -> time requested, for files still waiting
     now = time.time()
-    waiting = landed_files(list(CONTRACTS.values()), landing_zone.landing)
+    waiting, unlisted = landed_files(list(CONTRACTS.values()), landing_zone.landing)
+    for error in unlisted:
+        context.log.warning(f"landing folder: cannot list {error}")
     new = [f for f in waiting if now - requested.get(f.token, -RETRY_AFTER_SECONDS) >= RETRY_AFTER_SECONDS][:MAX_FILES_PER_TICK]
     cursor = {f.token: requested[f.token] for f in waiting if f.token in requested}  # forget files gone from landing
     if not new:
         return dg.SkipReason(f"{len(waiting)} file(s) in the landing folder, none new")
+    for landed in new:
+        if landed.source is None:
+            context.log.warning(f"{landed.relative}: no source matches this file name: the master-data run moves it to the rejected folder")
+        elif not landed.readable:
+            context.log.warning(f"{landed.relative}: a symbolic link (or not a regular file): never followed; its source's run rejects it")
 
     run_requests = []
-    master = [f for f in new if not contract_for(f.source).partitioned]
+    # master data, and what no source claims: the master-data run's raw assets reject it
+    master = [f for f in new if f.source is None or not contract_for(f.source).partitioned]
     if master:
         run_requests.append(
             dg.RunRequest(
@@ -61,7 +75,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
                 tags={"planline/files": str(len(master))},
             )
         )
-    run_requests += _daily_requests(context, [f for f in new if contract_for(f.source).partitioned], landing_zone)
+    run_requests += _daily_requests(context, [f for f in new if f.source is not None and contract_for(f.source).partitioned], landing_zone)
     cursor.update({f.token: now for f in new})
     return dg.SensorResult(run_requests=run_requests, cursor=json.dumps(cursor))
 
@@ -73,7 +87,7 @@ def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile]
     first, last = partition_bounds()
     sources_by_day: dict = {}
     for landed in files:
-        for day in file_days(contract_for(landed.source), landing_zone.landing / landed.relative, first, last):
+        for day in _days_of(context, landed, landing_zone, first, last):
             sources_by_day.setdefault(day, set()).add(landed.source)
     key = batch_key(files)
     requests = []
@@ -92,6 +106,18 @@ def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile]
             requests.append(dg.RunRequest(run_key=f"{start}..{end}:{key}", job_name=daily_data_foundation_job.name, asset_selection=selection, tags=tags))
         context.log.info(f"days {start}..{end}: {', '.join(sources)}")
     return requests
+
+
+def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, landing_zone: LandingZone, first: date, last: date) -> set[date]:
+    """The days a file's rows touch; the last day for a link (never read) or a file this tick
+    cannot read (its run rejects it with the reason): one file never stops the others."""
+    if not landed.readable:
+        return {last}
+    try:
+        return file_days(contract_for(landed.source), landing_zone.landing / landed.relative, first, last)
+    except Exception as error:  # the run's loader names the problem; the tick goes on
+        context.log.warning(f"{landed.relative}: its days cannot be read ({type(error).__name__}: {error}); requested for {last}, whose run rejects it")
+        return {last}
 
 
 @dg.run_status_sensor(

@@ -236,7 +236,7 @@ CASES: list[Case] = [
         "json_array_instead_of_object",
         "oms_events",
         one_file("oms_events", lambda t: t.with_rows(t.rows[0], "[1, 2, 3]")),
-        Rejected("line 2: expected a JSON object"),
+        Quarantined(2, "malformed_row", "line is not a JSON object (found an array)"),
     ),
     # ---- rows that break the contract: quarantined with the rule and the bad value --------------
     Case("json_field_missing", "wms_events", one_file("wms_events", lambda t: t.without_key(2, "qty")), Quarantined(2, "mandatory_field")),
@@ -509,4 +509,83 @@ TOLERATED: list[Case] = [
         one_file("wms_events", lambda t: t.with_rows(*(json.dumps(dict(reversed(json.loads(r).items()))) for r in t.rows))),
         LoadsAsClean(),
     ),
+]
+
+
+# ---- hostile inputs (issue 15 point 11): structure broken in one row, odd but valid files -------
+
+
+def _concatenated(t: Template) -> bytes:
+    """Two exports of the same source glued together: the second brings its BOM and header."""
+    first, second = t.with_rows(*t.rows[:2]), t.with_rows(t.rows[2])
+    return first.data() + b"\xef\xbb\xbf" + second.data()
+
+
+def _key_twice(t: Template) -> bytes:
+    """Row 2 gives qty twice (7, then its own value): json would keep the last silently."""
+    rows = list(t.rows)
+    rows[1] = '{"qty":7,' + rows[1][1:]
+    return t.with_rows(*rows).data()
+
+
+def _upper_case_extension(source: str) -> Files:
+    def files(templates: dict[str, Template]) -> dict[str, bytes]:
+        template = templates[source]
+        stem, _, extension = template.path.rpartition(".")
+        return {f"{stem}.{extension.upper()}": template.data()}
+
+    return files
+
+
+CASES += [
+    Case(
+        "json_null_line",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_rows(*t.rows, "null")),
+        Quarantined(4, "malformed_row", "line is not a JSON object (found null)"),
+    ),
+    Case(
+        # a string where the other rows have a number: the exact parser reads this file, not pyarrow
+        "json_null_line_in_a_file_of_mixed_types",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(1, "qty", str(json.loads(t.rows[0])["qty"])).with_rows(*t.rows[:1], "null", *t.rows[1:])),
+        Quarantined(2, "malformed_row", "line is not a JSON object (found null)"),
+    ),
+    Case("json_key_given_twice", "wms_events", one_file("wms_events", _key_twice), Quarantined(2, "malformed_row", "key 'qty' appears twice in the object")),
+    Case(
+        "repeated_header_of_a_concatenated_export",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", _concatenated),
+        Quarantined(3, "malformed_row", "repeated header (concatenated export?)"),
+    ),
+    Case(
+        "byte_order_mark_inside_a_value",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(2, "store", "\ufeffST01")),
+        Quarantined(2, "unknown_reference", "store '\\ufeffST01'"),
+    ),
+    Case(
+        "event_re_sent_with_another_quantity",
+        "wms_events",
+        _second_day_file("wms_events", lambda t: t.with_value(2, "qty", 5), lambda t: t.with_value(2, "qty", 7).rows[1]),
+        Quarantined(1, "duplicate_row", "row 2, re-sent with a different payload (qty 5 -> 7)", file=NEXT_DAY["wms_events"]),
+    ),
+    Case(
+        "trailing_separator",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_header(t.header + ";").with_rows(*(r + ";" for r in t.rows))),
+        Rejected("line 1: trailing separator: empty unnamed column at the end of the header"),
+    ),
+]
+
+TOLERATED += [
+    Case("old_mac_line_ends", "erp_sales_orders", one_file("erp_sales_orders", lambda t: t.text().replace("\n", "\r").encode()), LoadsAsClean()),
+    Case(
+        # numbers as strings in one record: the exact parser reads it (pyarrow reads CR alone already)
+        "old_mac_line_ends_in_json_lines",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(1, "qty", str(json.loads(t.rows[0])["qty"])).text().replace("\n", "\r").encode()),
+        LoadsAsClean(),
+    ),
+    Case("upper_case_extension", "pos_sales", _upper_case_extension("pos_sales"), LoadsAsClean()),
 ]

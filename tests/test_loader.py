@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date, datetime
 
@@ -75,13 +76,78 @@ def test_unparseable_file_is_rejected_whole_kept_and_reported(con, landing, tmp_
     assert recorded[0][0] == truncated and "line" in recorded[0][1]
 
 
-def test_files_outside_the_landing_folder_are_never_read(con, landing, tmp_path):
+SUPPLIERS = b"supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days\nX;Y;1;1;1\n"
+
+
+def _pos_file(day: str) -> bytes:
+    columns = contract_for("pos_sales").columns
+    return (",".join(columns) + "\n" + ",".join(day if c == "business_date" else "1" for c in columns) + "\n").encode()
+
+
+def _rejections(con) -> dict[str, tuple[str, str]]:
+    return {f: (source, error) for source, f, error in con.execute("SELECT source, source_file, error FROM raw._rejected_files").fetchall()}
+
+
+def test_a_link_to_a_file_outside_the_landing_folder_is_refused_as_the_link_it_is(con, tmp_path):
+    landing, rejected = tmp_path / "landing", tmp_path / "rejected"
     outside = tmp_path / "secret.csv"
-    outside.write_text("supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days\nX;Y;1;1;1\n")
-    (landing / "erp" / "suppliers.csv").unlink()
+    outside.write_bytes(SUPPLIERS)  # a valid file: followed, it would load
+    (landing / "erp").mkdir(parents=True)
     (landing / "erp" / "suppliers.csv").symlink_to(outside)
-    report = load_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", NOW)
-    assert report.files_seen == 0 and report.rows_in_table == 0
+    report = load_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
+    [refused] = report.rejected
+    assert refused.file == "erp/suppliers.csv" and "symbolic link: not followed" in refused.error
+    assert report.rows_in_table == 0 and not report.files_loaded
+    kept = rejected / "erp" / "suppliers.csv"
+    assert kept.is_symlink() and not os.path.lexists(landing / "erp" / "suppliers.csv")  # the link moved, not its target
+    assert outside.read_bytes() == SUPPLIERS
+    assert _rejections(con)["erp/suppliers.csv"][0] == "erp_suppliers"
+
+
+def test_a_link_to_another_landed_file_does_not_load_it_twice_nor_crash_the_move(con, tmp_path):
+    landing, processed = tmp_path / "landing", tmp_path / "processed"
+    (landing / "pos" / "ST01").mkdir(parents=True)
+    (landing / "pos" / "ST01" / "sales_ST01_20260929.csv").write_bytes(_pos_file("20260929"))
+    (landing / "pos" / "ST01" / "sales_ST01_20260930.csv").symlink_to(landing / "pos" / "ST01" / "sales_ST01_20260929.csv")
+    report = load_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=processed)
+    assert report.files_loaded == ["pos/ST01/sales_ST01_20260929.csv"] and report.rows_loaded == 1
+    assert [r.file for r in report.rejected] == ["pos/ST01/sales_ST01_20260930.csv"]
+    assert (processed / "pos" / "ST01" / "sales_ST01_20260929.csv").read_bytes() == _pos_file("20260929")
+    assert not report.not_archived
+
+
+def test_a_folder_link_leaving_the_landing_folder_is_refused_and_nothing_in_it_is_read(con, tmp_path):
+    landing, outside = tmp_path / "landing", tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "sales_ST09_20260930.csv").write_bytes(_pos_file("20260930"))
+    (landing / "pos").mkdir(parents=True)
+    (landing / "pos" / "ST09").symlink_to(outside, target_is_directory=True)
+    report = load_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    assert [r.file for r in report.rejected] == ["pos/ST09"] and "symbolic link" in report.rejected[0].error
+    assert report.rows_in_table == 0 and (outside / "sales_ST09_20260930.csv").exists()
+    assert (tmp_path / "rejected" / "pos" / "ST09").is_symlink()
+
+
+def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and_reported(con, tmp_path):
+    from data_contracts import CONTRACTS
+    from orchestration.ingestion.loader import NO_SOURCE_NAME, reject_strays
+
+    landing, rejected = tmp_path / "landing", tmp_path / "rejected"
+    (landing / "erp").mkdir(parents=True)
+    (landing / "erp" / "suppliers.CSV").write_bytes(SUPPLIERS)
+    (landing / "erp" / "supplier.csv").write_bytes(SUPPLIERS)  # a typo in the name
+    (landing / "erp" / "old.lnk").symlink_to(tmp_path / "nowhere")  # a dangling link no source claims
+    (landing / ".upload.part").write_bytes(b"in progress")  # hidden: an upload in progress, left alone
+    report = load_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
+    assert report.files_loaded == ["erp/suppliers.CSV"] and report.rows_in_table == 1
+    strays = reject_strays(con, list(CONTRACTS.values()), landing, rejected, NOW)
+    assert {r.file: r.error for r in strays} == {
+        "erp/old.lnk": "erp/old.lnk: symbolic link: not followed (a link is never read, wherever it points): deliver the file itself",
+        "erp/supplier.csv": "erp/supplier.csv: no source matches this file name",
+    }
+    assert {f: s for f, (s, _) in _rejections(con).items()} == {"erp/old.lnk": NO_SOURCE_NAME, "erp/supplier.csv": NO_SOURCE_NAME}
+    assert (rejected / "erp" / "supplier.csv.error.txt").exists() and (rejected / "erp" / "old.lnk").is_symlink()
+    assert sorted(p.name for p in landing.rglob("*")) == [".upload.part", "erp"]
 
 
 def test_rejection_is_resolved_when_the_file_is_delivered_intact(con, landing, tmp_path):

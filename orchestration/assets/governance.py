@@ -29,16 +29,20 @@ def quarantine(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
             con.execute(f"SELECT source, count(DISTINCT source_file || '#' || row_number) FROM {QUARANTINE_TABLE} GROUP BY source ORDER BY source").fetchall()
         )
         entries = con.execute(f"SELECT count(*) FROM {QUARANTINE_TABLE}").fetchone()[0]
-        rejected = (
-            con.execute("SELECT count(*) FROM raw._rejected_files").fetchone()[0]
-            if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = '_rejected_files'").fetchone()[0]
-            else 0
+        has_log = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'raw' AND table_name = '_rejected_files'").fetchone()[0]
+        rejected = con.execute("SELECT count(*) FROM raw._rejected_files").fetchone()[0] if has_log else 0
+        # files waiting in the rejected folder for a re-delivery, those no source claims included
+        outstanding = (
+            con.execute("SELECT source, source_file, error FROM raw._rejected_files WHERE resolved_at IS NULL ORDER BY source, source_file LIMIT 50").fetchall()
+            if has_log
+            else []
         )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(entries),
             "quarantined_rows": dg.MetadataValue.int(sum(per_source.values())),
             "rejected_files": dg.MetadataValue.int(rejected),
+            "rejected_files_outstanding": markdown_table(("source", "file", "error"), outstanding),
             "by_source_and_rule": markdown_table(("source", "rule", "rows", "example reason"), by_rule),
             **{f"rows/{source}": dg.MetadataValue.int(n) for source, n in per_source.items()},
         }

@@ -19,7 +19,15 @@ import dagster as dg
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
 from orchestration.assets.metadata import markdown_table
-from orchestration.ingestion.loader import LoadReport, PartitionWindow, load_source, mark_validated, outstanding_rejections, unvalidated_files
+from orchestration.ingestion.loader import (
+    LoadReport,
+    PartitionWindow,
+    load_source,
+    mark_validated,
+    outstanding_rejections,
+    reject_strays,
+    unvalidated_files,
+)
 from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, daily_partitions, run_window, single_run
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from orchestration.settings import as_of
@@ -83,7 +91,9 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
         loaded_at = datetime.now(UTC).replace(tzinfo=None)  # wall clock, UTC
         with warehouse.connect() as con:
             report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at, processed_dir=landing_zone.processed, window=window)
-            _log_load(context, contract, report, window)
+            # what no source claims (a misnamed file, a link) is rejected by whichever raw asset runs first
+            strays = reject_strays(con, list(CONTRACTS.values()), landing_zone.landing, landing_zone.rejected, loaded_at)
+            _log_load(context, contract, report, window, strays)
             # master data is small and validated whole; transactions incrementally (the files loaded
             # since the last validation, whichever run loaded them) unless refreshed
             scope = None if config.full_refresh or not partitioned else unvalidated_files(con, contract.source)
@@ -101,9 +111,11 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     return raw_source
 
 
-def _log_load(context: dg.AssetExecutionContext, contract: Contract, report: LoadReport, window: PartitionWindow | None) -> None:
-    for rejected in report.rejected:
+def _log_load(context: dg.AssetExecutionContext, contract: Contract, report: LoadReport, window: PartitionWindow | None, strays: list) -> None:
+    for rejected in [*report.rejected, *strays]:
         context.log.warning(f"rejected {rejected.file}: {rejected.error} (kept at {rejected.kept_at})")
+    for problem in report.not_archived:
+        context.log.warning(problem)
     context.log.info(
         f"{contract.source}: {len(report.files_loaded)} new and {len(report.files_replaced)} re-exported files, "
         f"{report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table"

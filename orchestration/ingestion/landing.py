@@ -3,7 +3,9 @@
 Plain Python (no Dagster): the landing sensor turns this into run requests. A file's days come
 from its rows (a file of events exported today may hold late events of earlier days), clamped to
 the existing partitions; a file that cannot be parsed counts for the last day, so that a run
-picks it up and rejects it with its error.
+picks it up and rejects it with its error. Symbolic links are listed, never followed nor read
+(the run rejects them); entries no source claims are listed with no source (the master-data run
+rejects them).
 """
 
 from __future__ import annotations
@@ -16,29 +18,34 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.model import Contract
-from orchestration.ingestion.loader import source_files
+from orchestration.ingestion.loader import scan_landing
 from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
 
 
 @dataclass(frozen=True)
 class LandedFile:
-    source: str
+    source: str | None  # None: no source's pattern matches the name (rejected by the next run)
     relative: str  # path relative to the landing folder
     fingerprint: str  # size and modification time: a re-delivered file is seen again
+    readable: bool = True  # False: a link or a device, never opened (the run rejects it)
 
     @property
     def token(self) -> str:
         return f"{self.relative}@{self.fingerprint}"
 
 
-def landed_files(contracts: list[Contract], landing: Path) -> list[LandedFile]:
-    """Files waiting in the landing folder, per source (never outside the folder)."""
+def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedFile], list[str]]:
+    """Entries waiting in the landing folder with their source, and the folders that could not be
+    listed (their error). Links are never followed: their own size and time fingerprint them."""
+    entries, errors = scan_landing(contracts, landing)
     found = []
-    for contract in contracts:
-        for relative, path in source_files(contract, landing):
-            stat = path.stat()
-            found.append(LandedFile(contract.source, relative, f"{stat.st_size}:{stat.st_mtime_ns}"))
-    return found
+    for entry in entries:
+        try:
+            stat = entry.path.lstat()
+        except OSError:  # gone since the listing
+            continue
+        found.append(LandedFile(entry.source, entry.relative, f"{stat.st_size}:{stat.st_mtime_ns}", entry.kind == "file"))
+    return found, errors
 
 
 def file_days(contract: Contract, path: Path, first: date, last: date) -> set[date]:

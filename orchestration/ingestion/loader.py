@@ -13,22 +13,39 @@ leaves a loaded file in the landing folder, which the next run recognizes by its
 With a partition window, only the files holding at least one row of the window are loaded: a
 file of late events is loaded by the first run of any day it touches, and its other days are
 reported (``days_outside_window``) so that they can be refreshed too.
+
+The landing folder is listed without following symbolic links: a link (to a file or a folder,
+inside the landing folder or not) is never read; it is moved to the rejected folder as the link
+it is, with the reason "symbolic link: not followed". A source's files match its pattern with
+the extension in any case (``.CSV``). A file no source's pattern matches is rejected too (reason
+"no source matches this file name"): nothing waits in the landing folder unreported. Names
+starting with a dot (uploads in progress) are left alone.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from data_contracts.model import Contract
-from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
+from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile, read_csv_table, read_jsonl_table
+from orchestration.settings import DEMO_MANIFEST
+
+SYMLINK_REFUSED = "symbolic link: not followed (a link is never read, wherever it points): deliver the file itself"
+NOT_A_FILE = "not a regular file (a device, pipe or socket): deliver the file itself"
+NO_SOURCE = "no source matches this file name"
+# The source recorded for a rejected file no source's pattern matches.
+NO_SOURCE_NAME = "(no source)"
+# Files of the platform itself in the landing folder's root (the demo company's defect list).
+PLATFORM_FILES = frozenset({DEMO_MANIFEST})
 
 
 @dataclass
@@ -68,6 +85,8 @@ class LoadReport:
     rejected: list[RejectedFile] = field(default_factory=list)
     rows_in_table: int = 0
     days_loaded: set[date] = field(default_factory=set)
+    # files loaded but left in the landing folder (their move failed): the next run moves them
+    not_archived: list[str] = field(default_factory=list)
 
     @property
     def files_new(self) -> list[str]:
@@ -79,9 +98,11 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
     partition = ", _partition_date DATE" if contract.partitioned else ""
     con.execute(
-        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, _source_file VARCHAR NOT NULL, "
+        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, {PARSE_PROBLEM} VARCHAR, _source_file VARCHAR NOT NULL, "
         f"_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP NOT NULL{partition})"
     )
+    # warehouses loaded before rows carried their structural problem (see parsers.py)
+    con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {PARSE_PROBLEM} VARCHAR")
     # warehouses loaded before a column was added to the contract (an optional field of a newer export)
     existing = {row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {contract.table})").fetchall()}
     for column in [c for c in contract.columns if c not in existing]:
@@ -100,6 +121,11 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     )
     # logs made before validations were recorded: their files are validated once more, then marked
     con.execute("ALTER TABLE raw._load_log ADD COLUMN IF NOT EXISTS validated_at TIMESTAMP")
+    ensure_rejection_log(con)
+
+
+def ensure_rejection_log(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw._rejected_files (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
         "sha256 VARCHAR NOT NULL, error VARCHAR NOT NULL, kept_at VARCHAR NOT NULL, rejected_at TIMESTAMP NOT NULL, "
@@ -140,35 +166,135 @@ def mark_validated(con: duckdb.DuckDBPyConnection, source: str, files: list[str]
     )
 
 
+@dataclass(frozen=True)
+class LandingEntry:
+    """A file, link or other entry of the landing folder, never resolved.
+
+    Attributes:
+        relative: path relative to the landing folder (POSIX).
+        path: its path in the landing folder (a link's own path, not its target).
+        source: the source whose file pattern the name matches (None: none does).
+        kind: ``file`` (a regular file), ``link`` (a symbolic link, to a file or a folder) or
+            ``other`` (a device, pipe or socket: never opened).
+    """
+
+    relative: str
+    path: Path
+    source: str | None
+    kind: str
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the entry is rejected without being read (None: a regular file of a source)."""
+        if self.kind == "link":
+            return SYMLINK_REFUSED
+        if self.kind == "other":
+            return NOT_A_FILE
+        return None if self.source else NO_SOURCE
+
+
+def _normalized(relative: PurePosixPath) -> PurePosixPath:
+    """The name with its extension in lower case: ``ITEMS.CSV`` matches ``items.csv``'s pattern
+    through its extension only (the rest of the name stays exact)."""
+    stem, dot, extension = relative.name.rpartition(".")
+    return relative.with_name(f"{stem}{dot}{extension.lower()}") if dot and stem else relative
+
+
+def _matches(relative: PurePosixPath, pattern: str, folder: bool) -> bool:
+    """Does ``relative`` match the glob ``pattern`` (``*`` within one folder level)? A folder
+    matches when it is one of the folders the pattern's files lie in."""
+    parts = PurePosixPath(pattern).parts
+    if folder:
+        parts = parts[: len(relative.parts)] if len(relative.parts) < len(parts) else ()
+    return bool(parts) and len(parts) == len(relative.parts) and _normalized(relative).match(str(PurePosixPath(*parts)))
+
+
+def source_of(contracts: list[Contract], relative: str, folder: bool = False) -> str | None:
+    """The first source whose file pattern matches ``relative`` (None: none)."""
+    path = PurePosixPath(relative)
+    return next((c.source for c in contracts if _matches(path, c.files, folder)), None)
+
+
+def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[str]]:
+    """Every entry of the landing folder with the source it belongs to, in name order, and the
+    folders that could not be listed (their error). Symbolic links are listed, never followed."""
+    root = Path(landing).resolve()  # the configured folder itself may be a link: its content is not
+    entries: list[LandingEntry] = []
+    errors: list[str] = []
+    if not root.is_dir():
+        return entries, errors
+    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=lambda e: errors.append(f"{e.filename}: {e.strerror}")):
+        here = Path(folder)
+        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+        for name in subfolders:
+            if (here / name).is_symlink():  # os.walk does not descend into it: report it
+                relative = (here / name).relative_to(root).as_posix()
+                entries.append(LandingEntry(relative, here / name, source_of(contracts, relative, folder=True), "link"))
+        for name in sorted(files):
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            if name.startswith(".") or (here == root and name in PLATFORM_FILES):
+                continue
+            try:
+                mode = path.lstat().st_mode
+            except OSError:  # gone since the listing
+                continue
+            kind = "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode) else "other"
+            entries.append(LandingEntry(relative, path, source_of(contracts, relative), kind))
+    return sorted(entries, key=lambda e: e.relative), errors
+
+
 def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
-    """(path relative to landing, absolute path) of the source's files, confined to the landing folder."""
-    root = landing.resolve()
-    found = []
-    for path in sorted(root.glob(contract.files)):
-        resolved = path.resolve()
-        if not resolved.is_relative_to(root) or not resolved.is_file():
-            continue  # a symlink leading outside the landing folder is never read
-        found.append((path.relative_to(root).as_posix(), resolved))
-    return found
+    """(path relative to landing, path) of the source's regular files (never a link)."""
+    entries, _ = scan_landing([contract], landing)
+    return [(e.relative, e.path) for e in entries if e.kind == "file" and e.source == contract.source]
 
 
-def _reject(con, contract: Contract, relative: str, path: Path, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile:
-    """Record the rejection, then move the file out of the landing folder (never over another kept copy)."""
+def _fingerprint(path: Path) -> str:
+    """SHA-256 of a file's bytes; of a link's own text (its target is never read)."""
+    if path.is_symlink():
+        return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _reject(con, source: str, relative: str, path: Path, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile:
+    """Record the rejection, then move the file (a link: the link itself) out of the landing
+    folder, never over another kept copy."""
     target = rejected_dir / relative
-    if target.exists() and hashlib.sha256(target.read_bytes()).hexdigest() != sha:
+    if os.path.lexists(target) and _fingerprint(target) != sha:
         target = target.with_name(f"{target.name}.{sha[:12]}")
     target.parent.mkdir(parents=True, exist_ok=True)
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [contract.source, relative, sha])
-        con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?, NULL)", [contract.source, relative, sha, error, str(target), now])
-        os.replace(path, target)  # atomic within one filesystem
+        con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [source, relative, sha])
+        con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?, NULL)", [source, relative, sha, error, str(target), now])
+        os.replace(path, target)  # atomic within one filesystem; a link is moved, not followed
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
     target.with_name(target.name + ".error.txt").write_text(error + "\n", encoding="utf-8")
     return RejectedFile(relative, error, str(target))
+
+
+def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime) -> RejectedFile:
+    """Reject an entry that is not read (a link, a device) or that no source claims."""
+    sha = _fingerprint(entry.path) if entry.kind != "other" else hashlib.sha256(entry.relative.encode()).hexdigest()
+    return _reject(con, source, entry.relative, entry.path, sha, f"{entry.relative}: {entry.refusal}", rejected_dir, now)
+
+
+def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[Contract], landing: Path, rejected_dir: Path, now: datetime) -> list[RejectedFile]:
+    """Move what no source claims out of the landing folder: files whose name matches no
+    source's pattern, and links and devices that match none (recorded under ``(no source)``)."""
+    ensure_rejection_log(con)
+    entries, _ = scan_landing(contracts, landing)
+    rejected = []
+    for entry in entries:
+        if entry.source is None:
+            if entry.kind == "file" and not entry.path.is_file():
+                continue  # gone meanwhile
+            rejected.append(_refuse(con, NO_SOURCE_NAME, entry, rejected_dir, now))
+    return rejected
 
 
 def _archive(path: Path, relative: str, sha: str, processed_dir: Path) -> None:
@@ -181,6 +307,27 @@ def _archive(path: Path, relative: str, sha: str, processed_dir: Path) -> None:
             target.rename(target.with_name(f"{target.name}.{kept_sha[:12]}"))
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)
+
+
+def _archive_reported(path: Path, relative: str, sha: str, processed_dir: Path, report: LoadReport) -> None:
+    """Archive a loaded file; a failed move (the rows are committed) is reported, not raised: the
+    file stays in the landing folder and the next run recognizes it by its hash and moves it."""
+    try:
+        _archive(path, relative, sha, processed_dir)
+    except OSError as error:
+        report.not_archived.append(f"{relative}: loaded, but not moved to the processed folder ({error.strerror or error})")
+
+
+def _parse(contract: Contract, data: bytes, relative: str):
+    """The file's rows as an Arrow table; any failure of the readers names the file."""
+    try:
+        if contract.file_format == "csv":
+            return read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
+        return read_jsonl_table(data, relative, contract.columns)
+    except UnparseableFile:
+        raise
+    except Exception as error:  # a reader's own failure on odd input: the file is rejected, named, not the run crashed
+        raise UnparseableFile(f"{relative}: could not be read as {contract.file_format.upper()} ({type(error).__name__}: {error})") from error
 
 
 def _resolve_rejections(con, source: str, intact_files: list[str], now: datetime) -> None:
@@ -229,23 +376,30 @@ def load_source(
     batch_files: list[tuple[str, str, int, bool]] = []
     paths: dict[str, Path] = {}
     intact: list[str] = []
-    for relative, path in source_files(contract, landing):
+    entries, _ = scan_landing([contract], landing)
+    for entry in [e for e in entries if e.source == contract.source]:
+        relative, path = entry.relative, entry.path
         report.files_seen += 1
-        data = path.read_bytes()
+        if entry.refusal:  # a link or a device: never read
+            report.rejected.append(_refuse(con, contract.source, entry, rejected_dir, now))
+            continue
+        try:
+            data = path.read_bytes()
+        except OSError as error:  # unreadable (permissions): rejected with the reason, the others load
+            sha = hashlib.sha256(relative.encode()).hexdigest()
+            report.rejected.append(_reject(con, contract.source, relative, path, sha, f"{relative}: cannot be read ({error.strerror})", rejected_dir, now))
+            continue
         sha = hashlib.sha256(data).hexdigest()
         if known.get(relative) == sha:  # already in raw (a re-delivery, or a crash before the move)
             report.files_unchanged += 1
             intact.append(relative)
             if processed_dir is not None:
-                _archive(path, relative, sha, processed_dir)
+                _archive_reported(path, relative, sha, processed_dir, report)
             continue
         try:
-            if contract.file_format == "csv":
-                table = read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
-            else:
-                table = read_jsonl_table(data, relative, contract.columns)
+            table = _parse(contract, data, relative)
         except UnparseableFile as error:
-            report.rejected.append(_reject(con, contract, relative, path, sha, str(error), rejected_dir, now))
+            report.rejected.append(_reject(con, contract.source, relative, path, sha, str(error), rejected_dir, now))
             continue
         tables.append(table)
         batch_files.append((relative, sha, table.num_rows, relative in known))
@@ -266,7 +420,7 @@ def load_source(
         intact += [f for f, _, _, _ in batch_files]
         if processed_dir is not None:
             for relative, sha, _, _ in batch_files:
-                _archive(paths[relative], relative, sha, processed_dir)
+                _archive_reported(paths[relative], relative, sha, processed_dir, report)
     _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
     return report

@@ -2,7 +2,12 @@
 
 A file that cannot be parsed raises ``UnparseableFile`` with the file, line and what is wrong;
 the loader rejects such a file whole. Row-level problems (a bad number, a missing field) are not
-parse errors: they are the data contracts' business.
+parse errors: they are the data contracts' business. A row whose *structure* is wrong while the
+file is readable (a JSON line that is not an object, a key twice in an object, a second header
+line inside a concatenated CSV export) is kept with its problem in ``_parse_problem``: the
+validation quarantines it with that reason, the rest of the file loads.
+
+Line ends: LF, CRLF and CR alone (old Mac exports) are all read as line ends.
 """
 
 from __future__ import annotations
@@ -10,11 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
+
+from data_contracts.row_problems import PARSE_PROBLEM
+from data_contracts.text import visible
+
+REPEATED_HEADER = "repeated header (concatenated export?)"
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 class UnparseableFile(Exception):
@@ -28,13 +40,19 @@ def _decode(data: bytes, label: str) -> str:
         raise UnparseableFile(f"{label}: the file is UTF-16 encoded (byte-order mark at line 1): re-export the file in UTF-8")
     nul = data.find(b"\x00")
     if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
+        line = _line_of(data, nul)
         raise UnparseableFile(f"{label}: NUL bytes at line {line} (byte {nul}): the file is corrupt, probably a failed transfer; ask for a re-export")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = _line_of(data, error.start)
         raise UnparseableFile(f"{label}: not valid UTF-8 at line {line} (byte {error.start}): re-export the file in UTF-8") from None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """1-based line of byte ``offset``, whichever line ends the file uses."""
+    head = data[:offset]
+    return head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
 
 
 def _text(value) -> str | None:
@@ -56,7 +74,16 @@ def _header_matches(header: list[str], columns: tuple[str, ...], optional: tuple
     return header == [c for c in columns if c in header] and all(c in header or c in optional for c in columns)
 
 
+def _name(column: str) -> str:
+    return visible(column) if column else "(an unnamed column)"
+
+
 def _header_error(label: str, header: list[str], columns: tuple[str, ...], separator: str, optional: tuple[str, ...]) -> UnparseableFile:
+    if len(header) > 1 and header[-1] == "" and "" not in header[:-1]:
+        return UnparseableFile(
+            f"{label}: line 1: trailing separator: empty unnamed column at the end of the header "
+            f"(the line ends with '{separator}'); re-export without it. Expected: {separator.join(columns)}"
+        )
     missing = [c for c in columns if c not in header and c not in optional]
     extra = [c for c in header if c not in columns]
     detail = "; ".join(
@@ -64,7 +91,7 @@ def _header_error(label: str, header: list[str], columns: tuple[str, ...], separ
             None,
             [
                 f"missing columns: {', '.join(missing)}" if missing else "",
-                f"unexpected columns: {', '.join(extra)}" if extra else "",
+                f"unexpected columns: {', '.join(_name(c) for c in extra)}" if extra else "",
                 "columns in a different order" if not missing and not extra else "",
             ],
         )
@@ -95,7 +122,7 @@ def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str,
         for fields in reader:
             if fields and len(fields) != width:
                 raise UnparseableFile(
-                    f"{label}: line {record_start}: {len(fields)} fields instead of {width} (separator '{separator}'): the row is cut or has an unquoted separator"
+                    f"{label}: line {record_start}: {len(fields)} fields instead of {width} (separator '{separator}'): {_cut_row_hint(fields, columns)}"
                 )
             if fields:  # else a blank line
                 if positions is not None:
@@ -108,41 +135,85 @@ def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str,
     return rows
 
 
+def _cut_row_hint(fields: list[str], columns: tuple[str, ...]) -> str:
+    names = {f.strip().lstrip("\ufeff").strip() for f in fields}
+    if names <= set(columns):  # a header line of another version: concatenated exports
+        return "a second header line with other columns (exports of different versions concatenated?)"
+    return "the row is cut or has an unquoted separator"
+
+
+def _json_kind(value) -> str:
+    if value is None:
+        return "null"
+    return {list: "an array", str: "a string", bool: "a boolean"}.get(type(value), "a number")
+
+
 def parse_jsonl(data: bytes, label: str, columns: tuple[str, ...]) -> list[tuple]:
-    """Records of a JSON-lines file's bytes as tuples of text; keys outside the contract go to a last `_extra` field."""
+    """Records of a JSON-lines file's bytes as tuples of text, then `_extra` (keys outside the
+    contract, as JSON) and `_parse_problem` (a line that is not an object, a key given twice)."""
     text = _decode(data, label)
     known = set(columns)
     rows = []
-    for line_number, line in enumerate(text.split("\n"), start=1):
+    duplicates: list[str] = []
+
+    def unique_keys(pairs: list[tuple]) -> dict:
+        record = dict(pairs)
+        if len(record) < len(pairs):  # json keeps the last value silently: a row to look at
+            seen: set = set()
+            duplicates.extend(k for k, _ in pairs if k in seen or seen.add(k))
+        return record
+
+    for line_number, line in enumerate(_LINE_END.split(text), start=1):
         if not line.strip():
             continue
+        duplicates.clear()
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=unique_keys)
         except json.JSONDecodeError as error:
             raise UnparseableFile(
                 f"{label}: line {line_number}: invalid JSON ({error.msg} at column {error.colno}): the file is probably truncated; ask for a re-export"
             ) from None
         if not isinstance(record, dict):
-            raise UnparseableFile(f"{label}: line {line_number}: expected a JSON object, found {type(record).__name__}")
+            rows.append((*(None for _ in columns), None, f"line is not a JSON object (found {_json_kind(record)})"))
+            continue
+        problem = "; ".join(f"key '{visible(k)}' appears twice in the object" for k in dict.fromkeys(duplicates)) or None
         extra = {k: v for k, v in record.items() if k not in known}
-        rows.append((*(_text(record.get(c)) for c in columns), json.dumps(extra, ensure_ascii=False) if extra else None))
+        rows.append((*(_text(record.get(c)) for c in columns), json.dumps(extra, ensure_ascii=False) if extra else None, problem))
     return rows
 
 
 # ---- vectorized readers: Arrow tables, with the exact parsers above as the fallback ----------
 #
 # pyarrow reads a well-formed file in C; when it refuses one (or the file needs per-record care:
-# JSON values of mixed types, fields outside the contract), the row parsers above read it instead
-# and, for a broken file, say which line is wrong. Both give the same table: the contract's
-# columns as text (null for empty) and `_extra` (unknown JSON fields, as JSON text).
+# JSON values of mixed types, fields outside the contract, a key twice, a line that is not an
+# object), the row parsers above read it instead and, for a broken file, say which line is wrong.
+# Both give the same table: the contract's columns as text (null for empty), `_extra` (unknown
+# JSON fields, as JSON text) and `_parse_problem`.
 
 _BOM = b"\xef\xbb\xbf"
 
 
 def _rows_to_table(rows: list[tuple], columns: tuple[str, ...]) -> pa.Table:
-    names = [*columns, "_extra"]
+    names = [*columns, "_extra", PARSE_PROBLEM]
     values = list(zip(*rows)) if rows else [[] for _ in names]
     return pa.table({n: pa.array(v, type=pa.string()) for n, v in zip(names, values)})
+
+
+def _first_line(body: bytes) -> str:
+    return _LINE_END.split(body.decode("utf-8"), maxsplit=1)[0]
+
+
+def _repeated_headers(table: pa.Table, present: list[str]) -> pa.Array:
+    """The problem of the rows that repeat the header (the files of a concatenated export; the
+    second may start with its own byte-order mark), else null."""
+    repeated = pa.scalar(True)
+    for column in present:
+        values = pc.utf8_trim_whitespace(pc.replace_substring(table[column], "\ufeff", ""))
+        repeated = pc.and_(repeated, pc.fill_null(pc.equal(values, column), False))
+    mask = pc.fill_null(repeated, False) if present else pa.array([False] * table.num_rows)
+    if isinstance(mask, pa.Scalar):
+        mask = pa.array([mask.as_py()] * table.num_rows)
+    return pc.if_else(mask, pa.scalar(REPEATED_HEADER), pa.scalar(None, pa.string()))
 
 
 def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = ()) -> pa.Table:
@@ -150,7 +221,7 @@ def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator:
     ``optional`` column the file lacks is null); raises UnparseableFile naming the line."""
     _decode(data, label)  # NUL bytes, encoding, empty file: named precisely
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    header = [h.strip() for h in next(csv.reader([body.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")], delimiter=separator), [])]
+    header = [h.strip() for h in next(csv.reader([_first_line(body)], delimiter=separator), [])]
     if header != list(columns) and not _header_matches(header, columns, optional):
         parse_csv(data, label, columns, separator, optional)  # raises with the header diagnosis
     present = [c for c in columns if c in header]
@@ -164,9 +235,10 @@ def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator:
             ),
         )
     except pa.ArrowInvalid:
-        return _rows_to_table([(*r, None) for r in parse_csv(data, label, columns, separator, optional)], columns)
+        table = _rows_to_table([(*r, None, None) for r in parse_csv(data, label, columns, separator, optional)], columns)
     out = {c: table[c] if c in present else pa.nulls(table.num_rows, pa.string()) for c in columns}
     out["_extra"] = pa.nulls(table.num_rows, pa.string())
+    out[PARSE_PROBLEM] = _repeated_headers(table, present)
     return pa.table(out)
 
 
@@ -180,9 +252,9 @@ def read_jsonl_table(data: bytes, label: str, columns: tuple[str, ...]) -> pa.Ta
         if temporal:  # pyarrow parsed ISO strings as timestamps: read them again as the text they are
             schema = pa.schema([pa.field(f.name, pa.string()) if f.name in temporal else f for f in table.schema])
             table = pajson.read_json(io.BytesIO(data), read_options=options, parse_options=pajson.ParseOptions(explicit_schema=schema))
-    except pa.ArrowInvalid:
+    except pa.ArrowInvalid:  # also a key twice in an object, or a line that is an array or a string
         return _rows_to_table(parse_jsonl(data, label, columns), columns)
-    if set(table.column_names) - set(columns) or any(pa.types.is_nested(t) for t in table.schema.types):
+    if set(table.column_names) - set(columns) or any(pa.types.is_nested(t) for t in table.schema.types) or _has_empty_record(table):
         return _rows_to_table(parse_jsonl(data, label, columns), columns)
     out = {}
     for column in columns:
@@ -194,4 +266,16 @@ def read_jsonl_table(data: bytes, label: str, columns: tuple[str, ...]) -> pa.Ta
         else:
             out[column] = pa.nulls(table.num_rows, pa.string())
     out["_extra"] = pa.nulls(table.num_rows, pa.string())
+    out[PARSE_PROBLEM] = pa.nulls(table.num_rows, pa.string())
     return pa.table(out)
+
+
+def _has_empty_record(table: pa.Table) -> bool:
+    """A record with every field null: pyarrow reads a ``null`` line so (and ``{}``, which the
+    exact parser tells apart)."""
+    if not table.num_columns:
+        return table.num_rows > 0
+    empty = pa.scalar(True)
+    for column in table.columns:
+        empty = pc.and_(empty, pc.is_null(column))
+    return bool(pc.any(empty).as_py()) if not isinstance(empty, pa.Scalar) else bool(empty.as_py()) and table.num_rows > 0
