@@ -37,7 +37,10 @@ def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bo
         raise_on_error=False,
     )
     for event in result.get_step_failure_events():
-        print(f"FAILED step {event.step_key}: {event.event_specific_data.error.message.strip()[:500]}", file=sys.stderr)
+        error = event.event_specific_data.error
+        while error.cause is not None:  # the op's own error, not Dagster's wrapper around it
+            error = error.cause
+        print(f"FAILED step {event.step_key}: {error.message.strip()[:800]}", file=sys.stderr)
     return result.success
 
 
@@ -74,8 +77,9 @@ def print_summary(warehouse: Path, settings) -> None:
         UNION ALL SELECT 'ERP vs WMS stock discrepancies', count(*) FROM governance_marts.gov_inventory_discrepancies""",
     )
     if has_table("forecasting", "fct_consensus_forecast"):
+        origins = con.execute("SELECT count(DISTINCT origin_date) FROM forecasting.backtest_forecasts").fetchall()[0][0]
         table(
-            "Demand model backtest (3 rolling origins; WRMSSE weighted by dollar sales, lower is better)",
+            f"Demand model backtest ({origins} rolling origin{'s' if origins != 1 else ''}; WRMSSE weighted by dollar sales, lower is better)",
             """SELECT forecast, round(wrmsse, 3) AS wrmsse, round(wape, 3) AS wape, round(bias, 3) AS bias, round(coverage, 3) AS p90_coverage
                FROM forecasting.backtest_scores WHERE "group" = 'all' AND forecast <> 'lightgbm_p50' ORDER BY wrmsse""",
         )
@@ -190,7 +194,7 @@ def main() -> None:
     print(f"Materializing the data layer as of {os.environ['PLANLINE_AS_OF']}")
     ok = run_pipeline()
     if ok:
-        print("Training the demand model (backtest over 3 origins, MLflow, champion gate), forecasting, then planning inventory")
+        print("Training the demand model (rolling-origin backtest, MLflow, champion gate), forecasting, then planning inventory")
         ok = run_pipeline("demand_forecast_training", all_days=False)
     if ok:
         print("Publishing the plan's planned orders as ERP import files")

@@ -5,8 +5,8 @@ position, open supply, committed orders) and the plan (policies, projection, pla
 placement, rebalancing, ATP, allocation, routing, ERP files).
 
 The tiny company has 12 weeks of history: the panel forecasts 7 days (PLANLINE_FORECAST_HORIZON_DAYS)
-so that three backtest origins fit, and the model trains with few small trees, on every day
-(the history is shorter than what its features look back).
+so that three backtest origins fit, and the model trains with few small trees; the training
+adapts to the short history by itself (young rows, the whole history as its window) and says so.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ TINY_TRAINING = {
     "num_leaves": 15,
     "history_days": 365,
     "baselines": ["seasonal_naive", "ets", "sba"],
-    "young_rows": True,
 }
 
 
@@ -106,6 +105,10 @@ def test_the_training_logs_its_backtest_by_group_for_every_model(forecast_home, 
     assert origins == 3
     metadata = forecast_home["instance"].get_latest_materialization_event(DEMAND_MODEL).asset_materialization.metadata
     assert metadata["mlflow_run"].value.startswith("http://127.0.0.1:5000/#/experiments/")
+    # 12 weeks of history: the training took all of it and the days with incomplete features, and said so
+    assert metadata["history_days"].value == 84
+    adaptations = metadata["adaptations"].value
+    assert "history_days 365 -> all 84 days" in adaptations and "young_rows on" in adaptations and "backtest origins" not in adaptations
 
 
 def test_the_forecast_covers_every_series_for_the_horizon_once_with_the_champions_metrics(forecast_home, warehouse):
@@ -571,3 +574,17 @@ def test_approving_the_consensus_plan_records_it_and_publishes_it(forecast_home,
     published = Path(forecast_home["env"]["PLANLINE_EXPORT_DIR"]) / "sop" / version / "consensus_plan.csv"
     assert len(published.read_text().splitlines()) == rows + 1
     assert forecast_home["again"].success  # the cycle ran again after the approval and proposed the same plan: still approved
+
+
+def test_the_demo_summary_prints_from_the_tiny_warehouse(forecast_home, warehouse, capsys):
+    from orchestration.demo import print_summary
+    from orchestration.settings import load_settings
+
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in forecast_home["env"].items():
+            patch.setenv(key, value)
+        settings = load_settings()
+    print_summary(settings.warehouse, settings)
+    out = capsys.readouterr().out
+    assert "Demand model backtest (3 rolling origins;" in out  # as many as the training kept
+    assert "Marts (schema marts)" in out and str(settings.warehouse) in out

@@ -164,10 +164,24 @@ class GlobalDemandForecaster:
             self._static = _categorical(static)
         frame = self._with_static(self._recent(history))
         with _young_series_expected():
-            self._mean = self._mean_pipeline().fit(frame, static_features=self._static_columns, dropna=not self.config.young_rows)
+            self._mean = self._fit_pipeline(self._mean_pipeline(), frame, "mean")
             if self.config.quantiles:
-                self._quantiles = self._quantile_pipeline().fit(frame, static_features=self._static_columns, dropna=not self.config.young_rows)
+                self._quantiles = self._fit_pipeline(self._quantile_pipeline(), frame, "quantile")
         return self
+
+    def _fit_pipeline(self, pipeline, frame: pd.DataFrame, name: str):
+        """mlforecast's fit in its two steps, so that an empty training set is explained here
+        rather than by LightGBM ("Input data must be 2 dimensional and non empty")."""
+        X, y = pipeline.preprocess(frame, static_features=self._static_columns, dropna=not self.config.young_rows, return_X_y=True)
+        if len(y) == 0:
+            days = frame[TIME].nunique()
+            raise ValueError(
+                f"the {name} model has no training rows: {frame[ID].nunique()} series over {days} days, and without young_rows only days "
+                f"after the features' look-back ({self.config.look_back_days} days) are kept. Set young_rows=True for histories this short "
+                "(ml.forecasting.adaptation.adapt_to_history does) or give the model more history."
+            )
+        pipeline._cs_df = None  # what fit sets: no conformal intervals (read by predict with levels and by save)
+        return pipeline.fit_models(X, y)
 
     def _recent(self, history: pd.DataFrame) -> pd.DataFrame:
         if self.config.history_days is None:

@@ -101,11 +101,12 @@ def train(panel: pd.DataFrame, settings: TrainingSettings | None = None, progres
     if future_days and future_days != horizon:
         raise ValueError(f"the panel holds {future_days} future days but the model forecasts {horizon}: set the model's horizon to the panel's")
     origins = rolling_origins(history.ds.max(), settings.n_origins, horizon)
-    if (origins[0] - history.ds.min()).days < MIN_TRAINING_DAYS:
+    training_days = (origins[0] - history.ds.min()).days + 1  # the origin is the last day of training
+    if training_days < MIN_TRAINING_DAYS:
         raise ValueError(
             f"{settings.n_origins} backtest origins {horizon} days apart start on {origins[0].date()}, "
-            f"{(origins[0] - history.ds.min()).days} days after the panel's first day ({history.ds.min().date()}): "
-            f"the first origin needs at least {MIN_TRAINING_DAYS} days of history; use fewer origins"
+            f"with {training_days} days of history from the panel's first day ({history.ds.min().date()}): "
+            f"the first origin needs at least {MIN_TRAINING_DAYS}; use fewer origins (adaptation.adapt_to_history fits them to the history)"
         )
 
     def global_model(history: pd.DataFrame, future: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from ml.forecasting.adaptation import InsufficientHistoryError, adapt_to_history
 from ml.forecasting.baselines import BASELINES
 from ml.forecasting.global_model import GlobalModelConfig
 from ml.forecasting.panel import model_inputs
@@ -70,6 +71,12 @@ class TrainingConfig(dg.Config):
         lightgbm = {**base.lightgbm, "n_estimators": self.n_estimators, "learning_rate": self.learning_rate, "num_leaves": self.num_leaves}
         model = GlobalModelConfig(horizon=horizon, lightgbm=lightgbm, history_days=self.history_days, young_rows=self.young_rows)
         return TrainingSettings(model=model, n_origins=self.n_origins, baselines=tuple(self.baselines))
+
+
+def _history_days(panel: pd.DataFrame) -> int:
+    """Days of history in the panel, its first and last day counted."""
+    days = pd.to_datetime(panel.loc[~panel.is_future.astype(bool), "demand_date"])
+    return (days.max() - days.min()).days + 1 if len(days) else 0
 
 
 def _read_panel(warehouse: DuckDBWarehouse) -> pd.DataFrame:
@@ -129,8 +136,16 @@ def _backtest_table(key: dg.AssetKey, description: str) -> dg.AssetSpec:
 )
 def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBWarehouse, mlflow_tracking: MLflowTracking):
     panel = _read_panel(warehouse)
-    settings = config.settings(horizon=int(panel.loc[panel.is_future.astype(bool), "demand_date"].nunique()))
-    context.log.info(f"training on {len(panel):,} panel rows: {config.n_origins} backtest origins, {len(settings.baselines)} baselines")
+    requested = config.settings(horizon=int(panel.loc[panel.is_future.astype(bool), "demand_date"].nunique()))
+    history_days = _history_days(panel)
+    try:
+        adapted = adapt_to_history(requested, history_days)
+    except InsufficientHistoryError as error:
+        raise dg.Failure(f"No training: {error}") from error
+    settings = adapted.settings
+    for reason in adapted.reasons:
+        context.log.warning(f"training adapted to {history_days} days of history: {reason}")
+    context.log.info(f"training on {len(panel):,} panel rows: {settings.n_origins} backtest origins, {len(settings.baselines)} baselines")
     result = train(panel, settings, progress=context.log.info)
 
     store = mlflow_tracking.store()
@@ -143,6 +158,9 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
         "origins": ",".join(str(o.date()) for o in result.origins),
         "baselines": ",".join(settings.baselines),
         "series": result.series.shape[0],
+        "history_days_available": history_days,
+        "young_rows": settings.model.young_rows,
+        "adapted": "; ".join(adapted.reasons) or "no",
         **{f"lightgbm.{k}": v for k, v in settings.model.lightgbm.items()},
     }
     training = log_training(
@@ -172,6 +190,8 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
             "backtest": _scores_table(overall),
             "origins": ", ".join(str(o.date()) for o in result.origins),
             "series": dg.MetadataValue.int(result.series.shape[0]),
+            "history_days": dg.MetadataValue.int(history_days),
+            "adaptations": dg.MetadataValue.md("\n".join(f"- {r}" for r in adapted.reasons) or "none: the settings asked for"),
             "mlflow_run": run_link,
             "champion": f"version {decision.challenger_version if decision.promoted else decision.champion_version}",
         },
