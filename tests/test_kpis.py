@@ -234,3 +234,51 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
     assert headline.loc["stockout_rate", "value"] == pytest.approx((26 + 10 + 5) / (28 + 28 + 16))
     assert (headline.loc["stockout_rate", "target"], headline.loc["stockout_rate", "direction"]) == (0.02, "lower")
     assert headline.loc["returns_reintegrated_24h", "target"] == 0.85
+
+
+def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_code_maps_to(kpi_warehouse, tmp_path):
+    """The row's own date may be what is wrong (2056, a 2-digit year): the exception takes the day
+    the row was received, and the SKU of its code when the cross-reference knows it."""
+    from data_contracts.validate import ensure_governance_schema
+
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:
+        ensure_governance_schema(con)
+        con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        con.execute("CREATE TABLE inventory.inventory_policies (sku_id VARCHAR, location_id VARCHAR)")  # dbt source plan
+        common = "_source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP, _partition_date DATE"
+        con.execute(f"CREATE TABLE raw.pos_sales (store VARCHAR, business_date VARCHAR, ean VARCHAR, qty VARCHAR, {common})")
+        con.execute(
+            "INSERT INTO raw.pos_sales VALUES ('ST01', '20560120', 'EAN1', '4', 'pos/ST01/sales_ST01_20260120.csv', 1, '2026-01-21 06:00', '2056-01-20')"
+        )
+        con.execute(f"CREATE TABLE raw.erp_sales_orders (item_code VARCHAR, ship_from VARCHAR, order_date VARCHAR, quantity VARCHAR, {common})")
+        con.execute(
+            "INSERT INTO raw.erp_sales_orders VALUES ('S2', 'DC01', '12/01/26', '7', 'erp/sales_orders_2026-01.csv', 3, '2026-01-13 05:00', '0026-01-12')"
+        )
+        con.execute(f"CREATE TABLE raw.oms_events (channel VARCHAR, item VARCHAR, ship_from VARCHAR, event_time VARCHAR, qty VARCHAR, {common})")
+        con.execute(
+            "INSERT INTO raw.oms_events VALUES ('MARKETPLACE', 'M9', 'DC01', '2026-01-14T20:00:00Z', '2', 'oms/events_20260115.jsonl', 2, '2026-01-15 04:00', '2026-01-14')"
+        )
+        con.execute(
+            "CREATE TABLE intermediate.int_item_codes AS SELECT * FROM (VALUES ('POS', 'EAN1', 'S1'), ('ERP', 'S1', 'S1'), ('ERP', 'S2', 'S2'), "
+            "('MKT', 'M2', 'S2')) t(source_system, external_code, sku_id)"
+        )
+        con.execute(
+            "INSERT INTO governance.quarantine VALUES "
+            "('pos_sales', 'pos/ST01/sales_ST01_20260120.csv', 1, 'future_date', '_future_business_date', '20560120', 'in the future', now()), "
+            "('erp_sales_orders', 'erp/sales_orders_2026-01.csv', 3, 'date_format', '_bad_order_date', '12/01/26', 'not a date', now()), "
+            "('oms_events', 'oms/events_20260115.jsonl', 2, 'unmapped_code', 'item', 'M9', 'not mapped', now())"
+        )
+    build(copy, tmp_path, "exc_unplanned_demand")
+    with duckdb.connect(copy, read_only=True) as con:
+        rows = con.execute(
+            "SELECT reference, sku_id, location_id, channel_id, CAST(exception_date AS VARCHAR), units, reason_detail "
+            "FROM exceptions.exc_unplanned_demand WHERE reference IS NOT NULL ORDER BY reference"
+        ).fetchall()
+    assert [row[:6] for row in rows] == [
+        ("erp/sales_orders_2026-01.csv:3", "S2", "DC01", "B2B", "2026-01-13", 7),
+        ("oms/events_20260115.jsonl:2", None, "DC01", "MARKETPLACE", "2026-01-15", 2),  # M9 maps to nothing
+        ("pos/ST01/sales_ST01_20260120.csv:1", "S1", "ST01", "STORE", "2026-01-21", 4),
+    ]
+    assert "dated 20560120" in rows[2][6] and "received on 2026-01-21" in rows[2][6]

@@ -1,7 +1,9 @@
 -- Demand the plan did not see or does not cover, reason data_quality:
 --   - demand rows of the sources (POS sales, ERP sales orders, OMS events) held in quarantine:
 --     they never reached the forecast (duplicates aside, which lose nothing); the raw row's item
---     code, location, day and quantity are shown as exported;
+--     code, location, day and quantity are shown as exported, the exception is dated by the day the
+--     row was received (its own date may be the very thing that is wrong: a year 2056, a 2-digit
+--     year) and carries the SKU when the row's item code is in the cross-reference;
 --   - sales in the last var exception_cause_days of history of a SKU at a location the plan has
 --     no policy for (discontinued in the item master, or no replenishment lane).
 with
@@ -18,15 +20,25 @@ quarantined_rows as (
 ),
 
 raw_demand_rows as (
-    select 'pos_sales' as source, _source_file as source_file, _row_number as row_number, ean as item_code, store as location_code,
-        cast(_partition_date as date) as demand_date, cast(qty as {{ dbt.type_string() }}) as quantity_text, 'STORE' as channel_id
+    select 'pos_sales' as source, _source_file as source_file, _row_number as row_number, 'POS' as code_system, ean as item_code,
+        store as location_code, cast(_loaded_at as date) as received_date, cast(business_date as {{ dbt.type_string() }}) as date_text,
+        cast(qty as {{ dbt.type_string() }}) as quantity_text, 'STORE' as channel_id
     from {{ source('raw', 'pos_sales') }}
     union all
-    select 'erp_sales_orders', _source_file, _row_number, item_code, ship_from, cast(_partition_date as date), cast(quantity as {{ dbt.type_string() }}), 'B2B'
+    select 'erp_sales_orders', _source_file, _row_number, 'ERP', item_code, ship_from, cast(_loaded_at as date), order_date,
+        cast(quantity as {{ dbt.type_string() }}), 'B2B'
     from {{ source('raw', 'erp_sales_orders') }}
     union all
-    select 'oms_events', _source_file, _row_number, item, ship_from, cast(_partition_date as date), cast(qty as {{ dbt.type_string() }}), channel
+    select 'oms_events', _source_file, _row_number, case when channel = 'MARKETPLACE' then 'MKT' else 'ERP' end, item, ship_from,
+        cast(_loaded_at as date), event_time, cast(qty as {{ dbt.type_string() }}), channel
     from {{ source('raw', 'oms_events') }}
+),
+
+-- what is known of the item: the SKU any mapping of the code gives (the row's day may be wrong)
+item_codes as (
+    select source_system, external_code, min(sku_id) as sku_id
+    from {{ ref('int_item_codes') }}
+    group by 1, 2
 ),
 
 quarantined_demand as (
@@ -35,20 +47,24 @@ quarantined_demand as (
         'history' as horizon,
         'data_quality' as reason_code,
         quarantined_rows.source || ' row ' || quarantined_rows.source_file || ':' || cast(quarantined_rows.row_number as {{ dbt.type_string() }})
-        || ' (item ' || coalesce(raw_demand_rows.item_code, '?') || ', quantity ' || coalesce(raw_demand_rows.quantity_text, '?')
-        || ') is in quarantine, so no forecast saw it: ' || quarantined_rows.reasons as reason_detail,
-        cast(null as {{ dbt.type_string() }}) as sku_id,
+        || ' (item ' || coalesce(raw_demand_rows.item_code, '?') || ', dated ' || coalesce(raw_demand_rows.date_text, '?')
+        || ', quantity ' || coalesce(raw_demand_rows.quantity_text, '?')
+        || ') received on ' || coalesce(cast(raw_demand_rows.received_date as {{ dbt.type_string() }}), '?')
+        || ' is in quarantine, so no forecast saw it: ' || quarantined_rows.reasons as reason_detail,
+        item_codes.sku_id,
         raw_demand_rows.location_code as location_id,
         raw_demand_rows.channel_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         quarantined_rows.source_file || ':' || cast(quarantined_rows.row_number as {{ dbt.type_string() }}) as reference,
-        raw_demand_rows.demand_date as exception_date,
+        raw_demand_rows.received_date as exception_date,
         {{ try_number('raw_demand_rows.quantity_text') }} as units,
         cast(null as {{ dbt.type_numeric() }}) as value
     from quarantined_rows
     left join raw_demand_rows
         on raw_demand_rows.source = quarantined_rows.source and raw_demand_rows.source_file = quarantined_rows.source_file
         and raw_demand_rows.row_number = quarantined_rows.row_number
+    left join item_codes
+        on item_codes.source_system = raw_demand_rows.code_system and item_codes.external_code = raw_demand_rows.item_code
 ),
 
 recent_unplanned_sales as (
