@@ -106,7 +106,7 @@ def train(panel: pd.DataFrame, settings: TrainingSettings | None = None, progres
         raise ValueError(
             f"{settings.n_origins} backtest origins {horizon} days apart start on {origins[0].date()}, "
             f"with {training_days} days of history from the panel's first day ({history.ds.min().date()}): "
-            f"the first origin needs at least {MIN_TRAINING_DAYS}; use fewer origins (adaptation.adapt_to_history fits them to the history)"
+            f"the first origin needs at least {MIN_TRAINING_DAYS} days of history; use fewer origins (adaptation.adapt_to_history fits them to the history)"
         )
 
     def global_model(history: pd.DataFrame, future: pd.DataFrame) -> pd.DataFrame:
