@@ -24,6 +24,7 @@ setup: $(VENV)/.installed
 
 # with the environment runs use, so that they can parse dbt partially (see parse_project)
 dbt-parse: setup
+	$(BIN)/python -m orchestration.settings_check
 	$(BIN)/python -m orchestration.assets.dbt
 
 demo: dbt-parse
@@ -45,8 +46,9 @@ test: dbt-parse browser
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
+# dagster dev on 127.0.0.1:$PLANLINE_UI_PORT (3000), once the settings are checked and the port is free
 ui: dbt-parse
-	DAGSTER_HOME=$$($(BIN)/python -m orchestration.instance) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(BIN)/python -m orchestration.ui
 
 # MLflow's UI on the local tracking store (experiments, backtests, the model registry)
 mlflow-ui: setup

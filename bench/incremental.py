@@ -228,6 +228,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep each scale's home folder")
     parser.add_argument("--child", choices=CHILDREN, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from orchestration.settings_check import settings_or_exit
+
+    settings_or_exit()  # every PLANLINE_* setting checked before anything is written
     if args.child:
         print(json.dumps(CHILDREN[args.child]()))
         return

@@ -161,6 +161,9 @@ def main() -> None:
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    from orchestration.settings_check import settings_or_exit
+
+    settings_or_exit()  # every PLANLINE_* setting checked before anything is written
     if args.stage:
         child(args.stage, args.home, args.scale)
         return

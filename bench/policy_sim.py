@@ -217,6 +217,9 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="a Planline home (default: the local state folder)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the lead-time draws")
     args = parser.parse_args()
+    from orchestration.settings_check import settings_or_exit
+
+    settings_or_exit()  # every PLANLINE_* setting checked before anything is written
     started = time.perf_counter()
     path = _warehouse(args.home)
     data = load(path)

@@ -1,6 +1,13 @@
 """Planline's Dagster code location: ``dagster dev -w workspace.yaml``."""
 
+# ruff: noqa: E402 (the settings are checked before the modules that read them are imported)
 from __future__ import annotations
+
+from orchestration.settings_check import validate_settings
+
+# Every PLANLINE_* setting checked first (partitions read PLANLINE_AS_OF on import): a bad one
+# fails the code location with one message naming each variable, its value and what is expected.
+validate_settings()
 
 import dagster as dg
 

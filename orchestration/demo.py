@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from orchestration.instance import prepare_instance
-from orchestration.settings import load_settings
+from orchestration.settings_check import settings_or_exit
 
 
 def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bool:
@@ -171,11 +171,16 @@ Data docs:    make contracts-docs""")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scale", default="demo", help="tiny, demo or a multiplier such as 10x")
+    parser.add_argument("--scale", default="demo", help="tiny (12 weeks of history), demo (3 years), m5 or a multiplier such as 10x")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
+    from ml.demo_company import resolve_scale
 
-    settings = load_settings()
+    try:
+        resolve_scale(args.scale)
+    except ValueError as error:
+        parser.error(str(error))
+    settings = settings_or_exit()  # every PLANLINE_* setting, before a file is written
     settings.ensure_dirs()
     prepare_instance(settings.dagster_home)
     import dagster as dg

@@ -1,6 +1,6 @@
 """The local Dagster instance's configuration (dagster.yaml in DAGSTER_HOME).
 
-    python -m orchestration.instance    (what ``make ui`` runs first)
+    python -m orchestration.instance    (``make ui`` does it through ``orchestration.ui``)
 
 The warehouse pool has one slot: DuckDB has a single writer, so steps that open it queue across
 runs (op granularity: a run waits at the step, not before it starts). Run monitoring fails runs
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-
-from orchestration.settings import load_settings
 
 HEADER = "# Planline's local Dagster instance, written by orchestration/instance.py (edit that file, not this one)."
 DAGSTER_YAML = f"""{HEADER}
@@ -61,6 +59,8 @@ def prepare_instance(dagster_home: Path) -> None:
 
 
 if __name__ == "__main__":
-    home = load_settings().dagster_home
+    from orchestration.settings_check import settings_or_exit
+
+    home = settings_or_exit().dagster_home
     prepare_instance(home)
     print(home)

@@ -11,11 +11,41 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(ValueError):
+    """Environment settings Planline cannot run with: each problem names the variable, its value
+    and what is expected (see ``orchestration.settings_check.validate_settings``)."""
+
+    def __init__(self, problems: Sequence[tuple[str, str, str]]):
+        self.problems = list(problems)
+        described = "; ".join(f"{name}={value!r}: expected {expected}" for name, value, expected in self.problems)
+        count = f"{len(self.problems)} invalid setting" + ("s" if len(self.problems) > 1 else "")
+        super().__init__(f"Planline cannot start, {count}: {described}. Fix the environment variable(s) and run again.")
+
+
+AS_OF_EXPECTED = "an ISO date or timestamp, UTC unless it carries an offset (e.g. 2026-09-30 or 2026-09-30T18:00:00Z)"
+
+
+def parse_as_of(value: str) -> datetime:
+    """PLANLINE_AS_OF's value as naive UTC; a date means the end of that day."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        day = None
+    if day is not None:
+        return datetime(day.year, day.month, day.day, 23, 59, 59)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise SettingsError([("PLANLINE_AS_OF", value, AS_OF_EXPECTED)]) from None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
 
 
 @dataclass(frozen=True)
@@ -113,12 +143,7 @@ def fixed_as_of() -> datetime | None:
             value = json.loads(manifest.read_text())["end_date"]
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo:
-        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
-    if len(value) == 10:  # a date means the end of that day
-        parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed
+    return parse_as_of(value)
 
 
 def as_of() -> datetime:
