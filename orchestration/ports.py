@@ -25,8 +25,17 @@ class PortInUseError(RuntimeError):
 
 @dataclass(frozen=True)
 class PortHolder:
+    """A process listening on the port, and the one that started it (``dagster dev`` for its web
+    server: the one to stop)."""
+
     pid: int
     command: str
+    parent_pid: int | None = None
+    parent_command: str = ""
+
+    def describe(self) -> str:
+        started_by = f" (started by pid {self.parent_pid}: {self.parent_command})" if self.parent_pid else ""
+        return f"pid {self.pid}: {self.command}{started_by}"
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
@@ -79,17 +88,34 @@ def port_holders(port: int, proc: Path = PROC) -> list[PortHolder]:
             continue
         try:
             if _links(process / "fd") & targets:
-                command = " ".join((process / "cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())[:300]
-                holders.append(PortHolder(int(process.name), command or f"[{(process / 'comm').read_text().strip()}]"))
+                parent = _parent(process, proc)
+                parent_command = _command(proc / str(parent)) if parent else ""
+                holders.append(PortHolder(int(process.name), _command(process), parent, parent_command))
         except OSError:  # gone meanwhile, or another user's
             continue
     return holders
 
 
+def _command(process: Path, limit: int = 200) -> str:
+    """A process's command line on one line (arguments may hold newlines), cut at ``limit``."""
+    try:
+        command = " ".join(process.joinpath("cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split())
+        return command[:limit] + ("..." if len(command) > limit else "") if command else f"[{process.joinpath('comm').read_text().strip()}]"
+    except OSError:
+        return "?"
+
+
+def _parent(process: Path, proc: Path) -> int | None:
+    """The parent's pid, unless it is init (the process was started by no one worth naming)."""
+    stat = (process / "stat").read_text()
+    parent = int(stat.rsplit(")", 1)[1].split()[1])  # after the command name, which may hold spaces
+    return parent if parent > 1 else None
+
+
 def port_in_use_message(port: int, host: str = "127.0.0.1", variable: str | None = None) -> str:
     holders = port_holders(port)
     if holders:
-        held = "; ".join(f"pid {h.pid}: {h.command}" for h in holders)
+        held = "; ".join(h.describe() for h in holders)
         who = f"held by {held}"
     else:
         who = "held by a process this user cannot see (`ss -ltnp` as root names it)"

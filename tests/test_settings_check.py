@@ -177,6 +177,7 @@ def test_a_taken_port_is_named_with_the_process_holding_it(taken_port):
     message = str(error.value)
     assert f"port {taken_port} on 127.0.0.1 is already in use" in message and f"pid {os.getpid()}: " in message
     assert "pytest" in message and "PLANLINE_UI_PORT" in message  # the holder's command line
+    assert os.getppid() <= 1 or f"(started by pid {os.getppid()}: " in message  # and who started it (dagster dev, for its web server)
 
 
 def test_make_ui_stops_when_its_port_is_taken_and_starts_dagster_dev_when_free(home, taken_port, monkeypatch, capsys):
