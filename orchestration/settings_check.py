@@ -131,6 +131,8 @@ VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_MAX_OVERRIDE_UNITS": _whole_number(1, 10**12, "a whole number of units"),
     "MLFLOW_UI_PORT": _whole_number(1, 65535, "a TCP port number"),  # make mlflow-ui's
 }
+# Read as unset when empty (the folders too); the others would take "" as their value.
+EMPTY_IS_UNSET = {"PLANLINE_AS_OF"}
 # Folders Planline creates and writes, by the variable that moves each (DAGSTER_HOME is Dagster's).
 FOLDERS = {
     "PLANLINE_LANDING_DIR": "landing",
@@ -188,6 +190,8 @@ def validate_settings() -> Settings:
             expected = check(value)
             if expected:
                 problems.append((name, value, expected))
+        elif value == "" and name not in EMPTY_IS_UNSET:  # the code would read "" rather than its default
+            problems.append((name, value, "a value: the variable is set but empty (unset it for the default)"))
     problems += _cross_problems(environ, {name for name, _, _ in problems})
     settings = load_settings()
     problems += _path_problems(settings, environ)

@@ -111,6 +111,11 @@ def test_every_bad_value_is_reported_at_once_with_what_is_expected(home):
     assert "PLANLINE_AS_OF='yesterday': expected an ISO date" in message and "PLANLINE_UI_PORT='http': expected a TCP port number from 1 to 65535" in message
 
 
+def test_an_empty_variable_is_refused_where_the_code_would_read_it_as_its_value(home):
+    problems = _problems(PLANLINE_PARTITIONS_START="", PLANLINE_AS_OF="", PLANLINE_LANDING_DIR="")
+    assert problems == {"PLANLINE_PARTITIONS_START": ("", "a value: the variable is set but empty (unset it for the default)")}
+
+
 def test_settings_that_contradict_each_other_are_refused(home):
     problems = _problems(
         PLANLINE_AS_OF="2026-08-31", PLANLINE_PARTITIONS_START="2026-09-01", PLANLINE_WINDOW_START="2026-09-02", PLANLINE_WINDOW_END="2026-09-02"
