@@ -68,6 +68,7 @@ def daily_home(tmp_path_factory):
             )
         resources = {"landing_zone": defs.resources["landing_zone"]}
         again = landing_sensor(dg.build_sensor_context(instance=instance, cursor=result.cursor, definitions=defs, resources=resources))
+        manual = _run_one_day_on_a_file_holding_another(home, manifest, instance, defs)
         with duckdb.connect(duckdb_path(home), read_only=True) as con:
             incremental = marts_digest(con, DIGESTED)
             after = con.execute("SELECT count(*) FROM raw.oms_events").fetchone()[0]
@@ -84,7 +85,32 @@ def daily_home(tmp_path_factory):
             "refreshed": refreshed,
             "refresh": refresh,
             "raw_growth": after - before,
+            **manual,
         }
+
+
+MANUAL_FILE = "wms/events_20260925_manual.jsonl"
+
+
+def _run_one_day_on_a_file_holding_another(home: Path, manifest: dict, instance, defs) -> dict:
+    """A file of 2026-09-25 holding a late event of 2026-09-12, loaded by a run of 2026-09-25 alone
+    (the schedule's run, or a manual one: no run is requested for the 12th): the run must
+    harmonize both rows, whatever their date (issue 15 point 11)."""
+    from orchestration.assets.ingestion import raw_key
+    from orchestration.jobs import DAILY_DOWNSTREAM_KEYS
+
+    dirty = {e["row_number"] for e in manifest["entries"] if e["file"] == "wms/events_20260930.jsonl"}
+    lines = (home / "processed" / "wms" / "events_20260930.jsonl").read_text().splitlines()
+    ship = next(json.loads(line) for n, line in enumerate(lines, 1) if n not in dirty and json.loads(line)["event_type"] == "SHIP")
+    times = ("2026-09-25T09:00:00Z", "2026-09-12T09:00:00Z")
+    rows = [ship | {"event_id": f"{ship['event_id']}-M{n}", "event_time": t, "exported_at": "2026-09-25T20:00:00Z"} for n, t in enumerate(times)]
+    (home / "landing" / MANUAL_FILE).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    run = defs.resolve_job_def("daily_data_foundation").execute_in_process(
+        instance=instance, partition_key="2026-09-25", asset_selection=[raw_key("wms_events"), *DAILY_DOWNSTREAM_KEYS], raise_on_error=False
+    )
+    with duckdb.connect(duckdb_path(home), read_only=True) as con:
+        harmonized = con.execute("SELECT count(*) FROM intermediate.int_wms_movements WHERE source_file = ?", [MANUAL_FILE]).fetchone()[0]
+    return {"manual_run": run, "manual_rows_harmonized": harmonized}
 
 
 def _days(request: dg.RunRequest) -> tuple[date, date]:
@@ -169,14 +195,23 @@ def test_daily_runs_check_that_their_days_rows_are_conserved(daily_home):
     assert conserved == {f"int_{name}": True for name in transactional}
 
 
+def test_a_run_harmonizes_every_row_it_loads_whatever_its_day(daily_home):
+    """The run of the 25th loads a file holding a late event of the 12th: both rows reach the
+    model, and the run's conservation checks passed over them."""
+    run = daily_home["manual_run"]
+    assert run.success and daily_home["manual_rows_harmonized"] == 2
+    evaluations = [e.event_specific_data for e in run.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
+    assert [ev.passed for ev in evaluations if ev.check_name.startswith("rows_conserved")] == [True] * 8
+
+
 def test_a_row_lost_between_raw_and_its_model_fails_the_conservation_check(daily_home, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(duckdb_path(daily_home["home"]), warehouse)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            "DELETE FROM intermediate.int_pos_sales WHERE (source_file, source_row_number) = "
-            "(SELECT (source_file, source_row_number) FROM intermediate.int_pos_sales WHERE partition_date = DATE '2026-09-30' LIMIT 1)"
-        )
+        lost = con.execute(
+            "SELECT source_file, source_row_number FROM intermediate.int_pos_sales WHERE partition_date = DATE '2026-09-30' ORDER BY 1, 2 LIMIT 1"
+        ).fetchone()
+        con.execute("DELETE FROM intermediate.int_pos_sales WHERE source_file = ? AND source_row_number = ?", list(lost))
     env = {
         **os.environ,
         "PLANLINE_DUCKDB_PATH": str(warehouse),
@@ -187,5 +222,6 @@ def test_a_row_lost_between_raw_and_its_model_fails_the_conservation_check(daily
     command = [str(Path(sys.executable).parent / "dbt"), "test", "--select", "int_pos_sales,test_name:rows_conserved", "--quiet"]
     failed = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
     assert failed.returncode == 1 and "rows_conserved" in failed.stdout, failed.stdout[-2000:]
+    assert f"{lost[0]} row {lost[1]} (lost)" in failed.stdout, failed.stdout[-2000:]  # the failure names file and row
     other_day = {**env, "PLANLINE_WINDOW_START": "2026-09-29", "PLANLINE_WINDOW_END": "2026-09-30"}  # the check reads its days only
     assert subprocess.run(command, cwd=DBT_PROJECT_DIR, env=other_day, capture_output=True, text=True, check=False).returncode == 0

@@ -137,7 +137,8 @@ def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and
     (landing / "erp" / "suppliers.CSV").write_bytes(SUPPLIERS)
     (landing / "erp" / "supplier.csv").write_bytes(SUPPLIERS)  # a typo in the name
     (landing / "erp" / "old.lnk").symlink_to(tmp_path / "nowhere")  # a dangling link no source claims
-    (landing / ".upload.part").write_bytes(b"in progress")  # hidden: an upload in progress, left alone
+    (landing / ".upload").write_bytes(b"in progress")  # hidden, or a transfer tool's suffix: uploads in progress, left alone
+    (landing / "erp" / "suppliers.csv.filepart").write_bytes(b"in progress")
     report = load_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
     assert report.files_loaded == ["erp/suppliers.CSV"] and report.rows_in_table == 1
     strays = reject_strays(con, list(CONTRACTS.values()), landing, rejected, NOW)
@@ -147,7 +148,7 @@ def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and
     }
     assert {f: s for f, (s, _) in _rejections(con).items()} == {"erp/old.lnk": NO_SOURCE_NAME, "erp/supplier.csv": NO_SOURCE_NAME}
     assert (rejected / "erp" / "supplier.csv.error.txt").exists() and (rejected / "erp" / "old.lnk").is_symlink()
-    assert sorted(p.name for p in landing.rglob("*")) == [".upload.part", "erp"]
+    assert sorted(p.name for p in landing.rglob("*")) == [".upload", "erp", "suppliers.csv.filepart"]
 
 
 def test_rejection_is_resolved_when_the_file_is_delivered_intact(con, landing, tmp_path):

@@ -12,6 +12,8 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -19,7 +21,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, DbtProjectPreparer, dbt_assets
 from packaging import version
 
-from orchestration.ingestion.loader import PartitionWindow
+from data_contracts import CONTRACTS
+from orchestration.ingestion.loader import PartitionWindow, loaded_days
 from orchestration.partitions import FACT_FRESHNESS, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import REPO_ROOT, export_environment, load_settings
@@ -150,6 +153,24 @@ def _window_environment(window: PartitionWindow) -> Iterator[None]:
                 os.environ[name] = value
 
 
+def _covering_loaded_rows(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, window: PartitionWindow) -> PartitionWindow:
+    """The run's window, widened to the days of the valid rows this run loaded: a file is loaded
+    whole by the first run of any day it touches (a late event, a row dated days later), and each
+    of its rows must be harmonized, and checked by rows_conserved, by that run whatever its date."""
+    record = context.instance.get_run_record_by_id(context.run_id)
+    if record is None or record.start_time is None:
+        return window
+    since = datetime.fromtimestamp(record.start_time, UTC).replace(tzinfo=None)
+    with warehouse.connect(read_only=True) as con:
+        days = loaded_days(con, list(CONTRACTS.values()), since)
+    if days is None:
+        return window
+    widened = replace(window, start=min(window.start, days[0]), end=max(window.end, days[1] + timedelta(days=1)))
+    if widened != window:
+        context.log.info(f"rows this run loaded lie on {days[0]} to {days[1]}: the window covers them")
+    return widened
+
+
 # What both dbt asset definitions share: one manifest, one translator, the warehouse's writer pool.
 # dbt writes through its own connection; each definition still takes the warehouse resource, whose
 # teardown publishes the readers' copy at the end of a run (orchestration/warehouse_snapshot.py).
@@ -166,7 +187,7 @@ def planline_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
 @dbt_assets(**DBT_ASSETS, select=DAILY_MODELS, exclude=f"{FORECAST_MODELS} {EXCEPTION_MODELS}", partitions_def=daily_partitions, backfill_policy=single_run)
 def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, config: DbtRunConfig, warehouse: DuckDBWarehouse):
     """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
-    window = run_window(context)
+    window = _covering_loaded_rows(context, warehouse, run_window(context))
     context.log.info(f"dbt incremental window {window.start} to {window.end} (exclusive)")
     with _window_environment(window):
         invocation = dbt.cli(_build_args(config), context=context)  # the process starts with the window

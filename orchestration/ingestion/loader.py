@@ -19,7 +19,8 @@ inside the landing folder or not) is never read; it is moved to the rejected fol
 it is, with the reason "symbolic link: not followed". A source's files match its pattern with
 the extension in any case (``.CSV``). A file no source's pattern matches is rejected too (reason
 "no source matches this file name"): nothing waits in the landing folder unreported. Names
-starting with a dot (uploads in progress) are left alone.
+starting with a dot or ending in a transfer tool's suffix (``.part``, ``.filepart``, ``.tmp``:
+uploads in progress) are left alone.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ NO_SOURCE = "no source matches this file name"
 NO_SOURCE_NAME = "(no source)"
 # Files of the platform itself in the landing folder's root (the demo company's defect list).
 PLATFORM_FILES = frozenset({DEMO_MANIFEST})
+# Names transfer tools give a file while it is being written (WinSCP, curl, browsers, rsync-like).
+UPLOAD_SUFFIXES = (".part", ".filepart", ".tmp", ".crdownload", ".partial")
 
 
 @dataclass
@@ -142,6 +145,28 @@ def partition_dates_sql(contract: Contract, relation: str) -> str:
     )
 
 
+def loaded_days(con: duckdb.DuckDBPyConnection, contracts: list[Contract], since: datetime) -> tuple[date, date] | None:
+    """First and last business day of the rows loaded since ``since`` (a run's start) into the
+    contracts' raw tables that no contract quarantined: the days a run must harmonize so that
+    none of the rows it loaded is left behind, whatever its date (None: no such row)."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw'").fetchall()}
+    quarantine = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'governance' AND table_name = 'quarantine'").fetchone()[0]
+    parts = []
+    for contract in contracts:
+        if contract.partitioned and contract.source in tables:
+            valid = (
+                f" AND NOT EXISTS (SELECT 1 FROM governance.quarantine q WHERE q.source = '{contract.source}' "
+                "AND q.source_file = r._source_file AND q.row_number = r._row_number)"
+                if quarantine
+                else ""
+            )
+            parts.append(f"SELECT min(_partition_date) AS lo, max(_partition_date) AS hi FROM {contract.table} r WHERE r._loaded_at >= $since{valid}")
+    if not parts:
+        return None
+    low, high = con.execute(f"SELECT min(lo), max(hi) FROM ({' UNION ALL '.join(parts)})", {"since": since}).fetchone()
+    return (low, high) if low is not None else None
+
+
 def outstanding_rejections(con: duckdb.DuckDBPyConnection, source: str) -> list[tuple[str, str]]:
     """(file, error) of the source's rejected files not yet delivered intact."""
     return con.execute("SELECT source_file, error FROM raw._rejected_files WHERE source = ? AND resolved_at IS NULL ORDER BY source_file", [source]).fetchall()
@@ -233,8 +258,8 @@ def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[Landing
         for name in sorted(files):
             path = here / name
             relative = path.relative_to(root).as_posix()
-            if name.startswith(".") or (here == root and name in PLATFORM_FILES):
-                continue
+            if name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES) or (here == root and name in PLATFORM_FILES):
+                continue  # an upload in progress (left for its final name), or the platform's own file
             try:
                 mode = path.lstat().st_mode
             except OSError:  # gone since the listing
