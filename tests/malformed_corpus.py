@@ -27,6 +27,7 @@ TEMPLATE_SOURCES = {
     "erp_purchase_orders": ("erp/purchase_orders_2026-09.csv", lambda r: r["status"] == "RECEIVED"),
     "erp_suppliers": ("erp/suppliers.csv", lambda r: True),
     "planning_overrides": ("planning/overrides*.csv", lambda r: r["level"] == "SKU"),
+    "wms_stock": ("wms/stock_*.jsonl", lambda r: True),
 }
 
 
@@ -487,6 +488,12 @@ CASES += [
         "pos_sales",
         one_file("pos_sales", lambda t: t.with_value(2, "store", "ST02")),
         Quarantined(2, "wrong_file", "ST02 in the file of ST01"),
+    ),
+    Case(
+        "stock_export_time_without_zone",
+        "wms_stock",
+        one_file("wms_stock", lambda t: t.with_value(3, "exported_at", "2026-09-27 23:00:00")),
+        Quarantined(3, "date_format", "'2026-09-27 23:00:00' in 'exported_at'"),
     ),
 ]
 

@@ -31,6 +31,11 @@ UNKNOWN_LOCATION = "location '{value}' is not in the ERP location master: correc
 UNKNOWN_UNIT = "unit is not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
 
 
+# Receipt, completion and delivery dates are not held to the as-of time like order dates: ERPs post
+# them ahead (a delivery booked for tomorrow), and the order line they sit on is demand or supply
+# that must not be lost; they only have to be plausible (at most PLANLINE_MAX_FUTURE_DAYS ahead).
+
+
 def _erp(source: str, description: str, file: str, columns: str, rules, **kwargs) -> Contract:
     return Contract(
         source=source,
@@ -233,7 +238,7 @@ PURCHASE_ORDERS = _erp(
         *decimal_fr("unit_cost", "cost", minimum=0),
         *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("expected_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("receipt_date", ERP_DATE, "DD/MM/YYYY", happened=True),
+        *date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("OPEN", "PARTIAL", "RECEIVED", "CANCELLED")),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -287,7 +292,7 @@ PRODUCTION_ORDERS = _erp(
         *decimal_fr("scrap_quantity", "quantity"),
         *date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("due_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("completed_date", ERP_DATE, "DD/MM/YYYY", happened=True),
+        *date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("RELEASED", "COMPLETED", "CANCELLED")),
         known("item_code", "items", UNKNOWN_ITEM),
         known("location_code", "locations", UNKNOWN_LOCATION),
@@ -336,7 +341,7 @@ SALES_ORDERS = _erp(
         *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("promised_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("delivered_date", ERP_DATE, "DD/MM/YYYY", happened=True),
+        *date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
         allowed("status", ("OPEN", "DELIVERED", "PARTIAL", "CANCELLED")),
         known("customer_code", "customers", "customer '{value}' is not in the ERP customer master"),
         known("item_code", "items", UNKNOWN_ITEM),

@@ -141,6 +141,7 @@ WMS_STOCK = Contract(
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
         *date_format("snapshot_time", ISO_TS, "ISO-8601 UTC", happened=True),
+        *date_format("exported_at", ISO_TS, "ISO-8601 UTC"),
         *integer("qty", cast="numeric"),
         allowed("uom", ("EA",), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
