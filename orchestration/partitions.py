@@ -18,9 +18,9 @@ import dagster as dg
 
 from data_contracts.sources.sql import BUSINESS_TIMEZONE
 from orchestration.ingestion.loader import PartitionWindow
-from orchestration.settings import fixed_as_of
+from orchestration.settings import DEFAULT_PARTITIONS_START, fixed_as_of
 
-PARTITIONS_START = os.environ.get("PLANLINE_PARTITIONS_START", "2026-09-01")
+PARTITIONS_START = os.environ.get("PLANLINE_PARTITIONS_START", DEFAULT_PARTITIONS_START)
 # The first partition's window starts here: it holds the history before go-live.
 HISTORY_START = date(1900, 1, 1)
 

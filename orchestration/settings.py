@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The first daily partition (go-live) unless PLANLINE_PARTITIONS_START says otherwise: the demo
+# company's last month of history (orchestration/partitions.py).
+DEFAULT_PARTITIONS_START = "2026-09-01"
 
 
 class SettingsError(ValueError):

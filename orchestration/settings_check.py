@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orchestration.settings import REPO_ROOT, Settings, SettingsError, load_settings, parse_as_of
+from orchestration.settings import DEFAULT_PARTITIONS_START, REPO_ROOT, Settings, SettingsError, load_settings, parse_as_of
 
 Problem = tuple[str, str, str]  # variable, value, what is expected
 DIRECTORY = "a directory Planline can write to, or a path where one can be created"
@@ -170,8 +170,19 @@ def _cross_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Probl
     """Settings valid on their own that contradict each other."""
     problems = []
     start, as_of = environ.get("PLANLINE_PARTITIONS_START"), environ.get("PLANLINE_AS_OF")
-    if start and as_of and not {"PLANLINE_PARTITIONS_START", "PLANLINE_AS_OF"} & invalid and date.fromisoformat(start) > parse_as_of(as_of).date():
-        problems.append(("PLANLINE_PARTITIONS_START", start, f"a date on or before PLANLINE_AS_OF ({as_of}): the first daily partition cannot follow 'now'"))
+    if (
+        as_of
+        and not {"PLANLINE_PARTITIONS_START", "PLANLINE_AS_OF"} & invalid
+        and date.fromisoformat(start or DEFAULT_PARTITIONS_START) > parse_as_of(as_of).date()
+    ):
+        if start:
+            problems.append(
+                ("PLANLINE_PARTITIONS_START", start, f"a date on or before PLANLINE_AS_OF ({as_of}): the first daily partition cannot follow 'now'")
+            )
+        else:  # the default go-live: 'now' before it would leave no daily partition to run
+            problems.append(
+                ("PLANLINE_AS_OF", as_of, f"a day on or after the first daily partition ({DEFAULT_PARTITIONS_START}, PLANLINE_PARTITIONS_START's default)")
+            )
     window = environ.get("PLANLINE_WINDOW_START"), environ.get("PLANLINE_WINDOW_END")
     if all(window) and not {"PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END"} & invalid and date.fromisoformat(window[0]) >= date.fromisoformat(window[1]):
         problems.append(("PLANLINE_WINDOW_END", window[1], f"a date after PLANLINE_WINDOW_START ({window[0]}): the window's end is exclusive"))

@@ -122,6 +122,7 @@ def test_settings_that_contradict_each_other_are_refused(home):
     )
     assert "on or before PLANLINE_AS_OF (2026-08-31)" in problems["PLANLINE_PARTITIONS_START"][1]
     assert "after PLANLINE_WINDOW_START" in problems["PLANLINE_WINDOW_END"][1]
+    assert "on or after the first daily partition (2026-09-01" in _problems(PLANLINE_AS_OF="2026-08-15")["PLANLINE_AS_OF"][1]  # the default go-live
 
 
 @pytest.mark.parametrize(
