@@ -157,7 +157,7 @@ def _covering_loaded_rows(context: dg.AssetExecutionContext, warehouse: DuckDBWa
     """The run's window, widened to the days of the valid rows this run loaded: a file is loaded
     whole by the first run of any day it touches (a late event, a row dated days later), and each
     of its rows must be harmonized, and checked by rows_conserved, by that run whatever its date."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    record = context.instance.get_run_record_by_id(context.run.run_id)
     if record is None or record.start_time is None:
         return window
     since = datetime.fromtimestamp(record.start_time, UTC).replace(tzinfo=None)
