@@ -205,3 +205,10 @@ def test_a_reader_failure_names_the_file(monkeypatch, tmp_path):
         report = loader.load_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", datetime(2026, 10, 1, 6))
     [rejected] = report.rejected
     assert rejected.error == "erp/suppliers.csv: could not be read as CSV (ValueError: odd bytes)"
+
+
+def test_concatenated_json_lines_exports_read_whole_despite_the_second_byte_order_mark():
+    from orchestration.ingestion.parsers import read_jsonl_table
+
+    data = b'\xef\xbb\xbf{"a": 1}\n\xef\xbb\xbf{"a": 2}\n'
+    assert read_jsonl_table(data, "cat.jsonl", COLUMNS).column("a").to_pylist() == ["1", "2"]

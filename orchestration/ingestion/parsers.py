@@ -164,6 +164,7 @@ def parse_jsonl(data: bytes, label: str, columns: tuple[str, ...]) -> list[tuple
         return record
 
     for line_number, line in enumerate(_LINE_END.split(text), start=1):
+        line = line.removeprefix("\ufeff")  # the byte-order mark of a second export glued to the first
         if not line.strip():
             continue
         duplicates.clear()
