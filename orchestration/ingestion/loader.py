@@ -25,11 +25,14 @@ uploads in progress) are left alone.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 import duckdb
@@ -218,26 +221,35 @@ class LandingEntry:
         return None if self.source else NO_SOURCE
 
 
-def _normalized(relative: PurePosixPath) -> PurePosixPath:
+def _normalized(name: str) -> str:
     """The name with its extension in lower case: ``ITEMS.CSV`` matches ``items.csv``'s pattern
     through its extension only (the rest of the name stays exact)."""
-    stem, dot, extension = relative.name.rpartition(".")
-    return relative.with_name(f"{stem}{dot}{extension.lower()}") if dot and stem else relative
+    stem, dot, extension = name.rpartition(".")
+    return f"{stem}{dot}{extension.lower()}" if dot and stem else name
 
 
-def _matches(relative: PurePosixPath, pattern: str, folder: bool) -> bool:
-    """Does ``relative`` match the glob ``pattern`` (``*`` within one folder level)? A folder
-    matches when it is one of the folders the pattern's files lie in."""
-    parts = PurePosixPath(pattern).parts
+@lru_cache(maxsize=256)
+def _pattern_parts(pattern: str) -> tuple[re.Pattern, ...]:
+    """A glob's folder levels as compiled patterns (``*`` and ``?`` within one level, as a glob)."""
+    return tuple(re.compile(fnmatch.translate(part)) for part in PurePosixPath(pattern).parts)
+
+
+def _matches(parts: tuple[str, ...], pattern: str, folder: bool) -> bool:
+    """Do a path's ``parts`` match the glob ``pattern``? A folder matches when it is one of the
+    folders the pattern's files lie in."""
+    levels = _pattern_parts(pattern)
     if folder:
-        parts = parts[: len(relative.parts)] if len(relative.parts) < len(parts) else ()
-    return bool(parts) and len(parts) == len(relative.parts) and _normalized(relative).match(str(PurePosixPath(*parts)))
+        levels = levels[: len(parts)] if len(parts) < len(levels) else ()
+    if not levels or len(levels) != len(parts):
+        return False
+    names = parts if folder else (*parts[:-1], _normalized(parts[-1]))
+    return all(level.match(name) for level, name in zip(levels, names))
 
 
 def source_of(contracts: list[Contract], relative: str, folder: bool = False) -> str | None:
     """The first source whose file pattern matches ``relative`` (None: none)."""
-    path = PurePosixPath(relative)
-    return next((c.source for c in contracts if _matches(path, c.files, folder)), None)
+    parts = tuple(relative.split("/"))
+    return next((c.source for c in contracts if _matches(parts, c.files, folder)), None)
 
 
 def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[str]]:
@@ -279,6 +291,8 @@ def _fingerprint(path: Path) -> str:
     """SHA-256 of a file's bytes; of a link's own text (its target is never read)."""
     if path.is_symlink():
         return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
+    if path.is_dir():  # a kept copy's name taken by a folder: never equal to a file's hash
+        return "folder"
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
