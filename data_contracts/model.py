@@ -146,8 +146,10 @@ def allowed(column: str, values: tuple[str, ...], name: str = "allowed_values", 
 
 
 def known(column: str, parameter: str, reason: str, name: str = "unknown_reference", when=None) -> Rule:
-    what = parameter.replace("_", " ")
-    statement = f"'{column}' is empty or one of the {what} in master data that passed its own contract"
+    # a problem column (``_item_unit``) has no words of its own: the docs show the reason
+    statement = (
+        None if column.startswith("_") else f"'{column}' is empty or one of the {parameter.replace('_', ' ')} in master data that passed its own contract"
+    )
     return Rule(name, "in_set", column, reason, {"value_set": {"$PARAMETER": parameter}}, when, statement=statement)
 
 

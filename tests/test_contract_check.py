@@ -29,6 +29,12 @@ def test_a_share_is_judged_only_over_enough_rows(contract, table, delivery, pass
     assert contract_verdict(contract, table, delivery, schema_ok=True)[0] is passed
 
 
+def test_a_large_bad_file_is_not_diluted_by_the_good_files_delivered_with_it():
+    files = {"a.csv": (60, 300), "b.csv": (0, 5_000), "c.csv": (3, 20)}
+    passed, judged = contract_verdict(SALES, (63, 50_000), (63, 5_320), schema_ok=True, files=files)
+    assert not passed and "a.csv share 20.0%" in judged and "c.csv" not in judged  # c.csv: too few rows to judge
+
+
 def test_a_planners_typo_warns_and_never_blocks_the_run():
     """One unknown item in a 2-row override file (1 of 8 override rows) must not stop master data."""
     assert not OVERRIDES.blocking

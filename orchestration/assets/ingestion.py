@@ -102,7 +102,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
             outcome = validate_source(con, contract.source, as_of(), scope_files=scope, evaluator=evaluator)
             write_quarantine(con, outcome)
             mark_validated(con, contract.source, scope, loaded_at)
-            table_counts = _table_counts(con, contract, window)
+            table_counts = _table_counts(con, contract, window, report.files_new)
             outstanding = outstanding_rejections(con, contract.source)
             # JSON records may carry fields the contract does not know: kept in _extra, reported here
             unknown_fields = con.execute(f"SELECT count(*), any_value(_extra) FROM {contract.table} WHERE _extra IS NOT NULL").fetchone()
@@ -136,8 +136,9 @@ def _days_outside(report: LoadReport, window: PartitionWindow | None) -> list[st
     return sorted(day.isoformat() for day in report.days_loaded if not window.start <= day < window.end)
 
 
-def _table_counts(con, contract: Contract, window: PartitionWindow | None) -> dict[str, int]:
-    """Rows and quarantined rows of the whole table, and of the run's days for a partitioned source."""
+def _table_counts(con, contract: Contract, window: PartitionWindow | None, new_files: list[str]) -> dict:
+    """Rows and quarantined rows of the whole table, and of the run's days for a partitioned source;
+    ``file_rows``: the rows of each new file."""
     quarantined = f"(SELECT DISTINCT source_file, row_number FROM {QUARANTINE_TABLE} WHERE source = '{contract.source}')"
     # every quarantine entry is a row of the table (validation rewrites them from its rows), so the
     # whole-table figures need no join: a join would scan the whole table at every daily run
@@ -152,21 +153,27 @@ def _table_counts(con, contract: Contract, window: PartitionWindow | None) -> di
             [window.start, window.end],
         ).fetchone()
         counts["rows_in_window"], counts["quarantined_in_window"] = in_window
+    files = con.execute(f"SELECT _source_file, count(*) FROM {contract.table} WHERE list_contains(?, _source_file) GROUP BY 1", [new_files]).fetchall()
+    counts["file_rows"] = dict(files)
     return counts
 
 
-def contract_verdict(contract: Contract, table: tuple[int, int], delivery: tuple[int, int], schema_ok: bool) -> tuple[bool, str]:
+def contract_verdict(
+    contract: Contract, table: tuple[int, int], delivery: tuple[int, int], schema_ok: bool, files: dict[str, tuple[int, int]] | None = None
+) -> tuple[bool, str]:
     """Whether the ``contract`` check passes, and what it judged, from the (quarantined, rows) of
-    the whole table and of this run's new files.
+    the whole table, of this run's new files together and of each new file (``files``).
 
-    A share says something systemic only over enough rows: the table's and the delivery's are each
-    judged from ``min_rows_for_share`` rows on (a share of 0, master data, on any rows). People's
-    inputs (``blocking=False``) pass only with no row refused, as a warning that never blocks.
+    A share says something systemic only over enough rows: the table's, the delivery's and each
+    file's are judged from ``min_rows_for_share`` rows on (a share of 0, master data, on any rows):
+    a large bad file is not diluted by good ones. People's inputs (``blocking=False``) pass only
+    with no row refused, as a warning that never blocks.
     """
     if not contract.blocking:
         return schema_ok and table[0] == 0, "people's input: warns while rows are refused, never blocks"
     strict = contract.max_quarantine_share == 0
-    shares = {name: bad / rows for name, (bad, rows) in (("table", table), ("delivery", delivery)) if rows and (strict or rows >= contract.min_rows_for_share)}
+    counted = {"table": table, "delivery": delivery, **(files or {})}
+    shares = {name: bad / rows for name, (bad, rows) in counted.items() if rows and (strict or rows >= contract.min_rows_for_share)}
     too_high = [name for name, share in shares.items() if share > contract.max_quarantine_share]
     judged = ", ".join(f"{name} share {share:.1%}" for name, share in shares.items()) or f"fewer than {contract.min_rows_for_share} rows: not judged"
     return schema_ok and not too_high, judged
@@ -193,7 +200,9 @@ def _result(
     new_files = set(report.files_new)
     new_quarantined = outcome.quarantine[outcome.quarantine.source_file.isin(new_files)][["source_file", "row_number"]].drop_duplicates()
     new_share = len(new_quarantined) / report.rows_loaded if report.rows_loaded else 0.0
-    passed, judged = contract_verdict(contract, (counts["quarantined"], counts["rows"]), (len(new_quarantined), report.rows_loaded), outcome.schema_ok)
+    bad_per_file = new_quarantined.groupby("source_file").size()
+    files = {file: (int(bad_per_file.get(file, 0)), rows) for file, rows in counts["file_rows"].items()}
+    passed, judged = contract_verdict(contract, (counts["quarantined"], counts["rows"]), (len(new_quarantined), report.rows_loaded), outcome.schema_ok, files)
     results = [
         dg.AssetCheckResult(
             check_name="contract",
