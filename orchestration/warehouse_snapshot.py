@@ -127,7 +127,10 @@ def main(argv: list[str]) -> None:
         sys.exit(str(error))
     with con:
         if argv:
-            con.sql(" ".join(argv)).show(max_width=220)
+            try:
+                con.sql(" ".join(argv)).show(max_width=220)
+            except duckdb.Error as error:  # a typo in the query: say so, not a traceback
+                sys.exit(f"query failed: {error}")
         else:  # where the copy is and which run published it
             path = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
             manifest = path.with_name(f"{path.name}.json")

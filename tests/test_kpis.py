@@ -238,7 +238,8 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
 
 def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_code_maps_to(kpi_warehouse, tmp_path):
     """The row's own date may be what is wrong (2056, a 2-digit year): the exception takes the day
-    the row was received, and the SKU of its code when the cross-reference knows it."""
+    the row was received (at the latest the history's last day), and the SKU of its code when the
+    cross-reference knows it."""
     from data_contracts.validate import ensure_governance_schema
 
     copy = str(tmp_path / "warehouse.duckdb")
@@ -250,7 +251,9 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
         common = "_source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP, _partition_date DATE"
         con.execute(f"CREATE TABLE raw.pos_sales (store VARCHAR, business_date VARCHAR, ean VARCHAR, qty VARCHAR, {common})")
         con.execute(
-            "INSERT INTO raw.pos_sales VALUES ('ST01', '20560120', 'EAN1', '4', 'pos/ST01/sales_ST01_20260120.csv', 1, '2026-01-21 06:00', '2056-01-20')"
+            "INSERT INTO raw.pos_sales VALUES ('ST01', '20560120', 'EAN1', '4', 'pos/ST01/sales_ST01_20260120.csv', 1, '2026-01-21 06:00', '2056-01-20'), "
+            # loaded after the history's last day (31 January): a replay as of an earlier day
+            "('ST01', '2026013', 'EAN1', '6', 'pos/ST01/sales_ST01_20260131.csv', 2, '2026-03-02 06:00', '2026-01-31')"
         )
         con.execute(f"CREATE TABLE raw.erp_sales_orders (item_code VARCHAR, ship_from VARCHAR, order_date VARCHAR, quantity VARCHAR, {common})")
         con.execute(
@@ -267,6 +270,7 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
         con.execute(
             "INSERT INTO governance.quarantine VALUES "
             "('pos_sales', 'pos/ST01/sales_ST01_20260120.csv', 1, 'future_date', '_future_business_date', '20560120', 'in the future', now()), "
+            "('pos_sales', 'pos/ST01/sales_ST01_20260131.csv', 2, 'date_format', '_bad_business_date', '2026013', 'not a date', now()), "
             "('erp_sales_orders', 'erp/sales_orders_2026-01.csv', 3, 'date_format', '_bad_order_date', '12/01/26', 'not a date', now()), "
             "('oms_events', 'oms/events_20260115.jsonl', 2, 'unmapped_code', 'item', 'M9', 'not mapped', now())"
         )
@@ -280,5 +284,6 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
         ("erp/sales_orders_2026-01.csv:3", "S2", "DC01", "B2B", "2026-01-13", 7),
         ("oms/events_20260115.jsonl:2", None, "DC01", "MARKETPLACE", "2026-01-15", 2),  # M9 maps to nothing
         ("pos/ST01/sales_ST01_20260120.csv:1", "S1", "ST01", "STORE", "2026-01-21", 4),
+        ("pos/ST01/sales_ST01_20260131.csv:2", "S1", "ST01", "STORE", "2026-01-31", 6),  # never after the history's end
     ]
     assert "dated 20560120" in rows[2][6] and "received on 2026-01-21" in rows[2][6]

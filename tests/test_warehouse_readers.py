@@ -107,3 +107,14 @@ def test_a_reader_on_the_live_file_is_waited_for_and_named(tmp_path, caplog):
         assert "is locked by" in caplog.text and "PID" in caplog.text
     with DuckDBWarehouse(database=str(database), lock_wait_seconds=1).connect() as con:  # the reader gone, the writer opens
         con.execute("CREATE TABLE t AS SELECT 1 AS a")
+
+
+def test_the_query_command_says_what_is_wrong_with_a_query_instead_of_a_traceback(monkeypatch, capsys):
+    from orchestration import warehouse_snapshot
+
+    monkeypatch.setattr(warehouse_snapshot, "planline_reader", lambda: duckdb.connect())
+    warehouse_snapshot.main(["SELECT 41 + 1 AS answer"])
+    assert "42" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        warehouse_snapshot.main(["SELECT nothing FROM nowhere"])
+    assert str(stop.value).startswith("query failed:") and "nowhere" in str(stop.value)

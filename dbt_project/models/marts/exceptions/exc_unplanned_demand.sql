@@ -3,7 +3,8 @@
 --     they never reached the forecast (duplicates aside, which lose nothing); the raw row's item
 --     code, location, day and quantity are shown as exported, the exception is dated by the day the
 --     row was received (its own date may be the very thing that is wrong: a year 2056, a 2-digit
---     year) and carries the SKU when the row's item code is in the cross-reference;
+--     year), at the latest the history's last day (a replay as of an earlier day loads its files
+--     after the fact), and carries the SKU when the row's item code is in the cross-reference;
 --   - sales in the last var exception_cause_days of history of a SKU at a location the plan has
 --     no policy for (discontinued in the item master, or no replenishment lane).
 with
@@ -56,7 +57,7 @@ quarantined_demand as (
         raw_demand_rows.channel_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         quarantined_rows.source_file || ':' || cast(quarantined_rows.row_number as {{ dbt.type_string() }}) as reference,
-        raw_demand_rows.received_date as exception_date,
+        least(raw_demand_rows.received_date, history_end.last_day) as exception_date,
         {{ try_number('raw_demand_rows.quantity_text') }} as units,
         cast(null as {{ dbt.type_numeric() }}) as value
     from quarantined_rows
@@ -65,6 +66,7 @@ quarantined_demand as (
         and raw_demand_rows.row_number = quarantined_rows.row_number
     left join item_codes
         on item_codes.source_system = raw_demand_rows.code_system and item_codes.external_code = raw_demand_rows.item_code
+    cross join history_end
 ),
 
 recent_unplanned_sales as (
