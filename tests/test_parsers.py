@@ -212,3 +212,170 @@ def test_concatenated_json_lines_exports_read_whole_despite_the_second_byte_orde
 
     data = b'\xef\xbb\xbf{"a": 1}\n\xef\xbb\xbf{"a": 2}\n'
     assert read_jsonl_table(data, "cat.jsonl", COLUMNS).column("a").to_pylist() == ["1", "2"]
+
+
+# ---- one fate whichever reader runs, and every reason names its line (issue 15 point 11) -----
+
+
+def _read_jsonl(reader: str, data: bytes):
+    """The exact parser, or the vectorized reader (pyarrow, the exact parser as its fallback)."""
+    from orchestration.ingestion.parsers import read_jsonl_table
+
+    if reader == "exact":
+        return [r[:3] for r in parse_jsonl(data, "w.jsonl", COLUMNS)]
+    return [tuple(r.values())[:3] for r in read_jsonl_table(data, "w.jsonl", COLUMNS).to_pylist()]
+
+
+def _read_csv(reader: str, data: bytes, columns: tuple[str, ...] = COLUMNS):
+    from orchestration.ingestion.parsers import read_csv_table
+
+    if reader == "exact":
+        return parse_csv(data, "s.csv", columns, ";")
+    return [tuple(r.values())[: len(columns)] for r in read_csv_table(data, "s.csv", columns, ";").to_pylist()]
+
+
+def _deep(depth: int) -> bytes:
+    return b'{"a": 1, "b": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+def _read_in_a_process(data: bytes) -> str:
+    """What the vectorized JSON reader says of ``data``, in a process of its own: pyarrow's JSON
+    reader kills the process on some inputs (SIGSEGV: the sensor process died on every tick)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from orchestration.ingestion.parsers import UnparseableFile, read_jsonl_table\n"
+        "try:\n    print(read_jsonl_table(sys.stdin.buffer.read(), 'wms/x.jsonl', ('a', 'b', 'c')).column('_parse_problem').to_pylist())\n"
+        "except UnparseableFile as error:\n    print(error)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, timeout=120)
+    assert done.returncode == 0, f"the reader's process died ({done.returncode}): {done.stderr.decode()[-500:]}"
+    return done.stdout.decode().strip()
+
+
+def test_a_json_line_nested_thousands_deep_is_rejected_naming_its_line_without_killing_the_process():
+    assert _read_in_a_process(b'{"a": 1}\n' + _deep(30000) + b"\n") == (
+        "wms/x.jsonl: line 2: JSON nested deeper than 256 levels (arrays or objects inside each other): ask for a re-export"
+    )
+
+
+NULL_LINE = "line is not a JSON object (found null)"
+
+
+@pytest.mark.parametrize(
+    ("data", "problems"),
+    [
+        (b"null\n", [NULL_LINE]),
+        (b'\n null\n{"a": 1}\n', [NULL_LINE, None]),
+        (b'\xef\xbb\xbfnull\r\n{"a": 1}\r\n', [NULL_LINE, None]),
+        (b'{"a": 1}\n' * 2 + b"null\n" * 2, [None, None, NULL_LINE, NULL_LINE]),
+    ],
+)
+def test_a_null_json_line_never_kills_the_process(data, problems):
+    """pyarrow 25 dies (SIGSEGV) on a `null` record that starts a block of its input, as the first line does."""
+    assert _read_in_a_process(data) == str(problems)
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+@pytest.mark.parametrize("depth", [257, 1500])  # 30000: above, in a process of its own
+def test_a_json_line_nested_too_deep_gets_one_plain_reason_from_both_readers(reader, depth):
+    data = b'{"a": 1}\n\n' + _deep(depth) + b"\n"
+    with pytest.raises(UnparseableFile) as error:
+        _read_jsonl(reader, data)
+    assert str(error.value) == "w.jsonl: line 3: JSON nested deeper than 256 levels (arrays or objects inside each other): ask for a re-export"
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_many_brackets_that_are_not_deep_nesting_read_the_same_in_both_readers(reader):
+    """The guard counts brackets per line, an upper bound of the depth: brackets inside a text or
+    arrays side by side send the file to the exact parser, which reads it."""
+    brackets_in_text = b'{"a": "' + b"[{" * 300 + b'", "b": 2}'
+    side_by_side = b'{"a": 3, "z": [' + b",".join([b"[1]"] * 300) + b"]}"
+    just_deep_enough = _deep(255)
+    rows = _read_jsonl(reader, b"\n".join([brackets_in_text, side_by_side, just_deep_enough]) + b"\n")
+    assert rows == [("[{" * 300, "2", None), ("3", None, None), ("1", "[" * 255 + "]" * 255, None)]
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_a_lone_surrogate_escape_is_rejected_naming_its_line_in_plain_words(reader):
+    data = b'{"a": "ok \\ud83d\\ude00"}\n{"a": 2, "b": "x\\ud800y"}\n'
+    with pytest.raises(UnparseableFile) as error:
+        _read_jsonl(reader, data)
+    assert str(error.value) == (
+        "w.jsonl: line 2: '\\ud800' is half of a UTF-16 character pair (a lone surrogate), not text: the export is broken; ask for a re-export"
+    )
+    assert _read_jsonl(reader, data.split(b"\n")[0]) == [("ok \U0001f600", None, None)]  # a whole pair is a character
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+@pytest.mark.parametrize("header", [b"a; b; c", b"a;b;c ", b" a ;\tb;c"])
+def test_spaces_around_header_names_read_the_same_in_both_csv_readers(reader, header):
+    assert _read_csv(reader, header + b"\n1;2;3\n4; 5 ;\n") == [("1", "2", "3"), ("4", " 5 ", None)]  # values keep theirs
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (b'{"a": 1}\n{"a": 2}{"a": 3}\n{"a": 4}\n', 2),  # two exports glued without a line end
+        (b'{"a": 1}\n{"a": 2} {"a": 3}\n', 2),
+        (b'{"a": 1}\n[1] {"a": 3}\n', 2),
+    ],
+)
+def test_two_json_values_on_one_line_get_the_same_reason_from_both_readers(reader, data, line):
+    with pytest.raises(UnparseableFile) as error:
+        _read_jsonl(reader, data)
+    assert str(error.value).startswith(f"w.jsonl: line {line}: invalid JSON: a second JSON value starts at column ")
+    assert "two records on one line (exports glued without a line end?)" in str(error.value)
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_pretty_printed_json_gets_the_same_reason_from_both_readers(reader):
+    data = b'{"a": 1}\n{\n  "a": 2,\n  "b": "x"\n}\n{"a": 3}\n'
+    with pytest.raises(UnparseableFile) as error:
+        _read_jsonl(reader, data)
+    assert str(error.value) == (
+        "w.jsonl: line 2: invalid JSON: the record does not end on its line (pretty-printed JSON?): "
+        "JSON lines hold one whole record per line; ask for a re-export"
+    )
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+@pytest.mark.parametrize("value", [b'"12"34', b'"12" ', b'""34', b'"x;"y', b'"12"""34'])
+def test_text_after_a_closing_quote_gets_the_same_reason_from_both_csv_readers(reader, value):
+    """pyarrow glues `"12"34` into `1234` (and keeps `"12" ` as `12 `): a value nobody wrote."""
+    data = b"a;b;c\n1;2;3\n" + value + b";5;6\n"
+    with pytest.raises(UnparseableFile, match=r"^s\.csv: line 3: '.' expected after '\"'") as error:
+        _read_csv(reader, data)
+    assert "text after the closing quote of a value" in str(error.value)
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_well_quoted_values_read_the_same_in_both_csv_readers(reader):
+    data = b'a;b;c\n"1";"x;y";"say ""hi"""\n"";ST"01;""""\n"4"\r\n'
+    assert _read_csv(reader, data.replace(b"\r\n", b";;\r\n")) == [("1", "x;y", 'say "hi"'), (None, 'ST"01', '"'), ("4", None, None)]
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (__import__("gzip").compress(b"a;b;c\n1;2;3\n", mtime=0), "s.csv: gzip-compressed (it starts with the gzip signature): deliver the file uncompressed"),
+        ("a;b;c\n1;2;3\n".encode("utf-16-le"), "s.csv: looks UTF-16 encoded (every other byte is NUL, no byte-order mark): re-export the file in UTF-8"),
+        ("a;b;c\n1;2;3\n".encode("utf-16-be"), "s.csv: looks UTF-16 encoded (every other byte is NUL, no byte-order mark): re-export the file in UTF-8"),
+    ],
+)
+def test_a_compressed_or_utf16_file_is_named_for_what_it_is(reader, data, message):
+    with pytest.raises(UnparseableFile) as error:
+        _read_csv(reader, data)
+    assert str(error.value) == message
+    assert "failed transfer" not in str(error.value)
+
+
+@pytest.mark.parametrize("reader", ["exact", "arrow"])
+def test_an_empty_json_lines_file_is_not_said_to_lack_a_header(reader):
+    with pytest.raises(UnparseableFile) as error:
+        _read_jsonl(reader, b"")
+    assert str(error.value) == "w.jsonl: the file is empty (not a single record): ask the source system for a new export"
