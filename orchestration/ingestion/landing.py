@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.model import Contract
-from orchestration.ingestion.loader import scan_landing
+from orchestration.ingestion.loader import python_date_sql, scan_landing
 from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
 
 
@@ -60,7 +60,8 @@ def file_days(contract: Contract, path: Path, first: date, last: date) -> set[da
         return {last}
     with duckdb.connect() as con:
         con.register("landed", table)
-        days = {row[0] for row in con.execute(f"SELECT DISTINCT {contract.partition_date} FROM landed r").fetchall()}
+        query = f"SELECT DISTINCT {python_date_sql('day')} FROM (SELECT DISTINCT {contract.partition_date} AS day FROM landed r)"
+        days = {row[0] for row in con.execute(query).fetchall()}
     days.discard(None)
     return {min(max(day, first), last) for day in days} or {last}
 

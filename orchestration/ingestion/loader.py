@@ -121,6 +121,11 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
                 f"UPDATE {contract.table} AS t SET _partition_date = p.day FROM ({partition_dates_sql(contract, contract.table)}) p "
                 "WHERE t._source_file = p._source_file AND t._row_number = p._row_number"
             )
+        # days loaded before they were kept within Python's dates (a year 10000 east of UTC)
+        con.execute(
+            f"UPDATE {contract.table} SET _partition_date = {python_date_sql('_partition_date')} "
+            "WHERE _partition_date NOT BETWEEN DATE '0001-01-01' AND DATE '9999-12-31'"
+        )
     con.execute(
         "CREATE TABLE IF NOT EXISTS raw._load_log (source VARCHAR NOT NULL, source_file VARCHAR NOT NULL, "
         "sha256 VARCHAR NOT NULL, rows BIGINT NOT NULL, loaded_at TIMESTAMP NOT NULL, status VARCHAR NOT NULL, validated_at TIMESTAMP)"
@@ -139,12 +144,20 @@ def ensure_rejection_log(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def python_date_sql(day: str) -> str:
+    """SQL: the date column ``day`` within the dates Python holds (years 1 to 9999): DuckDB gives a
+    later one (year 10000, east of UTC) or a date BC as text. A later date counts as 9999-12-31 (a
+    future date: the last partition), an earlier one as 0001-01-01; the contract refuses the row."""
+    return f"CASE WHEN {day} > DATE '9999-12-31' THEN DATE '9999-12-31' WHEN {day} < DATE '0001-01-01' THEN DATE '0001-01-01' ELSE {day} END"
+
+
 def partition_dates_sql(contract: Contract, relation: str) -> str:
     """(_source_file, _row_number, day) of every row of ``relation``: the row's business day, else
     (no parseable date: the row will be quarantined) the earliest day of its file, else the load day."""
+    days = f"SELECT r._source_file, r._row_number, r._loaded_at, {contract.partition_date} AS day FROM {relation} r"
     return (
         f"SELECT _source_file, _row_number, coalesce(day, min(day) OVER (PARTITION BY _source_file), CAST(_loaded_at AS DATE)) AS day "
-        f"FROM (SELECT r._source_file, r._row_number, r._loaded_at, {contract.partition_date} AS day FROM {relation} r)"
+        f"FROM (SELECT _source_file, _row_number, _loaded_at, {python_date_sql('day')} AS day FROM ({days}))"
     )
 
 
