@@ -59,10 +59,9 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
     if not new:
         return dg.SkipReason(f"{len(waiting)} file(s) in the landing folder, none new")
     for landed in new:
-        if landed.source is None:
-            context.log.warning(f"{landed.relative}: no source matches this file name: the master-data run moves it to the rejected folder")
-        elif not landed.readable:
-            context.log.warning(f"{landed.relative}: a symbolic link (or not a regular file): never followed; its source's run rejects it")
+        if landed.refusal:
+            run = "the master-data run" if landed.source is None else "its source's run"
+            context.log.warning(f"{landed.relative}: {landed.refusal}: never read here; {run} moves it to the rejected folder")
 
     run_requests = []
     # master data, and what no source claims: the master-data run's raw assets reject it

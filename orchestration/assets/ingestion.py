@@ -8,7 +8,8 @@ and validated whole. ``full_refresh`` re-validates every row of the source.
 
 Each asset carries three checks: ``contract`` (blocking: too many quarantined rows would make
 everything downstream wrong), ``files_parsed`` (warns while a rejected file has not been
-re-delivered intact, or records carry fields the contract does not know) and ``freshness``
+re-delivered intact, records carry fields the contract does not know, or a folder of the source's
+files cannot be listed) and ``freshness``
 (warns when the newest row is too old).
 """
 
@@ -61,7 +62,8 @@ def _check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec
         dg.AssetCheckSpec(
             "files_parsed",
             asset=key,
-            description="Every delivered file could be parsed (rejected files wait in the rejected folder) and carries only the contract's fields.",
+            description="Every delivered file could be parsed (rejected files wait in the rejected folder) and carries only the contract's fields; "
+            "every folder of the source's files could be listed.",
         ),
     ]
     if contract.timestamp_column:
@@ -113,8 +115,10 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
 
 def _log_load(context: dg.AssetExecutionContext, contract: Contract, report: LoadReport, window: PartitionWindow | None, strays: list) -> None:
     for rejected in [*report.rejected, *strays]:
-        context.log.warning(f"rejected {rejected.file}: {rejected.error} (kept at {rejected.kept_at})")
-    for problem in report.not_archived:
+        context.log.warning(f"rejected {rejected.file}: {rejected.error} ({rejected.placement})")
+    for folder in report.unlisted:
+        context.log.warning(f"landing folder: cannot list {folder}: the files in it are neither loaded nor rejected")
+    for problem in [*report.not_archived, *report.skipped]:
         context.log.warning(problem)
     context.log.info(
         f"{contract.source}: {len(report.files_loaded)} new and {len(report.files_replaced)} re-exported files, "
@@ -225,11 +229,12 @@ def _result(
         ),
         dg.AssetCheckResult(
             check_name="files_parsed",
-            passed=not outstanding and not unknown_fields[0],
+            passed=not outstanding and not unknown_fields[0] and not report.unlisted,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
                 "rejected_files": markdown_table(("file", "error"), outstanding),
                 "rejected_count": len(outstanding),
+                "folders_not_listed": "; ".join(report.unlisted) or "none",
                 "rows_with_unknown_fields": unknown_fields[0],
                 "unknown_fields_example": str(unknown_fields[1]),
             },
@@ -260,6 +265,8 @@ def _result(
             "files_replaced": len(report.files_replaced),
             "files_unchanged": report.files_unchanged,
             "files_rejected": len(report.rejected),
+            "files_left_for_next_run": len(report.not_archived) + len(report.skipped),
+            "folders_not_listed": len(report.unlisted),
             "rows_loaded": report.rows_loaded,
             "rows_validated": outcome.rows,
             "rows_quarantined": counts["quarantined"],

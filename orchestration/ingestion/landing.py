@@ -3,9 +3,9 @@
 Plain Python (no Dagster): the landing sensor turns this into run requests. A file's days come
 from its rows (a file of events exported today may hold late events of earlier days), clamped to
 the existing partitions; a file that cannot be parsed counts for the last day, so that a run
-picks it up and rejects it with its error. Symbolic links are listed, never followed nor read
-(the run rejects them); entries no source claims are listed with no source (the master-data run
-rejects them).
+picks it up and rejects it with its error. Symbolic links, devices and pipes, and names that are
+not valid UTF-8 are listed, never followed nor read (the run rejects them); entries no source
+claims are listed with no source (the master-data run rejects them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.model import Contract
-from orchestration.ingestion.loader import python_date_sql, scan_landing
+from orchestration.ingestion.loader import ListingError, python_date_sql, read_regular, scan_landing
 from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
 
 
@@ -27,14 +27,18 @@ class LandedFile:
     source: str | None  # None: no source's pattern matches the name (rejected by the next run)
     relative: str  # path relative to the landing folder
     fingerprint: str  # size and modification time: a re-delivered file is seen again
-    readable: bool = True  # False: a link or a device, never opened (the run rejects it)
+    refusal: str | None = None  # why it is never read here (a link, a device, a name that is not UTF-8...)
+
+    @property
+    def readable(self) -> bool:
+        return self.refusal is None
 
     @property
     def token(self) -> str:
         return f"{self.relative}@{self.fingerprint}"
 
 
-def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedFile], list[str]]:
+def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedFile], list[ListingError]]:
     """Entries waiting in the landing folder with their source, and the folders that could not be
     listed (their error). Links are never followed: their own size and time fingerprint them."""
     entries, errors = scan_landing(contracts, landing)
@@ -44,14 +48,15 @@ def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedF
             stat = entry.path.lstat()
         except OSError:  # gone since the listing
             continue
-        found.append(LandedFile(entry.source, entry.relative, f"{stat.st_size}:{stat.st_mtime_ns}", entry.kind == "file"))
+        found.append(LandedFile(entry.source, entry.relative, f"{stat.st_size}:{stat.st_mtime_ns}", entry.refusal))
     return found, errors
 
 
 def file_days(contract: Contract, path: Path, first: date, last: date) -> set[date]:
-    """Business days (clamped to ``first``..``last``) of a transactional file's rows."""
+    """Business days (clamped to ``first``..``last``) of a transactional file's rows. Only a regular
+    file is opened (a pipe would block the tick), never through a link."""
     try:
-        data = path.read_bytes()
+        data, _ = read_regular(path)
         if contract.file_format == "csv":
             table = read_csv_table(data, path.name, contract.columns, contract.separator, contract.optional_columns)
         else:
@@ -79,4 +84,4 @@ def day_ranges(days: set[date]) -> list[tuple[date, date]]:
 
 def batch_key(files: list[LandedFile]) -> str:
     """A short, stable id of a set of landed files (run keys: one request per delivery)."""
-    return hashlib.sha256("\n".join(sorted(f.token for f in files)).encode()).hexdigest()[:16]
+    return hashlib.sha256("\n".join(sorted(f.token for f in files)).encode("utf-8", "surrogateescape")).hexdigest()[:16]

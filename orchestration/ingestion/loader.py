@@ -20,11 +20,21 @@ it is, with the reason "symbolic link: not followed". A source's files match its
 the extension in any case (``.CSV``). A file no source's pattern matches is rejected too (reason
 "no source matches this file name"): nothing waits in the landing folder unreported. Names
 starting with a dot or ending in a transfer tool's suffix (``.part``, ``.filepart``, ``.tmp``:
-uploads in progress) are left alone.
+uploads in progress) are left alone. A name that is not valid UTF-8 is rejected unread, recorded
+with its bytes escaped.
+
+Only the regular file listed is ever opened (never a pipe, which would block, nor through a
+link); one gone or swapped since the listing is left for the next run, reported. A loaded file
+changed since it was read stays in the landing folder (the next run loads it as a re-export).
+Kept copies go to the rejected folder by the same relative path, never through a link or over
+another's name (see ``_rejected_folder`` and ``_kept_name``); a rejection that cannot be moved is
+recorded all the same, "left in the landing folder". Folders that cannot be listed are reported.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fnmatch
 import hashlib
 import os
@@ -46,6 +56,7 @@ from orchestration.settings import DEMO_MANIFEST
 SYMLINK_REFUSED = "symbolic link: not followed (a link is never read, wherever it points): deliver the file itself"
 NOT_A_FILE = "not a regular file (a device, pipe or socket): deliver the file itself"
 NO_SOURCE = "no source matches this file name"
+BAD_NAME = "the file name is not valid UTF-8: rename it"
 # The source recorded for a rejected file no source's pattern matches.
 NO_SOURCE_NAME = "(no source)"
 # Files of the platform itself in the landing folder's root (the demo company's defect list).
@@ -54,11 +65,19 @@ PLATFORM_FILES = frozenset({DEMO_MANIFEST})
 UPLOAD_SUFFIXES = (".part", ".filepart", ".tmp", ".crdownload", ".partial")
 
 
+# Where a rejected file is said to be when it could not be moved out of the landing folder.
+LEFT_IN_LANDING = "left in the landing folder"
+
+
 @dataclass
 class RejectedFile:
     file: str
     error: str
-    kept_at: str
+    kept_at: str  # its path in the rejected folder, or why it was left in the landing folder
+
+    @property
+    def placement(self) -> str:
+        return self.kept_at if self.kept_at.startswith(LEFT_IN_LANDING) else f"kept at {self.kept_at}"
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,13 @@ class LoadReport:
     rejected: list[RejectedFile] = field(default_factory=list)
     rows_in_table: int = 0
     days_loaded: set[date] = field(default_factory=set)
-    # files loaded but left in the landing folder (their move failed): the next run moves them
+    # files loaded but left in the landing folder (their move failed, or they changed since they
+    # were read): the next run moves or reloads them
     not_archived: list[str] = field(default_factory=list)
+    # files gone or changed since the listing (left for the next run), with why
+    skipped: list[str] = field(default_factory=list)
+    # folders that could hold the source's files and could not be listed, with the error
+    unlisted: list[str] = field(default_factory=list)
 
     @property
     def files_new(self) -> list[str]:
@@ -212,17 +236,24 @@ class LandingEntry:
     """A file, link or other entry of the landing folder, never resolved.
 
     Attributes:
-        relative: path relative to the landing folder (POSIX).
+        relative: path relative to the landing folder (POSIX), the bytes of a name that are not
+            UTF-8 shown escaped (``\\xe9``): the name every record and message gives.
         path: its path in the landing folder (a link's own path, not its target).
         source: the source whose file pattern the name matches (None: none does).
         kind: ``file`` (a regular file), ``link`` (a symbolic link, to a file or a folder) or
             ``other`` (a device, pipe or socket: never opened).
+        parts: the path's components below the landing folder, as the file system gives them.
+        inode: (device, inode) when listed: a file swapped for another since is not read.
+        valid_name: the path is valid UTF-8 (else the entry is refused, never read).
     """
 
     relative: str
     path: Path
     source: str | None
     kind: str
+    parts: tuple[str, ...]
+    inode: tuple[int, int] | None
+    valid_name: bool = True
 
     @property
     def refusal(self) -> str | None:
@@ -231,7 +262,29 @@ class LandingEntry:
             return SYMLINK_REFUSED
         if self.kind == "other":
             return NOT_A_FILE
+        if not self.valid_name:
+            return BAD_NAME
         return None if self.source else NO_SOURCE
+
+
+@dataclass(frozen=True)
+class ListingError:
+    """A folder of the landing folder that could not be listed."""
+
+    folder: str  # relative to the landing folder ("." for the landing folder itself)
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.folder}: {self.reason}"
+
+
+class ChangedSinceListing(OSError):
+    """The entry is no longer the regular file listed (now a link, a pipe or another file)."""
+
+
+def printable(name: str) -> str:
+    """A name as the file system gives it, the bytes that are not UTF-8 escaped (``\\xe9``)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _normalized(name: str) -> str:
@@ -265,33 +318,47 @@ def source_of(contracts: list[Contract], relative: str, folder: bool = False) ->
     return next((c.source for c in contracts if _matches(parts, c.files, folder)), None)
 
 
-def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[str]]:
+def _entry(contracts: list[Contract], root: Path, path: Path, folder: bool = False) -> LandingEntry | None:
+    """The entry at ``path`` as it is (never resolved); None: gone since the listing, or a folder."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        return None
+    kind = "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode) else "other"
+    parts = path.relative_to(root).parts
+    relative = printable("/".join(parts))
+    source = source_of(contracts, relative, folder=folder)
+    return LandingEntry(relative, path, source, kind, parts, (info.st_dev, info.st_ino), relative == "/".join(parts))
+
+
+def _left_alone(root: Path, here: Path, name: str) -> bool:
+    """An upload in progress (left for its final name), or the platform's own file."""
+    return name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES) or (here == root and name in PLATFORM_FILES)
+
+
+def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[ListingError]]:
     """Every entry of the landing folder with the source it belongs to, in name order, and the
     folders that could not be listed (their error). Symbolic links are listed, never followed."""
     root = Path(landing).resolve()  # the configured folder itself may be a link: its content is not
-    entries: list[LandingEntry] = []
-    errors: list[str] = []
+    entries: list[LandingEntry | None] = []
+    errors: list[ListingError] = []
     if not root.is_dir():
-        return entries, errors
-    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=lambda e: errors.append(f"{e.filename}: {e.strerror}")):
+        return [], errors
+
+    def unlisted(error: OSError) -> None:
+        folder = Path(error.filename) if error.filename else root
+        errors.append(ListingError(printable(folder.relative_to(root).as_posix()), error.strerror or str(error)))
+
+    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=unlisted):
         here = Path(folder)
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        for name in subfolders:
-            if (here / name).is_symlink():  # os.walk does not descend into it: report it
-                relative = (here / name).relative_to(root).as_posix()
-                entries.append(LandingEntry(relative, here / name, source_of(contracts, relative, folder=True), "link"))
-        for name in sorted(files):
-            path = here / name
-            relative = path.relative_to(root).as_posix()
-            if name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES) or (here == root and name in PLATFORM_FILES):
-                continue  # an upload in progress (left for its final name), or the platform's own file
-            try:
-                mode = path.lstat().st_mode
-            except OSError:  # gone since the listing
-                continue
-            kind = "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode) else "other"
-            entries.append(LandingEntry(relative, path, source_of(contracts, relative), kind))
-    return sorted(entries, key=lambda e: e.relative), errors
+        # a link to a folder: os.walk does not descend into it; it is reported (a real folder gives None)
+        entries += [_entry(contracts, root, here / name, folder=True) for name in subfolders]
+        entries += [_entry(contracts, root, here / name) for name in files if not _left_alone(root, here, name)]
+    return sorted((e for e in entries if e is not None), key=lambda e: e.relative), errors
 
 
 def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
@@ -300,53 +367,197 @@ def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
     return [(e.relative, e.path) for e in entries if e.kind == "file" and e.source == contract.source]
 
 
-def _fingerprint(path: Path) -> str:
-    """SHA-256 of a file's bytes; of a link's own text (its target is never read)."""
-    if path.is_symlink():
-        return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
-    if path.is_dir():  # a kept copy's name taken by a folder: never equal to a file's hash
-        return "folder"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def read_regular(path: Path, inode: tuple[int, int] | None = None) -> tuple[bytes, tuple[int, int, int]]:
+    """A regular file's bytes and its (size, modification time, inode) as read. Nothing else is
+    ever opened for reading (a pipe would block), no link followed, and (``inode`` given) no other
+    file than the one listed: ChangedSinceListing."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise ChangedSinceListing(errno.ELOOP, "now a symbolic link", str(path)) from error
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or (inode is not None and inode != (info.st_dev, info.st_ino)):
+            raise ChangedSinceListing(errno.ESTALE, "no longer the regular file listed", str(path))
+        data = file.read()
+    return data, (len(data), info.st_mtime_ns, info.st_ino)
 
 
-def _reject(con, source: str, relative: str, path: Path, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile:
-    """Record the rejection, then move the file (a link: the link itself) out of the landing
-    folder, never over another kept copy."""
-    target = rejected_dir / relative
-    if os.path.lexists(target) and _fingerprint(target) != sha:
-        target = target.with_name(f"{target.name}.{sha[:12]}")
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _unchanged(path: Path, seen: tuple[int, int, int]) -> bool:
+    """Is the file at ``path`` still the one read (same size, modification time and inode)?"""
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and (info.st_size, info.st_mtime_ns, info.st_ino) == seen
+
+
+def _link_sha(target: str) -> str:
+    return hashlib.sha256(b"symlink:" + os.fsencode(target)).hexdigest()
+
+
+def _fingerprint(entry: LandingEntry) -> str:
+    """SHA-256 of a file's bytes; of a link's own text (its target is never read); of the name of
+    anything else (never opened) and of a file that cannot be read."""
+    if entry.kind == "link":
+        return _link_sha(os.readlink(entry.path))
+    if entry.kind == "file":
+        try:
+            return hashlib.sha256(read_regular(entry.path, entry.inode)[0]).hexdigest()
+        except (FileNotFoundError, ChangedSinceListing):
+            raise
+        except OSError:  # unreadable (permissions): rejected by its name
+            pass
+    return hashlib.sha256(entry.relative.encode()).hexdigest()
+
+
+# Names in the rejected folder: the file system's limit, the note's suffix, and the room a kept
+# copy's name leaves for the suffixes a name taken by another content gets (".<sha12>-9", the note).
+NAME_MAX = 255
+NOTE_SUFFIX = ".error.txt"
+SUFFIX_ROOM = 15 + len(NOTE_SUFFIX)
+# A path below a kept link or file of a folder's name is kept flat, its "/" written so.
+FLAT_SEPARATOR = "%2F"
+
+
+def _kept_sha(folder: int, name: str) -> str | None:
+    """The fingerprint of what ``name`` in ``folder`` (a descriptor) holds, None when free. Only a
+    regular file is opened; a link's own text counts, never its target."""
+    try:
+        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        return _link_sha(os.readlink(name, dir_fd=folder))
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    with os.fdopen(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder), "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+def _capped(name: str, room: int) -> str:
+    """``name`` short enough to take ``room`` bytes of suffixes within NAME_MAX: cut (never inside
+    a UTF-8 character) and marked ``~`` before its extension."""
+    raw = os.fsencode(name)
+    if len(raw) + room <= NAME_MAX:
+        return name
+    stem, dot, extension = raw.rpartition(b".")
+    extension = dot + extension if stem and len(extension) <= 16 else b""
+    keep = NAME_MAX - room - len(extension) - 1
+    while keep and raw[keep] & 0xC0 == 0x80:
+        keep -= 1
+    return os.fsdecode(raw[:keep] + b"~" + extension)
+
+
+def _kept_name(folder: int, name: str, sha: str) -> str:
+    """A name in ``folder`` for a kept copy of content ``sha``: the delivered name (capped), else
+    (another content or its note's name holds it) suffixed with the hash; never another's."""
+    base = _capped(name, SUFFIX_ROOM)
+    for candidate in [base, f"{base}.{sha[:12]}", *(f"{base}.{sha[:12]}-{n}" for n in range(2, 10))]:
+        held = _kept_sha(folder, candidate)
+        if held == sha or (held is None and _kept_sha(folder, candidate + NOTE_SUFFIX) is None):
+            return candidate
+    raise FileExistsError(errno.EEXIST, "every name for its kept copy is taken", name)
+
+
+def _subfolder(folder: int, name: str) -> int | None:
+    """A descriptor of the real folder ``name`` in ``folder``, made if missing; None when the name
+    is held by a link or a file (never entered) or cannot be made."""
+    with contextlib.suppress(OSError):
+        os.mkdir(name, dir_fd=folder)
+    try:
+        return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
+    except OSError:
+        return None
+
+
+def _rejected_folder(rejected_dir: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
+    """A descriptor of the folder of ``rejected_dir`` where the kept copy of the landing path
+    ``parts`` goes, its path, and the name there: the same relative path, its folders made as
+    needed and never entered through a link (nor blocked by a kept file of a folder's name): from
+    such a name on, the rest of the path is one name, its ``/`` written ``%2F``."""
+    rejected_dir.mkdir(parents=True, exist_ok=True)
+    folder, where = os.open(rejected_dir, os.O_RDONLY | os.O_DIRECTORY), rejected_dir
+    for depth, part in enumerate(parts[:-1]):
+        inner = _subfolder(folder, part)
+        if inner is None:
+            return folder, where, FLAT_SEPARATOR.join(parts[depth:])
+        os.close(folder)
+        folder, where = inner, where / part
+    return folder, where, parts[-1]
+
+
+def _write_note(folder: int, name: str, text: str) -> None:
+    """Create the note beside a kept copy; never through a link nor over an existing name. A note
+    that cannot be written is skipped: the rejection is recorded with its reason."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as note:
+            note.write(text)
+
+
+def _keep(entry: LandingEntry, sha: str, error: str, rejected_dir: Path) -> str:
+    """Move the entry (a link: the link itself) into the rejected folder with its note; its path
+    there (printable)."""
+    folder, where, name = _rejected_folder(rejected_dir, entry.parts)
+    try:
+        name = _kept_name(folder, name, sha)
+        os.replace(entry.path, name, dst_dir_fd=folder)  # atomic within one filesystem; a link is moved, not followed
+        kept_at = printable(str(where / name))
+        renamed = kept_at != printable(str(rejected_dir.joinpath(*entry.parts)))
+        _write_note(folder, name + NOTE_SUFFIX, f"{error}\n" + (f"delivered as {entry.relative}\n" if renamed else ""))
+    finally:
+        os.close(folder)
+    return kept_at
+
+
+def _reject(con, source: str, entry: LandingEntry, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile | None:
+    """Move the entry out of the landing folder (never over another kept copy, never through a
+    link) and record the rejection. A move that fails (a read-only landing folder) leaves it in
+    place, recorded and said so. None: gone since the listing, nothing to reject."""
+    try:
+        kept_at = _keep(entry, sha, error, rejected_dir)
+    except FileNotFoundError:
+        return None
+    except OSError as failure:
+        kept_at = f"{LEFT_IN_LANDING}: it could not be moved ({failure.strerror or failure})"
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [source, relative, sha])
-        con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?, NULL)", [source, relative, sha, error, str(target), now])
-        os.replace(path, target)  # atomic within one filesystem; a link is moved, not followed
+        con.execute("DELETE FROM raw._rejected_files WHERE source = ? AND source_file = ? AND sha256 = ?", [source, entry.relative, sha])
+        con.execute("INSERT INTO raw._rejected_files VALUES (?, ?, ?, ?, ?, ?, NULL)", [source, entry.relative, sha, error, kept_at, now])
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    target.with_name(target.name + ".error.txt").write_text(error + "\n", encoding="utf-8")
-    return RejectedFile(relative, error, str(target))
+    return RejectedFile(entry.relative, error, kept_at)
 
 
-def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime) -> RejectedFile:
-    """Reject an entry that is not read (a link, a device) or that no source claims."""
-    sha = _fingerprint(entry.path) if entry.kind != "other" else hashlib.sha256(entry.relative.encode()).hexdigest()
-    return _reject(con, source, entry.relative, entry.path, sha, f"{entry.relative}: {entry.refusal}", rejected_dir, now)
+def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime) -> RejectedFile | None:
+    """Reject an entry that is not read (a link, a device, a name that is not UTF-8) or that no
+    source claims (None: gone or changed since the listing)."""
+    try:
+        sha = _fingerprint(entry)
+    except (FileNotFoundError, ChangedSinceListing):
+        return None
+    return _reject(con, source, entry, sha, f"{entry.relative}: {entry.refusal}", rejected_dir, now)
+
+
+def _unlisted_folder(error: ListingError) -> RejectedFile:
+    message = f"{error.folder}: the folder cannot be listed ({error.reason}): its files are neither loaded nor rejected; make it readable"
+    return RejectedFile(error.folder, message, f"{LEFT_IN_LANDING}: not listed")
 
 
 def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[Contract], landing: Path, rejected_dir: Path, now: datetime) -> list[RejectedFile]:
     """Move what no source claims out of the landing folder: files whose name matches no
-    source's pattern, and links and devices that match none (recorded under ``(no source)``)."""
+    source's pattern, and links and devices that match none (recorded under ``(no source)``).
+    A folder no source claims that cannot be listed is returned too (not recorded: nothing moved)."""
     ensure_rejection_log(con)
-    entries, _ = scan_landing(contracts, landing)
-    rejected = []
-    for entry in entries:
-        if entry.source is None:
-            if entry.kind == "file" and not entry.path.is_file():
-                continue  # gone meanwhile
-            rejected.append(_refuse(con, NO_SOURCE_NAME, entry, rejected_dir, now))
-    return rejected
+    entries, errors = scan_landing(contracts, landing)
+    refused = [_refuse(con, NO_SOURCE_NAME, entry, rejected_dir, now) for entry in entries if entry.source is None]
+    unlisted = [_unlisted_folder(e) for e in errors if e.folder != "." and source_of(contracts, e.folder, folder=True) is None]
+    return [r for r in refused if r is not None] + unlisted
 
 
 def _archive(path: Path, relative: str, sha: str, processed_dir: Path) -> None:
@@ -361,9 +572,14 @@ def _archive(path: Path, relative: str, sha: str, processed_dir: Path) -> None:
     os.replace(path, target)
 
 
-def _archive_reported(path: Path, relative: str, sha: str, processed_dir: Path, report: LoadReport) -> None:
+def _archive_reported(path: Path, relative: str, sha: str, seen: tuple[int, int, int], processed_dir: Path, report: LoadReport) -> None:
     """Archive a loaded file; a failed move (the rows are committed) is reported, not raised: the
-    file stays in the landing folder and the next run recognizes it by its hash and moves it."""
+    file stays in the landing folder and the next run recognizes it by its hash and moves it. A
+    file changed since it was read (rows appended meanwhile) stays too: the next run loads it as
+    a re-export."""
+    if not _unchanged(path, seen):
+        report.not_archived.append(f"{relative}: loaded, but changed since it was read: left in the landing folder, the next run loads it again")
+        return
     try:
         _archive(path, relative, sha, processed_dir)
     except OSError as error:
@@ -426,36 +642,31 @@ def load_source(
     known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
     tables: list[pa.Table] = []
     batch_files: list[tuple[str, str, int, bool]] = []
-    paths: dict[str, Path] = {}
+    read: dict[str, tuple[Path, tuple[int, int, int]]] = {}
     intact: list[str] = []
-    entries, _ = scan_landing([contract], landing)
+    entries, errors = scan_landing([contract], landing)
+    report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([contract], e.folder, folder=True)]
     for entry in [e for e in entries if e.source == contract.source]:
-        relative, path = entry.relative, entry.path
+        relative = entry.relative
         report.files_seen += 1
-        if entry.refusal:  # a link or a device: never read
-            report.rejected.append(_refuse(con, contract.source, entry, rejected_dir, now))
+        content = _read_entry(con, contract.source, entry, rejected_dir, now, report)
+        if content is None:
             continue
-        try:
-            data = path.read_bytes()
-        except OSError as error:  # unreadable (permissions): rejected with the reason, the others load
-            sha = hashlib.sha256(relative.encode()).hexdigest()
-            report.rejected.append(_reject(con, contract.source, relative, path, sha, f"{relative}: cannot be read ({error.strerror})", rejected_dir, now))
-            continue
-        sha = hashlib.sha256(data).hexdigest()
+        data, sha, seen = content
         if known.get(relative) == sha:  # already in raw (a re-delivery, or a crash before the move)
             report.files_unchanged += 1
             intact.append(relative)
             if processed_dir is not None:
-                _archive_reported(path, relative, sha, processed_dir, report)
+                _archive_reported(entry.path, relative, sha, seen, processed_dir, report)
             continue
         try:
             table = _parse(contract, data, relative)
         except UnparseableFile as error:
-            report.rejected.append(_reject(con, contract.source, relative, path, sha, str(error), rejected_dir, now))
+            _reported(report, entry, _reject(con, contract.source, entry, sha, str(error), rejected_dir, now))
             continue
         tables.append(table)
         batch_files.append((relative, sha, table.num_rows, relative in known))
-        paths[relative] = path
+        read[relative] = (entry.path, seen)
 
     if batch_files:
         incoming = _with_row_origin(pa.concat_tables(tables).combine_chunks(), batch_files, now)
@@ -472,10 +683,38 @@ def load_source(
         intact += [f for f, _, _, _ in batch_files]
         if processed_dir is not None:
             for relative, sha, _, _ in batch_files:
-                _archive_reported(paths[relative], relative, sha, processed_dir, report)
+                path, seen = read[relative]
+                _archive_reported(path, relative, sha, seen, processed_dir, report)
     _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
     return report
+
+
+def _reported(report: LoadReport, entry: LandingEntry, rejected: RejectedFile | None) -> None:
+    """Report a rejection; None: the file was gone when it was to be moved."""
+    if rejected is None:
+        report.skipped.append(f"{entry.relative}: gone since the listing")
+    else:
+        report.rejected.append(rejected)
+
+
+def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime, report: LoadReport):
+    """The entry's (bytes, hash, (size, time, inode) as read); None when it is refused unread (a
+    link, a device, a name that is not UTF-8) or cannot be read (both rejected and reported), or
+    is gone or changed since the listing (reported, left for the next run)."""
+    if entry.refusal:
+        _reported(report, entry, _refuse(con, source, entry, rejected_dir, now))
+        return None
+    try:
+        data, seen = read_regular(entry.path, entry.inode)
+    except (FileNotFoundError, ChangedSinceListing) as error:
+        report.skipped.append(f"{entry.relative}: gone or changed since the listing ({error.strerror}): left for the next run")
+        return None
+    except OSError as error:  # unreadable (permissions): rejected with the reason, the others load
+        sha = hashlib.sha256(entry.relative.encode()).hexdigest()
+        _reported(report, entry, _reject(con, source, entry, sha, f"{entry.relative}: cannot be read ({error.strerror})", rejected_dir, now))
+        return None
+    return data, hashlib.sha256(data).hexdigest(), seen
 
 
 def _select_files(con, contract: Contract, batch_files, window: PartitionWindow | None, report: LoadReport) -> tuple[set[str], str]:
