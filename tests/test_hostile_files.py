@@ -19,7 +19,8 @@ import pytest
 
 from data_contracts import CONTRACTS, contract_for
 from orchestration.ingestion import loader
-from orchestration.ingestion.loader import BAD_NAME, LEFT_IN_LANDING, PartitionWindow, load_source, outstanding_rejections, reject_strays
+from orchestration.ingestion.listing import BAD_NAME
+from orchestration.ingestion.loader import LEFT_IN_LANDING, PartitionWindow, load_source, outstanding_rejections, reject_strays
 from orchestration.resources import LandingZone
 
 NOW = datetime(2026, 10, 1, 6, 0)

@@ -130,7 +130,8 @@ def test_a_folder_link_leaving_the_landing_folder_is_refused_and_nothing_in_it_i
 
 def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and_reported(con, tmp_path):
     from data_contracts import CONTRACTS
-    from orchestration.ingestion.loader import NO_SOURCE_NAME, reject_strays
+    from orchestration.ingestion.listing import NO_SOURCE_NAME
+    from orchestration.ingestion.loader import reject_strays
 
     landing, rejected = tmp_path / "landing", tmp_path / "rejected"
     (landing / "erp").mkdir(parents=True)

@@ -76,7 +76,7 @@ def test_a_jsonl_line_that_is_not_an_object_is_a_row_with_its_problem():
 
 def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
     from data_contracts import CONTRACTS
-    from orchestration.ingestion.loader import source_files
+    from orchestration.ingestion.listing import source_files
     from orchestration.ingestion.parsers import read_csv_table, read_jsonl_table
 
     landing, manifest = tiny_landing

@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from data_contracts.model import Contract
-from orchestration.ingestion.loader import ListingError, python_date_sql, read_regular, scan_landing
+from orchestration.ingestion.listing import ListingError, read_regular, scan_landing
+from orchestration.ingestion.loader import python_date_sql
 from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
 
 

@@ -14,56 +14,42 @@ With a partition window, only the files holding at least one row of the window a
 file of late events is loaded by the first run of any day it touches, and its other days are
 reported (``days_outside_window``) so that they can be refreshed too.
 
-The landing folder is listed without following symbolic links: a link (to a file or a folder,
-inside the landing folder or not) is never read; it is moved to the rejected folder as the link
-it is, with the reason "symbolic link: not followed". A source's files match its pattern with
-the extension in any case (``.CSV``). A file no source's pattern matches is rejected too (reason
-"no source matches this file name"): nothing waits in the landing folder unreported. Names
-starting with a dot or ending in a transfer tool's suffix (``.part``, ``.filepart``, ``.tmp``:
-uploads in progress) are left alone. A name that is not valid UTF-8 is rejected unread, recorded
-with its bytes escaped.
-
-Only the regular file listed is ever opened (never a pipe, which would block, nor through a
-link); one gone or swapped since the listing is left for the next run, reported. A loaded file
-changed since it was read stays in the landing folder (the next run loads it as a re-export).
-Kept copies go to the rejected folder by the same relative path, never through a link or over
-another's name (see ``_rejected_folder`` and ``_kept_name``); a rejection that cannot be moved is
-recorded all the same, "left in the landing folder". Folders that cannot be listed are reported.
+The landing folder is listed without following symbolic links (``listing``): a link, a device,
+pipe or socket, a name that is not valid UTF-8 or one no source's pattern matches is rejected
+unread, with its reason; nothing waits in the landing folder unreported. Only the regular file
+listed is ever opened; one gone or swapped since the listing is left for the next run, reported.
+A loaded file changed since it was read stays in the landing folder (the next run loads it as a
+re-export). Kept copies go to the rejected folder by the same relative path, never through a link
+or over another's name (``kept_copies``); a rejection that cannot be moved is recorded all the
+same, "left in the landing folder". Folders that cannot be listed are reported.
 """
 
 from __future__ import annotations
 
-import contextlib
-import errno
-import fnmatch
 import hashlib
 import os
-import re
-import stat
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from data_contracts.model import Contract
+from orchestration.ingestion.kept_copies import keep_rejected
+from orchestration.ingestion.listing import (
+    NO_SOURCE_NAME,
+    ChangedSinceListing,
+    LandingEntry,
+    ListingError,
+    fingerprint,
+    read_regular,
+    scan_landing,
+    source_of,
+    unchanged_since,
+)
 from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile, read_csv_table, read_jsonl_table
-from orchestration.settings import DEMO_MANIFEST
-
-SYMLINK_REFUSED = "symbolic link: not followed (a link is never read, wherever it points): deliver the file itself"
-NOT_A_FILE = "not a regular file (a device, pipe or socket): deliver the file itself"
-NO_SOURCE = "no source matches this file name"
-BAD_NAME = "the file name is not valid UTF-8: rename it"
-# The source recorded for a rejected file no source's pattern matches.
-NO_SOURCE_NAME = "(no source)"
-# Files of the platform itself in the landing folder's root (the demo company's defect list).
-PLATFORM_FILES = frozenset({DEMO_MANIFEST})
-# Names transfer tools give a file while it is being written (WinSCP, curl, browsers, rsync-like).
-UPLOAD_SUFFIXES = (".part", ".filepart", ".tmp", ".crdownload", ".partial")
-
 
 # Where a rejected file is said to be when it could not be moved out of the landing folder.
 LEFT_IN_LANDING = "left in the landing folder"
@@ -231,294 +217,12 @@ def mark_validated(con: duckdb.DuckDBPyConnection, source: str, files: list[str]
     )
 
 
-@dataclass(frozen=True)
-class LandingEntry:
-    """A file, link or other entry of the landing folder, never resolved.
-
-    Attributes:
-        relative: path relative to the landing folder (POSIX), the bytes of a name that are not
-            UTF-8 shown escaped (``\\xe9``): the name every record and message gives.
-        path: its path in the landing folder (a link's own path, not its target).
-        source: the source whose file pattern the name matches (None: none does).
-        kind: ``file`` (a regular file), ``link`` (a symbolic link, to a file or a folder) or
-            ``other`` (a device, pipe or socket: never opened).
-        parts: the path's components below the landing folder, as the file system gives them.
-        inode: (device, inode) when listed: a file swapped for another since is not read.
-        valid_name: the path is valid UTF-8 (else the entry is refused, never read).
-    """
-
-    relative: str
-    path: Path
-    source: str | None
-    kind: str
-    parts: tuple[str, ...]
-    inode: tuple[int, int] | None
-    valid_name: bool = True
-
-    @property
-    def refusal(self) -> str | None:
-        """Why the entry is rejected without being read (None: a regular file of a source)."""
-        if self.kind == "link":
-            return SYMLINK_REFUSED
-        if self.kind == "other":
-            return NOT_A_FILE
-        if not self.valid_name:
-            return BAD_NAME
-        return None if self.source else NO_SOURCE
-
-
-@dataclass(frozen=True)
-class ListingError:
-    """A folder of the landing folder that could not be listed."""
-
-    folder: str  # relative to the landing folder ("." for the landing folder itself)
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.folder}: {self.reason}"
-
-
-class ChangedSinceListing(OSError):
-    """The entry is no longer the regular file listed (now a link, a pipe or another file)."""
-
-
-def printable(name: str) -> str:
-    """A name as the file system gives it, the bytes that are not UTF-8 escaped (``\\xe9``)."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
-
-
-def _normalized(name: str) -> str:
-    """The name with its extension in lower case: ``ITEMS.CSV`` matches ``items.csv``'s pattern
-    through its extension only (the rest of the name stays exact)."""
-    stem, dot, extension = name.rpartition(".")
-    return f"{stem}{dot}{extension.lower()}" if dot and stem else name
-
-
-@lru_cache(maxsize=256)
-def _pattern_parts(pattern: str) -> tuple[re.Pattern, ...]:
-    """A glob's folder levels as compiled patterns (``*`` and ``?`` within one level, as a glob)."""
-    return tuple(re.compile(fnmatch.translate(part)) for part in PurePosixPath(pattern).parts)
-
-
-def _matches(parts: tuple[str, ...], pattern: str, folder: bool) -> bool:
-    """Do a path's ``parts`` match the glob ``pattern``? A folder matches when it is one of the
-    folders the pattern's files lie in."""
-    levels = _pattern_parts(pattern)
-    if folder:
-        levels = levels[: len(parts)] if len(parts) < len(levels) else ()
-    if not levels or len(levels) != len(parts):
-        return False
-    names = parts if folder else (*parts[:-1], _normalized(parts[-1]))
-    return all(level.match(name) for level, name in zip(levels, names))
-
-
-def source_of(contracts: list[Contract], relative: str, folder: bool = False) -> str | None:
-    """The first source whose file pattern matches ``relative`` (None: none)."""
-    parts = tuple(relative.split("/"))
-    return next((c.source for c in contracts if _matches(parts, c.files, folder)), None)
-
-
-def _entry(contracts: list[Contract], root: Path, path: Path, folder: bool = False) -> LandingEntry | None:
-    """The entry at ``path`` as it is (never resolved); None: gone since the listing, or a folder."""
-    try:
-        info = path.lstat()
-    except OSError:
-        return None
-    mode = info.st_mode
-    if stat.S_ISDIR(mode):
-        return None
-    kind = "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode) else "other"
-    parts = path.relative_to(root).parts
-    relative = printable("/".join(parts))
-    source = source_of(contracts, relative, folder=folder)
-    return LandingEntry(relative, path, source, kind, parts, (info.st_dev, info.st_ino), relative == "/".join(parts))
-
-
-def _left_alone(root: Path, here: Path, name: str) -> bool:
-    """An upload in progress (left for its final name), or the platform's own file."""
-    return name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES) or (here == root and name in PLATFORM_FILES)
-
-
-def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[ListingError]]:
-    """Every entry of the landing folder with the source it belongs to, in name order, and the
-    folders that could not be listed (their error). Symbolic links are listed, never followed."""
-    root = Path(landing).resolve()  # the configured folder itself may be a link: its content is not
-    entries: list[LandingEntry | None] = []
-    errors: list[ListingError] = []
-    if not root.is_dir():
-        return [], errors
-
-    def unlisted(error: OSError) -> None:
-        folder = Path(error.filename) if error.filename else root
-        errors.append(ListingError(printable(folder.relative_to(root).as_posix()), error.strerror or str(error)))
-
-    for folder, subfolders, files in os.walk(root, followlinks=False, onerror=unlisted):
-        here = Path(folder)
-        subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
-        # a link to a folder: os.walk does not descend into it; it is reported (a real folder gives None)
-        entries += [_entry(contracts, root, here / name, folder=True) for name in subfolders]
-        entries += [_entry(contracts, root, here / name) for name in files if not _left_alone(root, here, name)]
-    return sorted((e for e in entries if e is not None), key=lambda e: e.relative), errors
-
-
-def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
-    """(path relative to landing, path) of the source's regular files (never a link)."""
-    entries, _ = scan_landing([contract], landing)
-    return [(e.relative, e.path) for e in entries if e.kind == "file" and e.source == contract.source]
-
-
-def read_regular(path: Path, inode: tuple[int, int] | None = None) -> tuple[bytes, tuple[int, int, int]]:
-    """A regular file's bytes and its (size, modification time, inode) as read. Nothing else is
-    ever opened for reading (a pipe would block), no link followed, and (``inode`` given) no other
-    file than the one listed: ChangedSinceListing."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError as error:
-        if error.errno == errno.ELOOP:
-            raise ChangedSinceListing(errno.ELOOP, "now a symbolic link", str(path)) from error
-        raise
-    with os.fdopen(descriptor, "rb") as file:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode) or (inode is not None and inode != (info.st_dev, info.st_ino)):
-            raise ChangedSinceListing(errno.ESTALE, "no longer the regular file listed", str(path))
-        data = file.read()
-    return data, (len(data), info.st_mtime_ns, info.st_ino)
-
-
-def _unchanged(path: Path, seen: tuple[int, int, int]) -> bool:
-    """Is the file at ``path`` still the one read (same size, modification time and inode)?"""
-    try:
-        info = path.lstat()
-    except OSError:
-        return False
-    return stat.S_ISREG(info.st_mode) and (info.st_size, info.st_mtime_ns, info.st_ino) == seen
-
-
-def _link_sha(target: str) -> str:
-    return hashlib.sha256(b"symlink:" + os.fsencode(target)).hexdigest()
-
-
-def _fingerprint(entry: LandingEntry) -> str:
-    """SHA-256 of a file's bytes; of a link's own text (its target is never read); of the name of
-    anything else (never opened) and of a file that cannot be read."""
-    if entry.kind == "link":
-        return _link_sha(os.readlink(entry.path))
-    if entry.kind == "file":
-        try:
-            return hashlib.sha256(read_regular(entry.path, entry.inode)[0]).hexdigest()
-        except (FileNotFoundError, ChangedSinceListing):
-            raise
-        except OSError:  # unreadable (permissions): rejected by its name
-            pass
-    return hashlib.sha256(entry.relative.encode()).hexdigest()
-
-
-# Names in the rejected folder: the file system's limit, the note's suffix, and the room a kept
-# copy's name leaves for the suffixes a name taken by another content gets (".<sha12>-9", the note).
-NAME_MAX = 255
-NOTE_SUFFIX = ".error.txt"
-SUFFIX_ROOM = 15 + len(NOTE_SUFFIX)
-# A path below a kept link or file of a folder's name is kept flat, its "/" written so.
-FLAT_SEPARATOR = "%2F"
-
-
-def _kept_sha(folder: int, name: str) -> str | None:
-    """The fingerprint of what ``name`` in ``folder`` (a descriptor) holds, None when free. Only a
-    regular file is opened; a link's own text counts, never its target."""
-    try:
-        info = os.stat(name, dir_fd=folder, follow_symlinks=False)
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(info.st_mode):
-        return _link_sha(os.readlink(name, dir_fd=folder))
-    if not stat.S_ISREG(info.st_mode):
-        return "not a regular file"
-    with os.fdopen(os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=folder), "rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
-
-
-def _capped(name: str, room: int) -> str:
-    """``name`` short enough to take ``room`` bytes of suffixes within NAME_MAX: cut (never inside
-    a UTF-8 character) and marked ``~`` before its extension."""
-    raw = os.fsencode(name)
-    if len(raw) + room <= NAME_MAX:
-        return name
-    stem, dot, extension = raw.rpartition(b".")
-    extension = dot + extension if stem and len(extension) <= 16 else b""
-    keep = NAME_MAX - room - len(extension) - 1
-    while keep and raw[keep] & 0xC0 == 0x80:
-        keep -= 1
-    return os.fsdecode(raw[:keep] + b"~" + extension)
-
-
-def _kept_name(folder: int, name: str, sha: str) -> str:
-    """A name in ``folder`` for a kept copy of content ``sha``: the delivered name (capped), else
-    (another content or its note's name holds it) suffixed with the hash; never another's."""
-    base = _capped(name, SUFFIX_ROOM)
-    for candidate in [base, f"{base}.{sha[:12]}", *(f"{base}.{sha[:12]}-{n}" for n in range(2, 10))]:
-        held = _kept_sha(folder, candidate)
-        if held == sha or (held is None and _kept_sha(folder, candidate + NOTE_SUFFIX) is None):
-            return candidate
-    raise FileExistsError(errno.EEXIST, "every name for its kept copy is taken", name)
-
-
-def _subfolder(folder: int, name: str) -> int | None:
-    """A descriptor of the real folder ``name`` in ``folder``, made if missing; None when the name
-    is held by a link or a file (never entered) or cannot be made."""
-    with contextlib.suppress(OSError):
-        os.mkdir(name, dir_fd=folder)
-    try:
-        return os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder)
-    except OSError:
-        return None
-
-
-def _rejected_folder(rejected_dir: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
-    """A descriptor of the folder of ``rejected_dir`` where the kept copy of the landing path
-    ``parts`` goes, its path, and the name there: the same relative path, its folders made as
-    needed and never entered through a link (nor blocked by a kept file of a folder's name): from
-    such a name on, the rest of the path is one name, its ``/`` written ``%2F``."""
-    rejected_dir.mkdir(parents=True, exist_ok=True)
-    folder, where = os.open(rejected_dir, os.O_RDONLY | os.O_DIRECTORY), rejected_dir
-    for depth, part in enumerate(parts[:-1]):
-        inner = _subfolder(folder, part)
-        if inner is None:
-            return folder, where, FLAT_SEPARATOR.join(parts[depth:])
-        os.close(folder)
-        folder, where = inner, where / part
-    return folder, where, parts[-1]
-
-
-def _write_note(folder: int, name: str, text: str) -> None:
-    """Create the note beside a kept copy; never through a link nor over an existing name. A note
-    that cannot be written is skipped: the rejection is recorded with its reason."""
-    with contextlib.suppress(OSError):
-        descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644, dir_fd=folder)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as note:
-            note.write(text)
-
-
-def _keep(entry: LandingEntry, sha: str, error: str, rejected_dir: Path) -> str:
-    """Move the entry (a link: the link itself) into the rejected folder with its note; its path
-    there (printable)."""
-    folder, where, name = _rejected_folder(rejected_dir, entry.parts)
-    try:
-        name = _kept_name(folder, name, sha)
-        os.replace(entry.path, name, dst_dir_fd=folder)  # atomic within one filesystem; a link is moved, not followed
-        kept_at = printable(str(where / name))
-        renamed = kept_at != printable(str(rejected_dir.joinpath(*entry.parts)))
-        _write_note(folder, name + NOTE_SUFFIX, f"{error}\n" + (f"delivered as {entry.relative}\n" if renamed else ""))
-    finally:
-        os.close(folder)
-    return kept_at
-
-
 def _reject(con, source: str, entry: LandingEntry, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile | None:
     """Move the entry out of the landing folder (never over another kept copy, never through a
     link) and record the rejection. A move that fails (a read-only landing folder) leaves it in
     place, recorded and said so. None: gone since the listing, nothing to reject."""
     try:
-        kept_at = _keep(entry, sha, error, rejected_dir)
+        kept_at = keep_rejected(entry, sha, error, rejected_dir)
     except FileNotFoundError:
         return None
     except OSError as failure:
@@ -538,7 +242,7 @@ def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path, now: date
     """Reject an entry that is not read (a link, a device, a name that is not UTF-8) or that no
     source claims (None: gone or changed since the listing)."""
     try:
-        sha = _fingerprint(entry)
+        sha = fingerprint(entry)
     except (FileNotFoundError, ChangedSinceListing):
         return None
     return _reject(con, source, entry, sha, f"{entry.relative}: {entry.refusal}", rejected_dir, now)
@@ -577,7 +281,7 @@ def _archive_reported(path: Path, relative: str, sha: str, seen: tuple[int, int,
     file stays in the landing folder and the next run recognizes it by its hash and moves it. A
     file changed since it was read (rows appended meanwhile) stays too: the next run loads it as
     a re-export."""
-    if not _unchanged(path, seen):
+    if not unchanged_since(path, seen):
         report.not_archived.append(f"{relative}: loaded, but changed since it was read: left in the landing folder, the next run loads it again")
         return
     try:
