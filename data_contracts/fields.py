@@ -8,7 +8,8 @@ is not negative, a percentage stays in a sane range) are declared with the field
 
 Every rule here checks a problem column computed in SQL (the offending raw value, else null), so
 Great Expectations and the SQL evaluator read the same verdict: the two cannot disagree on how a
-regular expression treats a trailing newline, and no typed date ever reaches pandas unchecked.
+regular expression treats a trailing newline (``matches``: every pattern rule is one), and no
+typed date ever reaches pandas unchecked.
 """
 
 from __future__ import annotations
@@ -110,6 +111,18 @@ def decimal_dot(column: str, what: str = "number", minimum: float | None = None,
 def integer(column: str, minimum: float | None = None, maximum: float | None = None, cast: str = "integer") -> tuple[Rule, Rule]:
     """A whole number that fits ``cast`` (``integer``: 32 bits; ``numeric``) and the bounds."""
     return _number_rules(column, "whole number", _WHOLE, ".", minimum, maximum, cast, " (digits only)")
+
+
+def matches(column: str, pattern: str, name: str, reason: str, statement: str, when: tuple[str, tuple[str, ...]] | None = None) -> Rule:
+    """``column`` matches the regular expression ``pattern`` whole (``regexp_full_match``: no
+    anchor to get wrong, and a final newline is no match), on the rows ``when`` selects: a problem
+    column computed in SQL, so Great Expectations and the SQL evaluator read the same verdict (a
+    regex expectation would not: Python's ``$`` matches before a trailing newline)."""
+    condition = f"r.{column} IS NOT NULL AND NOT regexp_full_match(r.{column}, {_literal(pattern)})"
+    if when:
+        condition = f"r.{when[0]} IN ({', '.join(_literal(v) for v in when[1])}) AND {condition}"
+        statement += f" (rows whose {when[0]} is {', '.join(when[1])})"
+    return absent(name, f"_pattern_{column}", reason, sql=f"CASE WHEN {condition} THEN r.{column} END", statement=statement)
 
 
 def shape(strptime_format: str) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-RuleKind = Literal["not_null", "null", "regex", "in_set", "between"]
+# No "regex" kind: a pattern is a problem column computed in SQL (fields.matches), else Great
+# Expectations (Python's re: "$" matches before a final newline) and SQL would disagree.
+RuleKind = Literal["not_null", "null", "in_set", "between"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class Rule:
         kind: expectation family.
         column: checked column (raw, typed or problem column).
         reason: what is wrong and how to fix it; ``{value}`` and ``{column}`` are filled in.
-        params: expectation arguments (``regex``, ``value_set``, ``min_value``, ``max_value``);
+        params: expectation arguments (``value_set``, ``min_value``, ``max_value``);
             a ``{"$PARAMETER": name}`` value is resolved at validation time.
         when: optional (column, allowed values): the rule applies only to those rows.
         sql: SQL computing ``column`` when the rule checks a problem column of its own.

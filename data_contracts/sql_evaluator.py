@@ -3,9 +3,9 @@
 Great Expectations evaluates the suites on pandas frames; for a day's few thousand rows its
 import (seconds) and the frame's transfer cost far more than the checks. This module compiles
 each rule into the SQL condition its expectation tests, with Great Expectations' semantics:
-null values pass every rule but ``not_null``, a regex matches anywhere in the value (the
-contracts anchor theirs), ``between`` bounds are inclusive, and a rule's ``when`` condition keeps
-the rows whose column is in the listed values. Set parameters are the contract's own queries
+null values pass every rule but ``not_null``, ``between`` bounds are inclusive, and a rule's
+``when`` condition keeps the rows whose column is in the listed values (patterns are no rule kind:
+they are problem columns, computed in SQL for both evaluators). Set parameters are the contract's own queries
 (anti-joins), not literal lists.
 
 Both evaluators must give the same quarantine entries (rule, column, bad value, reason): the
@@ -57,8 +57,6 @@ def failure_condition(rule: Rule, contract: Contract) -> str:
         condition = f"{column} IS NULL"
     elif rule.kind == "null":
         condition = f"{column} IS NOT NULL"
-    elif rule.kind == "regex":
-        condition = f"{column} IS NOT NULL AND NOT regexp_matches(CAST({column} AS VARCHAR), {_literal(rule.params['regex'])})"
     elif rule.kind == "in_set":
         value_set = rule.params["value_set"]
         if isinstance(value_set, dict):  # a master-data set: anti-join with the contract's query

@@ -64,8 +64,6 @@ def _expectation(rule: Rule):
         return gxe.ExpectColumnValuesToNotBeNull(column=rule.column, **extra)
     if rule.kind == "null":
         return gxe.ExpectColumnValuesToBeNull(column=rule.column, **extra)
-    if rule.kind == "regex":
-        return gxe.ExpectColumnValuesToMatchRegex(column=rule.column, regex=rule.params["regex"], **extra)
     if rule.kind == "in_set":
         return gxe.ExpectColumnValuesToBeInSet(column=rule.column, value_set=rule.params["value_set"], **extra)
     if rule.kind == "between":

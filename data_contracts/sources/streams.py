@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, decimal_dot, from_file_name, integer, setting
+from data_contracts.fields import date_format, decimal_dot, from_file_name, integer, matches, setting
 from data_contracts.model import (
     ISO_TS,
     Contract,
@@ -89,12 +89,12 @@ WMS_EVENTS = Contract(
             UNIT_NOT_DEFINED,
             sql=f"CASE WHEN r.uom IN ('EA', 'PK6') THEN {unit_not_defined('mapped.item_code', 'r.uom')} END",
         ),
-        Rule(
-            "reference_format",
-            "regex",
+        matches(
             "reference",
+            "PO[0-9]+/[0-9]+|MO[0-9]+",
+            "reference_format",
             "receipt reference '{value}' is neither a purchase order line (PO<number>/<line>) nor a manufacturing order (MO<number>)",
-            {"regex": r"^(?:PO[0-9]+/[0-9]+|MO[0-9]+)$"},
+            "'reference' is empty or a purchase order line (PO<number>/<line>) or a manufacturing order (MO<number>)",
             when=("event_type", ("RECEIPT",)),
         ),
         Rule("mandatory_field", "not_null", "reference", "a receipt must reference its purchase or manufacturing order", when=("event_type", ("RECEIPT",))),
