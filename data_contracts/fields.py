@@ -1,10 +1,15 @@
 """Typed fields: the format and range rules of a column, derived from what dbt staging casts it to.
 
-A value passes the contract only if every later step can cast and compare it: a number fits the
-type dbt's staging casts it to (``numeric(28,6)``: 22 digits before the point; ``integer``: 32
-bits), a date has a 4-digit year and lies between the earliest plausible date and the as-of time
-(plus a tolerance for dates that plan ahead: due dates, validity ends). Business bounds (a price
-is not negative, a percentage stays in a sane range) are declared with the field.
+A value passes the contract only if every later step can cast and compare it: a number casts to
+the type dbt's staging casts it to exactly as dbt casts it (``numeric(28,6)``, rounded to 6
+decimals: 22 digits before the point once rounded; ``integer``: a whole number of 32 bits), a
+date has a 4-digit year and lies inside the warehouse's calendar (``dim_date``: the dbt vars
+``calendar_start_date`` and ``calendar_end_date``, read from ``dbt_project.yml``) and not after
+the as-of time when it records what happened, or at most MAX_FUTURE_DAYS after it when it plans
+ahead (due dates, validity ends). Business bounds (a price is not negative nor beyond a plausible
+maximum, a percentage stays in a sane range) are declared with the field, and so are the orders
+between dates (a receipt does not precede its order) and the periods (an end does not precede
+its start).
 
 Every rule here checks a problem column computed in SQL (the offending raw value, else null), so
 Great Expectations and the SQL evaluator read the same verdict: the two cannot disagree on how a
@@ -18,8 +23,11 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import cache
+from pathlib import Path
 
 from data_contracts.model import Rule, absent
+from data_contracts.sources.sql import local_date
 
 
 def setting(name: str, default: str, parse: Callable):
@@ -30,16 +38,46 @@ def setting(name: str, default: str, parse: Callable):
         raise ValueError(f"setting {name}={value!r} is not valid: {error}") from None
 
 
-# Dates before this are keying errors (a 2-digit year, a system's null date such as 01/01/1900).
-EARLIEST_DATE: date = setting("PLANLINE_EARLIEST_DATE", "1990-01-01", date.fromisoformat)
+DBT_PROJECT_FILE = Path(__file__).resolve().parent.parent / "dbt_project" / "dbt_project.yml"
+
+
+@cache
+def dbt_var(name: str) -> str:
+    """A var of ``dbt_project.yml`` as written there (the contracts and dbt read the same value)."""
+    import yaml
+
+    variables = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
+    if name not in variables:
+        raise KeyError(f"{DBT_PROJECT_FILE}: no var {name!r}")
+    return str(variables[name])
+
+
+def _calendar_day(name: str) -> date:
+    value = dbt_var(name)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{DBT_PROJECT_FILE}: var {name} = {value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+# The warehouse's calendar (dim_date): a row dated outside it would be dropped by the marts' joins
+# on dates, so the contracts hold such a row back. Dates before it are keying errors too (a 2-digit
+# year, a system's null date such as 01/01/1900). Change the calendar in dbt_project.yml: both follow.
+EARLIEST_DATE: date = _calendar_day("calendar_start_date")
+LATEST_DATE: date = _calendar_day("calendar_end_date")
+CALENDAR_TEXT = f"the warehouse's calendar, {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()} (dbt vars calendar_start_date, calendar_end_date)"
 # Days after the as-of time a date that plans ahead may lie (due dates, validity ends): beyond, a typo.
 MAX_FUTURE_DAYS: int = setting("PLANLINE_MAX_FUTURE_DAYS", "1096", int)
 
 # What dbt staging casts to: dbt.type_numeric() is numeric(28,6), line numbers are integer.
+NUMERIC_TYPE = "DECIMAL(28,6)"
 NUMERIC_DIGITS = 22
 INTEGER_RANGE = (-(2**31), 2**31 - 1)
 
 _DECIMAL = {",": r"-?[0-9]+(?:,[0-9]+)?", ".": r"-?[0-9]+(?:\.[0-9]+)?"}
+# A whole number in a French-format column dbt casts to integer (``30``, ``30,00``): a fraction
+# would be rounded silently by the cast.
+_WHOLE_FR = r"-?[0-9]+(?:,0+)?"
 _WHOLE = r"-?[0-9]+"
 _SHAPES = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
 
@@ -52,19 +90,33 @@ def _number_text(value: float) -> str:
     return f"{value:,}" if float(value).is_integer() else f"{value:g}"
 
 
-def _range_text(low: float | None, high: float | None, cast: str) -> str:
-    if low is not None and high is not None:
-        text = f"between {_number_text(low)} and {_number_text(high)}"
-    elif low is not None:
-        text = f"at least {_number_text(low)}"
-    elif high is not None:
-        text = f"at most {_number_text(high)}"
+def _range_text(low: float | None, high: float | None, above: float | None, cast: str) -> str:
+    """What a valid value does, as a predicate: 'is between 0 and 730 and fits numeric(28,6) ...'."""
+    bounds = [f"above {_number_text(above)}"] if above is not None else []
+    if low is not None and high is not None and above is None:
+        bounds.append(f"between {_number_text(low)} and {_number_text(high)}")
     else:
-        text = "a number"
-    return text + (f", with at most {NUMERIC_DIGITS} digits before the decimal separator" if cast == "numeric" else "")
+        bounds += [f"at least {_number_text(low)}"] if low is not None and above is None else []
+        bounds += [f"at most {_number_text(high)}"] if high is not None else []
+    predicates = [f"is {' and '.join(bounds)}"] if bounds else []
+    if cast == "numeric":
+        predicates.append(f"fits numeric(28,6) once rounded to 6 decimals (at most {NUMERIC_DIGITS} digits before the decimal separator)")
+    return " and ".join(predicates)
 
 
-def _number_rules(column: str, what: str, pattern: str, decimal: str, minimum, maximum, cast: str, written: str) -> tuple[Rule, Rule]:
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _sql_number(value: float) -> str:
+    return repr(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _number_rules(
+    column: str, what: str, pattern: str, decimal: str, minimum, maximum, cast: str, written: str, above: float | None, staged: str
+) -> tuple[Rule, Rule]:
+    """``staged``: how dbt's staging casts the column (``numeric``: to numeric(28,6); ``integer``:
+    the text to integer; ``numeric_integer``: to numeric(28,6), then to integer)."""
     raw = f"r.{column}"
     well_formed = f"regexp_full_match({raw}, {_literal(pattern)})"
     number_format = absent(
@@ -72,45 +124,60 @@ def _number_rules(column: str, what: str, pattern: str, decimal: str, minimum, m
         f"_bad_{column}",
         f"'{{value}}' in '{column}' is not a valid {what}{written}",
         sql=f"CASE WHEN {raw} IS NOT NULL AND NOT {well_formed} THEN {raw} END",
-        statement=f"'{column}' is empty or a {what}{written}",
+        statement=f"'{column}' is empty or {_article(what)}{written}",
     )
     low, high = minimum, maximum
-    digits = NUMERIC_DIGITS
     if cast == "integer":  # the type's own bounds, within the business's
         low = INTEGER_RANGE[0] if low is None else max(low, INTEGER_RANGE[0])
         high = INTEGER_RANGE[1] if high is None else min(high, INTEGER_RANGE[1])
-        digits = 10
-    value = f"TRY_CAST(REPLACE({raw}, ',', '.') AS DOUBLE)" if decimal == "," else f"TRY_CAST({raw} AS DOUBLE)"
-    # digits before the point, leading zeros aside: exact where a double would round
-    conditions = [f"length(ltrim(regexp_extract({raw}, '^-?([0-9]*)', 1), '0')) > {digits}"]
-    conditions += [f"{value} < {low!r}"] if low is not None else []
-    conditions += [f"{value} > {high!r}"] if high is not None else []
-    text = _range_text(low, high, cast)
+    text = f"{raw}" if decimal == "." else f"REPLACE({raw}, ',', '.')"
+    # the value as dbt's staging gets it, same rounding: null where the cast fails (too many digits
+    # once rounded, beyond 32 bits), so that no well-formed value fails a dbt step or turns null there
+    typed = {
+        "numeric": f"TRY_CAST({text} AS {NUMERIC_TYPE})",
+        "integer": f"TRY_CAST({text} AS INTEGER)",
+        "numeric_integer": f"TRY_CAST(TRY_CAST({text} AS {NUMERIC_TYPE}) AS INTEGER)",
+    }[staged]
+    conditions = [f"{typed} IS NULL"]
+    conditions += [f"{typed} < {_sql_number(low)}"] if low is not None else []
+    conditions += [f"{typed} > {_sql_number(high)}"] if high is not None else []
+    conditions += [f"{typed} <= {_sql_number(above)}"] if above is not None else []
+    limits = _range_text(low, high, above, cast)
     out_of_range = absent(
         "out_of_range",
         f"_range_{column}",
-        f"'{{value}}' in '{column}' is out of range: a {what} here is {text}; correct it in the source system",
+        f"'{{value}}' in '{column}' is out of range: {_article(what)} here {limits}; correct it in the source system",
         sql=f"CASE WHEN {well_formed} AND ({' OR '.join(conditions)}) THEN {raw} END",
-        statement=f"'{column}' is empty or {text}",
+        statement=f"'{column}' is empty or {_article(what)} that {limits}",
     )
     return number_format, out_of_range
 
 
-def decimal_fr(column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric") -> tuple[Rule, Rule]:
-    """A French-format decimal (``12,50``) that fits ``cast`` (``numeric`` or ``integer``) and the bounds."""
+def decimal_fr(
+    column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric", above: float | None = None
+) -> tuple[Rule, Rule]:
+    """A French-format decimal (``12,50``) that casts to ``cast`` (``numeric``; ``integer``: then a
+    whole number, ``30`` or ``30,00``) and lies within the bounds (``above``: strictly greater)."""
+    if cast == "integer":
+        written = " (a whole number: digits, optionally ',' and zeros, e.g. 30)"
+        return _number_rules(column, what, _WHOLE_FR, ",", minimum, maximum, cast, written, above, "numeric_integer")
     written = " (French format: digits, optional comma decimals, e.g. 12,50)"
-    return _number_rules(column, what, _DECIMAL[","], ",", minimum, maximum, cast, written)
+    return _number_rules(column, what, _DECIMAL[","], ",", minimum, maximum, cast, written, above, "numeric")
 
 
-def decimal_dot(column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric") -> tuple[Rule, Rule]:
-    """A decimal with an optional ``.`` part (``12.5``) that fits ``cast`` and the bounds."""
+def decimal_dot(
+    column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric", above: float | None = None
+) -> tuple[Rule, Rule]:
+    """A decimal with an optional ``.`` part (``12.5``) that casts to numeric(28,6) within the bounds."""
+    if cast != "numeric":
+        raise ValueError(f"decimal_dot({column!r}): dbt casts a decimal to numeric; a whole number is integer()")
     written = " (digits with an optional '.' decimal part)"
-    return _number_rules(column, what, _DECIMAL["."], ".", minimum, maximum, cast, written)
+    return _number_rules(column, what, _DECIMAL["."], ".", minimum, maximum, cast, written, above, "numeric")
 
 
-def integer(column: str, minimum: float | None = None, maximum: float | None = None, cast: str = "integer") -> tuple[Rule, Rule]:
-    """A whole number that fits ``cast`` (``integer``: 32 bits; ``numeric``) and the bounds."""
-    return _number_rules(column, "whole number", _WHOLE, ".", minimum, maximum, cast, " (digits only)")
+def integer(column: str, minimum: float | None = None, maximum: float | None = None, cast: str = "integer", above: float | None = None) -> tuple[Rule, Rule]:
+    """A whole number that casts to ``cast`` (``integer``: 32 bits; ``numeric``) within the bounds."""
+    return _number_rules(column, "whole number", _WHOLE, ".", minimum, maximum, cast, " (digits only)", above, cast)
 
 
 def matches(column: str, pattern: str, name: str, reason: str, statement: str, when: tuple[str, tuple[str, ...]] | None = None) -> Rule:
@@ -136,11 +203,18 @@ def parsed(column: str, strptime_format: str) -> str:
     return f"CASE WHEN regexp_full_match(r.{column}, {_literal(shape(strptime_format))}) THEN TRY_STRPTIME(r.{column}, {_literal(strptime_format)}) END"
 
 
+def _day(ts: str, strptime_format: str) -> str:
+    """SQL: the business day of a parsed value (a UTC timestamp's local day, as dbt dates it)."""
+    return local_date(ts) if "%H" in strptime_format else f"CAST({ts} AS DATE)"
+
+
 def date_format(column: str, strptime_format: str, example: str, happened: bool = False) -> tuple[Rule, ...]:
     """A date or time in the source's format (4-digit year, a real calendar day) within the plausible
-    range: not before EARLIEST_DATE, not after the as-of time when it records what ``happened``
-    (an order, a sale, a movement: rule ``future_date``), else at most MAX_FUTURE_DAYS after it."""
+    range: inside the warehouse's calendar (EARLIEST_DATE to LATEST_DATE), not after the as-of
+    time when it records what ``happened`` (an order, a sale, a movement, an export: rule
+    ``future_date``), else at most MAX_FUTURE_DAYS after it."""
     raw, ts = f"r.{column}", parsed(column, strptime_format)
+    day = _day(ts, strptime_format)
     rules = [
         absent(
             "date_format",
@@ -150,31 +224,52 @@ def date_format(column: str, strptime_format: str, example: str, happened: bool 
             statement=f"'{column}' is empty or a real calendar date in the format {example}",
         )
     ]
-    latest = "$as_of" if happened else f"$as_of + INTERVAL {MAX_FUTURE_DAYS} DAY"
-    earliest = f"TIMESTAMP '{EARLIEST_DATE.isoformat()}'"
     if happened:
         rules.append(
             absent(
                 "future_date",
                 f"_future_{column}",
                 f"'{column}' ({{value}}) is later than the as-of time of the load: a date in the future cannot have happened; correct it in the source system",
-                sql=f"CASE WHEN {ts} > {latest} THEN {raw} END",
+                sql=f"CASE WHEN {ts} > $as_of THEN {raw} END",
                 statement=f"'{column}' is not later than the as-of time of the load",
             )
         )
+    # a date that happened and lies after the as-of time is a future_date, said once
+    after_calendar = f"{day} > DATE '{LATEST_DATE.isoformat()}'"
+    outside = f"{day} < DATE '{EARLIEST_DATE.isoformat()}' OR " + (
+        f"({after_calendar} AND {ts} <= $as_of)" if happened else f"{after_calendar} OR {ts} > $as_of + INTERVAL {MAX_FUTURE_DAYS} DAY"
+    )
+    ahead = "" if happened else f", and at most {MAX_FUTURE_DAYS} days after the as-of time"
     rules.append(
         absent(
             "implausible_date",
             f"_range_{column}",
-            f"'{{value}}' in '{column}' is outside the plausible dates: not before {EARLIEST_DATE.isoformat()}"
-            + ("" if happened else f" nor more than {MAX_FUTURE_DAYS} days after the as-of time")
-            + " (a 2-digit year or a mistyped year?); correct it in the source system",
-            sql=f"CASE WHEN {ts} < {earliest}{'' if happened else f' OR {ts} > {latest}'} THEN {raw} END",
-            statement=f"'{column}' is empty or on or after {EARLIEST_DATE.isoformat()}"
-            + ("" if happened else f" and at most {MAX_FUTURE_DAYS} days after the as-of time"),
+            f"'{{value}}' in '{column}' is outside the plausible dates: inside {CALENDAR_TEXT}{ahead} "
+            "(a 2-digit year or a mistyped year?); correct it in the source system",
+            sql=f"CASE WHEN {outside} THEN {raw} END",
+            statement=f"'{column}' is empty or inside {CALENDAR_TEXT}{ahead}",
         )
     )
     return tuple(rules)
+
+
+def date_order(earlier: str, later: str, strptime_format: str, name: str = "date_order", what: str = "") -> Rule:
+    """``later`` is not before ``earlier`` when both are real dates of ``strptime_format`` (a
+    receipt does not precede its order, a period does not end before it starts): a later step
+    subtracts them (lead times, durations) or reads them as a period."""
+    first, second = parsed(earlier, strptime_format), parsed(later, strptime_format)
+    what = what or f"'{later}' cannot be before '{earlier}'"
+    # a date outside the calendar is held back by its own rule (implausible_date, future_date): not said twice
+    inside = " AND ".join(
+        f"{_day(ts, strptime_format)} BETWEEN DATE '{EARLIEST_DATE.isoformat()}' AND DATE '{LATEST_DATE.isoformat()}'" for ts in (first, second)
+    )
+    return absent(
+        name,
+        f"_order_{earlier}_{later}",
+        f"{{value}}: {what}; correct the dates in the source system",
+        sql=f"CASE WHEN {second} < {first} AND {inside} THEN '{later} ' || r.{later} || ' is before {earlier} ' || r.{earlier} END",
+        statement=f"'{later}' is empty or on or after '{earlier}'",
+    )
 
 
 def from_file_name(column: str, pattern: str, what: str) -> Rule:

@@ -606,3 +606,38 @@ CASES += [
         Quarantined(2, "reference_format", "'PO100089/1\\n'"),
     ),
 ]
+
+# Every value a later step casts or compares is checked with the same type and range (issue 15
+# point 11, second round of hostile inputs): each case below was accepted and then crashed a dbt
+# step, turned null there, overflowed a mart or broke a planning step.
+ROUNDS_UP = "9999999999999999999999,9999999"  # 22 digits, but 23 once rounded to numeric(28,6)
+
+CASES += [
+    # a number fits the type dbt casts it to once rounded as dbt rounds it
+    Case(
+        "quantity_that_rounds_beyond_numeric_28_6",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(1, "quantity", ROUNDS_UP)),
+        Quarantined(1, "out_of_range", f"'{ROUNDS_UP}' in 'quantity'"),
+    ),
+    Case(
+        "decimal_that_rounds_beyond_numeric_28_6",
+        "planning_overrides",
+        one_file("planning_overrides", lambda t: t.with_value(1, "value", ROUNDS_UP.replace(",", "."))),
+        Quarantined(1, "out_of_range", f"'{ROUNDS_UP.replace(',', '.')}' in 'value'"),
+    ),
+    Case(
+        # dbt casts payment terms to integer: 45,5 would become 46
+        "fraction_in_a_whole_number",
+        "erp_suppliers",
+        one_file("erp_suppliers", lambda t: t.with_value(3, "payment_terms_days", "45,5")),
+        Quarantined(3, "number_format", "'45,5' in 'payment_terms_days'"),
+    ),
+    # a date inside the warehouse's calendar (dim_date)
+    Case(
+        "event_before_the_calendar",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(2, "event_time", "2019-12-31T12:00:00Z")),
+        Quarantined(2, "implausible_date", "'2019-12-31T12:00:00Z' in 'event_time'"),
+    ),
+]

@@ -112,8 +112,8 @@ def test_a_malformed_input_ends_in_a_clear_error_or_a_quarantine_entry_and_nothi
         flagged = delivery.quarantine[(delivery.quarantine.source_file == file) & (delivery.quarantine.row_number == expect.row)]
         assert expect.rule in set(flagged.rule), delivery.quarantine[["row_number", "rule", "reason"]].to_string()
         assert set(delivery.quarantine.row_number) == {expect.row} and set(delivery.quarantine.source_file) == {file}
-        reason = flagged[flagged.rule == expect.rule].reason.iloc[0]
-        assert expect.value is None or expect.value in reason, reason
+        reasons = list(flagged[flagged.rule == expect.rule].reason)  # a rule may hold a row back for two columns
+        assert expect.value is None or any(expect.value in reason for reason in reasons), reasons
         if expect.rule == PARSE_RULE:  # a malformed row is one entry, not one per field it breaks
             assert len(flagged) == 1, flagged[["rule", "reason"]].to_string()
 
