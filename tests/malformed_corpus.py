@@ -28,7 +28,12 @@ TEMPLATE_SOURCES = {
     "erp_suppliers": ("erp/suppliers.csv", lambda r: True),
     "planning_overrides": ("planning/overrides*.csv", lambda r: r["level"] == "SKU"),
     "wms_stock": ("wms/stock_*.jsonl", lambda r: True),
+    "erp_production_lines": ("erp/production_lines.csv", lambda r: True),
+    "erp_unit_conversions": ("erp/unit_conversions.csv", lambda r: True),
+    "erp_prices": ("erp/prices.csv", lambda r: True),
 }
+# Sources with fewer rows than TEMPLATE_ROWS (the tiny company has two production lines).
+TEMPLATE_ROWS_OF = {"erp_production_lines": 2}
 
 
 @dataclass(frozen=True)
@@ -107,8 +112,9 @@ def load_templates(landing: Path, manifest: dict) -> dict[str, Template]:
             header, body = (None, lines) if jsonl else (lines[0], lines[1:])
             parse = json.loads if jsonl else partial(_csv_record, contract.columns, contract.separator)
             rows = [line for number, line in enumerate(body, 1) if (relative, number) not in dirty and wanted(parse(line))]
-            if relative not in broken and len(rows) >= TEMPLATE_ROWS:
-                templates[source] = Template(source, relative, None if jsonl else contract.separator, header, tuple(rows[:TEMPLATE_ROWS]))
+            wanted_rows = TEMPLATE_ROWS_OF.get(source, TEMPLATE_ROWS)
+            if relative not in broken and len(rows) >= wanted_rows:
+                templates[source] = Template(source, relative, None if jsonl else contract.separator, header, tuple(rows[:wanted_rows]))
                 break
         else:
             raise LookupError(f"no clean slice of {source} in {landing} for the malformed-input corpus")
@@ -639,5 +645,109 @@ CASES += [
         "oms_events",
         one_file("oms_events", lambda t: t.with_value(2, "event_time", "2019-12-31T12:00:00Z")),
         Quarantined(2, "implausible_date", "'2019-12-31T12:00:00Z' in 'event_time'"),
+    ),
+]
+
+CASES += [
+    # plausible business maxima: one row never overflows the marts' products
+    Case(
+        "unit_cost_beyond_the_plausible_maximum",
+        "erp_items",
+        one_file("erp_items", lambda t: t.with_value(2, "unit_cost", "100000000000000000,00")),
+        Quarantined(2, "out_of_range", "'100000000000000000,00' in 'unit_cost'"),
+    ),
+    Case(
+        "conversion_factor_beyond_the_plausible_maximum",
+        "erp_unit_conversions",
+        one_file("erp_unit_conversions", lambda t: t.with_value(1, "factor_to_base", "1000000000000000000000")),
+        Quarantined(1, "out_of_range", "in 'factor_to_base'"),
+    ),
+    Case(
+        "lead_time_beyond_the_plausible_maximum",
+        "erp_suppliers",
+        one_file("erp_suppliers", lambda t: t.with_value(2, "lead_time_days", "100000000")),
+        Quarantined(2, "out_of_range", "'100000000' in 'lead_time_days'"),
+    ),
+    Case(
+        "received_quantity_beyond_the_plausible_maximum",
+        "erp_purchase_orders",
+        one_file("erp_purchase_orders", lambda t: t.with_value(2, "received_quantity", "999999999,00")),
+        Quarantined(2, "implausible_quantity", "'received_quantity'"),
+    ),
+    Case(
+        "downtime_beyond_the_plausible_maximum",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(2, "downtime_hours", "100000,00")),
+        Quarantined(2, "out_of_range", "'100000,00' in 'downtime_hours'"),
+    ),
+    Case(
+        "line_hours_beyond_a_day",
+        "erp_production_lines",
+        one_file("erp_production_lines", lambda t: t.with_value(2, "hours_per_day", "20,0").with_value(2, "overtime_hours_per_day", "8,0")),
+        Quarantined(2, "out_of_range", "hours_per_day 20,0 + overtime_hours_per_day 8,0"),
+    ),
+    # a value a later step divides by, or requires above zero
+    Case(
+        "line_without_a_run_rate",
+        "erp_production_lines",
+        one_file("erp_production_lines", lambda t: t.with_value(1, "run_rate_per_hour", "0")),
+        Quarantined(1, "out_of_range", "'0' in 'run_rate_per_hour'"),
+    ),
+    Case(
+        "online_order_line_of_no_units",
+        "oms_events",
+        one_file("oms_events", lambda t: t.with_value(1, "qty", 0)),
+        Quarantined(1, "zero_quantity", "'qty' is 0"),
+    ),
+    Case(
+        "base_unit_with_a_factor_other_than_1",
+        "erp_unit_conversions",
+        one_file("erp_unit_conversions", lambda t: t.with_value(2, "factor_to_base", "12,000")),
+        Quarantined(2, "invalid_factor", "EA is the base unit of 10001000"),
+    ),
+    # dates in the order the process gives them, periods that end after they start
+    Case(
+        "receipt_before_its_order",
+        "erp_purchase_orders",
+        one_file("erp_purchase_orders", lambda t: t.with_value(1, "receipt_date", "04/09/2026")),
+        Quarantined(1, "date_order", "receipt_date 04/09/2026 is before order_date 05/09/2026"),
+    ),
+    Case(
+        "completion_before_the_planned_start",
+        "erp_production_orders",
+        one_file("erp_production_orders", lambda t: t.with_value(1, "completed_date", "31/08/2026")),
+        Quarantined(1, "date_order", "completed_date 31/08/2026 is before planned_start_date 01/09/2026"),
+    ),
+    Case(
+        "delivery_before_the_order",
+        "erp_sales_orders",
+        one_file("erp_sales_orders", lambda t: t.with_value(3, "delivered_date", "02/09/2026")),
+        Quarantined(3, "date_order", "delivered_date 02/09/2026 is before order_date 03/09/2026"),
+    ),
+    Case(
+        "price_valid_until_before_it_starts",
+        "erp_prices",
+        one_file("erp_prices", lambda t: t.with_value(1, "valid_to", "01/07/2026")),
+        Quarantined(1, "invalid_period", "valid_to 01/07/2026 is before valid_from 09/07/2026"),
+    ),
+    Case(
+        "item_discontinued_before_its_launch",
+        "erp_items",
+        one_file("erp_items", lambda t: t.with_value(1, "launch_date", "01/09/2026").with_value(1, "discontinued_date", "01/08/2026")),
+        Quarantined(1, "invalid_period", "discontinued_date 01/08/2026 is before launch_date 01/09/2026"),
+    ),
+    # an export has happened: its time is not after the as-of time
+    Case(
+        "exported_after_the_as_of_time",
+        "wms_events",
+        one_file("wms_events", lambda t: t.with_value(1, "exported_at", "2026-10-02T08:00:00Z")),
+        Quarantined(1, "future_date", "'exported_at' (2026-10-02T08:00:00Z)"),
+    ),
+    # signs per line type: a return gives units back
+    Case(
+        "return_of_a_positive_quantity",
+        "pos_sales",
+        one_file("pos_sales", lambda t: t.with_value(2, "line_type", "RETURN")),
+        Quarantined(2, "wrong_sign", "qty 22 on a RETURN line"),
     ),
 ]

@@ -65,7 +65,7 @@ def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con, eva
         "pos_sales",
         [
             good,  # 1 valid
-            {**good, "line_type": "RETURN", "qty": "-1"},  # 2 valid: returns are negative
+            {**good, "line_type": "RETURN", "qty": "-1", "net_amount": "-1.50"},  # 2 valid: returns are negative
             {**good, "qty": "-2", "business_date": "20260902"},  # 3 negative SALE
             {**good, "ean": "2999999999999", "business_date": "20260903"},  # 4 unknown barcode
             {**good, "business_date": "20560901"},  # 5 in the future

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, decimal_fr, integer
+from data_contracts.fields import date_format, date_order, decimal_fr, integer
 from data_contracts.model import (
     ERP_DATE,
     Contract,
@@ -24,6 +24,20 @@ CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
 # real order or stock, low enough to catch an item or order number keyed into the quantity.
 MAX_ORDER_QUANTITY = 1_000_000
 MAX_STOCK_QUANTITY = 10_000_000
+# Plausible business maxima of the other figures later steps compute with: far above any real
+# value, low enough that a keyed-in code or a misplaced separator is caught before it swamps a
+# series or overflows the marts' arithmetic: the price or cost of one unit (in the company's
+# currency: one in small units, such as VND, raises it), base units in one unit of measure, days of
+# lead time and of payment terms, hours booked on one manufacturing order, units a line makes in an
+# hour. The marts value stock and demand at quantity x factor x unit cost in DuckDB's DECIMAL(38,18)
+# (below 1.7e20): one row at every maximum, 1e7 x 1e4 x 1e6 = 1e17, leaves room for sums of
+# thousands of such rows (10^9 x 10^6 overflowed on a single ERP stock row).
+MAX_UNIT_PRICE = 1_000_000
+MAX_FACTOR = 10_000
+MAX_LEAD_TIME_DAYS = 730
+MAX_PAYMENT_TERMS_DAYS = 365
+MAX_ORDER_HOURS = 10_000
+MAX_RUN_RATE = 1_000_000
 UNITS = ("EA", "CS", "PK6", "BD2")
 
 UNKNOWN_ITEM = "item '{value}' is not in the ERP item master: create the item or correct the code"
@@ -57,14 +71,15 @@ ITEMS = _erp(
     "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
     [
         *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
-        *decimal_fr("unit_cost", "cost"),
-        *decimal_fr("list_price", "price", minimum=0),
-        *decimal_fr("moq_cases", "quantity", minimum=0, cast="integer"),
+        *decimal_fr("unit_cost", "cost", maximum=MAX_UNIT_PRICE),
+        *decimal_fr("list_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal_fr("moq_cases", "quantity", minimum=0, maximum=MAX_ORDER_QUANTITY, cast="integer"),
         allowed("family", FAMILIES),
         allowed("make_or_buy", ("MAKE", "BUY")),
         allowed("base_unit", ("EA",)),
         *date_format("launch_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
+        date_order("launch_date", "discontinued_date", ERP_DATE, "invalid_period", "an item cannot be discontinued before its launch"),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("production_line", "lines", "production line '{value}' is not in the ERP production lines"),
         Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
@@ -93,6 +108,7 @@ ITEM_XREF = _erp(
         allowed("system", ("WMS", "POS", "MKT")),
         *date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
         *date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        date_order("valid_from", "valid_to", ERP_DATE, "invalid_period", "a mapping's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
     ],
     key=("system", "external_code", "valid_from"),
@@ -108,13 +124,22 @@ UNIT_CONVERSIONS = _erp(
     "item_code;unit;factor_to_base",
     [
         *required("item_code", "unit", "factor_to_base"),
-        *decimal_fr("factor_to_base", "factor"),
+        *decimal_fr("factor_to_base", "factor", above=0, maximum=MAX_FACTOR),
         allowed("unit", UNITS, name="unknown_unit"),
         known("item_code", "items", UNKNOWN_ITEM),
-        Rule("invalid_factor", "between", "_factor", "conversion factor must be positive", {"min_value": 0.000001}),
+        absent(
+            "invalid_factor",
+            "_base_unit_factor",
+            "{value}: the item's base unit converts to itself with a factor of 1; correct the conversion in the ERP",
+            sql=(
+                "CASE WHEN r.unit = item.base_unit AND TRY_CAST(REPLACE(r.factor_to_base, ',', '.') AS DOUBLE) <> 1 "
+                "THEN r.unit || ' is the base unit of ' || r.item_code || ' but its factor is ' || r.factor_to_base END"
+            ),
+            statement="the item's base unit has a factor of 1",
+        ),
     ],
     key=("item_code", "unit"),
-    derived={"_factor": fr_decimal("factor_to_base")},
+    joins=("LEFT JOIN VALID(erp_items) item ON item.item_code = r.item_code",),
     parameters={"items": codes("erp_items", "item_code")},
     depends_on=("erp_items",),
     max_quarantine_share=0.0,
@@ -142,9 +167,9 @@ SUPPLIERS = _erp(
     "supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days",
     [
         *required("supplier_code", "name", "lead_time_days", "payment_terms_days"),
-        *decimal_fr("lead_time_days", "number of days", minimum=0),
-        *decimal_fr("lead_time_sd_days", "number of days", minimum=0),
-        *decimal_fr("payment_terms_days", "number of days", minimum=0, cast="integer"),
+        *decimal_fr("lead_time_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
+        *decimal_fr("lead_time_sd_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
+        *decimal_fr("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
     ],
     key=("supplier_code",),
     max_quarantine_share=0.0,
@@ -159,7 +184,7 @@ CUSTOMERS = _erp(
         *required("customer_code", "name", "segment", "priority", "ship_from"),
         allowed("segment", ("KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD")),
         *decimal_fr("priority", "priority", minimum=0, cast="integer"),
-        *decimal_fr("payment_terms_days", "number of days", minimum=0, cast="integer"),
+        *decimal_fr("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
         *decimal_fr("reserved_buffer_pct", "percentage", minimum=0, maximum=100),
         known("ship_from", "locations", UNKNOWN_LOCATION),
     ],
@@ -179,8 +204,18 @@ PRODUCTION_LINES = _erp(
         allowed("family", FAMILIES),
         *decimal_fr("hours_per_day", "number of hours", minimum=0, maximum=24),
         *decimal_fr("overtime_hours_per_day", "number of hours", minimum=0, maximum=24),
-        *decimal_fr("run_rate_per_hour", "rate", minimum=0),
-        *decimal_fr("cost_per_hour", "cost", minimum=0),
+        *decimal_fr("run_rate_per_hour", "rate", above=0, maximum=MAX_RUN_RATE),
+        *decimal_fr("cost_per_hour", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
+        absent(
+            "out_of_range",
+            "_hours_beyond_a_day",
+            "{value}: a line's regular and overtime hours together fit in a day of 24 hours; correct the line in the ERP",
+            sql=(
+                f"CASE WHEN {fr_decimal('hours_per_day')} + coalesce({fr_decimal('overtime_hours_per_day')}, 0) > 24 "
+                "THEN 'hours_per_day ' || r.hours_per_day || ' + overtime_hours_per_day ' || r.overtime_hours_per_day || ' > 24' END"
+            ),
+            statement="'hours_per_day' and 'overtime_hours_per_day' add up to at most 24",
+        ),
     ],
     key=("line_code",),
     max_quarantine_share=0.0,
@@ -195,9 +230,10 @@ PRICES = _erp(
         *required("item_code", "channel", "valid_from", "price", "unit"),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         allowed("channel", CHANNELS),
-        *decimal_fr("price", "price"),
+        *decimal_fr("price", "price", maximum=MAX_UNIT_PRICE),
         *date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
         *date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
+        date_order("valid_from", "valid_to", ERP_DATE, "invalid_period", "a price's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
         positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
     ],
@@ -218,6 +254,7 @@ PROMOTIONS = _erp(
         *decimal_fr("discount_pct", "percentage", minimum=0, maximum=100),
         *date_format("start_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("end_date", ERP_DATE, "DD/MM/YYYY"),
+        date_order("start_date", "end_date", ERP_DATE, "invalid_period", "a promotion cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
     ],
     key=("promo_id",),
@@ -235,10 +272,12 @@ PURCHASE_ORDERS = _erp(
         *decimal_fr("quantity", "quantity"),
         *integer("po_line", minimum=0),
         *decimal_fr("received_quantity", "quantity", minimum=0),
-        *decimal_fr("unit_cost", "cost", minimum=0),
+        *decimal_fr("unit_cost", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
         *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("expected_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
+        date_order("order_date", "expected_date", ERP_DATE, what="a purchase order cannot be expected before it is placed"),
+        date_order("order_date", "receipt_date", ERP_DATE, what="a purchase order cannot be received before it is placed (a negative lead time)"),
         allowed("status", ("OPEN", "PARTIAL", "RECEIVED", "CANCELLED")),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -246,6 +285,7 @@ PURCHASE_ORDERS = _erp(
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative: cancel the line instead of entering a negative quantity"),
         plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
+        plausible_quantity(fr_decimal("received_quantity"), "received_quantity", MAX_ORDER_QUANTITY, "units per order line"),
     ],
     key=("po_number", "po_line"),
     derived={"_quantity": fr_decimal("quantity"), "_order_date": erp_date("order_date"), "_item_unit": "r.item_code || '|' || r.unit"},
@@ -287,18 +327,23 @@ PRODUCTION_ORDERS = _erp(
         *required("mo_number", "line_code", "item_code", "location_code", "planned_start_date", "due_date", "planned_quantity", "unit", "status"),
         *decimal_fr("planned_quantity", "quantity"),
         *decimal_fr("completed_quantity", "quantity", minimum=0),
-        *decimal_fr("run_hours", "number of hours"),
-        *decimal_fr("downtime_hours", "number of hours"),
+        *decimal_fr("run_hours", "number of hours", maximum=MAX_ORDER_HOURS),
+        *decimal_fr("downtime_hours", "number of hours", maximum=MAX_ORDER_HOURS),
         *decimal_fr("scrap_quantity", "quantity"),
         *date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("due_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
+        date_order("planned_start_date", "due_date", ERP_DATE, what="a manufacturing order cannot be due before its planned start"),
+        date_order(
+            "planned_start_date", "completed_date", ERP_DATE, what="a manufacturing order cannot be completed before its planned start (a negative lead time)"
+        ),
         allowed("status", ("RELEASED", "COMPLETED", "CANCELLED")),
         known("item_code", "items", UNKNOWN_ITEM),
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "planned quantity is negative"),
         plausible_quantity("_quantity", "planned_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
+        plausible_quantity(fr_decimal("completed_quantity"), "completed_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
         _not_negative_hours("run_hours", "machine hours booked on an order"),
         _not_negative_hours("downtime_hours", "stop hours"),
         not_negative(
@@ -336,12 +381,15 @@ SALES_ORDERS = _erp(
         *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
         *decimal_fr("quantity", "quantity"),
         *integer("order_line", minimum=0),
-        *decimal_fr("unit_price", "price", minimum=0),
+        *decimal_fr("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         *decimal_fr("delivered_quantity", "quantity", minimum=0),
         *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
         *date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("promised_date", ERP_DATE, "DD/MM/YYYY"),
         *date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
+        date_order("order_date", "requested_date", ERP_DATE, what="a customer cannot request delivery before ordering"),
+        date_order("order_date", "promised_date", ERP_DATE, what="a delivery cannot be promised before the order"),
+        date_order("order_date", "delivered_date", ERP_DATE, what="an order line cannot be delivered before it is ordered"),
         allowed("status", ("OPEN", "DELIVERED", "PARTIAL", "CANCELLED")),
         known("customer_code", "customers", "customer '{value}' is not in the ERP customer master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -349,6 +397,7 @@ SALES_ORDERS = _erp(
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative and this is not a return: enter returns as credit notes, correct the order line"),
         plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
+        plausible_quantity(fr_decimal("delivered_quantity"), "delivered_quantity", MAX_ORDER_QUANTITY, "units per order line"),
         absent(
             "discontinued_item_order",
             "_ordered_after_discontinuation",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, decimal_dot, from_file_name, integer, matches, setting
+from data_contracts.fields import date_format, date_order, decimal_dot, from_file_name, integer, matches, setting
 from data_contracts.model import (
     ISO_TS,
     Contract,
@@ -15,7 +15,7 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.erp import FAMILIES
+from data_contracts.sources.erp import FAMILIES, MAX_UNIT_PRICE
 from data_contracts.sources.sql import code_not_valid_on, codes, iso_ts, item_of, local_date, number, unit_not_defined
 
 # Largest plausible quantity on one line, in the line's unit: far above any real till line, web
@@ -24,6 +24,8 @@ MAX_TILL_LINE_QUANTITY = 10_000
 MAX_WEB_ORDER_QUANTITY = 1_000
 MAX_MOVEMENT_QUANTITY = 1_000_000
 MAX_STOCK_QUANTITY = 10_000_000
+# A till line's amount: its plausible quantity at the plausible price of one unit, either sign.
+MAX_TILL_LINE_AMOUNT = MAX_TILL_LINE_QUANTITY * MAX_UNIT_PRICE
 # Planner overrides beyond these are typos (-500 %, 10^20 units): settings, not one company's figures.
 MAX_OVERRIDE_PCT = setting("PLANLINE_MAX_OVERRIDE_PCT", "1000", int)
 MAX_OVERRIDE_UNITS = setting("PLANLINE_MAX_OVERRIDE_UNITS", "1000000", int)
@@ -37,9 +39,10 @@ EXPORTED_BEFORE_EVENT = (
 
 
 def _event_time_rules() -> tuple[Rule, ...]:
+    # an export has happened too: a time after the as-of time is a wrong clock
     return (
         *date_format("event_time", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z", happened=True),
-        *date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        *date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z", happened=True),
         absent("future_date", "_event_after_export", EXPORTED_BEFORE_EVENT),
     )
 
@@ -141,7 +144,7 @@ WMS_STOCK = Contract(
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
         *date_format("snapshot_time", ISO_TS, "ISO-8601 UTC", happened=True),
-        *date_format("exported_at", ISO_TS, "ISO-8601 UTC"),
+        *date_format("exported_at", ISO_TS, "ISO-8601 UTC", happened=True),
         *integer("qty", cast="numeric"),
         allowed("uom", ("EA",), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
@@ -171,8 +174,8 @@ POS_SALES = Contract(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
         *date_format("business_date", "%Y%m%d", "YYYYMMDD", happened=True),
         *integer("qty", cast="numeric"),
-        *decimal_dot("unit_price", "price", minimum=0),
-        *decimal_dot("net_amount", "amount"),
+        *decimal_dot("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal_dot("net_amount", "amount", minimum=-MAX_TILL_LINE_AMOUNT, maximum=MAX_TILL_LINE_AMOUNT),
         allowed("line_type", ("SALE", "RETURN")),
         known("store", "stores", "store '{value}' is not a store in the ERP location master"),
         from_file_name("store", POS_FILE_STORE, "store"),
@@ -183,6 +186,17 @@ POS_SALES = Contract(
             name="unmapped_code",
         ),
         not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
+        absent(
+            "wrong_sign",
+            "_wrong_sign",
+            "{value}: a SALE line counts units and amounts sold (not negative), a RETURN line those given back, negative; correct the till export",
+            sql=(
+                "CASE WHEN r.line_type = 'RETURN' AND TRY_CAST(r.qty AS DOUBLE) > 0 THEN 'qty ' || r.qty || ' on a RETURN line' "
+                "WHEN r.line_type = 'RETURN' AND TRY_CAST(r.net_amount AS DOUBLE) > 0 THEN 'net_amount ' || r.net_amount || ' on a RETURN line' "
+                "WHEN r.line_type = 'SALE' AND TRY_CAST(r.net_amount AS DOUBLE) < 0 THEN 'net_amount ' || r.net_amount || ' on a SALE line' END"
+            ),
+            statement="'qty' and 'net_amount' are not negative on a SALE line, not positive on a RETURN line",
+        ),
         plausible_quantity("_qty", "qty", MAX_TILL_LINE_QUANTITY, "units of one item on one store day"),
         absent(
             "unmapped_code",
@@ -232,7 +246,7 @@ OMS_EVENTS = Contract(
         *_event_time_rules(),
         *integer("qty", cast="numeric"),
         *integer("line", minimum=0),
-        *decimal_dot("unit_price", "price", minimum=0),
+        *decimal_dot("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
         allowed("channel", ("WEB", "MARKETPLACE")),
         allowed("uom", ("EA", "BD2"), name="unknown_unit"),
@@ -246,6 +260,13 @@ OMS_EVENTS = Contract(
             when=("channel", ("MARKETPLACE",)),
         ),
         not_negative("_qty", "negative quantity on an order line: correct it in the OMS"),
+        absent(
+            "zero_quantity",
+            "_zero_qty",
+            "'qty' is {value} on an order line: a line of no units orders, ships, cancels or returns nothing; correct it in the OMS",
+            sql="CASE WHEN TRY_CAST(r.qty AS DOUBLE) = 0 THEN r.qty END",
+            statement="'qty' is not 0",
+        ),
         plausible_quantity("_qty", "qty", MAX_WEB_ORDER_QUANTITY, "units per online order line"),
         positive_price(
             "_unit_price", "order line placed at a price of zero: check the price sent to the shop or marketplace", when=("event_type", ("LINE_PLACED",))
@@ -315,10 +336,9 @@ PLANNER_OVERRIDES = Contract(
         known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
         allowed("item_or_family", FAMILIES, when=("level", ("FAMILY",))),
         known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
-        absent("invalid_period", "_end_before_start", "period ends before it starts ({value}): correct the dates"),
+        date_order("start_date", "end_date", "%Y-%m-%d", "invalid_period", "an override's period cannot end before it starts"),
     ),
     key=("override_id",),
-    derived={"_end_before_start": "CASE WHEN TRY_CAST(r.end_date AS DATE) < TRY_CAST(r.start_date AS DATE) THEN r.start_date || ' .. ' || r.end_date END"},
     parameters={
         "items": codes("erp_items", "item_code"),
         "targets": "SELECT location_code FROM VALID(erp_locations) UNION SELECT customer_code FROM VALID(erp_customers)",
