@@ -736,7 +736,13 @@ CASES += [
         one_file("erp_items", lambda t: t.with_value(1, "launch_date", "01/09/2026").with_value(1, "discontinued_date", "01/08/2026")),
         Quarantined(1, "invalid_period", "discontinued_date 01/08/2026 is before launch_date 01/09/2026"),
     ),
-    # an export has happened: its time is not after the as-of time
+    # an export has happened: its time is not after the as-of time, nor before what it exports
+    Case(
+        "stock_snapshot_after_its_export",
+        "wms_stock",
+        one_file("wms_stock", lambda t: t.with_value(2, "exported_at", "2026-07-12T21:45:00Z")),
+        Quarantined(2, "future_date", "2026-07-12T21:50:00Z > 2026-07-12T21:45:00Z"),
+    ),
     Case(
         "exported_after_the_as_of_time",
         "wms_events",

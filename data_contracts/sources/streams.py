@@ -36,6 +36,9 @@ UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|u
 EXPORTED_BEFORE_EVENT = (
     "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
 )
+EXPORTED_BEFORE_SNAPSHOT = (
+    "snapshot_time is after the time the snapshot was exported ({value}): the source clock or the snapshot time is wrong; correct it in the source system"
+)
 
 
 def _event_time_rules() -> tuple[Rule, ...]:
@@ -151,10 +154,15 @@ WMS_STOCK = Contract(
         known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
         plausible_quantity("_qty", "qty", MAX_STOCK_QUANTITY, "units of stock of one item at one site"),
+        absent("future_date", "_snapshot_after_export", EXPORTED_BEFORE_SNAPSHOT),
         absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("snapshot_time")))),
     ),
     key=("snapshot_time", "site", "sku"),
-    derived={"_qty": number("qty"), "_snapshot_ts": iso_ts("snapshot_time")},
+    derived={
+        "_qty": number("qty"),
+        "_snapshot_ts": iso_ts("snapshot_time"),
+        "_snapshot_after_export": f"CASE WHEN {iso_ts('snapshot_time')} > {iso_ts('exported_at')} THEN r.snapshot_time || ' > ' || r.exported_at END",
+    },
     parameters={"locations": codes("erp_locations", "location_code"), "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'")},
     timestamp_column="_snapshot_ts",
     freshness_hours=24 * 8,
