@@ -31,6 +31,7 @@ TEMPLATE_SOURCES = {
     "erp_production_lines": ("erp/production_lines.csv", lambda r: True),
     "erp_unit_conversions": ("erp/unit_conversions.csv", lambda r: True),
     "erp_prices": ("erp/prices.csv", lambda r: True),
+    "erp_item_xref": ("erp/item_xref.csv", lambda r: True),
 }
 # Sources with fewer rows than TEMPLATE_ROWS (the tiny company has two production lines).
 TEMPLATE_ROWS_OF = {"erp_production_lines": 2}
@@ -729,6 +730,13 @@ CASES += [
         "erp_prices",
         one_file("erp_prices", lambda t: t.with_value(1, "valid_to", "01/07/2026")),
         Quarantined(1, "invalid_period", "valid_to 01/07/2026 is before valid_from 09/07/2026"),
+    ),
+    Case(
+        # the WMS movements of W-00001 after 20/07 would be counted for both items
+        "code_mapped_twice_on_the_same_days",
+        "erp_item_xref",
+        one_file("erp_item_xref", lambda t: t.with_value(2, "external_code", "W-00001").with_value(2, "valid_from", "20/07/2026")),
+        Quarantined(2, "overlapping_period", "WMS code W-00001 to item 10001037 from 20/07/2026 overlaps its mapping to item 10001000 from 09/07/2026"),
     ),
     Case(
         "item_discontinued_before_its_launch",

@@ -127,6 +127,31 @@ def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con, 
     assert "2000000000015 on 2025-12-31" in reason
 
 
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_code_mapped_twice_on_the_same_day_is_held_back(con, evaluator):
+    """The staging joins a movement to the mappings valid on its day: two of them would count it twice."""
+    _raw_table(con, "erp_items", [{"item_code": code} for code in "ABC"])
+    mapping = {"system": "WMS", "external_code": "W-1", "item_code": "A", "valid_from": "01/01/2026", "valid_to": "30/06/2026"}
+    _raw_table(
+        con,
+        "erp_item_xref",
+        [
+            mapping,  # 1
+            {**mapping, "item_code": "B", "valid_from": "01/07/2026", "valid_to": None},  # 2 valid: starts after 1 ends
+            {**mapping, "item_code": "C", "valid_from": "15/08/2026", "valid_to": None},  # 3 while 2 is still valid
+            {**mapping, "external_code": "W-2", "valid_to": "10/01/2026"},  # 4
+            {**mapping, "external_code": "W-2", "valid_from": "10/01/2026", "valid_to": None},  # 5 on 4's last day
+            {**mapping, "external_code": "W-3"},  # 6 valid: another code
+        ],
+    )
+    outcome = validate_source(con, "erp_item_xref", AS_OF, evaluator=evaluator)
+    found = {(int(r.row_number), r.rule): r.reason for r in outcome.quarantine.itertuples()}
+    assert set(found) == {(3, "overlapping_period"), (5, "overlapping_period")}
+    assert found[(3, "overlapping_period")].startswith(
+        "WMS code W-1 to item C from 15/08/2026 overlaps its mapping to item B from 01/07/2026 (pos/x.csv row 2)"
+    )
+
+
 def test_validating_in_chunks_finds_the_same_rows(con):
     good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
     rows = [{**good, "business_date": f"202609{d:02d}"} for d in range(3, 31)]

@@ -98,6 +98,17 @@ ITEMS = _erp(
     max_quarantine_share=0.0,
 )
 
+# A mapping that starts while an earlier one of the same code is still valid (open or ending on or
+# after its start): the later-starting row is held back, named with the mapping it overlaps.
+_OVERLAPPED_MAPPING = (
+    "(SELECT r.system || ' code ' || r.external_code || ' to item ' || r.item_code || ' from ' || r.valid_from || ' overlaps its mapping to item ' "
+    "|| arg_min(o.item_code, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) || ' from ' || arg_min(o.valid_from, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) "
+    "|| ' (' || arg_min(o._source_file || ' row ' || o._row_number, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) || ')' "
+    "FROM raw.erp_item_xref o WHERE o.system = r.system AND o.external_code = r.external_code "
+    "AND TRY_STRPTIME(o.valid_from, '%d/%m/%Y') < TRY_STRPTIME(r.valid_from, '%d/%m/%Y') "
+    "AND (o.valid_to IS NULL OR TRY_STRPTIME(o.valid_to, '%d/%m/%Y') >= TRY_STRPTIME(r.valid_from, '%d/%m/%Y')))"
+)
+
 ITEM_XREF = _erp(
     "erp_item_xref",
     "Cross-reference of other systems' item codes (WMS, POS barcode, marketplace) to ERP items, with validity dates.",
@@ -110,8 +121,16 @@ ITEM_XREF = _erp(
         *date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
         date_order("valid_from", "valid_to", ERP_DATE, "invalid_period", "a mapping's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
+        absent(
+            "overlapping_period",
+            "_overlapped_mapping",
+            "{value}: a code maps to one item on any day (the staging joins on the day would count its rows twice); "
+            "end the earlier mapping (valid_to) before the new one starts in the ERP",
+            statement="no earlier mapping of the same code is still valid when the row's validity starts",
+        ),
     ],
     key=("system", "external_code", "valid_from"),
+    derived={"_overlapped_mapping": _OVERLAPPED_MAPPING},
     parameters={"items": codes("erp_items", "item_code")},
     depends_on=("erp_items",),
     max_quarantine_share=0.0,
