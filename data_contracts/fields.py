@@ -23,9 +23,8 @@ import os
 import re
 from collections.abc import Callable
 from datetime import date
-from functools import cache
-from pathlib import Path
 
+from data_contracts.dbt_vars import DBT_PROJECT_FILE, dbt_var
 from data_contracts.model import Rule, absent
 from data_contracts.sources.sql import local_date
 
@@ -38,34 +37,20 @@ def setting(name: str, default: str, parse: Callable):
         raise ValueError(f"setting {name}={value!r} is not valid: {error}") from None
 
 
-DBT_PROJECT_FILE = Path(__file__).resolve().parent.parent / "dbt_project" / "dbt_project.yml"
-
-
-@cache
-def dbt_var(name: str) -> str:
-    """A var of ``dbt_project.yml`` as written there (the contracts and dbt read the same value)."""
-    import yaml
-
-    variables = yaml.safe_load(DBT_PROJECT_FILE.read_text(encoding="utf-8")).get("vars") or {}
-    if name not in variables:
-        raise KeyError(f"{DBT_PROJECT_FILE}: no var {name!r}")
-    return str(variables[name])
-
-
 def _calendar_day(name: str) -> date:
     value = dbt_var(name)
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ValueError(f"{DBT_PROJECT_FILE}: var {name} = {value!r} is not an ISO date (YYYY-MM-DD)") from None
+        raise ValueError(f"{DBT_PROJECT_FILE}: var {name} = {value!r} is not an ISO date (YYYY-MM-DD)") from None  # settings_check names the variable first
 
 
 # The warehouse's calendar (dim_date): a row dated outside it would be dropped by the marts' joins
 # on dates, so the contracts hold such a row back. Dates before it are keying errors too (a 2-digit
-# year, a system's null date such as 01/01/1900). Change the calendar in dbt_project.yml: both follow.
+# year, a system's null date such as 01/01/1900). PLANLINE_CALENDAR_START and _END set it: both follow.
 EARLIEST_DATE: date = _calendar_day("calendar_start_date")
 LATEST_DATE: date = _calendar_day("calendar_end_date")
-CALENDAR_TEXT = f"the warehouse's calendar, {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()} (dbt vars calendar_start_date, calendar_end_date)"
+CALENDAR_TEXT = f"the warehouse's calendar, {EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()} (PLANLINE_CALENDAR_START, PLANLINE_CALENDAR_END)"
 # Days after the as-of time a date that plans ahead may lie (due dates, validity ends): beyond, a typo.
 MAX_FUTURE_DAYS: int = setting("PLANLINE_MAX_FUTURE_DAYS", "1096", int)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from data_contracts.dbt_vars import dbt_var
 from orchestration.settings import DEFAULT_PARTITIONS_START, REPO_ROOT, Settings, SettingsError, load_settings, parse_as_of
 
 Problem = tuple[str, str, str]  # variable, value, what is expected
@@ -125,7 +126,8 @@ VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_WINDOW_START": _iso_date,
     "PLANLINE_WINDOW_END": _iso_date,
     "PLANLINE_CHROMIUM": _executable,
-    "PLANLINE_EARLIEST_DATE": _iso_date,
+    "PLANLINE_CALENDAR_START": _iso_date,
+    "PLANLINE_CALENDAR_END": _iso_date,
     "PLANLINE_MAX_FUTURE_DAYS": _whole_number(0, 36_525, "a whole number of days"),
     "PLANLINE_MAX_OVERRIDE_PCT": _whole_number(1, 1_000_000, "a whole number of percent"),
     "PLANLINE_MAX_OVERRIDE_UNITS": _whole_number(1, 10**12, "a whole number of units"),
@@ -186,6 +188,9 @@ def _cross_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Probl
     window = environ.get("PLANLINE_WINDOW_START"), environ.get("PLANLINE_WINDOW_END")
     if all(window) and not {"PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END"} & invalid and date.fromisoformat(window[0]) >= date.fromisoformat(window[1]):
         problems.append(("PLANLINE_WINDOW_END", window[1], f"a date after PLANLINE_WINDOW_START ({window[0]}): the window's end is exclusive"))
+    calendar = dbt_var("calendar_start_date", environ), dbt_var("calendar_end_date", environ)
+    if not {"PLANLINE_CALENDAR_START", "PLANLINE_CALENDAR_END"} & invalid and date.fromisoformat(calendar[0]) >= date.fromisoformat(calendar[1]):
+        problems.append(("PLANLINE_CALENDAR_END", calendar[1], f"a date after the calendar's start ({calendar[0]})"))
     return problems
 
 

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 import yaml
 
+from data_contracts.dbt_vars import dbt_var
 from data_contracts.fields import (
     DBT_PROJECT_FILE,
     EARLIEST_DATE,
@@ -92,10 +93,17 @@ def test_a_value_a_later_step_divides_by_is_above_zero_once_rounded():
     assert "'0' in 'run_rate_per_hour' is out of range: a rate here is above 0 and at most 1,000 and fits numeric(28,6)" in rule.reason.format(value="0")
 
 
-def test_the_contracts_calendar_is_the_warehouse_calendar():
+def test_the_contracts_calendar_is_the_warehouse_calendar(monkeypatch):
+    """dbt and the contracts read the same vars: PLANLINE_CALENDAR_START/_END when set, else the
+    defaults dbt_project.yml writes (a company with older history sets them)."""
     variables = yaml.safe_load(DBT_PROJECT_FILE.read_text())["vars"]
-    assert EARLIEST_DATE == date.fromisoformat(variables["calendar_start_date"])
-    assert LATEST_DATE == date.fromisoformat(variables["calendar_end_date"])
+    assert "env_var('PLANLINE_CALENDAR_START', '2020-01-01')" in variables["calendar_start_date"]
+    monkeypatch.delenv("PLANLINE_CALENDAR_START", raising=False)
+    assert dbt_var("calendar_start_date") == "2020-01-01"
+    assert EARLIEST_DATE == date.fromisoformat(dbt_var("calendar_start_date"))
+    assert LATEST_DATE == date.fromisoformat(dbt_var("calendar_end_date"))
+    monkeypatch.setenv("PLANLINE_CALENDAR_START", "2011-01-29")
+    assert dbt_var("calendar_start_date") == "2011-01-29"
 
 
 def _erp(day: date) -> str:

@@ -123,6 +123,10 @@ def test_settings_that_contradict_each_other_are_refused(home):
     assert "on or before PLANLINE_AS_OF (2026-08-31)" in problems["PLANLINE_PARTITIONS_START"][1]
     assert "after PLANLINE_WINDOW_START" in problems["PLANLINE_WINDOW_END"][1]
     assert "on or after the first daily partition (2026-09-01" in _problems(PLANLINE_AS_OF="2026-08-15")["PLANLINE_AS_OF"][1]  # the default go-live
+    assert "after the calendar's start (2031-01-01)" in _problems(PLANLINE_CALENDAR_START="2031-01-01")["PLANLINE_CALENDAR_END"][1]
+    with pytest.MonkeyPatch.context() as patch:  # an older history: an earlier calendar start is fine
+        patch.setenv("PLANLINE_CALENDAR_START", "2011-01-29")
+        validate_settings()
 
 
 @pytest.mark.parametrize(
