@@ -18,18 +18,20 @@ import dagster as dg
 
 from data_contracts.sources.sql import BUSINESS_TIMEZONE
 from orchestration.ingestion.loader import PartitionWindow
-from orchestration.settings import DEFAULT_PARTITIONS_START, fixed_as_of
+from orchestration.settings import DEFAULT_PARTITIONS_START, business_day, fixed_as_of
 
 PARTITIONS_START = os.environ.get("PLANLINE_PARTITIONS_START", DEFAULT_PARTITIONS_START)
 # The first partition's window starts here: it holds the history before go-live.
 HISTORY_START = date(1900, 1, 1)
+# The end of the last partition's window: every later day (exclusive end, as dbt's window reads it).
+HISTORY_END = date(9999, 12, 31)
 
 
 def _partitions_end() -> str | None:
     """With a fixed as-of date (PLANLINE_AS_OF, the demo), the last partition is that day: the
     platform's world ends there. Otherwise the partitions grow by one each day."""
     fixed = fixed_as_of()
-    return (fixed.date() + timedelta(days=1)).isoformat() if fixed else None
+    return (business_day(fixed) + timedelta(days=1)).isoformat() if fixed else None
 
 
 daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_date=_partitions_end(), timezone=BUSINESS_TIMEZONE)
@@ -57,11 +59,13 @@ def partition_bounds() -> tuple[date, date]:
 
 def run_window(context: dg.AssetExecutionContext) -> PartitionWindow:
     """The business days of a partitioned run (one day, or a backfill's range; from the first
-    partition on, every earlier day too)."""
+    partition on, every earlier day too; from the last partition on, every later day too: a row of
+    a later business day than the as-of's, such as an event of the as-of day's last UTC hours in a
+    time zone east of UTC, belongs to the last partition and its run)."""
     window = context.partition_time_window
     first, last = partition_bounds()
-    start = window.start.date()
-    return PartitionWindow(start=HISTORY_START if start <= first else start, end=window.end.date(), first=first, last=last)
+    start, end = window.start.date(), window.end.date()
+    return PartitionWindow(start=HISTORY_START if start <= first else start, end=HISTORY_END if end > last else end, first=first, last=last)
 
 
 WINDOW_ENV = ("PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END")

@@ -13,8 +13,11 @@ import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from data_contracts.dbt_vars import dbt_var
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The first daily partition (go-live) unless PLANLINE_PARTITIONS_START says otherwise: the demo
@@ -33,17 +36,34 @@ class SettingsError(ValueError):
         super().__init__(f"Planline cannot start, {count}: {described}. Fix the environment variable(s) and run again.")
 
 
-AS_OF_EXPECTED = "an ISO date or timestamp, UTC unless it carries an offset (e.g. 2026-09-30 or 2026-09-30T18:00:00Z)"
+AS_OF_EXPECTED = "an ISO date or timestamp (a date: the end of that business day; a timestamp: UTC unless it carries an offset), e.g. 2026-09-30 or 2026-09-30T18:00:00Z"
+
+
+def business_timezone() -> ZoneInfo:
+    """The zone business days are counted in (PLANLINE_BUSINESS_TIMEZONE, dbt var
+    business_timezone); UTC while the setting is invalid (the settings check names it)."""
+    try:
+        return ZoneInfo(dbt_var("business_timezone"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def business_day(moment: datetime) -> date:
+    """The business day of a naive UTC time."""
+    return moment.replace(tzinfo=UTC).astimezone(business_timezone()).date()
 
 
 def parse_as_of(value: str) -> datetime:
-    """PLANLINE_AS_OF's value as naive UTC; a date means the end of that day."""
+    """PLANLINE_AS_OF's value as naive UTC; a date means the end of that business day (in
+    PLANLINE_BUSINESS_TIMEZONE: an event of 23:30 UTC on the 30th is the 1st in Paris, after an
+    as-of of the 30th)."""
     try:
         day = date.fromisoformat(value)
     except ValueError:
         day = None
     if day is not None:
-        return datetime(day.year, day.month, day.day, 23, 59, 59)
+        end_of_day = datetime.combine(day, time(23, 59, 59), tzinfo=business_timezone())
+        return end_of_day.astimezone(UTC).replace(tzinfo=None)
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:

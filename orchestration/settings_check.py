@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from data_contracts.dbt_vars import dbt_var
-from orchestration.settings import DEFAULT_PARTITIONS_START, REPO_ROOT, Settings, SettingsError, load_settings, parse_as_of
+from orchestration.settings import DEFAULT_PARTITIONS_START, REPO_ROOT, Settings, SettingsError, business_day, load_settings, parse_as_of
 
 Problem = tuple[str, str, str]  # variable, value, what is expected
 DIRECTORY = "a directory Planline can write to, or a path where one can be created"
@@ -175,7 +175,7 @@ def _cross_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Probl
     if (
         as_of
         and not {"PLANLINE_PARTITIONS_START", "PLANLINE_AS_OF"} & invalid
-        and date.fromisoformat(start or DEFAULT_PARTITIONS_START) > parse_as_of(as_of).date()
+        and date.fromisoformat(start or DEFAULT_PARTITIONS_START) > business_day(parse_as_of(as_of))
     ):
         if start:
             problems.append(

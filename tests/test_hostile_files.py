@@ -7,6 +7,7 @@ rejected folder; a path from outside stays in its folder.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -277,3 +278,23 @@ def test_the_raw_asset_fails_files_parsed_naming_a_folder_it_cannot_list(home, m
     )
     [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "files_parsed"]
     assert not check.passed and check.metadata["folders_not_listed"].value == "erp: Permission denied"
+
+
+def test_the_processed_folder_is_never_entered_through_a_link_and_keeps_earlier_versions(home, con, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (home / "processed" / "pos").mkdir(parents=True)
+    (home / "processed" / "pos" / "ST02").symlink_to(outside, target_is_directory=True)
+    report = _load(con, home)
+    assert report.files_loaded == [GOOD] and not report.not_archived
+    assert not list(outside.iterdir())  # nothing moved through the link
+    [kept] = list((home / "processed" / "pos").glob("ST02%2F*"))  # beside it, flat, the link left as it is
+    assert kept.read_bytes() == _pos("20260928")
+    # a corrected re-export: the earlier version stays beside it under its hash
+    (home / "processed" / "pos" / "ST02").unlink()
+    (home / "processed" / "pos" / "ST02").mkdir()
+    (home / "processed" / GOOD).write_bytes(b"earlier")
+    (home / "landing" / GOOD).write_bytes(_pos("20260928").replace(b",1", b",2", 1))
+    assert _load(con, home).files_replaced == [GOOD]
+    assert sorted(p.name for p in (home / "processed" / "pos" / "ST02").iterdir()) == sorted(
+        [Path(GOOD).name, f"{Path(GOOD).name}.{hashlib.sha256(b'earlier').hexdigest()[:12]}"]
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import REPO_ROOT, SettingsError, fixed_as_of, parse_as_of
+from orchestration.settings import REPO_ROOT, SettingsError, business_day, fixed_as_of, parse_as_of
 from orchestration.settings_check import FOLDERS, VALUE_CHECKS, validate_settings
 
 PATH_VARIABLES = ("PLANLINE_HOME", "PLANLINE_DUCKDB_PATH", *FOLDERS)
@@ -131,10 +131,21 @@ def test_settings_that_contradict_each_other_are_refused(home):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("2026-09-30", "2026-09-30 23:59:59"), ("2026-09-30T18:00:00Z", "2026-09-30 18:00:00"), ("2026-09-30T20:00:00+02:00", "2026-09-30 18:00:00")],
+    [
+        ("2026-09-30", "2026-09-30 21:59:59"),
+        ("2026-12-31", "2026-12-31 22:59:59"),
+        ("2026-09-30T18:00:00Z", "2026-09-30 18:00:00"),
+        ("2026-09-30T20:00:00+02:00", "2026-09-30 18:00:00"),
+    ],
 )
-def test_as_of_takes_a_date_as_the_end_of_that_day_and_timestamps_in_utc(value, expected):
+def test_as_of_takes_a_date_as_the_end_of_that_business_day_and_timestamps_in_utc(value, expected, monkeypatch):
+    """A date ends with its business day (Europe/Paris by default: UTC+2 in summer, +1 in winter):
+    an event of 22:30 UTC on the 30th of September is the 1st of October there, after the as-of."""
+    monkeypatch.delenv("PLANLINE_BUSINESS_TIMEZONE", raising=False)
     assert str(parse_as_of(value)) == expected
+    monkeypatch.setenv("PLANLINE_BUSINESS_TIMEZONE", "America/New_York")
+    assert str(parse_as_of("2026-09-30")) == "2026-10-01 03:59:59"
+    assert str(business_day(parse_as_of("2026-09-30"))) == "2026-09-30"
 
 
 def test_a_bad_as_of_read_anywhere_names_the_variable(monkeypatch):

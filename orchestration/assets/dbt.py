@@ -23,7 +23,7 @@ from packaging import version
 
 from data_contracts import CONTRACTS
 from orchestration.ingestion.loader import PartitionWindow, loaded_days
-from orchestration.partitions import FACT_FRESHNESS, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
+from orchestration.partitions import FACT_FRESHNESS, HISTORY_END, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import REPO_ROOT, export_environment, load_settings
 
@@ -165,7 +165,8 @@ def _covering_loaded_rows(context: dg.AssetExecutionContext, warehouse: DuckDBWa
         days = loaded_days(con, list(CONTRACTS.values()), since)
     if days is None:
         return window
-    widened = replace(window, start=min(window.start, days[0]), end=max(window.end, days[1] + timedelta(days=1)))
+    day_after = HISTORY_END if days[1] >= HISTORY_END - timedelta(days=1) else days[1] + timedelta(days=1)  # date.max has no next day
+    widened = replace(window, start=min(window.start, days[0]), end=max(window.end, day_after))
     if widened != window:
         context.log.info(f"rows this run loaded lie on {days[0]} to {days[1]}: the window covers them")
     return widened

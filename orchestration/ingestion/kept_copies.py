@@ -77,8 +77,8 @@ def _subfolder(folder: int, name: str) -> int | None:
         return None
 
 
-def _rejected_folder(rejected_dir: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
-    """A descriptor of the folder of ``rejected_dir`` where the kept copy of the landing path
+def _safe_folder(rejected_dir: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
+    """A descriptor of the folder of ``rejected_dir`` (or the processed folder) where the copy of the landing path
     ``parts`` goes, its path, and the name there: the same relative path, its folders made as
     needed and never entered through a link (nor blocked by a kept file of a folder's name): from
     such a name on, the rest of the path is one name, its ``/`` written ``%2F``."""
@@ -105,7 +105,7 @@ def _write_note(folder: int, name: str, text: str) -> None:
 def keep_rejected(entry: LandingEntry, sha: str, error: str, rejected_dir: Path) -> str:
     """Move the entry (a link: the link itself) into the rejected folder with its note; its path
     there (printable)."""
-    folder, where, name = _rejected_folder(rejected_dir, entry.parts)
+    folder, where, name = _safe_folder(rejected_dir, entry.parts)
     try:
         name = _kept_name(folder, name, sha)
         os.replace(entry.path, name, dst_dir_fd=folder)  # atomic within one filesystem; a link is moved, not followed
@@ -115,3 +115,22 @@ def keep_rejected(entry: LandingEntry, sha: str, error: str, rejected_dir: Path)
     finally:
         os.close(folder)
     return kept_at
+
+
+def archive(path: Path, parts: tuple[str, ...], sha: str, processed_dir: Path) -> None:
+    """Move a loaded file to the processed folder by its relative path (an atomic rename), never
+    through a link: an earlier, different content at its name is kept beside it under the name
+    suffixed with its hash."""
+    folder, _, name = _safe_folder(processed_dir, parts)
+    try:
+        name = _capped(name, SUFFIX_ROOM)
+        held = _kept_sha(folder, name)
+        if held is not None and held != sha:
+            suffixed = [f"{name}.{held[:12]}", *(f"{name}.{held[:12]}-{n}" for n in range(2, 10))]
+            old = next((c for c in suffixed if _kept_sha(folder, c) in (None, held)), None)
+            if old is None:
+                raise FileExistsError(errno.EEXIST, "every name for the earlier version is taken", name)
+            os.replace(name, old, src_dir_fd=folder, dst_dir_fd=folder)  # a link is moved, never followed
+        os.replace(path, name, dst_dir_fd=folder)
+    finally:
+        os.close(folder)

@@ -27,7 +27,6 @@ same, "left in the landing folder". Folders that cannot be listed are reported.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -37,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 from data_contracts.model import Contract
-from orchestration.ingestion.kept_copies import keep_rejected
+from orchestration.ingestion.kept_copies import archive, keep_rejected
 from orchestration.ingestion.listing import (
     NO_SOURCE_NAME,
     ChangedSinceListing,
@@ -264,30 +263,18 @@ def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[Contract], lan
     return [r for r in refused if r is not None] + unlisted
 
 
-def _archive(path: Path, relative: str, sha: str, processed_dir: Path) -> None:
-    """Move a loaded file to the processed folder (an atomic rename; an earlier, different version
-    already there is kept under its name suffixed with its hash)."""
-    target = processed_dir / relative
-    if target.exists():
-        kept_sha = hashlib.sha256(target.read_bytes()).hexdigest()
-        if kept_sha != sha:
-            target.rename(target.with_name(f"{target.name}.{kept_sha[:12]}"))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(path, target)
-
-
-def _archive_reported(path: Path, relative: str, sha: str, seen: tuple[int, int, int], processed_dir: Path, report: LoadReport) -> None:
+def _archive_reported(entry: LandingEntry, sha: str, seen: tuple[int, int, int], processed_dir: Path, report: LoadReport) -> None:
     """Archive a loaded file; a failed move (the rows are committed) is reported, not raised: the
     file stays in the landing folder and the next run recognizes it by its hash and moves it. A
     file changed since it was read (rows appended meanwhile) stays too: the next run loads it as
     a re-export."""
-    if not unchanged_since(path, seen):
-        report.not_archived.append(f"{relative}: loaded, but changed since it was read: left in the landing folder, the next run loads it again")
+    if not unchanged_since(entry.path, seen):
+        report.not_archived.append(f"{entry.relative}: loaded, but changed since it was read: left in the landing folder, the next run loads it again")
         return
     try:
-        _archive(path, relative, sha, processed_dir)
+        archive(entry.path, entry.parts, sha, processed_dir)
     except OSError as error:
-        report.not_archived.append(f"{relative}: loaded, but not moved to the processed folder ({error.strerror or error})")
+        report.not_archived.append(f"{entry.relative}: loaded, but not moved to the processed folder ({error.strerror or error})")
 
 
 def _parse(contract: Contract, data: bytes, relative: str):
@@ -346,7 +333,7 @@ def load_source(
     known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
     tables: list[pa.Table] = []
     batch_files: list[tuple[str, str, int, bool]] = []
-    read: dict[str, tuple[Path, tuple[int, int, int]]] = {}
+    read: dict[str, tuple[LandingEntry, tuple[int, int, int]]] = {}
     intact: list[str] = []
     entries, errors = scan_landing([contract], landing)
     report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([contract], e.folder, folder=True)]
@@ -361,7 +348,7 @@ def load_source(
             report.files_unchanged += 1
             intact.append(relative)
             if processed_dir is not None:
-                _archive_reported(entry.path, relative, sha, seen, processed_dir, report)
+                _archive_reported(entry, sha, seen, processed_dir, report)
             continue
         try:
             table = _parse(contract, data, relative)
@@ -370,7 +357,7 @@ def load_source(
             continue
         tables.append(table)
         batch_files.append((relative, sha, table.num_rows, relative in known))
-        read[relative] = (entry.path, seen)
+        read[relative] = (entry, seen)
 
     if batch_files:
         incoming = _with_row_origin(pa.concat_tables(tables).combine_chunks(), batch_files, now)
@@ -387,8 +374,8 @@ def load_source(
         intact += [f for f, _, _, _ in batch_files]
         if processed_dir is not None:
             for relative, sha, _, _ in batch_files:
-                path, seen = read[relative]
-                _archive_reported(path, relative, sha, seen, processed_dir, report)
+                entry, seen = read[relative]
+                _archive_reported(entry, sha, seen, processed_dir, report)
     _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
     return report
