@@ -32,6 +32,7 @@ demo: dbt-parse
 
 # Fail the runs whose worker died and free their pool slots: what make ui's daemon does by itself
 recover: setup
+	$(BIN)/python -m orchestration.settings_check
 	$(BIN)/python -m orchestration.recovery
 
 # The cockpit's tests load it in a real headless browser: Debian's chromium (apt, as root or

@@ -8,7 +8,15 @@ source file, row number and a reason a person can act on.
 Great Expectations is imported lazily (it takes seconds to import).
 """
 
-from data_contracts.model import Contract, Rule
-from data_contracts.registry import CONTRACTS, contract_for
+import importlib
 
 __all__ = ["CONTRACTS", "Contract", "Rule", "contract_for"]
+_HOME = {"CONTRACTS": "registry", "contract_for": "registry", "Contract": "model", "Rule": "model"}
+
+
+def __getattr__(name: str):
+    # Lazy: the settings check imports data_contracts.dbt_vars before the settings the contracts
+    # read at import (PLANLINE_MAX_FUTURE_DAYS...) are known to be valid.
+    if name in _HOME:
+        return getattr(importlib.import_module(f"data_contracts.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'data_contracts' has no attribute {name!r}")

@@ -36,7 +36,9 @@ class SettingsError(ValueError):
         super().__init__(f"Planline cannot start, {count}: {described}. Fix the environment variable(s) and run again.")
 
 
-AS_OF_EXPECTED = "an ISO date or timestamp (a date: the end of that business day; a timestamp: UTC unless it carries an offset), e.g. 2026-09-30 or 2026-09-30T18:00:00Z"
+AS_OF_EXPECTED = (
+    "an ISO date or timestamp (a date: the end of that business day; a timestamp: UTC unless it carries an offset), e.g. 2026-09-30 or 2026-09-30T18:00:00Z"
+)
 
 
 def business_timezone() -> ZoneInfo:

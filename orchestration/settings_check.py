@@ -16,7 +16,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -188,10 +188,39 @@ def _cross_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Probl
     window = environ.get("PLANLINE_WINDOW_START"), environ.get("PLANLINE_WINDOW_END")
     if all(window) and not {"PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END"} & invalid and date.fromisoformat(window[0]) >= date.fromisoformat(window[1]):
         problems.append(("PLANLINE_WINDOW_END", window[1], f"a date after PLANLINE_WINDOW_START ({window[0]}): the window's end is exclusive"))
-    calendar = dbt_var("calendar_start_date", environ), dbt_var("calendar_end_date", environ)
-    if not {"PLANLINE_CALENDAR_START", "PLANLINE_CALENDAR_END"} & invalid and date.fromisoformat(calendar[0]) >= date.fromisoformat(calendar[1]):
-        problems.append(("PLANLINE_CALENDAR_END", calendar[1], f"a date after the calendar's start ({calendar[0]})"))
+    return problems + _calendar_problems(environ, invalid)
+
+
+def _calendar_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Problem]:
+    """The calendar (dim_date) must hold 'now' and the S&OP horizon after it: a day outside it
+    would be held back by every contract, or dropped by the marts' joins."""
+    names = {"PLANLINE_CALENDAR_START", "PLANLINE_CALENDAR_END", "PLANLINE_AS_OF", "PLANLINE_SOP_HORIZON_MONTHS", "PLANLINE_BUSINESS_TIMEZONE"}
+    if names & invalid:
+        return []
+    start, end = (date.fromisoformat(dbt_var(name, environ)) for name in ("calendar_start_date", "calendar_end_date"))
+    as_of = environ.get("PLANLINE_AS_OF")
+    today = business_day(parse_as_of(as_of)) if as_of else date.today()
+    months = int(dbt_var("sop_horizon_months", environ))
+    horizon_end = _month_end(today, months)
+    shown_start, shown_end = (_shown(environ, name, value) for name, value in (("PLANLINE_CALENDAR_START", start), ("PLANLINE_CALENDAR_END", end)))
+    problems = []
+    if start > today:
+        problems.append(("PLANLINE_CALENDAR_START", shown_start, f"a date on or before the as-of day ({today}): the calendar must hold the history"))
+    if end < horizon_end:
+        problems.append(
+            (
+                "PLANLINE_CALENDAR_END",
+                shown_end,
+                f"a date on or after {horizon_end}: the calendar must hold the {months}-month S&OP horizon after the as-of day ({today})",
+            )
+        )
     return problems
+
+
+def _month_end(day: date, months: int) -> date:
+    """The last day of the month ``months`` after ``day``'s."""
+    index = day.year * 12 + day.month - 1 + months + 1  # the month after, whose first day - 1
+    return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
 
 
 def validate_settings() -> Settings:

@@ -120,17 +120,27 @@ def planline_reader(warehouse: Path | None = None) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+USAGE = 'usage: python -m orchestration.warehouse_snapshot ["SQL query"]  (no query: where the copy is and which run published it)'
+
+
 def main(argv: list[str]) -> None:
+    query = " ".join(argv).strip()
+    if argv and not query:
+        sys.exit(f"an empty query. {USAGE}")
     try:
         con = planline_reader()
     except FileNotFoundError as error:
         sys.exit(str(error))
     with con:
-        if argv:
+        if query:
             try:
-                con.sql(" ".join(argv)).show(max_width=220)
+                result = con.sql(query)
             except duckdb.Error as error:  # a typo in the query: say so, not a traceback
                 sys.exit(f"query failed: {error}")
+            if result is None:  # a statement without rows (a comment, a SET)
+                print("done: the statement returns no rows")
+            else:
+                result.show(max_width=220)
         else:  # where the copy is and which run published it
             path = Path(con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0])
             manifest = path.with_name(f"{path.name}.json")
@@ -138,4 +148,7 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":  # python -m orchestration.warehouse_snapshot "SQL"
-    main(sys.argv[1:])
+    try:
+        main(sys.argv[1:])
+    except BrokenPipeError:  # piped into head: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

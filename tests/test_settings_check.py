@@ -123,7 +123,9 @@ def test_settings_that_contradict_each_other_are_refused(home):
     assert "on or before PLANLINE_AS_OF (2026-08-31)" in problems["PLANLINE_PARTITIONS_START"][1]
     assert "after PLANLINE_WINDOW_START" in problems["PLANLINE_WINDOW_END"][1]
     assert "on or after the first daily partition (2026-09-01" in _problems(PLANLINE_AS_OF="2026-08-15")["PLANLINE_AS_OF"][1]  # the default go-live
-    assert "after the calendar's start (2031-01-01)" in _problems(PLANLINE_CALENDAR_START="2031-01-01")["PLANLINE_CALENDAR_END"][1]
+    calendar = _problems(PLANLINE_AS_OF="2026-09-30", PLANLINE_CALENDAR_START="2026-10-01", PLANLINE_CALENDAR_END="2028-03-30")
+    assert "on or before the as-of day (2026-09-30)" in calendar["PLANLINE_CALENDAR_START"][1]
+    assert "on or after 2028-03-31: the calendar must hold the 18-month S&OP horizon" in calendar["PLANLINE_CALENDAR_END"][1]
     with pytest.MonkeyPatch.context() as patch:  # an older history: an earlier calendar start is fine
         patch.setenv("PLANLINE_CALENDAR_START", "2011-01-29")
         validate_settings()
@@ -225,3 +227,11 @@ def test_make_ui_stops_when_its_port_is_taken_and_starts_dagster_dev_when_free(h
     with pytest.raises(SystemExit) as refused:
         ui.main()
     assert refused.value.code == 2
+
+
+def test_a_limit_that_is_not_a_number_is_named_not_a_traceback(tmp_path):
+    """The contracts read their limits when imported: the check runs before, without importing them."""
+    environment = {**os.environ, "PLANLINE_HOME": str(tmp_path), "PLANLINE_MAX_OVERRIDE_PCT": "abc", "PLANLINE_MAX_FUTURE_DAYS": "nan"}
+    done = subprocess.run([sys.executable, "-m", "orchestration.settings_check"], env=environment, capture_output=True, text=True, cwd=REPO_ROOT)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "PLANLINE_MAX_OVERRIDE_PCT='abc'" in done.stderr and "PLANLINE_MAX_FUTURE_DAYS='nan'" in done.stderr

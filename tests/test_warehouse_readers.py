@@ -118,3 +118,7 @@ def test_the_query_command_says_what_is_wrong_with_a_query_instead_of_a_tracebac
     with pytest.raises(SystemExit) as stop:
         warehouse_snapshot.main(["SELECT nothing FROM nowhere"])
     assert str(stop.value).startswith("query failed:") and "nowhere" in str(stop.value)
+    warehouse_snapshot.main(["-- only a comment"])
+    assert "returns no rows" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="an empty query"):
+        warehouse_snapshot.main([" "])
