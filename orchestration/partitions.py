@@ -23,7 +23,7 @@ from orchestration.settings import DEFAULT_PARTITIONS_START, business_day, fixed
 PARTITIONS_START = os.environ.get("PLANLINE_PARTITIONS_START", DEFAULT_PARTITIONS_START)
 # The first partition's window starts here: it holds the history before go-live.
 HISTORY_START = date(1900, 1, 1)
-# The end of the last partition's window: every later day (exclusive end, as dbt's window reads it).
+# The last day a window can reach (a loaded row of 9999-12-31 has no next day).
 HISTORY_END = date(9999, 12, 31)
 
 
@@ -59,13 +59,13 @@ def partition_bounds() -> tuple[date, date]:
 
 def run_window(context: dg.AssetExecutionContext) -> PartitionWindow:
     """The business days of a partitioned run (one day, or a backfill's range; from the first
-    partition on, every earlier day too; from the last partition on, every later day too: a row of
-    a later business day than the as-of's, such as an event of the as-of day's last UTC hours in a
-    time zone east of UTC, belongs to the last partition and its run)."""
+    partition on, every earlier day too). Not every later day from the last partition on: the
+    window also bounds the days incremental models replace (a B2B line's requested day lies
+    ahead); a loaded row of a later day widens the window to it (assets/dbt.py)."""
     window = context.partition_time_window
     first, last = partition_bounds()
-    start, end = window.start.date(), window.end.date()
-    return PartitionWindow(start=HISTORY_START if start <= first else start, end=HISTORY_END if end > last else end, first=first, last=last)
+    start = window.start.date()
+    return PartitionWindow(start=HISTORY_START if start <= first else start, end=window.end.date(), first=first, last=last)
 
 
 WINDOW_ENV = ("PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END")
