@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from ml.forecasting.backtest import rolling_origins, run_backtest, score
 from ml.forecasting.global_model import GlobalDemandForecaster, GlobalModelConfig
-from ml.forecasting.tracking import champion, log_training, promote_if_better, tracking_store
+from ml.forecasting.tracking import champion, log_training, promote_if_better, tracking_at, tracking_store
 from tests.test_global_model import FAST, HORIZON, synthetic_panel
 
 
@@ -57,11 +60,15 @@ def test_a_training_is_logged_with_its_backtest_and_its_model_registered(trained
     client = mlflow.MlflowClient(store.uri)
     logged = client.get_run(run.run_id)
     assert logged.data.params["horizon"] == str(HORIZON)
+    # the process's next store is its own: logging left no MLFLOW_TRACKING_URI behind
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert logged.info.artifact_uri.startswith(Path(store.artifact_root).resolve().as_uri())
     assert logged.data.metrics["backtest_wrmsse"] == pytest.approx(run.wrmsse)
     assert logged.data.metrics["lightgbm_p90.coverage"] > 0.5
     artifacts = {a.path for a in client.list_artifacts(run.run_id, "plots")} | {a.path for a in client.list_artifacts(run.run_id, "backtest")}
     assert {"plots/forecast_vs_actual.png", "backtest/scores_by_group.json"} <= artifacts
-    loaded = mlflow.pyfunc.load_model(f"models:/demand_forecaster/{run.model_version}")
+    with tracking_at(store.uri):
+        loaded = mlflow.pyfunc.load_model(f"models:/demand_forecaster/{run.model_version}")
     future = panel[panel.ds > panel.ds.max() - pd.Timedelta(days=HORIZON)].drop(columns="y")
     future = future.assign(ds=future.ds + pd.Timedelta(days=HORIZON))  # the days after the history
     pd.testing.assert_frame_equal(loaded.predict(future), model.predict(future))

@@ -12,6 +12,8 @@ points elsewhere. MLflow is imported where it is used (it takes seconds).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,22 @@ class TrackingStore:
             return found.experiment_id
         location = (self.artifact_root / name).resolve().as_uri() if self.artifact_root else None
         return client.create_experiment(name, artifact_location=location)
+
+
+@contextmanager
+def tracking_at(uri: str) -> Iterator[None]:
+    """MLflow's fluent API pointed at ``uri`` for the block, then back as it was:
+    ``mlflow.set_tracking_uri`` also sets MLFLOW_TRACKING_URI in the environment, which would
+    make every later ``tracking_store`` of the process use this store (without its artifacts
+    folder: a test's artifacts landed in ./mlruns)."""
+    import mlflow
+
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(before)
 
 
 def tracking_store(mlflow_dir: Path) -> TrackingStore:
@@ -128,8 +146,7 @@ def log_training(
     if forecast_column not in overall.index:
         raise ValueError(f"no overall score for {forecast_column!r}: scored forecasts are {sorted(overall.index)}")
     wrmsse = float(overall.loc[forecast_column, "wrmsse"])
-    mlflow.set_tracking_uri(store.uri)
-    with mlflow.start_run(experiment_id=store.experiment_id(experiment)) as run:
+    with tracking_at(store.uri), mlflow.start_run(experiment_id=store.experiment_id(experiment)) as run:
         mlflow.log_params(params)
         for forecast, row in overall.iterrows():
             mlflow.log_metrics(
@@ -199,8 +216,8 @@ def load_champion(store: TrackingStore, model_name: str) -> ChampionModel | None
     client = mlflow.MlflowClient(store.uri)
     registered = client.get_model_version(model_name, version)
     run = client.get_run(registered.run_id)
-    mlflow.set_tracking_uri(store.uri)
-    model = mlflow.pyfunc.load_model(f"models:/{model_name}/{version}")  # the version read above, even if the alias moves meanwhile
+    with tracking_at(store.uri):
+        model = mlflow.pyfunc.load_model(f"models:/{model_name}/{version}")  # the version read above, even if the alias moves meanwhile
     return ChampionModel(model.unwrap_python_model().fitted, model_name, version, run.info.run_id, run.info.experiment_id, wrmsse, dict(run.data.metrics))
 
 
