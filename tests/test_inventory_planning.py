@@ -285,6 +285,10 @@ def test_an_order_that_is_not_whole_units_is_rounded_up_and_says_so():
     notes = published.notes["files"]["planned_transfer_orders.csv"]
     assert notes == {"units": ["PK6"], "rounded_up_lines": 1, "rounded_up_base_units": 4.0, "rounded_up_orders": ["PTO000002"]}
     assert published.notes["files"]["planned_purchase_orders.csv"]["rounded_up_lines"] == 0 and published.notes["unit_fallbacks"] == []
+    # however large the unit, an order is at least one of it: never 0 (the plan is never short)
+    huge = erp_import_files(_orders(), UNITS.assign(factor_to_base=UNITS.factor_to_base.where(UNITS.unit != "CS", 3e9)), {"LINE-1": "PL01"})
+    purchase = _fields(huge.files["planned_purchase_orders.csv"])
+    assert (purchase["quantity"], purchase["unit"]) == ("1", "CS") and "rounded up from 240 EA to whole CS" in purchase["reason"]
 
 
 def test_a_sku_without_a_conversion_for_its_unit_goes_out_in_its_base_unit_and_the_notes_say_so():
@@ -319,6 +323,8 @@ def test_publishing_the_same_plan_twice_gives_the_same_files_whatever_the_row_or
         (_orders(), UNITS.assign(factor_to_base=UNITS.factor_to_base.where(UNITS.unit != "CS", 0.0)), "factor_to_base of SKU 10001000 in CS must be > 0"),
         (_orders().assign(quantity_units=[18.0, np.nan, 96.0]), UNITS, r"quantity_units must be a number > 0, got nan \(PURCHASE_ORDER of 10001000 to DC01\)"),
         (pd.concat([_orders(), _orders("PLAN-20261001-0123abcd")]), UNITS, "one plan version"),
+        (_orders(), UNITS.assign(base_unit=UNITS.base_unit.where(UNITS.unit != "CS", None)), "SKU 10001000 has no base unit for PURCHASE_ORDER"),
+        (_orders().assign(quantity_units=[18.0, 9.3e18, 96.0]), UNITS, "PURCHASE_ORDER of SKU 10001000 to DC01 is .* more than 9007199254740992 whole units"),
     ],
 )
 def test_publication_refuses_what_it_cannot_express_in_the_erps_units(orders, units, message):

@@ -89,6 +89,10 @@ class ErpFiles:
     notes: dict = field(default_factory=dict)
 
 
+# Whole units stated exactly (a float holds every whole number up to 2^53; int64 beyond would wrap).
+MAX_ERP_QUANTITY = float(2**53)
+
+
 def _validate(orders: pd.DataFrame, order_units: pd.DataFrame, plant_of_line: dict[str, str]) -> None:
     missing = [c for c in ORDER_COLUMNS if c not in orders.columns] + [c for c in UNIT_COLUMNS if c not in order_units.columns]
     if missing:
@@ -110,6 +114,10 @@ def _validate(orders: pd.DataFrame, order_units: pd.DataFrame, plant_of_line: di
     if repeated.any():
         row = order_units[repeated].iloc[0]
         raise ValueError(f"order units: SKU {row.sku_id} has more than one unit for {row.order_type}")
+    no_base = order_units["base_unit"].isna() | (order_units["base_unit"].astype(str).str.strip() == "")
+    if no_base.any():
+        row = order_units[no_base].iloc[0]
+        raise ValueError(f"order units: SKU {row.sku_id} has no base unit for {row.order_type} (base_quantity is stated in it)")
     factor = pd.to_numeric(order_units["factor_to_base"], errors="coerce")
     bad_factor = order_units["factor_to_base"].notna() & ~(np.isfinite(factor) & (factor > 0))
     if bad_factor.any():
@@ -130,9 +138,20 @@ def _whole_units(lines: pd.DataFrame) -> pd.DataFrame:
         row = lines[unit.isna()].iloc[0]
         raise ValueError(f"SKU {row.sku_id} has no conversion for its {row.order_type} unit and no base unit to fall back to")
     factor = pd.to_numeric(lines["factor_to_base"], errors="coerce").where(~fell_back, 1.0)
-    exact = (lines["quantity_units"].astype(float) / factor).round(9)  # 9: 3 packs of 0.1 stay 3 packs
-    whole = np.ceil(exact)
-    return lines.assign(erp_unit=unit, erp_factor=factor, erp_quantity=whole, erp_base_quantity=whole * factor, rounded_up=whole > exact, fell_back=fell_back)
+    exact = lines["quantity_units"].astype(float) / factor
+    # a relative tolerance: 3 packs of 0.1 (sums' last bits) stay 3 packs; an order is at least one
+    # unit however large the unit (rounding the quotient to fixed decimals made 1 EA of a 3e9 unit 0)
+    whole = np.maximum(np.ceil(exact * (1 - 1e-9)), 1.0)
+    too_large = whole > MAX_ERP_QUANTITY
+    if too_large.any():
+        row = lines[too_large].iloc[0]
+        raise ValueError(
+            f"the {row.order_type} of SKU {row.sku_id} to {row.to_location_id} is {whole[too_large].iloc[0]:.0f} {unit[too_large].iloc[0]}: "
+            f"more than {MAX_ERP_QUANTITY:.0f} whole units, beyond what an ERP file can state exactly"
+        )
+    return lines.assign(
+        erp_unit=unit, erp_factor=factor, erp_quantity=whole, erp_base_quantity=whole * factor, rounded_up=whole > exact * (1 + 1e-9), fell_back=fell_back
+    )
 
 
 def _notes(lines: pd.DataFrame, numbers: pd.Series) -> dict:
