@@ -1,9 +1,10 @@
 """SQL snippets shared by contracts (DuckDB dialect: validation runs inside the embedded warehouse)."""
 
-import os
+from data_contracts.dbt_vars import dbt_var
 
-# Business days are local days: stores, the ERP and cross-reference validity dates live in it.
-BUSINESS_TIMEZONE = os.environ.get("PLANLINE_BUSINESS_TIMEZONE", "Europe/Paris")
+# Business days are local days: stores, the ERP and cross-reference validity dates live in it
+# (PLANLINE_BUSINESS_TIMEZONE, read as dbt reads it: the contracts and the models agree).
+BUSINESS_TIMEZONE = dbt_var("business_timezone")
 
 
 def fr_decimal(column: str) -> str:

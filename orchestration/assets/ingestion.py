@@ -104,7 +104,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
             outcome = validate_source(con, contract.source, as_of(), scope_files=scope, evaluator=evaluator)
             write_quarantine(con, outcome)
             mark_validated(con, contract.source, scope, loaded_at)
-            table_counts = _table_counts(con, contract, window, report.files_new)
+            table_counts = _table_counts(con, contract, window)
             outstanding = outstanding_rejections(con, contract.source)
             # JSON records may carry fields the contract does not know: kept in _extra, reported here
             unknown_fields = con.execute(f"SELECT count(*), any_value(_extra) FROM {contract.table} WHERE _extra IS NOT NULL").fetchone()
@@ -140,9 +140,8 @@ def _days_outside(report: LoadReport, window: PartitionWindow | None) -> list[st
     return sorted(day.isoformat() for day in report.days_loaded if not window.start <= day < window.end)
 
 
-def _table_counts(con, contract: Contract, window: PartitionWindow | None, new_files: list[str]) -> dict:
-    """Rows and quarantined rows of the whole table, and of the run's days for a partitioned source;
-    ``file_rows``: the rows of each new file."""
+def _table_counts(con, contract: Contract, window: PartitionWindow | None) -> dict[str, int]:
+    """Rows and quarantined rows of the whole table, and of the run's days for a partitioned source."""
     quarantined = f"(SELECT DISTINCT source_file, row_number FROM {QUARANTINE_TABLE} WHERE source = '{contract.source}')"
     # every quarantine entry is a row of the table (validation rewrites them from its rows), so the
     # whole-table figures need no join: a join would scan the whole table at every daily run
@@ -157,8 +156,6 @@ def _table_counts(con, contract: Contract, window: PartitionWindow | None, new_f
             [window.start, window.end],
         ).fetchone()
         counts["rows_in_window"], counts["quarantined_in_window"] = in_window
-    files = con.execute(f"SELECT _source_file, count(*) FROM {contract.table} WHERE list_contains(?, _source_file) GROUP BY 1", [new_files]).fetchall()
-    counts["file_rows"] = dict(files)
     return counts
 
 
@@ -205,7 +202,7 @@ def _result(
     new_quarantined = outcome.quarantine[outcome.quarantine.source_file.isin(new_files)][["source_file", "row_number"]].drop_duplicates()
     new_share = len(new_quarantined) / report.rows_loaded if report.rows_loaded else 0.0
     bad_per_file = new_quarantined.groupby("source_file").size()
-    files = {file: (int(bad_per_file.get(file, 0)), rows) for file, rows in counts["file_rows"].items()}
+    files = {file: (int(bad_per_file.get(file, 0)), rows) for file, rows in report.rows_per_file.items()}
     passed, judged = contract_verdict(contract, (counts["quarantined"], counts["rows"]), (len(new_quarantined), report.rows_loaded), outcome.schema_ok, files)
     results = [
         dg.AssetCheckResult(

@@ -55,11 +55,16 @@ def _capped(name: str, room: int) -> str:
     return os.fsdecode(raw[:keep] + b"~" + extension)
 
 
+def _suffixed(name: str, sha: str) -> list[str]:
+    """The names a content ``sha`` takes beside ``name`` when another content holds it."""
+    return [f"{name}.{sha[:12]}", *(f"{name}.{sha[:12]}-{n}" for n in range(2, 10))]
+
+
 def _kept_name(folder: int, name: str, sha: str) -> str:
     """A name in ``folder`` for a kept copy of content ``sha``: the delivered name (capped), else
     (another content or its note's name holds it) suffixed with the hash; never another's."""
     base = _capped(name, SUFFIX_ROOM)
-    for candidate in [base, f"{base}.{sha[:12]}", *(f"{base}.{sha[:12]}-{n}" for n in range(2, 10))]:
+    for candidate in [base, *_suffixed(base, sha)]:
         held = _kept_sha(folder, candidate)
         if held == sha or (held is None and _kept_sha(folder, candidate + NOTE_SUFFIX) is None):
             return candidate
@@ -77,13 +82,13 @@ def _subfolder(folder: int, name: str) -> int | None:
         return None
 
 
-def _safe_folder(rejected_dir: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
-    """A descriptor of the folder of ``rejected_dir`` (or the processed folder) where the copy of the landing path
+def _safe_folder(root: Path, parts: tuple[str, ...]) -> tuple[int, Path, str]:
+    """A descriptor of the folder of ``root`` (the rejected or the processed folder) where the copy of the landing path
     ``parts`` goes, its path, and the name there: the same relative path, its folders made as
     needed and never entered through a link (nor blocked by a kept file of a folder's name): from
     such a name on, the rest of the path is one name, its ``/`` written ``%2F``."""
-    rejected_dir.mkdir(parents=True, exist_ok=True)
-    folder, where = os.open(rejected_dir, os.O_RDONLY | os.O_DIRECTORY), rejected_dir
+    root.mkdir(parents=True, exist_ok=True)
+    folder, where = os.open(root, os.O_RDONLY | os.O_DIRECTORY), root
     for depth, part in enumerate(parts[:-1]):
         inner = _subfolder(folder, part)
         if inner is None:
@@ -126,8 +131,7 @@ def archive(path: Path, parts: tuple[str, ...], sha: str, processed_dir: Path) -
         name = _capped(name, SUFFIX_ROOM)
         held = _kept_sha(folder, name)
         if held is not None and held != sha:
-            suffixed = [f"{name}.{held[:12]}", *(f"{name}.{held[:12]}-{n}" for n in range(2, 10))]
-            old = next((c for c in suffixed if _kept_sha(folder, c) in (None, held)), None)
+            old = next((c for c in _suffixed(name, held) if _kept_sha(folder, c) in (None, held)), None)
             if old is None:
                 raise FileExistsError(errno.EEXIST, "every name for the earlier version is taken", name)
             os.replace(name, old, src_dir_fd=folder, dst_dir_fd=folder)  # a link is moved, never followed

@@ -214,4 +214,9 @@ def fingerprint(entry: LandingEntry) -> str:
             raise
         except OSError:  # unreadable (permissions): rejected by its name
             pass
+    return name_sha(entry)
+
+
+def name_sha(entry: LandingEntry) -> str:
+    """The fingerprint of an entry that is never read: SHA-256 of its name."""
     return hashlib.sha256(entry.relative.encode()).hexdigest()

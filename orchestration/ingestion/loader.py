@@ -43,6 +43,7 @@ from orchestration.ingestion.listing import (
     LandingEntry,
     ListingError,
     fingerprint,
+    name_sha,
     read_regular,
     scan_landing,
     source_of,
@@ -92,6 +93,7 @@ class LoadReport:
     files_unchanged: int = 0
     files_outside_window: list[str] = field(default_factory=list)
     rows_loaded: int = 0
+    rows_per_file: dict[str, int] = field(default_factory=dict)  # of the files loaded or replaced
     rejected: list[RejectedFile] = field(default_factory=list)
     rows_in_table: int = 0
     days_loaded: set[date] = field(default_factory=set)
@@ -370,7 +372,8 @@ def load_source(
             con.unregister("incoming_rows")
         report.files_loaded = [f for f, _, _, was_loaded in batch_files if not was_loaded]
         report.files_replaced = [f for f, _, _, was_loaded in batch_files if was_loaded]
-        report.rows_loaded = sum(n for _, _, n, _ in batch_files)
+        report.rows_per_file = {f: n for f, _, n, _ in batch_files}
+        report.rows_loaded = sum(report.rows_per_file.values())
         intact += [f for f, _, _, _ in batch_files]
         if processed_dir is not None:
             for relative, sha, _, _ in batch_files:
@@ -402,7 +405,7 @@ def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path, now: 
         report.skipped.append(f"{entry.relative}: gone or changed since the listing ({error.strerror}): left for the next run")
         return None
     except OSError as error:  # unreadable (permissions): rejected with the reason, the others load
-        sha = hashlib.sha256(entry.relative.encode()).hexdigest()
+        sha = name_sha(entry)
         _reported(report, entry, _reject(con, source, entry, sha, f"{entry.relative}: cannot be read ({error.strerror})", rejected_dir, now))
         return None
     return data, hashlib.sha256(data).hexdigest(), seen
