@@ -10,7 +10,6 @@ day's rows).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -27,8 +26,6 @@ from data_contracts.row_problems import with_parse_problems
 from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
 
 QUARANTINE_COLUMNS = ["source", "source_file", "row_number", "rule", "column_name", "bad_value", "reason", "detected_at"]
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
 @dataclass
@@ -89,6 +86,7 @@ def _batch_definition():
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.enable_analytics(False)  # no usage statistics: the context's setting, not GX_ANALYTICS_ENABLED written into the environment
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     asset = context.data_sources.add_pandas("planline_raw").add_dataframe_asset("raw_table")
     return asset.add_batch_definition_whole_dataframe("whole_table")
