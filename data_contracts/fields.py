@@ -1,5 +1,12 @@
 """Typed fields: the format and range rules of a column, derived from what dbt staging casts it to.
 
+Values are canonical text (the loader rewrites them from the company's notation, its source
+mapping): numbers with an optional ``.`` decimal part and no thousands separator, dates
+``YYYY-MM-DD``, UTC times ``YYYY-MM-DDTHH:MM:SSZ``. A value the loader could not read as the
+mapping says stays verbatim and the row's ``_unparsed`` names its field with the notation
+expected: the format rule holds it back with that notation in its reason, and no other rule
+reads it (``12.5`` kept from a file of decimal commas is not twelve and a half).
+
 A value passes the contract only if every later step can cast and compare it: a number casts to
 the type dbt's staging casts it to exactly as dbt casts it (``numeric(28,6)``, rounded to 6
 decimals: 22 digits before the point once rounded; ``integer``: a whole number of 32 bits), a
@@ -20,13 +27,12 @@ typed date ever reaches pandas unchecked.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from datetime import date
 
 from data_contracts.dbt_vars import DBT_PROJECT_FILE, dbt_var
-from data_contracts.model import Rule, absent
-from data_contracts.sources.sql import local_date
+from data_contracts.model import CANONICAL_NOTATION, FieldType, Rule, absent
+from data_contracts.sources.sql import NUMBER_PATTERN, canonical, date_of, local_date, time_of
 
 
 def setting(name: str, default: str, parse: Callable):
@@ -59,12 +65,9 @@ NUMERIC_TYPE = "DECIMAL(28,6)"
 NUMERIC_DIGITS = 22
 INTEGER_RANGE = (-(2**31), 2**31 - 1)
 
-_DECIMAL = {",": r"-?[0-9]+(?:,[0-9]+)?", ".": r"-?[0-9]+(?:\.[0-9]+)?"}
-# A whole number in a French-format column dbt casts to integer (``30``, ``30,00``): a fraction
-# would be rounded silently by the cast.
-_WHOLE_FR = r"-?[0-9]+(?:,0+)?"
-_WHOLE = r"-?[0-9]+"
-_SHAPES = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
+# The canonical text of each number type: a whole decimal is a number dbt casts to integer (``30``,
+# ``30.00``): a fraction would be rounded silently by the cast.
+NUMBER_PATTERNS: dict[str, str] = {"decimal": NUMBER_PATTERN, "whole_decimal": r"-?[0-9]+(?:\.0+)?", "integer": r"-?[0-9]+"}
 
 
 def _literal(text: str) -> str:
@@ -97,31 +100,32 @@ def _sql_number(value: float) -> str:
     return repr(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _number_rules(
-    column: str, what: str, pattern: str, decimal: str, minimum, maximum, cast: str, written: str, above: float | None, staged: str
-) -> tuple[Rule, Rule]:
+def _number_rules(column: str, what: str, field_type: FieldType, minimum, maximum, cast: str, above: float | None, staged: str) -> tuple[Rule, Rule]:
     """``staged``: how dbt's staging casts the column (``numeric``: to numeric(28,6); ``integer``:
     the text to integer; ``numeric_integer``: to numeric(28,6), then to integer)."""
     raw = f"r.{column}"
-    well_formed = f"regexp_full_match({raw}, {_literal(pattern)})"
-    number_format = absent(
+    well_formed = canonical(column, NUMBER_PATTERNS[field_type])
+    typed_field = {"field": column, "field_type": field_type}
+    number_format = Rule(
         "number_format",
+        "null",
         f"_bad_{column}",
-        f"'{{value}}' in '{column}' is not a valid {what}{written}",
-        sql=f"CASE WHEN {raw} IS NOT NULL AND NOT {well_formed} THEN {raw} END",
-        statement=f"'{column}' is empty or {_article(what)}{written}",
+        f"'{{value}}' in '{column}' is not a valid {what}: expected {{expected}}; correct it in the source system "
+        "(or the source mapping's notation, if the whole file is written this way)",
+        sql=f"CASE WHEN {raw} IS NOT NULL AND NOT ({well_formed}) THEN {raw} END",
+        statement=f"'{column}' is empty or {_article(what)} written as its source mapping says (loaded as {CANONICAL_NOTATION[field_type]})",
+        **typed_field,
     )
     low, high = minimum, maximum
     if cast == "integer":  # the type's own bounds, within the business's
         low = INTEGER_RANGE[0] if low is None else max(low, INTEGER_RANGE[0])
         high = INTEGER_RANGE[1] if high is None else min(high, INTEGER_RANGE[1])
-    text = f"{raw}" if decimal == "." else f"REPLACE({raw}, ',', '.')"
     # the value as dbt's staging gets it, same rounding: null where the cast fails (too many digits
     # once rounded, beyond 32 bits), so that no well-formed value fails a dbt step or turns null there
     typed = {
-        "numeric": f"TRY_CAST({text} AS {NUMERIC_TYPE})",
-        "integer": f"TRY_CAST({text} AS INTEGER)",
-        "numeric_integer": f"TRY_CAST(TRY_CAST({text} AS {NUMERIC_TYPE}) AS INTEGER)",
+        "numeric": f"TRY_CAST({raw} AS {NUMERIC_TYPE})",
+        "integer": f"TRY_CAST({raw} AS INTEGER)",
+        "numeric_integer": f"TRY_CAST(TRY_CAST({raw} AS {NUMERIC_TYPE}) AS INTEGER)",
     }[staged]
     conditions = [f"{typed} IS NULL"]
     conditions += [f"{typed} < {_sql_number(low)}"] if low is not None else []
@@ -138,31 +142,22 @@ def _number_rules(
     return number_format, out_of_range
 
 
-def decimal_fr(
+def decimal(
     column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric", above: float | None = None
 ) -> tuple[Rule, Rule]:
-    """A French-format decimal (``12,50``) that casts to ``cast`` (``numeric``; ``integer``: then a
-    whole number, ``30`` or ``30,00``) and lies within the bounds (``above``: strictly greater)."""
+    """A decimal (canonical ``1234.5``) that casts to ``cast`` (``numeric``; ``integer``: then a
+    whole number, ``30`` or ``30.00``, type ``whole_decimal``) and lies within the bounds
+    (``above``: strictly greater)."""
     if cast == "integer":
-        written = " (a whole number: digits, optionally ',' and zeros, e.g. 30)"
-        return _number_rules(column, what, _WHOLE_FR, ",", minimum, maximum, cast, written, above, "numeric_integer")
-    written = " (French format: digits, optional comma decimals, e.g. 12,50)"
-    return _number_rules(column, what, _DECIMAL[","], ",", minimum, maximum, cast, written, above, "numeric")
-
-
-def decimal_dot(
-    column: str, what: str = "number", minimum: float | None = None, maximum: float | None = None, cast: str = "numeric", above: float | None = None
-) -> tuple[Rule, Rule]:
-    """A decimal with an optional ``.`` part (``12.5``) that casts to numeric(28,6) within the bounds."""
+        return _number_rules(column, what, "whole_decimal", minimum, maximum, cast, above, "numeric_integer")
     if cast != "numeric":
-        raise ValueError(f"decimal_dot({column!r}): dbt casts a decimal to numeric; a whole number is integer()")
-    written = " (digits with an optional '.' decimal part)"
-    return _number_rules(column, what, _DECIMAL["."], ".", minimum, maximum, cast, written, above, "numeric")
+        raise ValueError(f"decimal({column!r}): dbt casts a decimal to numeric or, a whole one, to integer; not {cast!r}")
+    return _number_rules(column, what, "decimal", minimum, maximum, cast, above, "numeric")
 
 
 def integer(column: str, minimum: float | None = None, maximum: float | None = None, cast: str = "integer", above: float | None = None) -> tuple[Rule, Rule]:
-    """A whole number that casts to ``cast`` (``integer``: 32 bits; ``numeric``) within the bounds."""
-    return _number_rules(column, "whole number", _WHOLE, ".", minimum, maximum, cast, " (digits only)", above, cast)
+    """A whole number written as digits only that casts to ``cast`` (``integer``: 32 bits; ``numeric``) within the bounds."""
+    return _number_rules(column, "whole number", "integer", minimum, maximum, cast, above, cast)
 
 
 def matches(column: str, pattern: str, name: str, reason: str, statement: str, when: tuple[str, tuple[str, ...]] | None = None) -> Rule:
@@ -177,36 +172,40 @@ def matches(column: str, pattern: str, name: str, reason: str, statement: str, w
     return absent(name, f"_pattern_{column}", reason, sql=f"CASE WHEN {condition} THEN r.{column} END", statement=statement)
 
 
-def shape(strptime_format: str) -> str:
-    """The regular expression of a strptime format's text: fixed widths, a 4-digit year."""
-    parts = re.split(r"(%[YmdHMS])", strptime_format)
-    return "".join(_SHAPES.get(part) or re.escape(part) for part in parts)
+def parsed(column: str, kind: str = "date") -> str:
+    """SQL: the canonical date (its midnight) or UTC time of ``column`` as a TIMESTAMP, null unless
+    it has the canonical shape (a 4-digit year), is a real date and is not a verbatim value."""
+    return time_of(column) if kind == "timestamp" else date_of(column)
 
 
-def parsed(column: str, strptime_format: str) -> str:
-    """SQL: the raw column as a timestamp, null unless it has the format's exact shape and is a real date."""
-    return f"CASE WHEN regexp_full_match(r.{column}, {_literal(shape(strptime_format))}) THEN TRY_STRPTIME(r.{column}, {_literal(strptime_format)}) END"
+def _day(ts: str, kind: str) -> str:
+    """SQL: the business day of a parsed value (a UTC time's local day, as dbt dates it)."""
+    return local_date(ts) if kind == "timestamp" else f"CAST({ts} AS DATE)"
 
 
-def _day(ts: str, strptime_format: str) -> str:
-    """SQL: the business day of a parsed value (a UTC timestamp's local day, as dbt dates it)."""
-    return local_date(ts) if "%H" in strptime_format else f"CAST({ts} AS DATE)"
+_WHAT = {"date": "a real calendar date", "timestamp": "a real time"}
 
 
-def date_format(column: str, strptime_format: str, example: str, happened: bool = False) -> tuple[Rule, ...]:
-    """A date or time in the source's format (4-digit year, a real calendar day) within the plausible
-    range: inside the warehouse's calendar (EARLIEST_DATE to LATEST_DATE), not after the as-of
-    time when it records what ``happened`` (an order, a sale, a movement, an export: rule
-    ``future_date``), else at most MAX_FUTURE_DAYS after it."""
-    raw, ts = f"r.{column}", parsed(column, strptime_format)
-    day = _day(ts, strptime_format)
+def date_format(column: str, kind: str = "date", happened: bool = False) -> tuple[Rule, ...]:
+    """A date (``kind``: ``date``) or UTC time (``timestamp``) in canonical text (4-digit year, a
+    real calendar day) within the plausible range: inside the warehouse's calendar (EARLIEST_DATE
+    to LATEST_DATE), not after the as-of time when it records what ``happened`` (an order, a
+    sale, a movement, an export: rule ``future_date``), else at most MAX_FUTURE_DAYS after it."""
+    if kind not in _WHAT:
+        raise ValueError(f"date_format({column!r}): kind is date or timestamp, not {kind!r}")
+    raw, ts = f"r.{column}", parsed(column, kind)
+    day = _day(ts, kind)
     rules = [
-        absent(
+        Rule(
             "date_format",
+            "null",
             f"_bad_{column}",
-            f"'{{value}}' in '{column}' is not a valid date in the expected format ({example})",
+            f"'{{value}}' in '{column}' is not {_WHAT[kind]}: expected {{expected}}; correct it in the source system "
+            "(or the source mapping's notation, if the whole file is written this way)",
             sql=f"CASE WHEN {raw} IS NOT NULL AND {ts} IS NULL THEN {raw} END",
-            statement=f"'{column}' is empty or a real calendar date in the format {example}",
+            statement=f"'{column}' is empty or {_WHAT[kind]} written as its source mapping says (loaded as {CANONICAL_NOTATION[kind]})",
+            field=column,
+            field_type=kind,
         )
     ]
     if happened:
@@ -238,16 +237,14 @@ def date_format(column: str, strptime_format: str, example: str, happened: bool 
     return tuple(rules)
 
 
-def date_order(earlier: str, later: str, strptime_format: str, name: str = "date_order", what: str = "") -> Rule:
-    """``later`` is not before ``earlier`` when both are real dates of ``strptime_format`` (a
+def date_order(earlier: str, later: str, name: str = "date_order", what: str = "", kind: str = "date") -> Rule:
+    """``later`` is not before ``earlier`` when both are real dates (``kind``: or UTC times) (a
     receipt does not precede its order, a period does not end before it starts): a later step
     subtracts them (lead times, durations) or reads them as a period."""
-    first, second = parsed(earlier, strptime_format), parsed(later, strptime_format)
+    first, second = parsed(earlier, kind), parsed(later, kind)
     what = what or f"'{later}' cannot be before '{earlier}'"
     # a date outside the calendar is held back by its own rule (implausible_date, future_date): not said twice
-    inside = " AND ".join(
-        f"{_day(ts, strptime_format)} BETWEEN DATE '{EARLIEST_DATE.isoformat()}' AND DATE '{LATEST_DATE.isoformat()}'" for ts in (first, second)
-    )
+    inside = " AND ".join(f"{_day(ts, kind)} BETWEEN DATE '{EARLIEST_DATE.isoformat()}' AND DATE '{LATEST_DATE.isoformat()}'" for ts in (first, second))
     return absent(
         name,
         f"_order_{earlier}_{later}",

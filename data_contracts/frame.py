@@ -1,5 +1,8 @@
 """The validation frame: a raw table plus its contract's typed and problem columns, in SQL.
 
+The frame keeps the row's file, number and ``_unparsed`` (the fields not written as the source
+mapping says, with the notation expected): the reasons of format rules name that notation.
+
 Lookups read master data that passed its own contract (``VALID(source)`` in a contract's SQL).
 Cross-row columns (the duplicate of a key) are computed over the table before any row is
 checked, so the frame can be evaluated chunk by chunk, by Great Expectations or in SQL.
@@ -10,7 +13,7 @@ from __future__ import annotations
 import re
 
 from data_contracts.fields import EARLIEST_DATE
-from data_contracts.model import Contract
+from data_contracts.model import UNPARSED, Contract
 from data_contracts.suites import FRESHNESS_COLUMN
 
 QUARANTINE_TABLE = "governance.quarantine"
@@ -88,4 +91,4 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     if incremental:
         rows = f"(SELECT * FROM {rows} r WHERE {scope_sql(contract.source)})"
     joins = "".join(f"\n{expand_valid(j)}" for j in contract.joins)
-    return f"SELECT r._source_file, r._row_number, {columns}{derived}\nFROM {rows} r{joins}"
+    return f"SELECT r._source_file, r._row_number, r.{UNPARSED}, {columns}{derived}\nFROM {rows} r{joins}"

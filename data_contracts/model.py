@@ -4,6 +4,13 @@ Rules are declarative; ``suites.py`` compiles them to Great Expectations expecta
 checks a raw column, a typed column (``derived``: SQL over the raw row) or a *problem column*:
 a derived column that holds the offending value when a cross-table rule is broken (a code
 missing from the cross-reference, a duplicate key) and is null otherwise.
+
+Raw tables hold canonical text whatever the company's notation (its source mapping, applied by
+the loader): numbers with an optional ``.`` decimal part and no thousands separator, dates
+``YYYY-MM-DD``, UTC times ``YYYY-MM-DDTHH:MM:SSZ``. A value not written as the mapping says is
+kept verbatim, and the row's ``_unparsed`` (a JSON object) gives the notation its field expected:
+a typed field's format rule holds such a row back, its reason saying that notation
+(``{expected}``).
 """
 
 from __future__ import annotations
@@ -14,6 +21,20 @@ from typing import Any, Literal
 # No "regex" kind: a pattern is a problem column computed in SQL (fields.matches), else Great
 # Expectations (Python's re: "$" matches before a final newline) and SQL would disagree.
 RuleKind = Literal["not_null", "null", "in_set", "between"]
+# Types of typed fields: the loader rewrites their values from the company's notation to the
+# canonical text; ``whole_decimal`` is a whole number that may be written with zero decimals (30,00).
+FieldType = Literal["decimal", "whole_decimal", "integer", "date", "timestamp"]
+# The raw column listing, per row, the fields whose value is not written as the source mapping says.
+UNPARSED = "_unparsed"
+# The canonical text of each field type, in words: what a reason expects when ``_unparsed`` does
+# not name the company's notation (a constant of the mapping, a row written by hand).
+CANONICAL_NOTATION: dict[str, str] = {
+    "decimal": "digits with an optional '.' decimal part, no thousands separator, e.g. 1234.50",
+    "whole_decimal": "a whole number: digits, optionally '.' and zeros, e.g. 30 or 30.00",
+    "integer": "a whole number: digits only, e.g. 30",
+    "date": "a date written YYYY-MM-DD, e.g. 2026-03-01",
+    "timestamp": "a UTC time written YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-03-01T14:30:00Z",
+}
 
 
 @dataclass(frozen=True)
@@ -24,13 +45,17 @@ class Rule:
         name: rule id shown in quarantine and metadata (``mandatory_field``, ``unique_key``...).
         kind: expectation family.
         column: checked column (raw, typed or problem column).
-        reason: what is wrong and how to fix it; ``{value}`` and ``{column}`` are filled in.
+        reason: what is wrong and how to fix it; ``{value}`` and ``{column}`` are filled in, and
+            ``{expected}``: the notation ``field`` is written in (its entry in the row's
+            ``_unparsed``, else the canonical notation of ``field_type``).
         params: expectation arguments (``value_set``, ``min_value``, ``max_value``);
             a ``{"$PARAMETER": name}`` value is resolved at validation time.
         when: optional (column, allowed values): the rule applies only to those rows.
         sql: SQL computing ``column`` when the rule checks a problem column of its own.
         statement: the rule in plain words, as what a valid row satisfies (the data docs show it
             instead of the expectation on a helper column); without it the docs show the reason.
+        field: the source column the rule types (``fields.decimal``, ``fields.date_format``...).
+        field_type: that column's type (FieldType): the loader rewrites its values to canonical text.
     """
 
     name: str
@@ -41,6 +66,19 @@ class Rule:
     when: tuple[str, tuple[str, ...]] | None = None
     sql: str | None = None
     statement: str | None = None
+    field: str | None = None
+    field_type: FieldType | None = None
+
+    def __post_init__(self) -> None:
+        if self.field_type is not None and (self.field is None or self.field_type not in CANONICAL_NOTATION):
+            raise ValueError(f"rule {self.name} on {self.column}: field type {self.field_type!r} needs a field and one of {', '.join(CANONICAL_NOTATION)}")
+        if "{expected}" in self.reason and self.field_type is None:
+            raise ValueError(f"rule {self.name} on {self.column}: a reason with {{expected}} needs the field and type it is about")
+
+    @property
+    def expected(self) -> str:
+        """The canonical notation of the rule's field in words ('' for an untyped rule)."""
+        return CANONICAL_NOTATION[self.field_type] if self.field_type else ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +138,19 @@ class Contract:
         unknown = set(self.optional_columns) - set(self.columns)
         if unknown:
             raise ValueError(f"{self.source}: optional columns {sorted(unknown)} are not columns of the contract")
+        types: dict[str, set[str]] = {}
+        for rule in self.rules:
+            if rule.field_type:
+                types.setdefault(rule.field, set()).add(rule.field_type)
+        twice = {f: sorted(t) for f, t in types.items() if len(t) > 1}
+        if twice:
+            raise ValueError(f"{self.source}: fields given two types: {twice}")
+
+    @property
+    def field_types(self) -> dict[str, FieldType]:
+        """Typed columns and their type (FieldType), from the rules: the fields whose values the
+        loader rewrites from the company's notation to canonical text; other columns are text."""
+        return {rule.field: rule.field_type for rule in self.rules if rule.field_type}
 
     @property
     def required_columns(self) -> tuple[str, ...]:
@@ -129,10 +180,6 @@ def required(*columns: str) -> tuple[Rule, ...]:
         Rule("mandatory_field", "not_null", c, f"mandatory field '{c}' is empty: fill it in the source system and re-export", statement=f"'{c}' is filled in")
         for c in columns
     )
-
-
-ERP_DATE = "%d/%m/%Y"
-ISO_TS = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def allowed(column: str, values: tuple[str, ...], name: str = "allowed_values", when=None) -> Rule:

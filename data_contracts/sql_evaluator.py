@@ -22,11 +22,14 @@ import pandas as pd
 
 from data_contracts.frame import expand_valid
 from data_contracts.model import Contract, Rule
+from data_contracts.sources.sql import unparsed
 from data_contracts.suites import FRESHNESS_COLUMN
 
 _FRAME = "_validation_frame"
-# Marks where the bad value goes in a reason: templates are filled in by SQL, not row by row.
+# Mark where the bad value and the expected notation go in a reason: templates are filled in by
+# SQL, not row by row.
 _VALUE_MARK = "\x00value\x00"
+_EXPECTED_MARK = "\x00expected\x00"
 
 
 def _quoted(name: str) -> str:
@@ -80,14 +83,23 @@ def failure_condition(rule: Rule, contract: Contract) -> str:
     return condition
 
 
+def expected_sql(rule: Rule) -> str:
+    """SQL over the frame ``f``: the notation the rule's field is expected in, the row's
+    ``_unparsed`` entry for the field (the company's notation) or else the canonical one."""
+    return f"coalesce({unparsed(rule.field, 'f')}, {_literal(rule.expected)})"
+
+
 def quarantine_sql(contract: Contract) -> str:
     """One row per failing rule and row of the frame table: (source_file, row_number, rule,
     column_name, bad_value, reason)."""
     branches = []
     for rule in contract.row_rules:
         value = f"CAST(f.{_quoted(rule.column)} AS VARCHAR)"
-        template = rule.reason.replace("{value}", _VALUE_MARK).format(column=rule.column)
-        reason = f"replace({_literal(template)}, {_literal(_VALUE_MARK)}, coalesce({value}, ''))"
+        template = rule.reason.replace("{value}", _VALUE_MARK).replace("{expected}", _EXPECTED_MARK).format(column=rule.column)
+        reason = _literal(template)
+        if _EXPECTED_MARK in template:  # before the value: a value is inserted as it is, never searched
+            reason = f"replace({reason}, {_literal(_EXPECTED_MARK)}, {expected_sql(rule)})"
+        reason = f"replace({reason}, {_literal(_VALUE_MARK)}, coalesce({value}, ''))"
         branches.append(
             f"SELECT f._source_file AS source_file, f._row_number AS row_number, {_literal(rule.name)} AS rule, "
             f"{_literal(rule.column)} AS column_name, {value} AS bad_value, {reason} AS reason "

@@ -22,10 +22,14 @@ SCHEMA_RULE = "schema"
 _QUOTED_COLUMN = re.compile(r"'([a-z_][a-z0-9_]*)'")
 
 
+# A reason's {expected} in the docs: the notation depends on the company's source mapping.
+EXPECTED_IN_DOCS = "the notation its source mapping gives"
+
+
 def _without_value(rule: Rule) -> str:
     """The reason without the offending value it names in quarantine."""
     reason = rule.reason.removeprefix("{value}: ").replace(" ({value})", "").replace("'{value}' in", "a value in")
-    return reason.format(value="…", column=rule.column)
+    return reason.format(value="…", column=rule.column, expected=EXPECTED_IN_DOCS)
 
 
 def plain_words(rule: Rule) -> str:
@@ -52,6 +56,8 @@ def _expectation(rule: Rule):
     from great_expectations.expectations.row_conditions import Column
 
     meta = {"rule": rule.name, "reason": rule.reason, "column": rule.column, "section": section_title(rule)}
+    if rule.field_type:  # a format rule's reason names the notation expected (validate._entries fills it in)
+        meta |= {"field": rule.field, "expected": rule.expected}
     held_back = _without_value(rule)
     extra = {
         "meta": meta,

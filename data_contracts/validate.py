@@ -3,13 +3,14 @@
 The validation frame (``frame.py``) is the raw table plus the contract's typed and problem
 columns, computed in SQL inside the warehouse. Two evaluators check it and give the same
 entries: Great Expectations runs the suite on the frame's chunks and returns every failing row
-(``COMPLETE`` result format with the row's file and number as index columns); ``sql_evaluator``
-compiles the same rules into SQL, which daily increments use (GX's start-up costs more than a
-day's rows).
+(``COMPLETE`` result format with the row's file, number and ``_unparsed`` as index columns);
+``sql_evaluator`` compiles the same rules into SQL, which daily increments use (GX's start-up
+costs more than a day's rows).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -20,7 +21,7 @@ import pandas as pd
 
 from data_contracts import sql_evaluator
 from data_contracts.frame import QUARANTINE_TABLE, expand_valid, scope_sql, validation_sql
-from data_contracts.model import Contract
+from data_contracts.model import UNPARSED, Contract
 from data_contracts.registry import contract_for
 from data_contracts.row_problems import with_parse_problems
 from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, suite_for
@@ -94,7 +95,7 @@ def _batch_definition():
 
 RESULT_FORMAT = {
     "result_format": "COMPLETE",
-    "unexpected_index_column_names": ["_source_file", "_row_number"],
+    "unexpected_index_column_names": ["_source_file", "_row_number", UNPARSED],  # the row's _unparsed: the notation a reason expects
     "return_unexpected_index_query": False,
 }
 
@@ -149,6 +150,15 @@ def validation_chunks(con: duckdb.DuckDBPyConnection, contract: Contract, as_of:
         yield _as_ns(chunk)
 
 
+def _expected(meta: dict, unparsed: str | None) -> str:
+    """The notation a format rule's field is expected in: the row's ``_unparsed`` entry for the
+    field (the company's notation), else the canonical one (as ``sql_evaluator.expected_sql``)."""
+    if not meta.get("field"):
+        return ""
+    entry = json.loads(unparsed).get(meta["field"]) if isinstance(unparsed, str) else None
+    return meta["expected"] if entry is None else entry if isinstance(entry, str) else json.dumps(entry)
+
+
 def _entries(result, source: str, detected_at: datetime) -> list[tuple]:
     meta = result.expectation_config.meta
     column = meta["column"]
@@ -156,7 +166,7 @@ def _entries(result, source: str, detected_at: datetime) -> list[tuple]:
     for row in result.result.get("unexpected_index_list") or []:
         value = row.get(column)
         value = None if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-        reason = meta["reason"].format(value=value if value is not None else "", column=column)
+        reason = meta["reason"].format(value=value if value is not None else "", column=column, expected=_expected(meta, row.get(UNPARSED)))
         out.append((source, row["_source_file"], int(row["_row_number"]), meta["rule"], column, value, reason, detected_at))
     return out
 

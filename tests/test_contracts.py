@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import datetime
 
@@ -9,9 +10,10 @@ import duckdb
 import pytest
 
 from data_contracts import CONTRACTS
+from data_contracts.model import CANONICAL_NOTATION
 from data_contracts.suites import build_suite
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
-from orchestration.ingestion.loader import load_source
+from tests.demo_sources import load_demo_source
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 # Great Expectations, and the same rules compiled to SQL (daily increments): same results.
@@ -26,13 +28,19 @@ def test_every_contract_compiles_to_a_suite(source):
 
 
 def _raw_table(con, source: str, rows: list[dict]) -> None:
+    """raw.<source> as the loader writes it: canonical text, and ``_unparsed`` (a row's key, JSON
+    text) naming the fields the loader kept verbatim with the notation they were expected in."""
     contract = CONTRACTS[source]
     columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    con.execute(f"CREATE OR REPLACE TABLE raw.{source} ({columns}, _extra VARCHAR, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP)")
+    con.execute(
+        f"CREATE OR REPLACE TABLE raw.{source} ({columns}, _extra VARCHAR, _unparsed VARCHAR, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP)"
+    )
     for number, row in enumerate(rows, start=1):
         values = [row.get(c) for c in contract.columns]
-        con.execute(f"INSERT INTO raw.{source} VALUES ({', '.join('?' * (len(values) + 4))})", [*values, None, "pos/x.csv", number, AS_OF])
+        con.execute(
+            f"INSERT INTO raw.{source} VALUES ({', '.join('?' * (len(values) + 5))})", [*values, None, row.get("_unparsed"), "pos/x.csv", number, AS_OF]
+        )
 
 
 @pytest.fixture
@@ -50,7 +58,7 @@ def con():
         connection,
         "erp_item_xref",
         [
-            {"system": "POS", "external_code": "2000000000015", "item_code": "1", "valid_from": "01/01/2026"},
+            {"system": "POS", "external_code": "2000000000015", "item_code": "1", "valid_from": "2026-01-01"},
         ],
     )
     yield connection
@@ -59,20 +67,20 @@ def con():
 
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con, evaluator):
-    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "2", "unit_price": "1.50", "net_amount": "3.00"}
+    good = {"store": "ST01", "business_date": "2026-09-01", "ean": "2000000000015", "line_type": "SALE", "qty": "2", "unit_price": "1.50", "net_amount": "3.00"}
     _raw_table(
         con,
         "pos_sales",
         [
             good,  # 1 valid
             {**good, "line_type": "RETURN", "qty": "-1", "net_amount": "-1.50"},  # 2 valid: returns are negative
-            {**good, "qty": "-2", "business_date": "20260902"},  # 3 negative SALE
-            {**good, "ean": "2999999999999", "business_date": "20260903"},  # 4 unknown barcode
-            {**good, "business_date": "20560901"},  # 5 in the future
-            {**good, "qty": "2..0", "business_date": "20260904"},  # 6 malformed number
-            {**good, "ean": None, "business_date": "20260905"},  # 7 missing barcode
+            {**good, "qty": "-2", "business_date": "2026-09-02"},  # 3 negative SALE
+            {**good, "ean": "2999999999999", "business_date": "2026-09-03"},  # 4 unknown barcode
+            {**good, "business_date": "2056-09-01"},  # 5 in the future
+            {**good, "qty": "2..0", "business_date": "2026-09-04"},  # 6 malformed number
+            {**good, "ean": None, "business_date": "2026-09-05"},  # 7 missing barcode
             good,  # 8 duplicate of row 1
-            {**good, "qty": "0", "net_amount": "0.00", "business_date": "20260906"},  # 9 valid: bounds are inclusive
+            {**good, "qty": "0", "net_amount": "0.00", "business_date": "2026-09-06"},  # 9 valid: bounds are inclusive
         ],
     )
     outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
@@ -94,14 +102,14 @@ def test_pos_contract_quarantines_only_bad_rows_with_actionable_reasons(con, eva
 
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 def test_a_future_dated_row_does_not_make_a_stale_source_fresh(con, evaluator):
-    old = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
-    _raw_table(con, "pos_sales", [old, {**old, "business_date": "20560901"}])
+    old = {"store": "ST01", "business_date": "2026-09-01", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    _raw_table(con, "pos_sales", [old, {**old, "business_date": "2056-09-01"}])
     outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
     assert outcome.freshness["newest"] == "2026-09-01 00:00:00" and not outcome.freshness["passed"]
 
 
 def test_quarantine_is_replaced_per_source_not_appended(con):
-    _raw_table(con, "pos_sales", [{"store": "ST01", "business_date": "20260901", "ean": None, "line_type": "SALE", "qty": "1", "unit_price": "1"}])
+    _raw_table(con, "pos_sales", [{"store": "ST01", "business_date": "2026-09-01", "ean": None, "line_type": "SALE", "qty": "1", "unit_price": "1"}])
     outcome = validate_source(con, "pos_sales", AS_OF)
     write_quarantine(con, outcome)
     write_quarantine(con, outcome)
@@ -110,14 +118,14 @@ def test_quarantine_is_replaced_per_source_not_appended(con):
 
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con, evaluator):
-    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    good = {"store": "ST01", "business_date": "2026-09-01", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
     _raw_table(
         con,
         "pos_sales",
         [
             good,  # 1 valid
-            {**good, "business_date": "20260231"},  # 2 there is no 31 February
-            {**good, "business_date": "20251231"},  # 3 the barcode maps to an item only from 01/01/2026
+            {**good, "business_date": "2026-02-31"},  # 2 there is no 31 February
+            {**good, "business_date": "2025-12-31"},  # 3 the barcode maps to an item only from 2026-01-01
         ],
     )
     outcome = validate_source(con, "pos_sales", AS_OF, evaluator=evaluator)
@@ -131,16 +139,16 @@ def test_impossible_dates_and_codes_outside_their_validity_are_quarantined(con, 
 def test_a_code_mapped_twice_on_the_same_day_is_held_back(con, evaluator):
     """The staging joins a movement to the mappings valid on its day: two of them would count it twice."""
     _raw_table(con, "erp_items", [{"item_code": code} for code in "ABC"])
-    mapping = {"system": "WMS", "external_code": "W-1", "item_code": "A", "valid_from": "01/01/2026", "valid_to": "30/06/2026"}
+    mapping = {"system": "WMS", "external_code": "W-1", "item_code": "A", "valid_from": "2026-01-01", "valid_to": "2026-06-30"}
     _raw_table(
         con,
         "erp_item_xref",
         [
             mapping,  # 1
-            {**mapping, "item_code": "B", "valid_from": "01/07/2026", "valid_to": None},  # 2 valid: starts after 1 ends
-            {**mapping, "item_code": "C", "valid_from": "15/08/2026", "valid_to": None},  # 3 while 2 is still valid
-            {**mapping, "external_code": "W-2", "valid_to": "10/01/2026"},  # 4
-            {**mapping, "external_code": "W-2", "valid_from": "10/01/2026", "valid_to": None},  # 5 on 4's last day
+            {**mapping, "item_code": "B", "valid_from": "2026-07-01", "valid_to": None},  # 2 valid: starts after 1 ends
+            {**mapping, "item_code": "C", "valid_from": "2026-08-15", "valid_to": None},  # 3 while 2 is still valid
+            {**mapping, "external_code": "W-2", "valid_to": "2026-01-10"},  # 4
+            {**mapping, "external_code": "W-2", "valid_from": "2026-01-10", "valid_to": None},  # 5 on 4's last day
             {**mapping, "external_code": "W-3"},  # 6 valid: another code
         ],
     )
@@ -148,13 +156,73 @@ def test_a_code_mapped_twice_on_the_same_day_is_held_back(con, evaluator):
     found = {(int(r.row_number), r.rule): r.reason for r in outcome.quarantine.itertuples()}
     assert set(found) == {(3, "overlapping_period"), (5, "overlapping_period")}
     assert found[(3, "overlapping_period")].startswith(
-        "WMS code W-1 to item C from 15/08/2026 overlaps its mapping to item B from 01/07/2026 (pos/x.csv row 2)"
+        "WMS code W-1 to item C from 2026-08-15 overlaps its mapping to item B from 2026-07-01 (pos/x.csv row 2)"
     )
 
 
+# The loader's words for notations of a company's source mapping (data_contracts.company.apply).
+COMMA_DECIMALS = "a number with ',' before decimals, no thousands separator, e.g. 1234,50"
+DAY_FIRST = "a date written %d/%m/%Y, e.g. 01/03/2026"
+FIX = "; correct it in the source system (or the source mapping's notation, if the whole file is written this way)"
+
+
+def test_a_value_not_written_as_the_mapping_says_is_held_back_naming_the_notation_expected(con):
+    """The loader keeps such a value verbatim and names the notation in the row's _unparsed: the
+    format rule holds the row back saying it (the same words from both evaluators), and no other
+    rule reads the value ('12.5' from a file of decimal commas is not twelve and a half)."""
+    _raw_table(con, "erp_suppliers", [{"supplier_code": "S1", "name": "S", "lead_time_days": "5", "payment_terms_days": "30"}])
+    _raw_table(con, "erp_production_lines", [])
+    good = {
+        "item_code": "1",
+        "description": "Crisps",
+        "family": "SNACKS",
+        "base_unit": "EA",
+        "unit_cost": "1.25",
+        "list_price": "2.50",
+        "make_or_buy": "BUY",
+        "supplier_code": "S1",
+        "moq_cases": "10.00",
+        "launch_date": "2026-01-05",
+    }
+    _raw_table(
+        con,
+        "erp_items",
+        [
+            good,  # 1 valid
+            {**good, "item_code": "2", "unit_cost": "12.5", "_unparsed": json.dumps({"unit_cost": COMMA_DECIMALS})},  # 2 a dot in a file of commas
+            {  # 3 a day-first file's ISO date: its discontinuation, before it, is no invalid_period
+                **good,
+                "item_code": "3",
+                "launch_date": "2026-01-31",
+                "discontinued_date": "2025-01-01",
+                "_unparsed": json.dumps({"launch_date": DAY_FIRST}),
+            },
+            {**good, "item_code": "4", "list_price": "2,50"},  # 4 not canonical and not named by the loader: the canonical notation
+            {  # 5 two fields: one entry each, each with its own notation; a negative cost kept verbatim is no out_of_range
+                **good,
+                "item_code": "5",
+                "unit_cost": "-0.5",
+                "launch_date": "5/1/2026",
+                "_unparsed": json.dumps({"unit_cost": COMMA_DECIMALS, "launch_date": DAY_FIRST}),
+            },
+        ],
+    )
+    by_gx = validate_source(con, "erp_items", AS_OF)
+    by_sql = validate_source(con, "erp_items", AS_OF, evaluator="sql")
+    assert_same_quarantine(by_gx, by_sql)
+    found = {(int(r.row_number), r.rule, r.bad_value): r.reason for r in by_sql.quarantine.itertuples()}
+    assert found == {
+        (2, "number_format", "12.5"): f"'12.5' in 'unit_cost' is not a valid cost: expected {COMMA_DECIMALS}{FIX}",
+        (3, "date_format", "2026-01-31"): f"'2026-01-31' in 'launch_date' is not a real calendar date: expected {DAY_FIRST}{FIX}",
+        (4, "number_format", "2,50"): f"'2,50' in 'list_price' is not a valid price: expected {CANONICAL_NOTATION['decimal']}{FIX}",
+        (5, "number_format", "-0.5"): f"'-0.5' in 'unit_cost' is not a valid cost: expected {COMMA_DECIMALS}{FIX}",
+        (5, "date_format", "5/1/2026"): f"'5/1/2026' in 'launch_date' is not a real calendar date: expected {DAY_FIRST}{FIX}",
+    }
+
+
 def test_validating_in_chunks_finds_the_same_rows(con):
-    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
-    rows = [{**good, "business_date": f"202609{d:02d}"} for d in range(3, 31)]
+    good = {"store": "ST01", "business_date": "2026-09-01", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    rows = [{**good, "business_date": f"2026-09-{d:02d}"} for d in range(3, 31)]
     rows[3] = {**rows[3], "qty": "-1"}
     rows[20] = {**rows[20], "ean": None}
     rows.append(dict(rows[7]))  # a duplicate of row 8, far from it
@@ -174,8 +242,8 @@ def test_validating_in_chunks_finds_the_same_rows(con):
 
 @pytest.mark.parametrize("evaluator", EVALUATORS)
 def test_an_incremental_validation_checks_new_rows_against_all_earlier_ones(con, evaluator):
-    good = {"store": "ST01", "business_date": "20260901", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
-    _raw_table(con, "pos_sales", [good, {**good, "ean": None, "business_date": "20260902"}])  # pos/x.csv: row 2 has no barcode
+    good = {"store": "ST01", "business_date": "2026-09-01", "ean": "2000000000015", "line_type": "SALE", "qty": "1", "unit_price": "1.50"}
+    _raw_table(con, "pos_sales", [good, {**good, "ean": None, "business_date": "2026-09-02"}])  # pos/x.csv: row 2 has no barcode
     write_quarantine(con, validate_source(con, "pos_sales", AS_OF))
     con.execute(  # the next delivery, pos/y.csv, repeats row 1
         "INSERT INTO raw.pos_sales SELECT * REPLACE ('pos/y.csv' AS _source_file, _loaded_at + INTERVAL 1 DAY AS _loaded_at) "
@@ -215,7 +283,7 @@ def test_sql_evaluation_finds_what_great_expectations_finds_on_the_tiny_company(
     with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
         for source in load_order():
             contract = CONTRACTS[source]
-            load_source(con, contract, landing, tmp_path / "rejected", AS_OF)
+            load_demo_source(con, contract, landing, tmp_path / "rejected", AS_OF)
             by_gx = validate_source(con, source, AS_OF)
             by_sql = validate_source(con, source, AS_OF, evaluator="sql")
             assert_same_quarantine(by_gx, by_sql)

@@ -17,8 +17,8 @@ from data_contracts import CONTRACTS
 from data_contracts.docs import RUN_NAME, build_data_docs
 from data_contracts.suites import FRESHNESS_RULE, plain_words
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
-from orchestration.ingestion.loader import load_source
 from tests.browser import Browser, BrowserError
+from tests.demo_sources import load_demo_source
 from tests.test_contracts import load_order
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
@@ -34,7 +34,7 @@ def docs(tiny_landing, tmp_path_factory) -> dict:
     with duckdb.connect(str(warehouse)) as con:
         ensure_governance_schema(con)
         for source in load_order():
-            load_source(con, CONTRACTS[source], landing, root / "rejected", AS_OF)
+            load_demo_source(con, CONTRACTS[source], landing, root / "rejected", AS_OF)
             write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
         raw = {source: con.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] for source in CONTRACTS}
         held = dict(con.execute("SELECT source, count(DISTINCT (source_file, row_number)) FROM governance.quarantine GROUP BY ALL").fetchall())

@@ -1,10 +1,13 @@
-"""ERP exports: ';'-separated CSV, decimal commas, DD/MM/YYYY dates (French locale)."""
+"""ERP contracts: master data (items, network, partners, prices) and transactions (orders, stock).
+
+The rows are canonical (the company's source mappings say how its ERP writes numbers and dates:
+the demo company's exports use decimal commas and DD/MM/YYYY dates); the contracts check and
+read canonical text only."""
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, date_order, decimal_fr, integer
+from data_contracts.fields import date_format, date_order, decimal, integer
 from data_contracts.model import (
-    ERP_DATE,
     Contract,
     Rule,
     absent,
@@ -15,7 +18,7 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, erp_date, erp_day, fr_decimal
+from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, date_of, day_of, number
 
 FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
 CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
@@ -71,15 +74,15 @@ ITEMS = _erp(
     "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
     [
         *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
-        *decimal_fr("unit_cost", "cost", maximum=MAX_UNIT_PRICE),
-        *decimal_fr("list_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
-        *decimal_fr("moq_cases", "quantity", minimum=0, maximum=MAX_ORDER_QUANTITY, cast="integer"),
+        *decimal("unit_cost", "cost", maximum=MAX_UNIT_PRICE),
+        *decimal("list_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal("moq_cases", "quantity", minimum=0, maximum=MAX_ORDER_QUANTITY, cast="integer"),
         allowed("family", FAMILIES),
         allowed("make_or_buy", ("MAKE", "BUY")),
         allowed("base_unit", ("EA",)),
-        *date_format("launch_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("discontinued_date", ERP_DATE, "DD/MM/YYYY"),
-        date_order("launch_date", "discontinued_date", ERP_DATE, "invalid_period", "an item cannot be discontinued before its launch"),
+        *date_format("launch_date"),
+        *date_format("discontinued_date"),
+        date_order("launch_date", "discontinued_date", "invalid_period", "an item cannot be discontinued before its launch"),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("production_line", "lines", "production line '{value}' is not in the ERP production lines"),
         Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
@@ -87,7 +90,7 @@ ITEMS = _erp(
     ],
     key=("item_code",),
     derived={
-        "_unit_cost": fr_decimal("unit_cost"),
+        "_unit_cost": number("unit_cost"),
         "_sourcing_missing": (
             "CASE WHEN r.make_or_buy = 'BUY' AND r.supplier_code IS NULL THEN 'BUY item without supplier' "
             "WHEN r.make_or_buy = 'MAKE' AND r.production_line IS NULL THEN 'MAKE item without production line' END"
@@ -100,13 +103,14 @@ ITEMS = _erp(
 
 # A mapping that starts while an earlier one of the same code is still valid (open or ending on or
 # after its start): the later-starting row is held back, named with the mapping it overlaps.
+_STARTS = date_of("valid_from", "o")
 _OVERLAPPED_MAPPING = (
     "(SELECT r.system || ' code ' || r.external_code || ' to item ' || r.item_code || ' from ' || r.valid_from || ' overlaps its mapping to item ' "
-    "|| arg_min(o.item_code, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) || ' from ' || arg_min(o.valid_from, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) "
-    "|| ' (' || arg_min(o._source_file || ' row ' || o._row_number, TRY_STRPTIME(o.valid_from, '%d/%m/%Y')) || ')' "
+    f"|| arg_min(o.item_code, {_STARTS}) || ' from ' || arg_min(o.valid_from, {_STARTS}) "
+    f"|| ' (' || arg_min(o._source_file || ' row ' || o._row_number, {_STARTS}) || ')' "
     "FROM raw.erp_item_xref o WHERE o.system = r.system AND o.external_code = r.external_code "
-    "AND TRY_STRPTIME(o.valid_from, '%d/%m/%Y') < TRY_STRPTIME(r.valid_from, '%d/%m/%Y') "
-    "AND (o.valid_to IS NULL OR TRY_STRPTIME(o.valid_to, '%d/%m/%Y') >= TRY_STRPTIME(r.valid_from, '%d/%m/%Y')))"
+    f"AND {_STARTS} < {date_of('valid_from')} "
+    f"AND (o.valid_to IS NULL OR {date_of('valid_to', 'o')} >= {date_of('valid_from')}))"
 )
 
 ITEM_XREF = _erp(
@@ -117,9 +121,9 @@ ITEM_XREF = _erp(
     [
         *required("system", "external_code", "item_code", "valid_from"),
         allowed("system", ("WMS", "POS", "MKT")),
-        *date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
-        date_order("valid_from", "valid_to", ERP_DATE, "invalid_period", "a mapping's validity cannot end before it starts"),
+        *date_format("valid_from"),
+        *date_format("valid_to"),
+        date_order("valid_from", "valid_to", "invalid_period", "a mapping's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
         absent(
             "overlapping_period",
@@ -143,7 +147,7 @@ UNIT_CONVERSIONS = _erp(
     "item_code;unit;factor_to_base",
     [
         *required("item_code", "unit", "factor_to_base"),
-        *decimal_fr("factor_to_base", "factor", above=0, maximum=MAX_FACTOR),
+        *decimal("factor_to_base", "factor", above=0, maximum=MAX_FACTOR),
         allowed("unit", UNITS, name="unknown_unit"),
         known("item_code", "items", UNKNOWN_ITEM),
         absent(
@@ -151,7 +155,7 @@ UNIT_CONVERSIONS = _erp(
             "_base_unit_factor",
             "{value}: the item's base unit converts to itself with a factor of 1; correct the conversion in the ERP",
             sql=(
-                "CASE WHEN r.unit = item.base_unit AND TRY_CAST(REPLACE(r.factor_to_base, ',', '.') AS DOUBLE) <> 1 "
+                f"CASE WHEN r.unit = item.base_unit AND {number('factor_to_base')} <> 1 "
                 "THEN r.unit || ' is the base unit of ' || r.item_code || ' but its factor is ' || r.factor_to_base END"
             ),
             statement="the item's base unit has a factor of 1",
@@ -186,9 +190,9 @@ SUPPLIERS = _erp(
     "supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days",
     [
         *required("supplier_code", "name", "lead_time_days", "payment_terms_days"),
-        *decimal_fr("lead_time_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
-        *decimal_fr("lead_time_sd_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
-        *decimal_fr("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
+        *decimal("lead_time_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
+        *decimal("lead_time_sd_days", "number of days", minimum=0, maximum=MAX_LEAD_TIME_DAYS),
+        *decimal("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
     ],
     key=("supplier_code",),
     max_quarantine_share=0.0,
@@ -202,9 +206,9 @@ CUSTOMERS = _erp(
     [
         *required("customer_code", "name", "segment", "priority", "ship_from"),
         allowed("segment", ("KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD")),
-        *decimal_fr("priority", "priority", minimum=0, cast="integer"),
-        *decimal_fr("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
-        *decimal_fr("reserved_buffer_pct", "percentage", minimum=0, maximum=100),
+        *decimal("priority", "priority", minimum=0, cast="integer"),
+        *decimal("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
+        *decimal("reserved_buffer_pct", "percentage", minimum=0, maximum=100),
         known("ship_from", "locations", UNKNOWN_LOCATION),
     ],
     key=("customer_code",),
@@ -221,16 +225,16 @@ PRODUCTION_LINES = _erp(
     [
         *required("line_code", "plant_code", "family", "hours_per_day", "run_rate_per_hour"),
         allowed("family", FAMILIES),
-        *decimal_fr("hours_per_day", "number of hours", minimum=0, maximum=24),
-        *decimal_fr("overtime_hours_per_day", "number of hours", minimum=0, maximum=24),
-        *decimal_fr("run_rate_per_hour", "rate", above=0, maximum=MAX_RUN_RATE),
-        *decimal_fr("cost_per_hour", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal("hours_per_day", "number of hours", minimum=0, maximum=24),
+        *decimal("overtime_hours_per_day", "number of hours", minimum=0, maximum=24),
+        *decimal("run_rate_per_hour", "rate", above=0, maximum=MAX_RUN_RATE),
+        *decimal("cost_per_hour", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
         absent(
             "out_of_range",
             "_hours_beyond_a_day",
             "{value}: a line's regular and overtime hours together fit in a day of 24 hours; correct the line in the ERP",
             sql=(
-                f"CASE WHEN {fr_decimal('hours_per_day')} + coalesce({fr_decimal('overtime_hours_per_day')}, 0) > 24 "
+                f"CASE WHEN {number('hours_per_day')} + coalesce({number('overtime_hours_per_day')}, 0) > 24 "
                 "THEN 'hours_per_day ' || r.hours_per_day || ' + overtime_hours_per_day ' || r.overtime_hours_per_day || ' > 24' END"
             ),
             statement="'hours_per_day' and 'overtime_hours_per_day' add up to at most 24",
@@ -249,15 +253,15 @@ PRICES = _erp(
         *required("item_code", "channel", "valid_from", "price", "unit"),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         allowed("channel", CHANNELS),
-        *decimal_fr("price", "price", maximum=MAX_UNIT_PRICE),
-        *date_format("valid_from", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("valid_to", ERP_DATE, "DD/MM/YYYY"),
-        date_order("valid_from", "valid_to", ERP_DATE, "invalid_period", "a price's validity cannot end before it starts"),
+        *decimal("price", "price", maximum=MAX_UNIT_PRICE),
+        *date_format("valid_from"),
+        *date_format("valid_to"),
+        date_order("valid_from", "valid_to", "invalid_period", "a price's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
         positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
     ],
     key=("item_code", "channel", "valid_from"),
-    derived={"_price": fr_decimal("price"), "_item_unit": "r.item_code || '|' || r.unit"},
+    derived={"_price": number("price"), "_item_unit": "r.item_code || '|' || r.unit"},
     parameters={"items": codes("erp_items", "item_code"), "item_units": ITEM_UNIT_PAIRS},
     depends_on=("erp_items", "erp_unit_conversions"),
 )
@@ -270,10 +274,10 @@ PROMOTIONS = _erp(
     [
         *required("promo_id", "item_code", "channel", "start_date", "end_date", "discount_pct"),
         allowed("channel", (*CHANNELS, "ALL")),
-        *decimal_fr("discount_pct", "percentage", minimum=0, maximum=100),
-        *date_format("start_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("end_date", ERP_DATE, "DD/MM/YYYY"),
-        date_order("start_date", "end_date", ERP_DATE, "invalid_period", "a promotion cannot end before it starts"),
+        *decimal("discount_pct", "percentage", minimum=0, maximum=100),
+        *date_format("start_date"),
+        *date_format("end_date"),
+        date_order("start_date", "end_date", "invalid_period", "a promotion cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
     ],
     key=("promo_id",),
@@ -288,15 +292,15 @@ PURCHASE_ORDERS = _erp(
     "po_number;po_line;supplier_code;item_code;location_code;order_date;expected_date;quantity;unit;unit_cost;received_quantity;receipt_date;status",
     [
         *required("po_number", "po_line", "supplier_code", "item_code", "location_code", "order_date", "quantity", "unit", "status"),
-        *decimal_fr("quantity", "quantity"),
+        *decimal("quantity", "quantity"),
         *integer("po_line", minimum=0),
-        *decimal_fr("received_quantity", "quantity", minimum=0),
-        *decimal_fr("unit_cost", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
-        *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
-        *date_format("expected_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("receipt_date", ERP_DATE, "DD/MM/YYYY"),
-        date_order("order_date", "expected_date", ERP_DATE, what="a purchase order cannot be expected before it is placed"),
-        date_order("order_date", "receipt_date", ERP_DATE, what="a purchase order cannot be received before it is placed (a negative lead time)"),
+        *decimal("received_quantity", "quantity", minimum=0),
+        *decimal("unit_cost", "cost", minimum=0, maximum=MAX_UNIT_PRICE),
+        *date_format("order_date", happened=True),
+        *date_format("expected_date"),
+        *date_format("receipt_date"),
+        date_order("order_date", "expected_date", what="a purchase order cannot be expected before it is placed"),
+        date_order("order_date", "receipt_date", what="a purchase order cannot be received before it is placed (a negative lead time)"),
         allowed("status", ("OPEN", "PARTIAL", "RECEIVED", "CANCELLED")),
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -304,10 +308,10 @@ PURCHASE_ORDERS = _erp(
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative: cancel the line instead of entering a negative quantity"),
         plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
-        plausible_quantity(fr_decimal("received_quantity"), "received_quantity", MAX_ORDER_QUANTITY, "units per order line"),
+        plausible_quantity(number("received_quantity"), "received_quantity", MAX_ORDER_QUANTITY, "units per order line"),
     ],
     key=("po_number", "po_line"),
-    derived={"_quantity": fr_decimal("quantity"), "_order_date": erp_date("order_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    derived={"_quantity": number("quantity"), "_order_date": date_of("order_date"), "_item_unit": "r.item_code || '|' || r.unit"},
     parameters={
         "suppliers": codes("erp_suppliers", "supplier_code"),
         "items": codes("erp_items", "item_code"),
@@ -317,7 +321,7 @@ PURCHASE_ORDERS = _erp(
     timestamp_column="_order_date",
     freshness_hours=72,
     depends_on=("erp_suppliers", "erp_items", "erp_locations", "erp_unit_conversions"),
-    partition_date=erp_day("order_date"),
+    partition_date=day_of("order_date"),
 )
 
 # Confirmation of a completed manufacturing order, added to the export later (older files lack
@@ -344,25 +348,23 @@ PRODUCTION_ORDERS = _erp(
     + ";".join(PRODUCTION_CONFIRMATION_COLUMNS),
     [
         *required("mo_number", "line_code", "item_code", "location_code", "planned_start_date", "due_date", "planned_quantity", "unit", "status"),
-        *decimal_fr("planned_quantity", "quantity"),
-        *decimal_fr("completed_quantity", "quantity", minimum=0),
-        *decimal_fr("run_hours", "number of hours", maximum=MAX_ORDER_HOURS),
-        *decimal_fr("downtime_hours", "number of hours", maximum=MAX_ORDER_HOURS),
-        *decimal_fr("scrap_quantity", "quantity"),
-        *date_format("planned_start_date", ERP_DATE, "DD/MM/YYYY", happened=True),
-        *date_format("due_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("completed_date", ERP_DATE, "DD/MM/YYYY"),
-        date_order("planned_start_date", "due_date", ERP_DATE, what="a manufacturing order cannot be due before its planned start"),
-        date_order(
-            "planned_start_date", "completed_date", ERP_DATE, what="a manufacturing order cannot be completed before its planned start (a negative lead time)"
-        ),
+        *decimal("planned_quantity", "quantity"),
+        *decimal("completed_quantity", "quantity", minimum=0),
+        *decimal("run_hours", "number of hours", maximum=MAX_ORDER_HOURS),
+        *decimal("downtime_hours", "number of hours", maximum=MAX_ORDER_HOURS),
+        *decimal("scrap_quantity", "quantity"),
+        *date_format("planned_start_date", happened=True),
+        *date_format("due_date"),
+        *date_format("completed_date"),
+        date_order("planned_start_date", "due_date", what="a manufacturing order cannot be due before its planned start"),
+        date_order("planned_start_date", "completed_date", what="a manufacturing order cannot be completed before its planned start (a negative lead time)"),
         allowed("status", ("RELEASED", "COMPLETED", "CANCELLED")),
         known("item_code", "items", UNKNOWN_ITEM),
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "planned quantity is negative"),
         plausible_quantity("_quantity", "planned_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
-        plausible_quantity(fr_decimal("completed_quantity"), "completed_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
+        plausible_quantity(number("completed_quantity"), "completed_quantity", MAX_ORDER_QUANTITY, "units per manufacturing order"),
         _not_negative_hours("run_hours", "machine hours booked on an order"),
         _not_negative_hours("downtime_hours", "stop hours"),
         not_negative(
@@ -373,22 +375,22 @@ PRODUCTION_ORDERS = _erp(
             "no_run_hours",
             "_completed_without_run_hours",
             "'run_hours' is {value} on a completed order: an order that produced ran on its line; confirm its machine hours in the ERP",
-            sql=f"CASE WHEN r.status = 'COMPLETED' AND {fr_decimal('run_hours')} = 0 THEN r.run_hours END",
+            sql=f"CASE WHEN r.status = 'COMPLETED' AND {number('run_hours')} = 0 THEN r.run_hours END",
         ),
     ],
     key=("mo_number",),
     derived={
-        "_quantity": fr_decimal("planned_quantity"),
-        "_start_date": erp_date("planned_start_date"),
+        "_quantity": number("planned_quantity"),
+        "_start_date": date_of("planned_start_date"),
         "_item_unit": "r.item_code || '|' || r.unit",
-        "_run_hours": fr_decimal("run_hours"),
-        "_downtime_hours": fr_decimal("downtime_hours"),
-        "_scrap_quantity": fr_decimal("scrap_quantity"),
+        "_run_hours": number("run_hours"),
+        "_downtime_hours": number("downtime_hours"),
+        "_scrap_quantity": number("scrap_quantity"),
     },
     optional_columns=PRODUCTION_CONFIRMATION_COLUMNS,
     parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
-    partition_date=erp_day("planned_start_date"),
+    partition_date=day_of("planned_start_date"),
 )
 
 SALES_ORDERS = _erp(
@@ -398,17 +400,17 @@ SALES_ORDERS = _erp(
     "order_number;order_line;customer_code;item_code;order_date;requested_date;promised_date;quantity;unit;unit_price;ship_from;delivered_quantity;delivered_date;status",
     [
         *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
-        *decimal_fr("quantity", "quantity"),
+        *decimal("quantity", "quantity"),
         *integer("order_line", minimum=0),
-        *decimal_fr("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
-        *decimal_fr("delivered_quantity", "quantity", minimum=0),
-        *date_format("order_date", ERP_DATE, "DD/MM/YYYY", happened=True),
-        *date_format("requested_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("promised_date", ERP_DATE, "DD/MM/YYYY"),
-        *date_format("delivered_date", ERP_DATE, "DD/MM/YYYY"),
-        date_order("order_date", "requested_date", ERP_DATE, what="a customer cannot request delivery before ordering"),
-        date_order("order_date", "promised_date", ERP_DATE, what="a delivery cannot be promised before the order"),
-        date_order("order_date", "delivered_date", ERP_DATE, what="an order line cannot be delivered before it is ordered"),
+        *decimal("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal("delivered_quantity", "quantity", minimum=0),
+        *date_format("order_date", happened=True),
+        *date_format("requested_date"),
+        *date_format("promised_date"),
+        *date_format("delivered_date"),
+        date_order("order_date", "requested_date", what="a customer cannot request delivery before ordering"),
+        date_order("order_date", "promised_date", what="a delivery cannot be promised before the order"),
+        date_order("order_date", "delivered_date", what="an order line cannot be delivered before it is ordered"),
         allowed("status", ("OPEN", "DELIVERED", "PARTIAL", "CANCELLED")),
         known("customer_code", "customers", "customer '{value}' is not in the ERP customer master"),
         known("item_code", "items", UNKNOWN_ITEM),
@@ -416,7 +418,7 @@ SALES_ORDERS = _erp(
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         not_negative("_quantity", "ordered quantity is negative and this is not a return: enter returns as credit notes, correct the order line"),
         plausible_quantity("_quantity", "quantity", MAX_ORDER_QUANTITY, "units per order line"),
-        plausible_quantity(fr_decimal("delivered_quantity"), "delivered_quantity", MAX_ORDER_QUANTITY, "units per order line"),
+        plausible_quantity(number("delivered_quantity"), "delivered_quantity", MAX_ORDER_QUANTITY, "units per order line"),
         absent(
             "discontinued_item_order",
             "_ordered_after_discontinuation",
@@ -425,11 +427,11 @@ SALES_ORDERS = _erp(
     ],
     key=("order_number", "order_line"),
     derived={
-        "_quantity": fr_decimal("quantity"),
-        "_order_date": erp_date("order_date"),
+        "_quantity": number("quantity"),
+        "_order_date": date_of("order_date"),
         "_item_unit": "r.item_code || '|' || r.unit",
         "_ordered_after_discontinuation": (
-            "CASE WHEN " + erp_date("order_date") + " >= TRY_STRPTIME(item.discontinued_date, '%d/%m/%Y') "
+            f"CASE WHEN {date_of('order_date')} >= {date_of('discontinued_date', 'item')} "
             "THEN r.item_code || ' discontinued on ' || item.discontinued_date || ', ordered on ' || r.order_date END"
         ),
     },
@@ -443,7 +445,7 @@ SALES_ORDERS = _erp(
     timestamp_column="_order_date",
     freshness_hours=72,
     depends_on=("erp_customers", "erp_items", "erp_locations", "erp_unit_conversions"),
-    partition_date=erp_day("order_date"),
+    partition_date=day_of("order_date"),
 )
 
 INVENTORY = _erp(
@@ -453,8 +455,8 @@ INVENTORY = _erp(
     "snapshot_date;location_code;item_code;quantity;unit",
     [
         *required("snapshot_date", "location_code", "item_code", "quantity", "unit"),
-        *date_format("snapshot_date", ERP_DATE, "DD/MM/YYYY", happened=True),
-        *decimal_fr("quantity", "quantity"),
+        *date_format("snapshot_date", happened=True),
+        *decimal("quantity", "quantity"),
         known("item_code", "items", UNKNOWN_ITEM),
         known("location_code", "locations", UNKNOWN_LOCATION),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
@@ -462,12 +464,12 @@ INVENTORY = _erp(
         plausible_quantity("_quantity", "quantity", MAX_STOCK_QUANTITY, "units of stock of one item at one location"),
     ],
     key=("snapshot_date", "location_code", "item_code"),
-    derived={"_quantity": fr_decimal("quantity"), "_snapshot_date": erp_date("snapshot_date"), "_item_unit": "r.item_code || '|' || r.unit"},
+    derived={"_quantity": number("quantity"), "_snapshot_date": date_of("snapshot_date"), "_item_unit": "r.item_code || '|' || r.unit"},
     parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
     timestamp_column="_snapshot_date",
     freshness_hours=24 * 8,
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
-    partition_date=erp_day("snapshot_date"),
+    partition_date=day_of("snapshot_date"),
 )
 
 MASTER_DATA = (SUPPLIERS, LOCATIONS, CUSTOMERS, PRODUCTION_LINES, ITEMS, ITEM_XREF, UNIT_CONVERSIONS, PRICES, PROMOTIONS)

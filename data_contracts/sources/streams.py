@@ -1,10 +1,13 @@
-"""Event streams (WMS, OMS: JSON lines, ISO-8601 UTC timestamps) and POS daily CSVs."""
+"""Event streams (WMS movements and stock, OMS order lines), POS daily sales and planners' overrides.
+
+The rows are canonical (the company's source mappings say how each system writes numbers and
+times: the demo company's WMS and OMS send JSON lines with UTC times, its tills daily CSVs with
+YYYYMMDD days); the contracts check and read canonical text only."""
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, date_order, decimal_dot, from_file_name, integer, matches, setting
+from data_contracts.fields import date_format, date_order, decimal, from_file_name, integer, matches, setting
 from data_contracts.model import (
-    ISO_TS,
     Contract,
     Rule,
     absent,
@@ -16,7 +19,7 @@ from data_contracts.model import (
     required,
 )
 from data_contracts.sources.erp import FAMILIES, MAX_UNIT_PRICE
-from data_contracts.sources.sql import code_not_valid_on, codes, iso_ts, item_of, local_date, number, unit_not_defined
+from data_contracts.sources.sql import code_not_valid_on, codes, date_of, day_of, item_of, local_date, number, time_of, unit_not_defined
 
 # Largest plausible quantity on one line, in the line's unit: far above any real till line, web
 # order or warehouse movement, low enough to catch a barcode scanned into the quantity field.
@@ -44,16 +47,16 @@ EXPORTED_BEFORE_SNAPSHOT = (
 def _event_time_rules() -> tuple[Rule, ...]:
     # an export has happened too: a time after the as-of time is a wrong clock
     return (
-        *date_format("event_time", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z", happened=True),
-        *date_format("exported_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z", happened=True),
+        *date_format("event_time", "timestamp", happened=True),
+        *date_format("exported_at", "timestamp", happened=True),
         absent("future_date", "_event_after_export", EXPORTED_BEFORE_EVENT),
     )
 
 
 _EVENT_DERIVED = {
-    "_event_ts": iso_ts("event_time"),
-    "_exported_ts": iso_ts("exported_at"),
-    "_event_after_export": f"CASE WHEN {iso_ts('event_time')} > {iso_ts('exported_at')} THEN r.event_time || ' > ' || r.exported_at END",
+    "_event_ts": time_of("event_time"),
+    "_exported_ts": time_of("exported_at"),
+    "_event_after_export": f"CASE WHEN {time_of('event_time')} > {time_of('exported_at')} THEN r.event_time || ' > ' || r.exported_at END",
 }
 
 WMS_EVENTS = Contract(
@@ -88,7 +91,7 @@ WMS_EVENTS = Contract(
             when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK")),
         ),
         plausible_quantity("_qty", "qty", MAX_MOVEMENT_QUANTITY, "units per movement"),
-        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("event_time")))),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(time_of("event_time")))),
         absent(
             "unknown_unit",
             "_unit_not_defined",
@@ -134,7 +137,7 @@ WMS_EVENTS = Contract(
     freshness_hours=24,
     # receipts name ERP orders: the day's order exports load first
     depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions", "erp_purchase_orders", "erp_production_orders"),
-    partition_date=local_date(iso_ts("event_time")),
+    partition_date=local_date(time_of("event_time")),
 )
 
 WMS_STOCK = Contract(
@@ -146,8 +149,8 @@ WMS_STOCK = Contract(
     columns=("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
-        *date_format("snapshot_time", ISO_TS, "ISO-8601 UTC", happened=True),
-        *date_format("exported_at", ISO_TS, "ISO-8601 UTC", happened=True),
+        *date_format("snapshot_time", "timestamp", happened=True),
+        *date_format("exported_at", "timestamp", happened=True),
         *integer("qty", cast="numeric"),
         allowed("uom", ("EA",), name="unknown_unit"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
@@ -155,19 +158,19 @@ WMS_STOCK = Contract(
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
         plausible_quantity("_qty", "qty", MAX_STOCK_QUANTITY, "units of stock of one item at one site"),
         absent("future_date", "_snapshot_after_export", EXPORTED_BEFORE_SNAPSHOT),
-        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(iso_ts("snapshot_time")))),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(time_of("snapshot_time")))),
     ),
     key=("snapshot_time", "site", "sku"),
     derived={
         "_qty": number("qty"),
-        "_snapshot_ts": iso_ts("snapshot_time"),
-        "_snapshot_after_export": f"CASE WHEN {iso_ts('snapshot_time')} > {iso_ts('exported_at')} THEN r.snapshot_time || ' > ' || r.exported_at END",
+        "_snapshot_ts": time_of("snapshot_time"),
+        "_snapshot_after_export": f"CASE WHEN {time_of('snapshot_time')} > {time_of('exported_at')} THEN r.snapshot_time || ' > ' || r.exported_at END",
     },
     parameters={"locations": codes("erp_locations", "location_code"), "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'")},
     timestamp_column="_snapshot_ts",
     freshness_hours=24 * 8,
     depends_on=("erp_locations", "erp_item_xref"),
-    partition_date=local_date(iso_ts("snapshot_time")),
+    partition_date=local_date(time_of("snapshot_time")),
 )
 
 POS_SALES = Contract(
@@ -180,10 +183,10 @@ POS_SALES = Contract(
     columns=("store", "business_date", "ean", "line_type", "qty", "unit_price", "net_amount", "promo_id"),
     rules=(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
-        *date_format("business_date", "%Y%m%d", "YYYYMMDD", happened=True),
+        *date_format("business_date", happened=True),
         *integer("qty", cast="numeric"),
-        *decimal_dot("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
-        *decimal_dot("net_amount", "amount", minimum=-MAX_TILL_LINE_AMOUNT, maximum=MAX_TILL_LINE_AMOUNT),
+        *decimal("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal("net_amount", "amount", minimum=-MAX_TILL_LINE_AMOUNT, maximum=MAX_TILL_LINE_AMOUNT),
         allowed("line_type", ("SALE", "RETURN")),
         known("store", "stores", "store '{value}' is not a store in the ERP location master"),
         from_file_name("store", POS_FILE_STORE, "store"),
@@ -199,9 +202,9 @@ POS_SALES = Contract(
             "_wrong_sign",
             "{value}: a SALE line counts units and amounts sold (not negative), a RETURN line those given back, negative; correct the till export",
             sql=(
-                "CASE WHEN r.line_type = 'RETURN' AND TRY_CAST(r.qty AS DOUBLE) > 0 THEN 'qty ' || r.qty || ' on a RETURN line' "
-                "WHEN r.line_type = 'RETURN' AND TRY_CAST(r.net_amount AS DOUBLE) > 0 THEN 'net_amount ' || r.net_amount || ' on a RETURN line' "
-                "WHEN r.line_type = 'SALE' AND TRY_CAST(r.net_amount AS DOUBLE) < 0 THEN 'net_amount ' || r.net_amount || ' on a SALE line' END"
+                f"CASE WHEN r.line_type = 'RETURN' AND {number('qty')} > 0 THEN 'qty ' || r.qty || ' on a RETURN line' "
+                f"WHEN r.line_type = 'RETURN' AND {number('net_amount')} > 0 THEN 'net_amount ' || r.net_amount || ' on a RETURN line' "
+                f"WHEN r.line_type = 'SALE' AND {number('net_amount')} < 0 THEN 'net_amount ' || r.net_amount || ' on a SALE line' END"
             ),
             statement="'qty' and 'net_amount' are not negative on a SALE line, not positive on a RETURN line",
         ),
@@ -210,11 +213,11 @@ POS_SALES = Contract(
             "unmapped_code",
             "_ean_not_valid_on_day",
             NOT_VALID_ON_DATE,
-            sql=code_not_valid_on("POS", "r.ean", "CAST(TRY_STRPTIME(r.business_date, '%Y%m%d') AS DATE)"),
+            sql=code_not_valid_on("POS", "r.ean", day_of("business_date")),
         ),
     ),
     key=("store", "business_date", "ean", "line_type"),
-    derived={"_qty": number("qty"), "_business_date": "TRY_STRPTIME(r.business_date, '%Y%m%d')"},
+    derived={"_qty": number("qty"), "_business_date": date_of("business_date")},
     parameters={
         "stores": codes("erp_locations", "location_code", "location_type = 'STORE'"),
         "eans": codes("erp_item_xref", "external_code", "system = 'POS'"),
@@ -222,7 +225,7 @@ POS_SALES = Contract(
     timestamp_column="_business_date",
     freshness_hours=48,
     depends_on=("erp_locations", "erp_item_xref"),
-    partition_date="CAST(TRY_STRPTIME(r.business_date, '%Y%m%d') AS DATE)",
+    partition_date=day_of("business_date"),
 )
 
 # The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
@@ -254,7 +257,7 @@ OMS_EVENTS = Contract(
         *_event_time_rules(),
         *integer("qty", cast="numeric"),
         *integer("line", minimum=0),
-        *decimal_dot("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
+        *decimal("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
         allowed("channel", ("WEB", "MARKETPLACE")),
         allowed("uom", ("EA", "BD2"), name="unknown_unit"),
@@ -272,7 +275,7 @@ OMS_EVENTS = Contract(
             "zero_quantity",
             "_zero_qty",
             "'qty' is {value} on an order line: a line of no units orders, ships, cancels or returns nothing; correct it in the OMS",
-            sql="CASE WHEN TRY_CAST(r.qty AS DOUBLE) = 0 THEN r.qty END",
+            sql=f"CASE WHEN {number('qty')} = 0 THEN r.qty END",
             statement="'qty' is not 0",
         ),
         plausible_quantity("_qty", "qty", MAX_WEB_ORDER_QUANTITY, "units per online order line"),
@@ -283,7 +286,7 @@ OMS_EVENTS = Contract(
             "unmapped_code",
             "_code_not_valid_on_day",
             NOT_VALID_ON_DATE,
-            sql=f"CASE WHEN r.channel = 'MARKETPLACE' THEN {code_not_valid_on('MKT', 'r.item', local_date(iso_ts('event_time')))} END",
+            sql=f"CASE WHEN r.channel = 'MARKETPLACE' THEN {code_not_valid_on('MKT', 'r.item', local_date(time_of('event_time')))} END",
         ),
         absent("unknown_unit", "_unit_not_defined", UNIT_NOT_DEFINED, sql=f"CASE WHEN r.uom IN ('EA', 'BD2') THEN {unit_not_defined(_OMS_ITEM, 'r.uom')} END"),
     ),
@@ -298,7 +301,7 @@ OMS_EVENTS = Contract(
     timestamp_column="_event_ts",
     freshness_hours=24,
     depends_on=("erp_locations", "erp_items", "erp_item_xref", "erp_unit_conversions"),
-    partition_date=local_date(iso_ts("event_time")),
+    partition_date=local_date(time_of("event_time")),
 )
 
 PLANNER_OVERRIDES = Contract(
@@ -324,27 +327,27 @@ PLANNER_OVERRIDES = Contract(
     rules=(
         # submitted_at decides which forecasts an override applies to: without it, it would apply to none
         *required("override_id", "level", "item_or_family", "start_date", "end_date", "adjustment_type", "value", "author", "reason", "submitted_at"),
-        *date_format("submitted_at", ISO_TS, "ISO-8601 UTC, e.g. 2026-03-01T10:15:00Z"),
+        *date_format("submitted_at", "timestamp"),
         allowed("level", ("SKU", "FAMILY")),
         allowed("adjustment_type", ("ABS", "PCT")),
-        *date_format("start_date", "%Y-%m-%d", "YYYY-MM-DD"),
-        *date_format("end_date", "%Y-%m-%d", "YYYY-MM-DD"),
-        *decimal_dot("value", "number"),
+        *date_format("start_date"),
+        *date_format("end_date"),
+        *decimal("value", "number"),
         absent(
             "out_of_range",
             "_implausible_override",
             f"adjustment {{value}}: a PCT override changes the forecast by -100 % (nothing left) to +{MAX_OVERRIDE_PCT:,} %, "
             f"an ABS override by at most {MAX_OVERRIDE_UNITS:,} units either way; correct the value",
             sql=(
-                f"CASE WHEN (r.adjustment_type = 'PCT' AND NOT TRY_CAST(r.value AS DOUBLE) BETWEEN -100 AND {MAX_OVERRIDE_PCT}) "
-                f"OR (r.adjustment_type = 'ABS' AND abs(TRY_CAST(r.value AS DOUBLE)) > {MAX_OVERRIDE_UNITS}) THEN r.adjustment_type || ' ' || r.value END"
+                f"CASE WHEN (r.adjustment_type = 'PCT' AND NOT {number('value')} BETWEEN -100 AND {MAX_OVERRIDE_PCT}) "
+                f"OR (r.adjustment_type = 'ABS' AND abs({number('value')}) > {MAX_OVERRIDE_UNITS}) THEN r.adjustment_type || ' ' || r.value END"
             ),
             statement=f"'value' is -100 to {MAX_OVERRIDE_PCT:,} for a PCT override, at most {MAX_OVERRIDE_UNITS:,} units either way for an ABS one",
         ),
         known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
         allowed("item_or_family", FAMILIES, when=("level", ("FAMILY",))),
         known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
-        date_order("start_date", "end_date", "%Y-%m-%d", "invalid_period", "an override's period cannot end before it starts"),
+        date_order("start_date", "end_date", "invalid_period", "an override's period cannot end before it starts"),
     ),
     key=("override_id",),
     parameters={

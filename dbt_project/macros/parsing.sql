@@ -1,36 +1,33 @@
 {#
-  Parsing of the source systems' text formats, dispatched per adapter so that a warehouse target
-  can replace DuckDB: each macro has a DuckDB implementation and a default (Postgres/Snowflake-style).
+  Casts of the raw tables' canonical text, and other SQL that differs between warehouses, dispatched
+  per adapter so that a warehouse target can replace DuckDB: each dispatched macro has a DuckDB
+  implementation and a default (Postgres/Snowflake-style). The loader rewrites every company's
+  notation (its source mapping: decimal commas, DD/MM/YYYY, YYYYMMDD...) to canonical text, and the
+  contracts let through only rows whose typed values are canonical: staging only casts.
 #}
 
-{# French-locale decimal: '12,50' -> 12.50 #}
-{% macro parse_fr_decimal(column) -%}
-    {{ dbt.safe_cast(dbt.replace(column, "','", "'.'"), dbt.type_numeric()) }}
+{# Canonical numbers: digits with an optional '.' decimal part, no thousands separator ('1234.5') #}
+{% macro to_number(column) -%}
+    cast({{ column }} as {{ dbt.type_numeric() }})
 {%- endmacro %}
 
-{# ERP dates: DD/MM/YYYY #}
-{% macro parse_erp_date(column) -%}
-    {{ return(adapter.dispatch('parse_erp_date', 'planline')(column)) }}
-{%- endmacro %}
-{% macro duckdb__parse_erp_date(column) -%}
-    cast(try_strptime({{ column }}, '%d/%m/%Y') as date)
-{%- endmacro %}
-{% macro default__parse_erp_date(column) -%}
-    to_date({{ column }}, 'DD/MM/YYYY')
+{# A whole number the contract checked ('30' or '30.00'), through numeric: Postgres refuses '30.00' as an integer #}
+{% macro to_whole_number(column) -%}
+    cast({{ to_number(column) }} as integer)
 {%- endmacro %}
 
-{# POS business dates: YYYYMMDD #}
-{% macro parse_compact_date(column) -%}
-    {{ return(adapter.dispatch('parse_compact_date', 'planline')(column)) }}
+{# Canonical dates: YYYY-MM-DD #}
+{% macro parse_iso_date(column) -%}
+    {{ return(adapter.dispatch('parse_iso_date', 'planline')(column)) }}
 {%- endmacro %}
-{% macro duckdb__parse_compact_date(column) -%}
-    cast(try_strptime({{ column }}, '%Y%m%d') as date)
+{% macro duckdb__parse_iso_date(column) -%}
+    cast(try_strptime({{ column }}, '%Y-%m-%d') as date)
 {%- endmacro %}
-{% macro default__parse_compact_date(column) -%}
-    to_date({{ column }}, 'YYYYMMDD')
+{% macro default__parse_iso_date(column) -%}
+    to_date({{ column }}, 'YYYY-MM-DD')
 {%- endmacro %}
 
-{# ISO-8601 UTC timestamps '2026-03-01T10:15:00Z' -> timestamp without time zone (UTC) #}
+{# Canonical times: ISO-8601 UTC timestamps '2026-03-01T10:15:00Z' -> timestamp without time zone (UTC) #}
 {% macro parse_iso_timestamp(column) -%}
     {{ return(adapter.dispatch('parse_iso_timestamp', 'planline')(column)) }}
 {%- endmacro %}
@@ -63,17 +60,6 @@
 {% macro valid_on(mapping, day) -%}
     ({{ mapping }}.valid_from is null or {{ day }} >= {{ mapping }}.valid_from)
     and ({{ mapping }}.valid_to is null or {{ day }} <= {{ mapping }}.valid_to)
-{%- endmacro %}
-
-{# ISO dates: YYYY-MM-DD #}
-{% macro parse_iso_date(column) -%}
-    {{ return(adapter.dispatch('parse_iso_date', 'planline')(column)) }}
-{%- endmacro %}
-{% macro duckdb__parse_iso_date(column) -%}
-    cast(try_strptime({{ column }}, '%Y-%m-%d') as date)
-{%- endmacro %}
-{% macro default__parse_iso_date(column) -%}
-    to_date({{ column }}, 'YYYY-MM-DD')
 {%- endmacro %}
 
 {# Business day of a UTC timestamp (var business_timezone) #}

@@ -7,11 +7,11 @@ renamed as (
         customer_code as customer_id,
         name as customer_name,
         segment,
-        cast({{ parse_fr_decimal('priority') }} as integer) as priority,
+        {{ to_whole_number('priority') }} as priority,
         region,
         ship_from as ship_from_location_id,
-        cast({{ parse_fr_decimal('payment_terms_days') }} as integer) as payment_terms_days,
-        {{ parse_fr_decimal('reserved_buffer_pct') }} as reserved_buffer_pct,
+        {{ to_whole_number('payment_terms_days') }} as payment_terms_days,
+        {{ to_number('reserved_buffer_pct') }} as reserved_buffer_pct,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

@@ -7,10 +7,10 @@ with valid_rows as (
 
 renamed as (
     select
-        {{ parse_erp_date('snapshot_date') }} as snapshot_date,
+        {{ parse_iso_date('snapshot_date') }} as snapshot_date,
         location_code as location_id,
         item_code as sku_id,
-        {{ parse_fr_decimal('quantity') }} as quantity,
+        {{ to_number('quantity') }} as quantity,
         unit,
         _partition_date as partition_date,
         _source_file as source_file,

@@ -6,7 +6,7 @@ renamed as (
     select
         item_code as sku_id,
         unit,
-        {{ parse_fr_decimal('factor_to_base') }} as factor_to_base,
+        {{ to_number('factor_to_base') }} as factor_to_base,
         _source_file as source_file,
         _row_number as source_row_number
     from valid_rows

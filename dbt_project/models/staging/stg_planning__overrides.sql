@@ -11,7 +11,7 @@ renamed as (
         {{ parse_iso_date('start_date') }} as start_date,
         {{ parse_iso_date('end_date') }} as end_date,
         adjustment_type,
-        cast(value as {{ dbt.type_numeric() }}) as adjustment_value,
+        {{ to_number('value') }} as adjustment_value,
         author,
         reason,
         {{ parse_iso_timestamp('submitted_at') }} as submitted_at,

@@ -8,12 +8,12 @@ with valid_rows as (
 renamed as (
     select
         store as location_id,
-        {{ parse_compact_date('business_date') }} as business_date,
+        {{ parse_iso_date('business_date') }} as business_date,
         ean,
         line_type,
-        cast(qty as {{ dbt.type_numeric() }}) as quantity,
-        cast(unit_price as {{ dbt.type_numeric() }}) as unit_price,
-        cast(net_amount as {{ dbt.type_numeric() }}) as net_amount,
+        {{ to_number('qty') }} as quantity,
+        {{ to_number('unit_price') }} as unit_price,
+        {{ to_number('net_amount') }} as net_amount,
         promo_id as promotion_id,
         _partition_date as partition_date,
         _source_file as source_file,

@@ -13,7 +13,7 @@ renamed as (
         {{ parse_iso_timestamp('exported_at') }} as exported_at,
         site as location_id,
         sku as wms_code,
-        cast(qty as {{ dbt.type_numeric() }}) as quantity,
+        {{ to_number('qty') }} as quantity,
         uom as unit,
         reference,
         reason,

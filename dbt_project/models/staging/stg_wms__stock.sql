@@ -11,7 +11,7 @@ renamed as (
         {{ parse_iso_timestamp('exported_at') }} as exported_at,
         site as location_id,
         sku as wms_code,
-        cast(qty as {{ dbt.type_numeric() }}) as quantity,
+        {{ to_number('qty') }} as quantity,
         uom as unit,
         _partition_date as partition_date,
         _source_file as source_file,
