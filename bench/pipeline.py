@@ -70,11 +70,17 @@ def stage_ingest(home: Path, scale: str) -> dict:
     import duckdb
 
     from data_contracts import CONTRACTS
+    from data_contracts.company import load_company
     from orchestration.ingestion.loader import load_source
 
+    company = load_company(home / "company")  # written by the generator
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    rows = sum(load_source(con, c, home / "landing", home / "rejected", loaded_at).rows_in_table for c in CONTRACTS.values())
+    zone = company.company.business_timezone
+    rows = sum(
+        load_source(con, CONTRACTS[s], home / "landing", home / "rejected", loaded_at, mapping=m, business_timezone=zone).rows_in_table
+        for s, m in company.mappings.items()
+    )
     con.close()
     return {"rows": rows}
 

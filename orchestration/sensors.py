@@ -18,9 +18,11 @@ from datetime import date
 
 import dagster as dg
 
-from data_contracts import CONTRACTS, contract_for
+from data_contracts import contract_for
+from data_contracts.company import CompanyConfigError
 from orchestration.assets.forecasting import DEMAND_MODEL
 from orchestration.assets.ingestion import raw_key
+from orchestration.company import current_company
 from orchestration.ingestion.landing import LandedFile, batch_key, day_ranges, file_days, landed_files
 from orchestration.jobs import (
     DAILY_DOWNSTREAM_KEYS,
@@ -51,7 +53,11 @@ def _load_cursor(cursor: str | None) -> dict[str, float]:
 def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZone) -> dg.SensorResult | dg.SkipReason:
     requested = _load_cursor(context.cursor)  # token -> time requested, for files still waiting
     now = time.time()
-    waiting, unlisted = landed_files(list(CONTRACTS.values()), landing_zone.landing)
+    try:
+        company = current_company()
+    except CompanyConfigError as error:  # nothing can be read without it: say why, every tick, until it is fixed
+        return dg.SkipReason(str(error))
+    waiting, unlisted = landed_files(list(company.mappings.values()), landing_zone.landing)
     for error in unlisted:
         context.log.warning(f"landing folder: cannot list {error}")
     new = [f for f in waiting if now - requested.get(f.token, -RETRY_AFTER_SECONDS) >= RETRY_AFTER_SECONDS][:MAX_FILES_PER_TICK]
@@ -74,19 +80,20 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
                 tags={"planline/files": str(len(master))},
             )
         )
-    run_requests += _daily_requests(context, [f for f in new if f.source is not None and contract_for(f.source).partitioned], landing_zone)
+    daily = [f for f in new if f.source is not None and contract_for(f.source).partitioned]
+    run_requests += _daily_requests(context, daily, landing_zone, company)
     cursor.update({f.token: now for f in new})
     return dg.SensorResult(run_requests=run_requests, cursor=json.dumps(cursor))
 
 
-def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile], landing_zone: LandingZone) -> list[dg.RunRequest]:
+def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile], landing_zone: LandingZone, company) -> list[dg.RunRequest]:
     """One run per contiguous range of touched days, selecting the sources with files on those days."""
     if not files:
         return []
     first, last = partition_bounds()
     sources_by_day: dict = {}
     for landed in files:
-        for day in _days_of(context, landed, landing_zone, first, last):
+        for day in _days_of(context, landed, landing_zone, company, first, last):
             sources_by_day.setdefault(day, set()).add(landed.source)
     key = batch_key(files)
     requests = []
@@ -107,13 +114,15 @@ def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile]
     return requests
 
 
-def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, landing_zone: LandingZone, first: date, last: date) -> set[date]:
+def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, landing_zone: LandingZone, company, first: date, last: date) -> set[date]:
     """The days a file's rows touch; the last day for a link (never read) or a file this tick
     cannot read (its run rejects it with the reason): one file never stops the others."""
     if not landed.readable:
         return {last}
     try:
-        return file_days(contract_for(landed.source), landing_zone.landing / landed.relative, first, last)
+        mapping = company.mappings[landed.source]
+        path = landing_zone.landing / landed.relative
+        return file_days(contract_for(landed.source), mapping, path, first, last, company.company.business_timezone)
     except Exception as error:  # the run's loader names the problem; the tick goes on
         context.log.warning(f"{landed.relative}: its days cannot be read ({type(error).__name__}: {error}); requested for {last}, whose run rejects it")
         return {last}

@@ -18,11 +18,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from data_contracts import CONTRACTS, contract_for
+from data_contracts import contract_for
 from orchestration.ingestion import loader
 from orchestration.ingestion.listing import BAD_NAME
-from orchestration.ingestion.loader import LEFT_IN_LANDING, PartitionWindow, load_source, outstanding_rejections, reject_strays
+from orchestration.ingestion.loader import LEFT_IN_LANDING, PartitionWindow, outstanding_rejections, reject_strays
 from orchestration.resources import LandingZone
+from tests.demo_sources import DEMO_MAPPINGS, load_demo_source
 
 NOW = datetime(2026, 10, 1, 6, 0)
 GOOD = "pos/ST02/sales_ST02_20260928.csv"
@@ -57,11 +58,11 @@ def con(tmp_path):
 
 
 def _load(con, home: Path, source: str = "pos_sales", window: PartitionWindow | None = None) -> loader.LoadReport:
-    return load_source(con, contract_for(source), home / "landing", home / "rejected", NOW, processed_dir=home / "processed", window=window)
+    return load_demo_source(con, contract_for(source), home / "landing", home / "rejected", NOW, processed_dir=home / "processed", window=window)
 
 
 def _strays(con, home: Path) -> list[loader.RejectedFile]:
-    return reject_strays(con, list(CONTRACTS.values()), home / "landing", home / "rejected", NOW)
+    return reject_strays(con, list(DEMO_MAPPINGS.values()), home / "landing", home / "rejected", NOW)
 
 
 def _tick(home: Path):
@@ -227,7 +228,7 @@ def test_an_event_of_year_10000_in_local_time_neither_crashes_a_daily_load_nor_t
     path = home / "landing" / "wms" / "events_20260921.jsonl"
     path.write_bytes(_wms("2026-09-21T10:00:00Z", "E2") + _wms("9999-12-31T23:59:59Z", "E3"))
     first, last = date(2026, 9, 1), date(2026, 9, 30)
-    assert file_days(contract_for("wms_events"), path, first, last) == {date(2026, 9, 21), last}
+    assert file_days(contract_for("wms_events"), DEMO_MAPPINGS["wms_events"], path, first, last) == {date(2026, 9, 21), last}
     window = PartitionWindow(start=date(2026, 9, 21), end=date(2026, 9, 22), first=first, last=last)
     report = _load(con, home, "wms_events", window)
     assert report.files_loaded == ["wms/events_20260921.jsonl"] and report.days_loaded == {date(2026, 9, 21), last}

@@ -11,7 +11,8 @@ import pytest
 
 from data_contracts import contract_for
 from orchestration.ingestion.landing import day_ranges
-from orchestration.ingestion.loader import PartitionWindow, load_source
+from orchestration.ingestion.loader import PartitionWindow
+from tests.demo_sources import DEMO_MAPPINGS, load_demo_source
 
 NOW = datetime(2026, 10, 1, 6, 0)
 
@@ -32,7 +33,7 @@ def con(tmp_path):
 
 
 def test_rows_keep_file_row_number_and_load_time(con, landing, tmp_path):
-    load_source(con, contract_for("erp_items"), landing, tmp_path / "rejected", NOW)
+    load_demo_source(con, contract_for("erp_items"), landing, tmp_path / "rejected", NOW)
     file, row, loaded_at, code = con.execute(
         "SELECT _source_file, _row_number, _loaded_at, item_code FROM raw.erp_items ORDER BY _row_number LIMIT 1"
     ).fetchone()
@@ -43,9 +44,9 @@ def test_rows_keep_file_row_number_and_load_time(con, landing, tmp_path):
 
 def test_loading_the_same_files_again_changes_nothing(con, landing, tmp_path):
     contract = contract_for("pos_sales")
-    first = load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    first = load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     before = con.execute("SELECT count(*), sum(hash(_source_file, _row_number, qty)) FROM raw.pos_sales").fetchone()
-    second = load_source(con, contract, landing, tmp_path / "rejected", datetime(2026, 10, 2))
+    second = load_demo_source(con, contract, landing, tmp_path / "rejected", datetime(2026, 10, 2))
     assert first.rows_loaded > 0 and second.rows_loaded == 0
     assert second.files_unchanged == first.files_seen - len(first.rejected)
     assert con.execute("SELECT count(*), sum(hash(_source_file, _row_number, qty)) FROM raw.pos_sales").fetchone() == before
@@ -53,11 +54,11 @@ def test_loading_the_same_files_again_changes_nothing(con, landing, tmp_path):
 
 def test_a_corrected_re_export_replaces_the_file_rows(con, landing, tmp_path):
     contract = contract_for("erp_suppliers")
-    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     path = landing / "erp" / "suppliers.csv"
     lines = path.read_text().splitlines()
     path.write_text("\n".join(lines[:-1]) + "\n")  # one supplier fewer
-    report = load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    report = load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     assert report.files_replaced == ["erp/suppliers.csv"]
     assert con.execute("SELECT count(*) FROM raw.erp_suppliers").fetchone()[0] == len(lines) - 2
 
@@ -66,7 +67,7 @@ def test_unparseable_file_is_rejected_whole_kept_and_reported(con, landing, tmp_
     _, manifest = tiny_landing
     truncated = next(f["file"] for f in manifest["rejected_files"] if f["source"] == "wms_events")
     rejected_dir = tmp_path / "rejected"
-    report = load_source(con, contract_for("wms_events"), landing, rejected_dir, NOW)
+    report = load_demo_source(con, contract_for("wms_events"), landing, rejected_dir, NOW)
     assert [r.file for r in report.rejected] == [truncated]
     assert (rejected_dir / truncated).exists() and not (landing / truncated).exists()
     assert "invalid JSON" in (rejected_dir / (truncated + ".error.txt")).read_text()
@@ -94,7 +95,7 @@ def test_a_link_to_a_file_outside_the_landing_folder_is_refused_as_the_link_it_i
     outside.write_bytes(SUPPLIERS)  # a valid file: followed, it would load
     (landing / "erp").mkdir(parents=True)
     (landing / "erp" / "suppliers.csv").symlink_to(outside)
-    report = load_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
+    report = load_demo_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
     [refused] = report.rejected
     assert refused.file == "erp/suppliers.csv" and "symbolic link: not followed" in refused.error
     assert report.rows_in_table == 0 and not report.files_loaded
@@ -109,7 +110,7 @@ def test_a_link_to_another_landed_file_does_not_load_it_twice_nor_crash_the_move
     (landing / "pos" / "ST01").mkdir(parents=True)
     (landing / "pos" / "ST01" / "sales_ST01_20260929.csv").write_bytes(_pos_file("20260929"))
     (landing / "pos" / "ST01" / "sales_ST01_20260930.csv").symlink_to(landing / "pos" / "ST01" / "sales_ST01_20260929.csv")
-    report = load_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=processed)
+    report = load_demo_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=processed)
     assert report.files_loaded == ["pos/ST01/sales_ST01_20260929.csv"] and report.rows_loaded == 1
     assert [r.file for r in report.rejected] == ["pos/ST01/sales_ST01_20260930.csv"]
     assert (processed / "pos" / "ST01" / "sales_ST01_20260929.csv").read_bytes() == _pos_file("20260929")
@@ -122,14 +123,13 @@ def test_a_folder_link_leaving_the_landing_folder_is_refused_and_nothing_in_it_i
     (outside / "sales_ST09_20260930.csv").write_bytes(_pos_file("20260930"))
     (landing / "pos").mkdir(parents=True)
     (landing / "pos" / "ST09").symlink_to(outside, target_is_directory=True)
-    report = load_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    report = load_demo_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
     assert [r.file for r in report.rejected] == ["pos/ST09"] and "symbolic link" in report.rejected[0].error
     assert report.rows_in_table == 0 and (outside / "sales_ST09_20260930.csv").exists()
     assert (tmp_path / "rejected" / "pos" / "ST09").is_symlink()
 
 
 def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and_reported(con, tmp_path):
-    from data_contracts import CONTRACTS
     from orchestration.ingestion.listing import NO_SOURCE_NAME
     from orchestration.ingestion.loader import reject_strays
 
@@ -140,9 +140,9 @@ def test_an_upper_case_extension_loads_and_what_no_source_claims_is_rejected_and
     (landing / "erp" / "old.lnk").symlink_to(tmp_path / "nowhere")  # a dangling link no source claims
     (landing / ".upload").write_bytes(b"in progress")  # hidden, or a transfer tool's suffix: uploads in progress, left alone
     (landing / "erp" / "suppliers.csv.filepart").write_bytes(b"in progress")
-    report = load_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
+    report = load_demo_source(con, contract_for("erp_suppliers"), landing, rejected, NOW, processed_dir=tmp_path / "processed")
     assert report.files_loaded == ["erp/suppliers.CSV"] and report.rows_in_table == 1
-    strays = reject_strays(con, list(CONTRACTS.values()), landing, rejected, NOW)
+    strays = reject_strays(con, list(DEMO_MAPPINGS.values()), landing, rejected, NOW)
     assert {r.file: r.error for r in strays} == {
         "erp/old.lnk": "erp/old.lnk: symbolic link: not followed (a link is never read, wherever it points): deliver the file itself",
         "erp/supplier.csv": "erp/supplier.csv: no source matches this file name",
@@ -158,13 +158,13 @@ def test_rejection_is_resolved_when_the_file_is_delivered_intact(con, landing, t
     contract = contract_for("erp_suppliers")
     path = landing / "erp" / "suppliers.csv"
     good = path.read_bytes()
-    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     path.write_bytes(good[:40] + b"\x00\x00")  # a corrupt re-delivery is rejected, earlier rows stay
-    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     assert [f for f, _ in outstanding_rejections(con, "erp_suppliers")] == ["erp/suppliers.csv"]
     assert con.execute("SELECT count(*) FROM raw.erp_suppliers").fetchone()[0] > 0
     path.write_bytes(good)  # the original comes back
-    load_source(con, contract, landing, tmp_path / "rejected", NOW)
+    load_demo_source(con, contract, landing, tmp_path / "rejected", NOW)
     assert outstanding_rejections(con, "erp_suppliers") == []
 
 
@@ -174,7 +174,7 @@ def test_a_second_corrupt_delivery_does_not_overwrite_the_first_kept_copy(con, l
     kept = []
     for garbage in (b"\x00first", b"\x00second"):
         path.write_bytes(garbage)
-        kept += [r.kept_at for r in load_source(con, contract, landing, tmp_path / "rejected", NOW).rejected]
+        kept += [r.kept_at for r in load_demo_source(con, contract, landing, tmp_path / "rejected", NOW).rejected]
     assert len(set(kept)) == 2
     assert {open(k, "rb").read() for k in kept} == {b"\x00first", b"\x00second"}
 
@@ -183,7 +183,7 @@ def test_a_partition_window_loads_only_the_files_with_rows_of_its_days_and_archi
     contract = contract_for("pos_sales")
     processed = tmp_path / "processed"
     window = PartitionWindow(start=date(2026, 9, 30), end=date(2026, 10, 1), first=date(2026, 9, 1), last=date(2026, 9, 30))
-    report = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=processed, window=window)
+    report = load_demo_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=processed, window=window)
     assert {f for f in report.files_loaded if f.endswith("_20260930.csv")} == {f"pos/ST0{n}/sales_ST0{n}_20260930.csv" for n in range(1, 5)}
     # other files load only for a row of that day or later (future-dated dirt belongs to the last day)
     latest = dict(con.execute("SELECT _source_file, max(_partition_date) FROM raw.pos_sales GROUP BY 1").fetchall())
@@ -202,14 +202,14 @@ def test_files_loaded_by_a_run_that_stopped_before_validating_are_validated_by_t
     from orchestration.ingestion.loader import mark_validated, unvalidated_files
 
     contract = contract_for("pos_sales")
-    report = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    report = load_demo_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
     # the run is killed here: files loaded and archived, no validation recorded
-    again = load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    again = load_demo_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
     assert again.files_new == [] and unvalidated_files(con, "pos_sales") == sorted(report.files_loaded)
     mark_validated(con, "pos_sales", unvalidated_files(con, "pos_sales"), NOW)
     assert unvalidated_files(con, "pos_sales") == []
     corrected = tmp_path / "processed" / report.files_loaded[0]
     (landing / report.files_loaded[0]).parent.mkdir(parents=True, exist_ok=True)
     (landing / report.files_loaded[0]).write_bytes(corrected.read_bytes() + corrected.read_bytes().splitlines(keepends=True)[-1])
-    load_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    load_demo_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
     assert unvalidated_files(con, "pos_sales") == [report.files_loaded[0]]  # a re-export is validated again

@@ -21,7 +21,8 @@ from data_contracts import CONTRACTS, contract_for
 from data_contracts.row_problems import PARSE_RULE
 from data_contracts.sources.erp import PRODUCTION_CONFIRMATION_COLUMNS
 from data_contracts.validate import validate_source, write_quarantine
-from orchestration.ingestion.loader import LoadReport, load_source
+from orchestration.ingestion.loader import LoadReport
+from tests.demo_sources import DEMO_MAPPINGS, load_demo_source
 from tests.malformed_corpus import CASES, TOLERATED, Case, LoadsAsClean, Quarantined, Rejected, Template, clean, load_templates
 from tests.test_contracts import assert_same_quarantine
 
@@ -46,10 +47,10 @@ def master_data_warehouse(tmp_path_factory, tiny_landing) -> Path:
     path = folder / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         for source in MASTER_DATA:
-            load_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
+            load_demo_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
             write_quarantine(con, validate_source(con, source, AS_OF))
         for source in ORDERS:
-            load_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
+            load_demo_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
             write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
     return path
 
@@ -72,7 +73,7 @@ def deliver(case: Case, templates, warehouse: Path, folder: Path) -> Delivery:
         (folder / "landing" / relative).write_bytes(content)
     shutil.copy(warehouse, folder / "warehouse.duckdb")
     with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
-        report = load_source(con, contract_for(case.source), folder / "landing", folder / "rejected", DELIVERED_AT, processed_dir=folder / "processed")
+        report = load_demo_source(con, contract_for(case.source), folder / "landing", folder / "rejected", DELIVERED_AT, processed_dir=folder / "processed")
         outcome = validate_source(con, case.source, AS_OF)
         # a daily run checks the same delivery incrementally, in SQL: it must find the same entries
         assert_same_quarantine(outcome, validate_source(con, case.source, AS_OF, scope_files=list(files), evaluator="sql"))
@@ -190,10 +191,11 @@ def test_a_warehouse_loaded_before_the_confirmation_fields_gets_their_columns(te
         # the shared warehouse holds the current export's orders: start from none
         con.execute("DROP TABLE raw.erp_production_orders")
         con.execute("DELETE FROM raw._load_log WHERE source = 'erp_production_orders'")
-        load_source(con, before, tmp_path / "old", tmp_path / "rejected", AS_OF)
+        older_mapping = DEMO_MAPPINGS["erp_production_orders"].model_copy(update={"columns": {c: c for c in before.columns}})
+        load_demo_source(con, before, tmp_path / "old", tmp_path / "rejected", AS_OF, mapping=older_mapping)
         (tmp_path / "new" / template.path).parent.mkdir(parents=True)
         (tmp_path / "new" / template.path).write_bytes(template.with_rows(template.rows[0]).data())
-        report = load_source(con, current, tmp_path / "new", tmp_path / "rejected", DELIVERED_AT)
+        report = load_demo_source(con, current, tmp_path / "new", tmp_path / "rejected", DELIVERED_AT)
         rows = con.execute(
             "SELECT _row_number, run_hours, downtime_hours, scrap_quantity FROM raw.erp_production_orders ORDER BY _loaded_at, _row_number"
         ).fetchall()

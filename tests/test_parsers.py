@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from orchestration.ingestion.parsers import UnparseableFile, parse_csv, parse_jsonl
+from tests.demo_sources import DEMO_MAPPINGS, load_demo_source
 
 COLUMNS = ("a", "b", "c")
 
@@ -83,7 +84,7 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
     rejected = {f["file"] for f in manifest["rejected_files"]}
     compared = 0
     for contract in CONTRACTS.values():
-        for relative, path in source_files(contract, landing):
+        for relative, path in source_files(DEMO_MAPPINGS[contract.source], landing):
             if relative in rejected:
                 continue
             data = path.read_bytes()
@@ -191,7 +192,7 @@ def test_a_reader_failure_names_the_file(monkeypatch, tmp_path):
     import duckdb
 
     from data_contracts import contract_for
-    from orchestration.ingestion import loader
+    from orchestration.ingestion import mapped_files
 
     landing = tmp_path / "landing"
     (landing / "erp").mkdir(parents=True)
@@ -200,9 +201,9 @@ def test_a_reader_failure_names_the_file(monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise ValueError("odd bytes")
 
-    monkeypatch.setattr(loader, "read_csv_table", broken)
+    monkeypatch.setattr(mapped_files, "read_csv_table", broken)
     with duckdb.connect() as con:
-        report = loader.load_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", datetime(2026, 10, 1, 6))
+        report = load_demo_source(con, contract_for("erp_suppliers"), landing, tmp_path / "rejected", datetime(2026, 10, 1, 6))
     [rejected] = report.rejected
     assert rejected.error == "erp/suppliers.csv: could not be read as CSV (ValueError: odd bytes)"
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.demo_company.company_config import write_company
 from ml.demo_company.config import Scale, resolve_scale
 from ml.demo_company.demand import build_demand
 from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
@@ -26,7 +27,7 @@ def source_system(source: str) -> str:
     return source.split("_", 1)[0]
 
 
-def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 42, progress=None) -> dict:
+def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 42, progress=None, company_dir: str | Path | None = None) -> dict:
     """Write the demo company's exports into ``landing_dir`` and return the manifest.
 
     The output depends only on (scale, seed). Existing system folders in ``landing_dir`` are
@@ -38,6 +39,8 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
         scale: ``"tiny"``, ``"demo"``, a multiplier such as ``"10x"``, or a Scale.
         seed: random seed.
         progress: optional callable receiving one-line status messages.
+        company_dir: where the company's configuration is written (default: ``company`` beside
+            the landing folder, where Planline's settings look for it).
     """
     say = progress or (lambda message: None)
     scale = resolve_scale(scale)
@@ -120,6 +123,7 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
         "rejected_files": injector.rejected_files,
         "entries": sorted(entries, key=lambda e: (e["source"], e["file"], e["row_number"], e["kind"])),
     }
+    write_company(Path(company_dir) if company_dir is not None else landing.parent / "company", scale)
     (landing / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1))
     say(f"wrote {sum(rows_per_source.values()):,} rows in {sum(1 for _ in landing.rglob('*.*')):,} files in {time.perf_counter() - started:.1f}s")
     return manifest

@@ -20,9 +20,11 @@ import dagster as dg
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
 from orchestration.assets.metadata import markdown_table
+from orchestration.company import current_company
 from orchestration.ingestion.loader import (
     LoadReport,
     PartitionWindow,
+    ensure_raw_tables,
     load_source,
     mark_validated,
     outstanding_rejections,
@@ -91,10 +93,26 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     def raw_source(context: dg.AssetExecutionContext, config: IngestionConfig, warehouse: DuckDBWarehouse, landing_zone: LandingZone) -> dg.MaterializeResult:
         window = run_window(context) if partitioned else None
         loaded_at = datetime.now(UTC).replace(tzinfo=None)  # wall clock, UTC
+        company = current_company()  # checked before anything is written: a broken mapping names its file and key
+        mapping = company.mappings.get(contract.source)
         with warehouse.connect() as con:
-            report = load_source(con, contract, landing_zone.landing, landing_zone.rejected, loaded_at, processed_dir=landing_zone.processed, window=window)
+            if mapping is None:  # the company has no such source: its table stays empty, its models build on nothing
+                ensure_raw_tables(con, contract)
+                report = LoadReport(contract.source)
+            else:
+                report = load_source(
+                    con,
+                    contract,
+                    landing_zone.landing,
+                    landing_zone.rejected,
+                    loaded_at,
+                    mapping=mapping,
+                    business_timezone=company.company.business_timezone,
+                    processed_dir=landing_zone.processed,
+                    window=window,
+                )
             # what no source claims (a misnamed file, a link) is rejected by whichever raw asset runs first
-            strays = reject_strays(con, list(CONTRACTS.values()), landing_zone.landing, landing_zone.rejected, loaded_at)
+            strays = reject_strays(con, list(company.mappings.values()), landing_zone.landing, landing_zone.rejected, loaded_at)
             _log_load(context, contract, report, window, strays)
             # master data is small and validated whole; transactions incrementally (the files loaded
             # since the last validation, whichever run loaded them) unless refreshed

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import duckdb
 
+from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract
 from orchestration.ingestion.listing import ListingError, read_regular, scan_landing
 from orchestration.ingestion.loader import python_date_sql
-from orchestration.ingestion.parsers import UnparseableFile, read_csv_table, read_jsonl_table
+from orchestration.ingestion.mapped_files import canonical_rows
+from orchestration.ingestion.parsers import UnparseableFile
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class LandedFile:
         return f"{self.relative}@{self.fingerprint}"
 
 
-def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedFile], list[ListingError]]:
+def landed_files(contracts: list[SourceMapping], landing: Path) -> tuple[list[LandedFile], list[ListingError]]:
     """Entries waiting in the landing folder with their source, and the folders that could not be
     listed (their error). Links are never followed: their own size and time fingerprint them."""
     entries, errors = scan_landing(contracts, landing)
@@ -53,15 +55,12 @@ def landed_files(contracts: list[Contract], landing: Path) -> tuple[list[LandedF
     return found, errors
 
 
-def file_days(contract: Contract, path: Path, first: date, last: date) -> set[date]:
-    """Business days (clamped to ``first``..``last``) of a transactional file's rows. Only a regular
-    file is opened (a pipe would block the tick), never through a link."""
+def file_days(contract: Contract, mapping: SourceMapping, path: Path, first: date, last: date, business_timezone: str = "UTC") -> set[date]:
+    """Business days (clamped to ``first``..``last``) of a transactional file's rows, read as its
+    mapping says. Only a regular file is opened (a pipe would block the tick), never through a link."""
     try:
         data, _ = read_regular(path)
-        if contract.file_format == "csv":
-            table = read_csv_table(data, path.name, contract.columns, contract.separator, contract.optional_columns)
-        else:
-            table = read_jsonl_table(data, path.name, contract.columns)
+        table = canonical_rows(data, path.name, mapping, contract, business_timezone)
     except (UnparseableFile, OSError):
         return {last}
     with duckdb.connect() as con:

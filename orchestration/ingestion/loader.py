@@ -35,6 +35,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from data_contracts.company.apply import UNPARSED
+from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract
 from orchestration.ingestion.kept_copies import archive, keep_rejected
 from orchestration.ingestion.listing import (
@@ -49,7 +51,8 @@ from orchestration.ingestion.listing import (
     source_of,
     unchanged_since,
 )
-from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile, read_csv_table, read_jsonl_table
+from orchestration.ingestion.mapped_files import canonical_rows
+from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile
 
 # Where a rejected file is said to be when it could not be moved out of the landing folder.
 LEFT_IN_LANDING = "left in the landing folder"
@@ -115,11 +118,13 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
     partition = ", _partition_date DATE" if contract.partitioned else ""
     con.execute(
-        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, {PARSE_PROBLEM} VARCHAR, _source_file VARCHAR NOT NULL, "
+        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, {PARSE_PROBLEM} VARCHAR, {UNPARSED} VARCHAR, _source_file VARCHAR NOT NULL, "
         f"_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP NOT NULL{partition})"
     )
     # warehouses loaded before rows carried their structural problem (see parsers.py)
     con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {PARSE_PROBLEM} VARCHAR")
+    # warehouses loaded before source mappings: their rows were all read as their source wrote them
+    con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {UNPARSED} VARCHAR")
     # warehouses loaded before a column was added to the contract (an optional field of a newer export)
     existing = {row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {contract.table})").fetchall()}
     for column in [c for c in contract.columns if c not in existing]:
@@ -218,12 +223,13 @@ def mark_validated(con: duckdb.DuckDBPyConnection, source: str, files: list[str]
     )
 
 
-def _reject(con, source: str, entry: LandingEntry, sha: str, error: str, rejected_dir: Path, now: datetime) -> RejectedFile | None:
+def _reject(con, source: str, entry: LandingEntry, sha: str, error: str, rejected_dir: Path | None, now: datetime) -> RejectedFile | None:
     """Move the entry out of the landing folder (never over another kept copy, never through a
     link) and record the rejection. A move that fails (a read-only landing folder) leaves it in
-    place, recorded and said so. None: gone since the listing, nothing to reject."""
+    place, recorded and said so (``rejected_dir`` None: a check, which moves nothing). None: gone
+    since the listing, nothing to reject."""
     try:
-        kept_at = keep_rejected(entry, sha, error, rejected_dir)
+        kept_at = keep_rejected(entry, sha, error, rejected_dir) if rejected_dir is not None else f"{LEFT_IN_LANDING}: a check moves nothing"
     except FileNotFoundError:
         return None
     except OSError as failure:
@@ -239,7 +245,7 @@ def _reject(con, source: str, entry: LandingEntry, sha: str, error: str, rejecte
     return RejectedFile(entry.relative, error, kept_at)
 
 
-def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime) -> RejectedFile | None:
+def _refuse(con, source: str, entry: LandingEntry, rejected_dir: Path | None, now: datetime) -> RejectedFile | None:
     """Reject an entry that is not read (a link, a device, a name that is not UTF-8) or that no
     source claims (None: gone or changed since the listing)."""
     try:
@@ -254,7 +260,7 @@ def _unlisted_folder(error: ListingError) -> RejectedFile:
     return RejectedFile(error.folder, message, f"{LEFT_IN_LANDING}: not listed")
 
 
-def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[Contract], landing: Path, rejected_dir: Path, now: datetime) -> list[RejectedFile]:
+def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[SourceMapping], landing: Path, rejected_dir: Path | None, now: datetime) -> list[RejectedFile]:
     """Move what no source claims out of the landing folder: files whose name matches no
     source's pattern, and links and devices that match none (recorded under ``(no source)``).
     A folder no source claims that cannot be listed is returned too (not recorded: nothing moved)."""
@@ -279,16 +285,14 @@ def _archive_reported(entry: LandingEntry, sha: str, seen: tuple[int, int, int],
         report.not_archived.append(f"{entry.relative}: loaded, but not moved to the processed folder ({error.strerror or error})")
 
 
-def _parse(contract: Contract, data: bytes, relative: str):
-    """The file's rows as an Arrow table; any failure of the readers names the file."""
+def _parse(con, contract: Contract, mapping: SourceMapping, data: bytes, relative: str, business_timezone: str):
+    """The file's canonical rows as an Arrow table; any failure of the readers names the file."""
     try:
-        if contract.file_format == "csv":
-            return read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
-        return read_jsonl_table(data, relative, contract.columns)
+        return canonical_rows(data, relative, mapping, contract, business_timezone, con)
     except UnparseableFile:
         raise
     except Exception as error:  # a reader's own failure on odd input: the file is rejected, named, not the run crashed
-        raise UnparseableFile(f"{relative}: could not be read as {contract.file_format.upper()} ({type(error).__name__}: {error})") from error
+        raise UnparseableFile(f"{relative}: could not be read as {mapping.format.type.upper()} ({type(error).__name__}: {error})") from error
 
 
 def _resolve_rejections(con, source: str, intact_files: list[str], now: datetime) -> None:
@@ -318,15 +322,20 @@ def load_source(
     con: duckdb.DuckDBPyConnection,
     contract: Contract,
     landing: Path,
-    rejected_dir: Path,
+    rejected_dir: Path | None,
     now: datetime,
     *,
+    mapping: SourceMapping,
+    business_timezone: str = "UTC",
     processed_dir: Path | None = None,
     window: PartitionWindow | None = None,
 ) -> LoadReport:
     """Load the new or changed files of ``contract``'s source from ``landing`` into ``raw.<source>``.
 
     Args:
+        rejected_dir: where unreadable files move to (None: a check, they stay where they are).
+        mapping: the company's mapping of the source: where its files are, how they are written.
+        business_timezone: the zone of timestamps the mapping says are written in business time.
         processed_dir: where loaded files move to (None: they stay in the landing folder).
         window: for a transactional source, load only the files with a row in these days.
     """
@@ -337,8 +346,8 @@ def load_source(
     batch_files: list[tuple[str, str, int, bool]] = []
     read: dict[str, tuple[LandingEntry, tuple[int, int, int]]] = {}
     intact: list[str] = []
-    entries, errors = scan_landing([contract], landing)
-    report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([contract], e.folder, folder=True)]
+    entries, errors = scan_landing([mapping], landing)
+    report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([mapping], e.folder, folder=True)]
     for entry in [e for e in entries if e.source == contract.source]:
         relative = entry.relative
         report.files_seen += 1
@@ -353,7 +362,7 @@ def load_source(
                 _archive_reported(entry, sha, seen, processed_dir, report)
             continue
         try:
-            table = _parse(contract, data, relative)
+            table = _parse(con, contract, mapping, data, relative, business_timezone)
         except UnparseableFile as error:
             _reported(report, entry, _reject(con, contract.source, entry, sha, str(error), rejected_dir, now))
             continue
@@ -392,7 +401,7 @@ def _reported(report: LoadReport, entry: LandingEntry, rejected: RejectedFile | 
         report.rejected.append(rejected)
 
 
-def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path, now: datetime, report: LoadReport):
+def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path | None, now: datetime, report: LoadReport):
     """The entry's (bytes, hash, (size, time, inode) as read); None when it is refused unread (a
     link, a device, a name that is not UTF-8) or cannot be read (both rejected and reported), or
     is gone or changed since the listing (reported, left for the next run)."""

@@ -157,11 +157,11 @@ def _header_error(label: str, header: list[str], columns: tuple[str, ...], separ
     return UnparseableFile(f"{label}: header does not match the contract ({detail}); expected: {separator.join(columns)}{may_lack}")
 
 
-def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = ()) -> list[tuple]:
+def parse_csv(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = (), quote: str = '"') -> list[tuple]:
     """Rows of a CSV file's bytes as tuples of text (None for empty fields), in file order, one
     field per contract column (None for an ``optional`` column the file does not have)."""
     text = _decode(data, label)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, quotechar=quote, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -312,28 +312,28 @@ def _repeated_headers(table: pa.Table, present: list[str]) -> pa.Array:
     return pc.if_else(mask, pa.scalar(REPEATED_HEADER), pa.scalar(None, pa.string()))
 
 
-def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = ()) -> pa.Table:
+def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = (), quote: str = '"') -> pa.Table:
     """A CSV file's rows as an Arrow table of text, one column per contract column (an
     ``optional`` column the file lacks is null); raises UnparseableFile naming the line."""
     _decode(data, label)  # NUL bytes, encoding, empty file: named precisely
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    names = next(csv.reader([_first_line(body)], delimiter=separator), [])
+    names = next(csv.reader([_first_line(body)], delimiter=separator, quotechar=quote), [])
     header = [h.strip() for h in names]  # "a; b" is read as "a;b", as the exact parser reads it
     if header != list(columns) and not _header_matches(header, columns, optional):
-        parse_csv(data, label, columns, separator, optional)  # raises with the header diagnosis
+        parse_csv(data, label, columns, separator, optional, quote)  # raises with the header diagnosis
     present = [c for c in columns if c in header]
 
     def exact() -> pa.Table:
-        return _rows_to_table([(*r, None, None) for r in parse_csv(data, label, columns, separator, optional)], columns)
+        return _rows_to_table([(*r, None, None) for r in parse_csv(data, label, columns, separator, optional, quote)], columns)
 
-    if _quotes_arrow_misreads(body, separator):
+    if _quotes_arrow_misreads(body, separator, quote):
         table = exact()
     else:
         try:
             table = pacsv.read_csv(
                 io.BytesIO(body),
                 read_options=pacsv.ReadOptions(use_threads=False),
-                parse_options=pacsv.ParseOptions(delimiter=separator),
+                parse_options=pacsv.ParseOptions(delimiter=separator, quote_char=quote),
                 convert_options=pacsv.ConvertOptions(
                     column_types={n: pa.string() for n, h in zip(names, header) if h in present},
                     null_values=[""],
@@ -354,7 +354,7 @@ def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator:
     return pa.table(out)
 
 
-def _quotes_arrow_misreads(body: bytes, separator: str) -> bool:
+def _quotes_arrow_misreads(body: bytes, separator: str, quote: str = '"') -> bool:
     """Whether a quote stands where pyarrow and the exact parser may read the file differently:
     pyarrow glues text after a closing quote to the value (`"12"34` -> `1234`, `"12" ` -> `12 `)
     where the exact parser refuses the row. Quotes in a well-quoted file alternate opening (at a
@@ -362,12 +362,12 @@ def _quotes_arrow_misreads(body: bytes, separator: str) -> bool:
     other quote sends the file to the exact parser (a quote inside an unquoted value too, which
     both read as itself)."""
     raw = np.frombuffer(body, np.uint8)
-    quotes = np.flatnonzero(raw == ord('"'))
+    quotes = np.flatnonzero(raw == ord(quote))
     if not quotes.size:
         return False
-    if quotes.size % 2 or len(separator.encode()) != 1:
+    if quotes.size % 2 or len(separator.encode()) != 1 or len(quote.encode()) != 1:
         return True
-    bounds = np.array([ord(separator), 10, 13, ord('"')], np.uint8)  # separator, line ends, a doubled quote
+    bounds = np.array([ord(separator), 10, 13, ord(quote)], np.uint8)  # separator, line ends, a doubled quote
     opening, closing = quotes[0::2], quotes[1::2]
     starts_value = (opening == 0) | np.isin(raw[np.maximum(opening - 1, 0)], bounds)
     after = closing + 1

@@ -1,0 +1,65 @@
+"""A source mapping checked against the data contract it fills, before any file is read."""
+
+from __future__ import annotations
+
+from data_contracts.company.mapping import SourceMapping
+
+
+def required_fields(contract) -> set[str]:
+    """Fields every row must fill (the contract's mandatory-field rules): a mapping must give them.
+    The others a company may not have: left unmapped, they are empty."""
+    return {rule.column for rule in contract.rules if rule.name == "mandatory_field"}
+
+
+def _fields_text(columns) -> str:
+    return ", ".join(columns)
+
+
+def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=None) -> list[str]:
+    """Problems of ``mapping`` (``label``: its file), each naming the key: an unknown table or
+    field, a field given twice, a required field left unmapped, a wide layout that does not fit."""
+    contract = contracts.get(mapping.table)
+    if contract is None:
+        return [f"{label}: table: {mapping.table!r} is not a Planline table (tables: {', '.join(sorted(contracts))})"]
+    fields = set(contract.columns)
+    problems = []
+    given: dict[str, str] = {}
+    wide_fields = {mapping.wide.key: "wide.key", mapping.wide.value: "wide.value"} if mapping.wide else {}
+    for section, names in (("columns", mapping.columns), ("constants", mapping.constants), ("wide", wide_fields)):
+        for name in names:
+            key = wide_fields[name] if section == "wide" else f"{section}.{name}"
+            if name not in fields:
+                problems.append(f"{label}: {key}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")
+            elif name in given:
+                problems.append(f"{label}: {key}: field {name!r} is already given by {given[name]}")
+            else:
+                given[name] = key
+    for name in mapping.defaults:
+        if name not in fields:
+            problems.append(f"{label}: defaults.{name}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")
+        elif name in mapping.constants:
+            problems.append(f"{label}: defaults.{name}: field {name!r} is a constant already (constants.{name})")
+    for name in [c for c in contract.columns if c in required_fields(contract)]:
+        if name not in given and name not in mapping.defaults:
+            problems.append(
+                f"{label}: columns: required field {name!r} of {mapping.table} is not mapped (map a column to it, or give it under constants or defaults)"
+            )
+    if mapping.wide and mapping.format.header == "exact":
+        problems.append(f"{label}: format.header: exact cannot be used with a wide layout (its columns are found by wide.columns)")
+    if mapping.wide and mapping.format.type == "jsonl":
+        problems.append(f"{label}: wide: a JSON-lines file has no column layout to unpivot")
+    if mapping.format.type == "jsonl" and (mapping.format.delimiter != "," or mapping.format.quote != '"'):
+        problems.append(f"{label}: format: delimiter and quote apply to CSV files only")
+    field_types = getattr(contract, "field_types", {})
+    for name, spec in mapping.columns.items():
+        if isinstance(spec, str):
+            continue
+        kind = field_types.get(name)
+        if spec.decimal or spec.thousands is not None:
+            if kind not in ("decimal", "whole_decimal", "integer"):
+                problems.append(f"{label}: columns.{name}: decimal/thousands given for a field that is not a number")
+        if spec.date and kind != "date":
+            problems.append(f"{label}: columns.{name}.date: {name!r} is not a date field")
+        if (spec.timestamp or spec.timestamp_zone) and kind != "timestamp":
+            problems.append(f"{label}: columns.{name}.timestamp: {name!r} is not a timestamp field")
+    return problems

@@ -1,0 +1,243 @@
+"""A company's configuration: one folder that says what Planline needs to know of a company.
+
+    <company folder>/
+        company.yaml          who the company is: time zone, calendar, roles of its codes, planning settings
+        sources/<name>.yaml   one source mapping per source (data_contracts.company.mapping)
+
+``company.yaml`` keys (all optional but ``name``; the defaults are documented in docs/company.md):
+
+- ``business_timezone``: the IANA zone business days are counted in.
+- ``as_of``: a fixed "now" (a date: the end of that business day) for data that is a snapshot
+  (the demo company, a public data set); without it, the clock.
+- ``partitions_start``, ``calendar: {start, end}``: the first daily partition, the warehouse's calendar.
+- ``planning``: horizons, service targets, default lead time, review period, costs.
+- ``channels``, ``location_types``, ``units``, ``code_systems``, ``segments``: the company's codes
+  and the Planline role each plays (``channel_role``...), so that models and planning code name
+  roles, never a company's codes.
+- ``families``: the product families, when the company wants item families checked against a list.
+
+``load_company`` reads and checks everything (the YAML, every key, every mapping against the data
+contracts) before anything is read from the landing folder or written anywhere: a problem is a
+``CompanyConfigError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from data_contracts.company.mapping import SourceMapping
+
+COMPANY_FILE = "company.yaml"
+SOURCES_FOLDER = "sources"
+
+ChannelRole = Literal["store", "online", "marketplace", "wholesale"]
+LocationRole = Literal["plant", "warehouse", "store", "virtual"]
+UnitRole = Literal["base", "case", "store_pack", "bundle", "other"]
+CodeRole = Literal["item_master", "warehouse", "point_of_sale", "marketplace", "other"]
+
+
+class CompanyConfigError(ValueError):
+    """The company configuration cannot be used: each problem names the file and the key."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+        super().__init__(f"company configuration: {count}:\n  " + "\n  ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Calendar(_Strict):
+    start: date = date(2020, 1, 1)
+    end: date = date(2030, 12, 31)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end} is not after start {self.start}")
+        return self
+
+
+class Planning(_Strict):
+    """Planning settings where the data says nothing (units: days, shares, the company's currency)."""
+
+    forecast_horizon_days: int = Field(28, ge=1, le=366)
+    sop_horizon_months: int = Field(18, ge=1, le=60)
+    cycle_service_level: float = Field(0.95, gt=0, lt=1)
+    fill_rate: float = Field(0.97, gt=0, lt=1)
+    default_lead_time_days: float = Field(7.0, ge=0, le=730)
+    default_review_period_days: int = Field(7, ge=1, le=365)
+    order_cost: float = Field(50.0, ge=0)
+    annual_holding_rate: float = Field(0.2, ge=0, le=5)
+
+
+class Channel(_Strict):
+    code: str
+    name: str = ""
+    role: ChannelRole
+    description: str = ""
+
+
+class LocationType(_Strict):
+    code: str
+    role: LocationRole
+
+
+class Unit(_Strict):
+    code: str
+    role: UnitRole = "other"
+    # base units in one of this unit, for every item, where master data gives no conversion
+    factor: float | None = Field(None, gt=0)
+
+
+class CodeSystem(_Strict):
+    code: str
+    role: CodeRole
+
+
+class Segment(_Strict):
+    code: str
+    allocation_priority: int = Field(ge=1)
+    cycle_service_level: float = Field(gt=0, lt=1)
+    fill_rate: float = Field(gt=0, lt=1)
+
+
+def _unique(items: list, what: str) -> list:
+    codes = [item.code for item in items]
+    twice = sorted({c for c in codes if codes.count(c) > 1})
+    if twice:
+        raise ValueError(f"{what} listed twice: {', '.join(twice)}")
+    return items
+
+
+class Company(_Strict):
+    name: str
+    business_timezone: str = "UTC"
+    as_of: datetime | date | None = None
+    partitions_start: date | None = None
+    calendar: Calendar = Calendar()
+    planning: Planning = Planning()
+    channels: list[Channel] = Field(default_factory=list)
+    location_types: list[LocationType] = Field(default_factory=list)
+    units: list[Unit] = Field(default_factory=list)
+    code_systems: list[CodeSystem] = Field(default_factory=list)
+    segments: list[Segment] = Field(default_factory=list)
+    families: list[str] | None = None
+
+    @field_validator("business_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris, America/Chicago, UTC)") from None
+        return value
+
+    @field_validator("channels", "location_types", "units", "code_systems", "segments")
+    @classmethod
+    def _codes_once(cls, items: list, info) -> list:
+        return _unique(items, info.field_name.replace("_", " "))
+
+
+class CompanyConfiguration(BaseModel):
+    """A company folder, read and checked: the company and its source mappings by table."""
+
+    model_config = ConfigDict(frozen=True)
+
+    folder: Path
+    company: Company
+    mappings: dict[str, SourceMapping]
+    mapping_files: dict[str, Path]
+
+
+def _where(location: tuple) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def pydantic_problems(error: ValidationError, label: str) -> list[str]:
+    """One line per problem: ``file: key.path: what is wrong``."""
+    problems = []
+    for item in error.errors():
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (a typo? see docs/company.md for the keys)"
+        elif item["type"] == "missing":
+            message = "required key is missing"
+        problems.append(f"{label}: {_where(item['loc'])}: {message}")
+    return problems
+
+
+def read_yaml(path: Path) -> tuple[object, list[str]]:
+    """The YAML document of ``path`` and the problems reading it (a file that is not YAML names its line)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        return None, [f"{path}: cannot be read ({error.strerror or error})"]
+    except UnicodeDecodeError as error:
+        return None, [f"{path}: not UTF-8 text (byte {error.start})"]
+    try:
+        return yaml.safe_load(text), []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        return None, [f"{path}: not valid YAML{where}: {getattr(error, 'problem', None) or error}"]
+
+
+def _model(path: Path, model: type[BaseModel], problems: list[str]):
+    document, read_problems = read_yaml(path)
+    problems += read_problems
+    if read_problems:
+        return None
+    if not isinstance(document, dict):
+        problems.append(f"{path}: expected a mapping of keys to values, found {type(document).__name__}")
+        return None
+    try:
+        return model.model_validate(document)
+    except ValidationError as error:
+        problems += pydantic_problems(error, str(path))
+        return None
+
+
+def load_company(folder: Path | str, contracts: dict | None = None) -> CompanyConfiguration:
+    """Read and check a company folder; raises CompanyConfigError listing every problem.
+
+    Args:
+        contracts: the data contracts mappings fill ({table: Contract}); default: all of Planline's.
+    """
+    from data_contracts.company.checks import check_mapping
+
+    folder = Path(folder)
+    if contracts is None:
+        from data_contracts.registry import CONTRACTS as contracts
+    problems: list[str] = []
+    company_path = folder / COMPANY_FILE
+    if not company_path.is_file():
+        raise CompanyConfigError(
+            [f"{company_path}: no company configuration here (PLANLINE_COMPANY={folder}); create one with `python -m orchestration.company scaffold {folder}`"]
+        )
+    company = _model(company_path, Company, problems)
+    mappings: dict[str, SourceMapping] = {}
+    mapping_files: dict[str, Path] = {}
+    sources = folder / SOURCES_FOLDER
+    for path in sorted(sources.glob("*.yaml")) + sorted(sources.glob("*.yml")) if sources.is_dir() else []:
+        mapping = _model(path, SourceMapping, problems)
+        if mapping is None:
+            continue
+        if mapping.table in mappings:
+            problems.append(f"{path}: table: {mapping.table} is already filled by {mapping_files[mapping.table]} (one mapping per table)")
+            continue
+        problems += check_mapping(mapping, contracts, str(path), company)
+        mappings[mapping.table] = mapping
+        mapping_files[mapping.table] = path
+    if problems:
+        raise CompanyConfigError(problems)
+    return CompanyConfiguration(folder=folder, company=company, mappings=mappings, mapping_files=mapping_files)

@@ -1,0 +1,115 @@
+"""The demo company's configuration: who it is and how its systems write their exports.
+
+Written by the generator beside the landing folder (``<home>/company``), as any company's
+configuration is written by its data engineers: ``company.yaml`` and one mapping per source in
+``sources/``. Its systems' conventions (SPEC section 2): the ERP exports ';'-separated CSV with
+decimal commas and DD/MM/YYYY dates, the tills daily CSVs with YYYYMMDD dates, the WMS and OMS
+JSON lines with ISO-8601 UTC timestamps; each export's columns are named as Planline's fields.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from ml.demo_company.config import Scale
+from ml.demo_company.formats import COMPANY_TIMEZONE
+
+# (source, files, format, value notations)
+_ERP = {"type": "csv", "delimiter": ";", "header": "exact"}
+_ERP_VALUES = {"decimal": ",", "date": "%d/%m/%Y"}
+_SOURCES = {
+    "erp_suppliers": ("erp/suppliers.csv", _ERP, _ERP_VALUES),
+    "erp_locations": ("erp/locations.csv", _ERP, _ERP_VALUES),
+    "erp_customers": ("erp/customers.csv", _ERP, _ERP_VALUES),
+    "erp_production_lines": ("erp/production_lines.csv", _ERP, _ERP_VALUES),
+    "erp_items": ("erp/items.csv", _ERP, _ERP_VALUES),
+    "erp_item_xref": ("erp/item_xref.csv", _ERP, _ERP_VALUES),
+    "erp_unit_conversions": ("erp/unit_conversions.csv", _ERP, _ERP_VALUES),
+    "erp_prices": ("erp/prices.csv", _ERP, _ERP_VALUES),
+    "erp_promotions": ("erp/promotions.csv", _ERP, _ERP_VALUES),
+    "erp_purchase_orders": ("erp/purchase_orders_*.csv", _ERP, _ERP_VALUES),
+    "erp_production_orders": ("erp/production_orders_*.csv", _ERP, _ERP_VALUES),
+    "erp_sales_orders": ("erp/sales_orders_*.csv", _ERP, _ERP_VALUES),
+    "erp_inventory": ("erp/inventory_*.csv", _ERP, _ERP_VALUES),
+    "wms_events": ("wms/events_*.jsonl", {"type": "jsonl"}, {}),
+    "wms_stock": ("wms/stock_*.jsonl", {"type": "jsonl"}, {}),
+    "pos_sales": ("pos/*/sales_*.csv", {"type": "csv", "header": "exact"}, {"date": "%Y%m%d"}),
+    "oms_events": ("oms/events_*.jsonl", {"type": "jsonl"}, {}),
+    "planning_overrides": ("planning/overrides*.csv", {"type": "csv", "header": "exact"}, {}),
+}
+
+_CHANNELS = [
+    {"code": "STORE", "name": "Stores", "role": "store", "description": "Store sales at the till (POS)"},
+    {"code": "WEB", "name": "Web shop", "role": "online", "description": "Online orders shipped from a DC or from a store"},
+    {"code": "MARKETPLACE", "name": "Marketplace", "role": "marketplace", "description": "Marketplace orders in bundles of two shipped from DC01"},
+    {"code": "B2B", "name": "Wholesale", "role": "wholesale", "description": "B2B customers' orders shipped from their DC"},
+]
+_LOCATION_TYPES = [
+    {"code": "PLANT", "role": "plant"},
+    {"code": "DC", "role": "warehouse"},
+    {"code": "STORE", "role": "store"},
+    {"code": "WEB", "role": "virtual"},
+    {"code": "MARKETPLACE", "role": "virtual"},
+]
+_UNITS = [{"code": "EA", "role": "base"}, {"code": "CS", "role": "case"}, {"code": "PK6", "role": "store_pack"}, {"code": "BD2", "role": "bundle"}]
+_CODE_SYSTEMS = [
+    {"code": "ERP", "role": "item_master"},
+    {"code": "WMS", "role": "warehouse"},
+    {"code": "POS", "role": "point_of_sale"},
+    {"code": "MKT", "role": "marketplace"},
+]
+_SEGMENTS = [
+    {"code": "KEY_ACCOUNT", "allocation_priority": 1, "cycle_service_level": 0.99, "fill_rate": 0.995},
+    {"code": "COMMITTED_VOLUME", "allocation_priority": 2, "cycle_service_level": 0.97, "fill_rate": 0.985},
+    {"code": "STANDARD", "allocation_priority": 3, "cycle_service_level": 0.95, "fill_rate": 0.97},
+]
+FAMILIES = ["BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE"]
+
+
+def company_document(scale: Scale) -> dict:
+    """company.yaml of the demo company at ``scale``: its world ends on the last day of history."""
+    return {
+        "name": "Demo Company (generated)",
+        "business_timezone": COMPANY_TIMEZONE,
+        "as_of": scale.end_date,
+        # go-live: the last month of history runs as daily partitions, the rest is history
+        "partitions_start": scale.end_date.replace(day=1),
+        "calendar": {"start": "2020-01-01", "end": "2030-12-31"},
+        "channels": _CHANNELS,
+        "location_types": _LOCATION_TYPES,
+        "units": _UNITS,
+        "code_systems": _CODE_SYSTEMS,
+        "segments": _SEGMENTS,
+        "families": FAMILIES,
+    }
+
+
+def mapping_documents() -> dict[str, dict]:
+    """One mapping per source: the demo's exports name their columns as Planline's fields."""
+    from data_contracts.registry import CONTRACTS
+
+    documents = {}
+    for source, (files, file_format, values) in _SOURCES.items():
+        contract = CONTRACTS[source]
+        document = {"table": source, "files": files, "description": contract.description, "format": file_format}
+        if values:
+            document["values"] = values
+        document["columns"] = {c: c for c in contract.columns}
+        documents[source] = document
+    return documents
+
+
+def write_company(folder: Path, scale: Scale) -> Path:
+    """Write the demo company's configuration into ``folder`` (its sources folder replaced)."""
+    folder = Path(folder)
+    sources = folder / "sources"
+    sources.mkdir(parents=True, exist_ok=True)
+    for stale in sources.glob("*.yaml"):
+        stale.unlink()
+    header = "# Written by the demo company's generator (ml/demo_company): a company configuration like any other.\n"
+    (folder / "company.yaml").write_text(header + yaml.safe_dump(company_document(scale), sort_keys=False, allow_unicode=True))
+    for source, document in mapping_documents().items():
+        (sources / f"{source}.yaml").write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))
+    return folder

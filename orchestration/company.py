@@ -1,0 +1,144 @@
+"""The company Planline runs for: its configuration folder, read and checked when a run needs it.
+
+The folder is the settings' ``company_dir`` (PLANLINE_COMPANY, default ``<PLANLINE_HOME>/company``).
+Reading it is cheap (a few small YAML files) and done at run time, never at import: a corrected
+mapping takes effect at the next run without restarting anything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from data_contracts.company import CompanyConfigError, CompanyConfiguration, load_company
+
+
+def company_folder() -> Path:
+    """The company configuration folder of the settings."""
+    from orchestration.settings import load_settings
+
+    settings = load_settings()
+    folder = getattr(settings, "company_dir", None)
+    return Path(folder) if folder is not None else Path(os.environ.get("PLANLINE_COMPANY") or settings.home / "company")
+
+
+def current_company() -> CompanyConfiguration:
+    """The company configuration, checked (CompanyConfigError naming file and key otherwise)."""
+    return load_company(company_folder())
+
+
+# ---- onboarding commands ------------------------------------------------------------------
+
+
+@dataclass
+class SourceCheck:
+    """What a check found for one source: files read and refused, rows, quarantine per rule."""
+
+    source: str
+    files: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    rows: int = 0
+    quarantined: int = 0
+    rules: dict[str, int] = field(default_factory=dict)
+    examples: list[str] = field(default_factory=list)
+    blocking: bool = False
+    verdict: str = ""
+
+
+def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime | None = None) -> list[SourceCheck]:
+    """Load and validate ``data`` (a folder laid out as the landing folder) as the company's mappings
+    say, in an in-memory database: nothing is written, no file moved. One entry per mapped source."""
+    import duckdb
+
+    from data_contracts.registry import CONTRACTS
+    from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
+    from orchestration.assets.ingestion import contract_verdict
+    from orchestration.ingestion.loader import ensure_raw_tables, load_source, reject_strays
+
+    as_of = as_of or _company_as_of(configuration)
+    loaded_at = datetime.now(UTC).replace(tzinfo=None)
+    zone = configuration.company.business_timezone
+    checks = []
+    with duckdb.connect() as con:
+        ensure_governance_schema(con)
+        for source, contract in CONTRACTS.items():  # master data first: later contracts look it up
+            mapping = configuration.mappings.get(source)
+            ensure_raw_tables(con, contract)
+            if mapping is None:
+                continue
+            report = load_source(con, contract, data, None, loaded_at, mapping=mapping, business_timezone=zone)
+            outcome = validate_source(con, source, as_of, evaluator="sql")
+            write_quarantine(con, outcome)
+            check = SourceCheck(source, report.files_seen, [(r.file, r.error) for r in report.rejected], outcome.rows, outcome.quarantined_rows)
+            check.rules = dict(sorted(outcome.rule_counts.items()))
+            if len(outcome.quarantine):
+                firsts = outcome.quarantine.drop_duplicates("rule").head(5)
+                check.examples = [f"{r.source_file} row {r.row_number}: [{r.rule}] {r.reason}" for r in firsts.itertuples(index=False)]
+            passed, check.verdict = contract_verdict(contract, (check.quarantined, check.rows), (check.quarantined, check.rows), outcome.schema_ok)
+            check.blocking = bool(contract.blocking and not passed) or bool(check.rejected)
+            checks.append(check)
+        strays = reject_strays(con, list(configuration.mappings.values()), data, None, loaded_at)
+    if strays:
+        checks.append(SourceCheck("(no source)", len(strays), [(r.file, r.error) for r in strays], blocking=True, verdict="files no mapping claims"))
+    return checks
+
+
+def _company_as_of(configuration: CompanyConfiguration) -> datetime:
+    from orchestration.settings import parse_as_of
+
+    value = configuration.company.as_of
+    return parse_as_of(value.isoformat()) if value is not None else datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _print_checks(checks: list[SourceCheck], started: float) -> None:
+    for check in checks:
+        status = "BLOCKING" if check.blocking else "ok"
+        print(f"{check.source}: {status}: {check.files} file(s), {check.rows:,} rows, {check.quarantined:,} would be quarantined ({check.verdict})")
+        for file, error in check.rejected[:5]:
+            print(f"    refused file {file}: {error}")
+        for rule, count in check.rules.items():
+            print(f"    {rule}: {count:,} row(s)")
+        for example in check.examples:
+            print(f"    e.g. {example}")
+    print(f"checked in {time.perf_counter() - started:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from data_contracts.company.templates import scaffold
+
+    parser = argparse.ArgumentParser(prog="python -m orchestration.company", description="Onboard a company's data: scaffold, check, run.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    make = commands.add_parser("scaffold", help="write a company folder to start from (company.yaml, a mapping and CSV template per table)")
+    make.add_argument("folder", type=Path)
+    make.add_argument("--name", default="My company")
+    check = commands.add_parser("check", help="check a folder of files against the company's mappings and contracts; writes nothing")
+    check.add_argument("--company", type=Path, default=None, help="company folder (default: PLANLINE_COMPANY)")
+    check.add_argument("--data", type=Path, required=True, help="folder of files laid out as the landing folder")
+    args = parser.parse_args(argv)
+    if args.command == "scaffold":
+        from data_contracts.registry import CONTRACTS
+
+        written = scaffold(args.folder, args.name, CONTRACTS)
+        print(f"wrote {len(written)} files in {args.folder}: fill in templates/<table>.yaml and copy each into sources/")
+        return 0
+    started = time.perf_counter()
+    try:
+        configuration = load_company(args.company or company_folder())
+    except CompanyConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not args.data.is_dir():
+        print(f"--data {args.data}: not a folder", file=sys.stderr)
+        return 2
+    checks = check_data(configuration, args.data)
+    _print_checks(checks, started)
+    return 1 if any(c.blocking for c in checks) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

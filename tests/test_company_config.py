@@ -1,0 +1,195 @@
+"""Company configuration and source mappings: checked before any file is read, applied exactly."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from data_contracts.company import CompanyConfigError, SourceMapping, load_company
+from data_contracts.company.apply import apply_mapping
+from ml.demo_company.company_config import write_company
+from ml.demo_company.config import resolve_scale
+from orchestration.ingestion.mapped_files import read_file
+from orchestration.ingestion.parsers import UnparseableFile
+
+
+def _parsed(**columns) -> pa.Table:
+    rows = len(next(iter(columns.values())))
+    return pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()}, "_extra": pa.nulls(rows, pa.string()), "_parse_problem": pa.nulls(rows, pa.string())})
+
+
+def _company(tmp_path, mappings: dict[str, dict] | None = None, company: dict | None = None):
+    folder = tmp_path / "company"
+    (folder / "sources").mkdir(parents=True)
+    (folder / "company.yaml").write_text(yaml.safe_dump(company or {"name": "Test Co"}))
+    for name, document in (mappings or {}).items():
+        (folder / "sources" / f"{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False) if isinstance(document, dict) else document)
+    return folder
+
+
+SUPPLIERS = {
+    "table": "erp_suppliers",
+    "files": "suppliers*.csv",
+    "columns": {"supplier_code": "code", "name": "name", "lead_time_days": "lt", "payment_terms_days": "terms"},
+}
+
+
+def test_the_demo_company_configuration_is_valid(tmp_path):
+    write_company(tmp_path / "demo", resolve_scale("tiny"))
+    configuration = load_company(tmp_path / "demo")
+    assert configuration.company.business_timezone == "Europe/Paris"
+    assert configuration.mappings["erp_items"].values.decimal == ","
+    assert set(configuration.mappings) >= {"erp_items", "pos_sales", "oms_events"}
+
+
+def test_a_minimal_company_and_mapping_load(tmp_path):
+    configuration = load_company(_company(tmp_path, {"suppliers": SUPPLIERS}))
+    assert configuration.company.name == "Test Co"
+    assert configuration.company.planning.forecast_horizon_days == 28  # documented default
+    assert configuration.mappings["erp_suppliers"].source_columns == ("code", "name", "lt", "terms")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"columns": {**SUPPLIERS["columns"], "colour": "c"}}, "suppliers.yaml: columns.colour: 'colour' is not a field of erp_suppliers"),
+        ({"values": {"date": "%d/%q/%Y"}}, "suppliers.yaml: values.date: '%d/%q/%Y' uses %q, not a date directive"),
+        ({"values": {"date": "%d/%m"}}, "suppliers.yaml: values.date: '%d/%m' does not give a whole date"),
+        ({"columns": {"supplier_code": "code", "lead_time_days": "lt", "payment_terms_days": "terms"}}, "required field 'name' of erp_suppliers is not mapped"),
+        ({"format": {"type": "csv", "delimiter": ";;"}}, "suppliers.yaml: format.delimiter: ';;' is not one character"),
+        ({"format": {"type": "xls"}}, "suppliers.yaml: format.type:"),
+        ({"colour": "blue"}, "suppliers.yaml: colour: unknown key"),
+        ({"table": "erp_colours"}, "table: 'erp_colours' is not a Planline table"),
+        ({"format": {"encoding": "klingon"}}, "format.encoding: 'klingon' is not an encoding Python knows"),
+        ({"values": {"decimal": ",", "thousands": ","}}, "thousands separator ',' is also the decimal separator"),
+    ],
+)
+def test_a_broken_mapping_is_named_by_file_and_key_before_any_file_is_read(tmp_path, change, expected):
+    folder = _company(tmp_path, {"suppliers": {**SUPPLIERS, **change}})
+    with pytest.raises(CompanyConfigError) as error:
+        load_company(folder)
+    assert expected in str(error.value)
+
+
+def test_a_broken_company_file_is_named_with_its_key(tmp_path):
+    folder = _company(tmp_path, company={"name": "X", "business_timezone": "Mars/Olympus", "planning": {"fill_rate": 1.5}})
+    with pytest.raises(CompanyConfigError) as error:
+        load_company(folder)
+    message = str(error.value)
+    assert "company.yaml: business_timezone: 'Mars/Olympus' is not an IANA time zone" in message
+    assert "company.yaml: planning.fill_rate:" in message
+
+
+def test_yaml_that_is_not_yaml_names_its_line(tmp_path):
+    folder = _company(tmp_path, {"suppliers": "table: erp_suppliers\nfiles: [unclosed\n"})
+    with pytest.raises(CompanyConfigError, match=r"suppliers.yaml: not valid YAML at line \d"):
+        load_company(folder)
+
+
+def test_no_company_folder_says_how_to_make_one(tmp_path):
+    with pytest.raises(CompanyConfigError, match="no company configuration here"):
+        load_company(tmp_path / "nowhere")
+
+
+def test_numbers_dates_and_times_are_rewritten_to_canonical_text():
+    mapping = SourceMapping.model_validate(
+        {
+            "table": "t",
+            "files": "x",
+            "values": {"decimal": ",", "thousands": ".", "date": "%d/%m/%Y", "timestamp": "%d/%m/%Y %H:%M", "timestamp_zone": "Europe/Paris"},
+            "columns": {"price": "p", "day": "d", "at": "t", "n": "n"},
+        }
+    )
+    parsed = _parsed(p=["1.234,50", "7", "-0,5"], d=["31/01/2026", "01/02/2026", None], t=["01/03/2026 14:30", "01/07/2026 14:30", None], n=["3", "4", "5"])
+    out = apply_mapping(parsed, mapping, ("price", "day", "at", "n"), {"price": "decimal", "day": "date", "at": "timestamp", "n": "integer"}).to_pylist()
+    assert [r["price"] for r in out] == ["1234.50", "7", "-0.5"]
+    assert [r["day"] for r in out] == ["2026-01-31", "2026-02-01", None]
+    # winter and summer time in Paris, written in UTC
+    assert [r["at"] for r in out] == ["2026-03-01T13:30:00Z", "2026-07-01T12:30:00Z", None]
+    assert all(r["_unparsed"] is None for r in out)
+
+
+def test_a_value_not_written_as_the_mapping_says_is_kept_verbatim_and_named():
+    mapping = SourceMapping.model_validate({"table": "t", "files": "x", "values": {"decimal": ",", "date": "%d/%m/%Y"}, "columns": {"price": "p", "day": "d"}})
+    parsed = _parsed(p=["12.5", "12,5"], d=["2026-01-31", "31/02/2026"])
+    out = apply_mapping(parsed, mapping, ("price", "day"), {"price": "decimal", "day": "date"}).to_pylist()
+    # 12.5 in a file of decimal commas is not twelve and a half: kept as written, flagged
+    assert out[0]["price"] == "12.5" and out[0]["day"] == "2026-01-31"
+    assert set(json.loads(out[0]["_unparsed"])) == {"price", "day"}
+    assert "','" in json.loads(out[0]["_unparsed"])["price"]
+    # 31 February is no date
+    assert out[1]["price"] == "12.5" and out[1]["day"] == "31/02/2026"
+    assert set(json.loads(out[1]["_unparsed"])) == {"day"}
+
+
+def test_constants_and_defaults_fill_fields_the_files_lack():
+    mapping = SourceMapping.model_validate({"table": "t", "files": "x", "columns": {"item": "i", "qty": "q"}, "constants": {"channel": "SHOP"}, "defaults": {"qty": 0}})
+    out = apply_mapping(_parsed(i=["A", "B"], q=["2", None]), mapping, ("item", "channel", "qty", "price"), {"qty": "decimal"}).to_pylist()
+    assert [(r["item"], r["channel"], r["qty"], r["price"]) for r in out] == [("A", "SHOP", "2", None), ("B", "SHOP", "0", None)]
+
+
+def test_a_wide_layout_becomes_one_row_per_cell_blank_cells_kept():
+    mapping = SourceMapping.model_validate(
+        {
+            "table": "t",
+            "files": "x",
+            "columns": {"item": "item_id"},
+            "wide": {"columns": "d_([0-9]+)", "key": "day", "value": "qty", "key_as": "day_number", "origin": "2011-01-29"},
+        }
+    )
+    parsed = _parsed(item_id=["A", "B"], d_1=["1", "2"], d_2=["3", None])
+    out = apply_mapping(parsed, mapping, ("item", "day", "qty"), {"day": "date", "qty": "decimal"}).to_pylist()
+    assert [(r["item"], r["day"], r["qty"]) for r in out] == [("A", "2011-01-29", "1"), ("A", "2011-01-30", "3"), ("B", "2011-01-29", "2"), ("B", "2011-01-30", None)]
+
+
+def test_master_data_drawn_from_a_transactional_file_counts_each_row_once():
+    mapping = SourceMapping.model_validate({"table": "t", "files": "x", "columns": {"item": "i", "family": "f"}, "distinct": True})
+    out = apply_mapping(_parsed(i=["B", "A", "B"], f=["X", "Y", "X"]), mapping, ("item", "family"), {}).to_pylist()
+    assert [(r["item"], r["family"]) for r in out] == [("B", "X"), ("A", "Y")]
+
+
+class _Contract:
+    columns = ("supplier_code", "name")
+    optional_columns = ()
+    field_types: dict = {}
+
+
+def _mapping(**format_options) -> SourceMapping:
+    return SourceMapping.model_validate({"table": "erp_suppliers", "files": "x", "format": format_options, "columns": {"supplier_code": "code", "name": "name"}})
+
+
+def test_csv_columns_are_found_by_name_and_unread_columns_refused_unless_ignored():
+    data = b"name;code;colour\nAcme;S1;red\n"
+    mapping = _mapping(delimiter=";")
+    with pytest.raises(UnparseableFile, match="columns its mapping does not read: colour"):
+        read_file(data, "suppliers.csv", mapping, _Contract())
+    table = read_file(data, "suppliers.csv", _mapping(delimiter=";", extra_columns="ignore"), _Contract())
+    assert table.select(["code", "name"]).to_pylist() == [{"code": "S1", "name": "Acme"}]
+    with pytest.raises(UnparseableFile, match="lacks the columns its mapping reads: code"):
+        read_file(b"name\nAcme\n", "suppliers.csv", mapping, _Contract())
+
+
+def test_other_encodings_quotes_and_compression_are_read_as_the_mapping_says():
+    text = "code|name\nS1|'Müller | Söhne'\n".encode("latin-1")
+    mapping = _mapping(delimiter="|", quote="'", encoding="latin-1", compression="gzip")
+    table = read_file(gzip.compress(text), "suppliers.csv.gz", mapping, _Contract())
+    assert table.select(["code", "name"]).to_pylist() == [{"code": "S1", "name": "Müller | Söhne"}]
+    with pytest.raises(UnparseableFile, match="not a gzip file"):
+        read_file(text, "suppliers.csv.gz", mapping, _Contract())
+    with pytest.raises(UnparseableFile, match="not valid UTF-8"):
+        read_file(text, "suppliers.csv", _mapping(delimiter="|", quote="'"), _Contract())
+
+
+def test_parquet_files_are_read_with_typed_columns_as_canonical_text():
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"code": ["S1"], "name": ["Acme"]}), buffer)
+    table = read_file(buffer.getvalue(), "suppliers.parquet", _mapping(type="parquet"), _Contract())
+    assert table.select(["code", "name"]).to_pylist() == [{"code": "S1", "name": "Acme"}]
+    with pytest.raises(UnparseableFile, match="not a readable Parquet file"):
+        read_file(b"not parquet", "suppliers.parquet", _mapping(type="parquet"), _Contract())
