@@ -58,7 +58,7 @@ def mapping_template(contract) -> str:
         "format:",
         "  type: csv            # csv | jsonl | parquet",
         '  delimiter: ","',
-        '  quote: \'"\'',
+        "  quote: '\"'",
         "  encoding: utf-8",
         "  compression: none    # none | gzip",
         "  header: by_name      # by_name | exact (columns in the mapping's order)",
@@ -110,7 +110,10 @@ def scaffold(folder: Path, name: str, contracts: dict, tables: tuple[str, ...] |
     for source, contract in contracts.items():
         if tables and source not in tables:
             continue
-        for path, text in ((folder / "templates" / f"{source}.yaml", mapping_template(contract)), (folder / "templates" / f"{source}.csv", csv_template(contract))):
+        for path, text in (
+            (folder / "templates" / f"{source}.yaml", mapping_template(contract)),
+            (folder / "templates" / f"{source}.csv", csv_template(contract)),
+        ):
             path.write_text(text)
             written.append(path)
     return written
