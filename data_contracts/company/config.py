@@ -82,12 +82,23 @@ class Channel(_Strict):
     code: str
     name: str = ""
     role: ChannelRole
+    # where its orders ship from, in words the cockpit shows (STORE, DC, DC_OR_STORE...)
+    fulfilled_from: str = ""
     description: str = ""
+
+
+# The echelon of a location role unless the company says otherwise: plants feed warehouses, which feed stores.
+ROLE_ECHELONS = {"plant": 0, "warehouse": 1, "store": 2, "virtual": 2}
 
 
 class LocationType(_Strict):
     code: str
     role: LocationRole
+    echelon: int | None = Field(None, ge=0, le=9)
+
+    @property
+    def level(self) -> int:
+        return self.echelon if self.echelon is not None else ROLE_ECHELONS[self.role]
 
 
 class Unit(_Strict):

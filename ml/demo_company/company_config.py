@@ -41,10 +41,16 @@ _SOURCES = {
 }
 
 _CHANNELS = [
-    {"code": "STORE", "name": "Stores", "role": "store", "description": "Store sales at the till (POS)"},
-    {"code": "WEB", "name": "Web shop", "role": "online", "description": "Online orders shipped from a DC or from a store"},
-    {"code": "MARKETPLACE", "name": "Marketplace", "role": "marketplace", "description": "Marketplace orders in bundles of two shipped from DC01"},
-    {"code": "B2B", "name": "Wholesale", "role": "wholesale", "description": "B2B customers' orders shipped from their DC"},
+    {"code": "STORE", "name": "Stores", "role": "store", "fulfilled_from": "STORE", "description": "Store sales at the till (POS)"},
+    {"code": "WEB", "name": "Web shop", "role": "online", "fulfilled_from": "DC_OR_STORE", "description": "Online orders shipped from a DC or from a store"},
+    {
+        "code": "MARKETPLACE",
+        "name": "Marketplace",
+        "role": "marketplace",
+        "fulfilled_from": "DC",
+        "description": "Marketplace orders in bundles of two shipped from DC01",
+    },
+    {"code": "B2B", "name": "Wholesale", "role": "wholesale", "fulfilled_from": "DC", "description": "B2B customers' orders shipped from their DC"},
 ]
 _LOCATION_TYPES = [
     {"code": "PLANT", "role": "plant"},
