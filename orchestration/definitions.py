@@ -1,13 +1,22 @@
-"""Planline's Dagster code location: ``dagster dev -w workspace.yaml``."""
+"""Planline's Dagster code location: ``dagster dev -w workspace.yaml``.
+
+Importing it has no side effect: it reads the settings (the environment and the company
+configuration, ``orchestration.settings``) and dbt's manifest (``make dbt-parse`` writes it), and
+changes nothing: no environment variable is written, dbt does not run, the landing folder is not
+looked at (the sensor and the runs read it). The resources take their paths from the settings;
+dbt gets the settings it reads when a step starts it.
+"""
 
 # ruff: noqa: E402 (the settings are checked before the modules that read them are imported)
 from __future__ import annotations
 
 from orchestration.settings_check import validate_settings
 
-# Every PLANLINE_* setting checked first (partitions read PLANLINE_AS_OF on import): a bad one
-# fails the code location with one message naming each variable, its value and what is expected.
-validate_settings()
+# Every setting checked first (partitions read the as-of on import): a bad one fails the code
+# location with one message naming each variable (or company.yaml's key), its value and what is
+# expected. The folders are probed by the entry points (make ui, make demo), not here: loading
+# the code location writes nothing.
+validate_settings(folders=False)
 
 import dagster as dg
 
@@ -44,54 +53,60 @@ from orchestration.jobs import (
 )
 from orchestration.resources import DuckDBWarehouse, ExportFolder, LandingZone
 from orchestration.sensors import forecast_after_data_runs, landing_sensor
-from orchestration.settings import export_environment, load_settings
+from orchestration.settings import Settings, load_settings
 
-# dbt and the resources read the same variables: the warehouse is one file whichever process opens it
-export_environment(load_settings())
 
-defs = dg.Definitions(
-    assets=[
-        *raw_assets,
-        quarantine,
-        planline_dbt_models,
-        planline_daily_dbt_models,
-        *forecasting_assets,
-        planline_forecast_dbt_models,
-        *inventory_assets,
-        *availability_assets,
-        *sop_assets,
-        approved_consensus_plan,
-        *kpi_assets,
-        planline_exception_dbt_models,
-        *cockpit_assets,
-        erp_plan_files,
-    ],
-    asset_checks=inventory_checks,
-    jobs=[
-        data_foundation_job,
-        data_foundation_full_refresh_job,
-        daily_data_foundation_job,
-        master_data_job,
-        demand_forecast_training_job,
-        daily_forecast_job,
-        publish_plan_job,
-        sop_monthly_job,
-        approve_sop_plan_job,
-    ],
-    schedules=[daily_schedule, weekly_training_schedule, sop_monthly_schedule],
-    sensors=[landing_sensor, forecast_after_data_runs],
-    resources={
-        "warehouse": DuckDBWarehouse(database=dg.EnvVar("PLANLINE_DUCKDB_PATH")),
-        "landing_zone": LandingZone(
-            landing_dir=dg.EnvVar("PLANLINE_LANDING_DIR"),
-            rejected_dir=dg.EnvVar("PLANLINE_REJECTED_DIR"),
-            processed_dir=dg.EnvVar("PLANLINE_PROCESSED_DIR"),
-        ),
-        "exports": ExportFolder(export_dir=dg.EnvVar("PLANLINE_EXPORT_DIR")),
-        "dbt": dbt_resource(),
-        "mlflow_tracking": MLflowTracking(mlflow_dir=dg.EnvVar("PLANLINE_MLFLOW_DIR"), ui_url=dg.EnvVar("PLANLINE_MLFLOW_UI_URL")),
-    },
-    # DuckDB has one writer at a time: steps run one after the other within a run, and across
-    # runs the warehouse pool (dagster.yaml) queues them.
-    executor=dg.in_process_executor,
-)
+def planline_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """The resources of a deployment, from its settings: every process (Dagster, dbt, a `dbt
+    parse`) opens the same warehouse whichever started it."""
+    return {
+        "warehouse": DuckDBWarehouse(database=str(settings.warehouse)),
+        "landing_zone": LandingZone(landing_dir=str(settings.landing), rejected_dir=str(settings.rejected), processed_dir=str(settings.processed)),
+        "exports": ExportFolder(export_dir=str(settings.exports)),
+        "dbt": dbt_resource(settings),
+        "mlflow_tracking": MLflowTracking(mlflow_dir=str(settings.mlflow), ui_url=settings.mlflow_ui_url),
+    }
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The code location with the resources of ``settings`` (the assets, partitions and schedules
+    are the modules', made from the settings the code location loaded with)."""
+    return dg.Definitions(
+        assets=[
+            *raw_assets,
+            quarantine,
+            planline_dbt_models,
+            planline_daily_dbt_models,
+            *forecasting_assets,
+            planline_forecast_dbt_models,
+            *inventory_assets,
+            *availability_assets,
+            *sop_assets,
+            approved_consensus_plan,
+            *kpi_assets,
+            planline_exception_dbt_models,
+            *cockpit_assets,
+            erp_plan_files,
+        ],
+        asset_checks=inventory_checks,
+        jobs=[
+            data_foundation_job,
+            data_foundation_full_refresh_job,
+            daily_data_foundation_job,
+            master_data_job,
+            demand_forecast_training_job,
+            daily_forecast_job,
+            publish_plan_job,
+            sop_monthly_job,
+            approve_sop_plan_job,
+        ],
+        schedules=[daily_schedule, weekly_training_schedule, sop_monthly_schedule],
+        sensors=[landing_sensor, forecast_after_data_runs],
+        resources=planline_resources(settings),
+        # DuckDB has one writer at a time: steps run one after the other within a run, and across
+        # runs the warehouse pool (dagster.yaml) queues them.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(load_settings())

@@ -21,7 +21,6 @@
 
 import dagster as dg
 
-from data_contracts.sources.sql import BUSINESS_TIMEZONE
 from orchestration.assets.availability import availability_assets
 from orchestration.assets.cockpit import cockpit_assets
 from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_exception_dbt_models, planline_forecast_dbt_models
@@ -33,7 +32,7 @@ from orchestration.assets.kpi import kpi_assets
 from orchestration.assets.publication import erp_plan_files
 from orchestration.assets.sop import DEMAND_PLAN, MONTHLY_HISTORY, SUPPLY_CAPACITY, SUPPLY_SOURCES, sop_assets
 from orchestration.assets.sop_approval import approved_consensus_plan
-from orchestration.partitions import partition_bounds
+from orchestration.partitions import BUSINESS_TIMEZONE, partition_bounds
 
 # What a day's new rows change besides their raw tables: the quarantine summary and the
 # incremental models (one dbt invocation); the other governance marts are views.

@@ -3,38 +3,43 @@
 A raw row belongs to the day its contract's ``partition_date`` gives (the sale's business day,
 the event's local day, the order or snapshot date); a fact row to the days of the raw rows it is
 computed from. The last partition is yesterday, a day being processed once it is over (or the
-fixed as-of date: see ``_partitions_end``).
+as-of day: see ``daily_partitions_definition``).
 
-Partitions start at go-live, PLANLINE_PARTITIONS_START (default 2026-09-01: the demo company's
-last month of history). The first partition also holds every earlier day, the history loaded at
-go-live: years of daily partitions would cost the Dagster instance one event per asset and day
-(about 13 ms each on SQLite) for no use, since the history is loaded once.
+Partitions start at go-live, the setting ``partitions_start`` (PLANLINE_PARTITIONS_START, or the
+company configuration's; by default the first day of the last partition's month). The first
+partition also holds every earlier day, the history loaded at go-live: years of daily partitions
+would cost the Dagster instance one event per asset and day (about 13 ms each on SQLite) for no
+use, since the history is loaded once.
+
+The definition is made from the settings when the code location loads (``SETTINGS``): from the
+environment and the company configuration only, never from the landing folder.
 """
 
-import os
 from datetime import date, timedelta
 
 import dagster as dg
 
-from data_contracts.sources.sql import BUSINESS_TIMEZONE
 from orchestration.ingestion.loader import PartitionWindow
-from orchestration.settings import DEFAULT_PARTITIONS_START, business_day, fixed_as_of
+from orchestration.settings import Settings, load_settings
 
-PARTITIONS_START = os.environ.get("PLANLINE_PARTITIONS_START", DEFAULT_PARTITIONS_START)
+# The settings the code location loaded with: the partitions and the schedules' time zone follow them.
+SETTINGS = load_settings()
+BUSINESS_TIMEZONE = SETTINGS.business_timezone
 # The first partition's window starts here: it holds the history before go-live.
 HISTORY_START = date(1900, 1, 1)
 # The last day a window can reach (a loaded row of 9999-12-31 has no next day).
 HISTORY_END = date(9999, 12, 31)
 
 
-def _partitions_end() -> str | None:
-    """With a fixed as-of date (PLANLINE_AS_OF, the demo), the last partition is that day: the
-    platform's world ends there. Otherwise the partitions grow by one each day."""
-    fixed = fixed_as_of()
-    return (business_day(fixed) + timedelta(days=1)).isoformat() if fixed else None
+def daily_partitions_definition(settings: Settings) -> dg.DailyPartitionsDefinition:
+    """Business days from ``settings.partitions_start``. With an as-of (PLANLINE_AS_OF, the demo's
+    company.yaml), the last partition is that day: the platform's world ends there. Otherwise the
+    partitions grow by one each day."""
+    end = (settings.business_day(settings.as_of) + timedelta(days=1)).isoformat() if settings.as_of else None
+    return dg.DailyPartitionsDefinition(start_date=settings.partitions_start.isoformat(), end_date=end, timezone=settings.business_timezone)
 
 
-daily_partitions = dg.DailyPartitionsDefinition(start_date=PARTITIONS_START, end_date=_partitions_end(), timezone=BUSINESS_TIMEZONE)
+daily_partitions = daily_partitions_definition(SETTINGS)
 
 # One run covers a whole backfill range: the warehouse has one writer, and SQL over a range of
 # days costs about what it costs over one.
@@ -52,9 +57,9 @@ WAREHOUSE_POOL = "duckdb_warehouse"
 
 def partition_bounds() -> tuple[date, date]:
     """First and last existing daily partition (the last is yesterday in the company's timezone)."""
+    first = daily_partitions.start.date()
     last = daily_partitions.get_last_partition_key()
-    first = PARTITIONS_START
-    return date.fromisoformat(first), date.fromisoformat(last or first)
+    return first, date.fromisoformat(last) if last else first
 
 
 def run_window(context: dg.AssetExecutionContext) -> PartitionWindow:

@@ -4,10 +4,11 @@
 
 Each entry point (``make demo``, ``make ui``, the code location, ``make mlflow-ui``, the data docs,
 the benchmarks) calls ``validate_settings()`` before it writes anything: a folder that is a file or
-cannot be written, an as-of date that is no date, a horizon that is no number... all come out
-together in one ``SettingsError`` naming each variable, its value and what is expected. The
-command lines print it as one paragraph, without a traceback, and exit with status 2
-(``settings_or_exit``).
+cannot be written, an as-of date that is no date, a horizon that is no number, a company
+configuration (``company.yaml``) that is no YAML or holds such a value... all come out together
+in one ``SettingsError`` naming each variable (or the file and key), its value and what is
+expected. The command lines print it as one paragraph, without a traceback, and exit with status
+2 (``settings_or_exit``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ import tempfile
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from data_contracts.dbt_vars import dbt_var
-from orchestration.settings import DEFAULT_PARTITIONS_START, REPO_ROOT, Settings, SettingsError, business_day, load_settings, parse_as_of
+from orchestration.settings import (
+    COMPANY_FILE,
+    DATE_EXPECTED,
+    REPO_ROOT,
+    SETTING_VARIABLES,
+    Settings,
+    SettingsError,
+    load_settings,
+    whole_number,
+)
 
-Problem = tuple[str, str, str]  # variable, value, what is expected
+Problem = tuple[str, str, str]  # variable (or company.yaml's file and key), value, what is expected
 DIRECTORY = "a directory Planline can write to, or a path where one can be created"
 
 
@@ -63,12 +70,14 @@ def _file_problem(path: Path) -> str | None:
 
 
 def _whole_number(low: int, high: int, what: str) -> Callable[[str], str | None]:
+    parse = whole_number(low, high, what)
+
     def check(value: str) -> str | None:
         try:
-            number = int(value)
-        except ValueError:
-            number = None
-        return None if number is not None and low <= number <= high else f"{what} from {low} to {high}"
+            parse(value)
+        except ValueError as error:
+            return str(error)
+        return None
 
     return check
 
@@ -77,29 +86,8 @@ def _iso_date(value: str) -> str | None:
     try:
         date.fromisoformat(value)
     except ValueError:
-        return "an ISO date such as 2026-09-01"
+        return DATE_EXPECTED
     return None
-
-
-def _as_of(value: str) -> str | None:
-    try:
-        parse_as_of(value)
-    except SettingsError as error:
-        return error.problems[0][2]
-    return None
-
-
-def _timezone(value: str) -> str | None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "an IANA time zone name such as Europe/Paris"
-    return None
-
-
-def _http_url(value: str) -> str | None:
-    url = urlparse(value)
-    return None if url.scheme in ("http", "https") and url.netloc else "an http(s) URL such as http://127.0.0.1:5000"
 
 
 def _dbt_target(value: str) -> str | None:
@@ -113,28 +101,22 @@ def _executable(value: str) -> str | None:
     return None if os.path.isfile(value) and os.access(value, os.X_OK) else "the path of an executable Chromium binary"
 
 
-# Settings whose value is checked on its own, when set (the folders are checked below).
+# Variables the settings object does not hold, checked on their own when set (load_settings
+# parses its own: the paths, the as-of, the time zone, the calendar, the horizons...).
 VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
-    "PLANLINE_AS_OF": _as_of,
-    "PLANLINE_PARTITIONS_START": _iso_date,
-    "PLANLINE_BUSINESS_TIMEZONE": _timezone,
-    "PLANLINE_FORECAST_HORIZON_DAYS": _whole_number(1, 365, "a whole number of days"),
-    "PLANLINE_SOP_HORIZON_MONTHS": _whole_number(1, 60, "a whole number of months"),
     "PLANLINE_UI_PORT": _whole_number(1, 65535, "a TCP port number"),
-    "PLANLINE_MLFLOW_UI_URL": _http_url,
     "PLANLINE_DBT_TARGET": _dbt_target,
     "PLANLINE_WINDOW_START": _iso_date,
     "PLANLINE_WINDOW_END": _iso_date,
     "PLANLINE_CHROMIUM": _executable,
-    "PLANLINE_CALENDAR_START": _iso_date,
-    "PLANLINE_CALENDAR_END": _iso_date,
     "PLANLINE_MAX_FUTURE_DAYS": _whole_number(0, 36_525, "a whole number of days"),
     "PLANLINE_MAX_OVERRIDE_PCT": _whole_number(1, 1_000_000, "a whole number of percent"),
     "PLANLINE_MAX_OVERRIDE_UNITS": _whole_number(1, 10**12, "a whole number of units"),
     "MLFLOW_UI_PORT": _whole_number(1, 65535, "a TCP port number"),  # make mlflow-ui's
 }
-# Read as unset when empty (the folders too); the others would take "" as their value.
-EMPTY_IS_UNSET = {"PLANLINE_AS_OF"}
+# Variables read as unset when empty: the folders and the as-of. Any other set but empty is refused,
+# a value mistyped rather than meant (a limit would take "" as its value).
+EMPTY_IS_UNSET = {"PLANLINE_AS_OF", "PLANLINE_HOME", "PLANLINE_COMPANY", "PLANLINE_DUCKDB_PATH"}
 # Folders Planline creates and writes, by the variable that moves each (DAGSTER_HOME is Dagster's).
 FOLDERS = {
     "PLANLINE_LANDING_DIR": "landing",
@@ -168,49 +150,56 @@ def _path_problems(settings: Settings, environ: Mapping[str, str]) -> list[Probl
     return problems
 
 
-def _cross_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Problem]:
+def _company_problems(settings: Settings, environ: Mapping[str, str]) -> list[Problem]:
+    """The company folder is read (the demo writes its as-of there): it must be a folder if it exists."""
+    folder = settings.company_dir
+    if folder.exists() and not folder.is_dir():
+        return [("PLANLINE_COMPANY", _shown(environ, "PLANLINE_COMPANY", folder), f"a directory holding {COMPANY_FILE} ({folder} is a file)")]
+    return []
+
+
+def _shown_setting(settings: Settings, name: str, value: object) -> str:
+    return str(value) if name in settings.sources else f"{value} (unset: the default)"
+
+
+def _cross_problems(settings: Settings, environ: Mapping[str, str], invalid: set[str]) -> list[Problem]:
     """Settings valid on their own that contradict each other."""
     problems = []
-    start, as_of = environ.get("PLANLINE_PARTITIONS_START"), environ.get("PLANLINE_AS_OF")
-    if (
-        as_of
-        and not {"PLANLINE_PARTITIONS_START", "PLANLINE_AS_OF"} & invalid
-        and date.fromisoformat(start or DEFAULT_PARTITIONS_START) > business_day(parse_as_of(as_of))
-    ):
-        if start:
-            problems.append(
-                ("PLANLINE_PARTITIONS_START", start, f"a date on or before PLANLINE_AS_OF ({as_of}): the first daily partition cannot follow 'now'")
+    if settings.as_of is not None and settings.partitions_start > settings.today():
+        as_of_day = settings.today()
+        problems.append(
+            (
+                settings.source("partitions_start"),
+                settings.partitions_start.isoformat(),
+                f"a date on or before {settings.source('as_of')} ({as_of_day}): the first daily partition cannot follow 'now'",
             )
-        else:  # the default go-live: 'now' before it would leave no daily partition to run
-            problems.append(
-                ("PLANLINE_AS_OF", as_of, f"a day on or after the first daily partition ({DEFAULT_PARTITIONS_START}, PLANLINE_PARTITIONS_START's default)")
-            )
+        )
     window = environ.get("PLANLINE_WINDOW_START"), environ.get("PLANLINE_WINDOW_END")
     if all(window) and not {"PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END"} & invalid and date.fromisoformat(window[0]) >= date.fromisoformat(window[1]):
         problems.append(("PLANLINE_WINDOW_END", window[1], f"a date after PLANLINE_WINDOW_START ({window[0]}): the window's end is exclusive"))
-    return problems + _calendar_problems(environ, invalid)
+    return problems + _calendar_problems(settings)
 
 
-def _calendar_problems(environ: Mapping[str, str], invalid: set[str]) -> list[Problem]:
+def _calendar_problems(settings: Settings) -> list[Problem]:
     """The calendar (dim_date) must hold 'now' and the S&OP horizon after it: a day outside it
     would be held back by every contract, or dropped by the marts' joins."""
-    names = {"PLANLINE_CALENDAR_START", "PLANLINE_CALENDAR_END", "PLANLINE_AS_OF", "PLANLINE_SOP_HORIZON_MONTHS", "PLANLINE_BUSINESS_TIMEZONE"}
-    if names & invalid:
-        return []
-    start, end = (date.fromisoformat(dbt_var(name, environ)) for name in ("calendar_start_date", "calendar_end_date"))
-    as_of = environ.get("PLANLINE_AS_OF")
-    today = business_day(parse_as_of(as_of)) if as_of else date.today()
-    months = int(dbt_var("sop_horizon_months", environ))
+    today = settings.today()
+    months = settings.sop_horizon_months
     horizon_end = _month_end(today, months)
-    shown_start, shown_end = (_shown(environ, name, value) for name, value in (("PLANLINE_CALENDAR_START", start), ("PLANLINE_CALENDAR_END", end)))
     problems = []
-    if start > today:
-        problems.append(("PLANLINE_CALENDAR_START", shown_start, f"a date on or before the as-of day ({today}): the calendar must hold the history"))
-    if end < horizon_end:
+    if settings.calendar_start > today:
         problems.append(
             (
-                "PLANLINE_CALENDAR_END",
-                shown_end,
+                settings.source("calendar_start"),
+                _shown_setting(settings, "calendar_start", settings.calendar_start),
+                f"a date on or before the as-of day ({today}): the calendar must hold the history",
+            )
+        )
+    if settings.calendar_end < horizon_end:
+        problems.append(
+            (
+                settings.source("calendar_end"),
+                _shown_setting(settings, "calendar_end", settings.calendar_end),
                 f"a date on or after {horizon_end}: the calendar must hold the {months}-month S&OP horizon after the as-of day ({today})",
             )
         )
@@ -223,11 +212,12 @@ def _month_end(day: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1) - timedelta(days=1)
 
 
-def validate_settings() -> Settings:
-    """The settings, once every variable of the environment has been checked; raises
-    ``SettingsError`` listing every problem found (not only the first). Writes nothing but a
-    probe file that is gone at once."""
-    environ = os.environ
+def validate_settings(environ: Mapping[str, str] | None = None, folders: bool = True) -> Settings:
+    """The settings, once every variable of the environment and the company configuration have
+    been checked; raises ``SettingsError`` listing every problem found (not only the first).
+    With ``folders``, each folder is probed: it writes nothing but a probe file that is gone at
+    once (the code location does not probe: it only reads, ``make ui`` probed before)."""
+    environ = os.environ if environ is None else environ
     problems: list[Problem] = []
     for name, check in VALUE_CHECKS.items():
         value = environ.get(name)
@@ -235,21 +225,28 @@ def validate_settings() -> Settings:
             expected = check(value)
             if expected:
                 problems.append((name, value, expected))
-        elif value == "" and name not in EMPTY_IS_UNSET:  # the code would read "" rather than its default
-            problems.append((name, value, "a value: the variable is set but empty (unset it for the default)"))
-    problems += _cross_problems(environ, {name for name, _, _ in problems})
-    settings = load_settings()
-    problems += _path_problems(settings, environ)
+    for name in (*VALUE_CHECKS, *SETTING_VARIABLES):
+        if environ.get(name) == "" and name not in EMPTY_IS_UNSET and name not in FOLDERS:  # the code would read "" rather than its default
+            problems.append((name, "", "a value: the variable is set but empty (unset it for the default)"))
+    try:
+        settings = load_settings(environ)
+    except SettingsError as error:
+        problems += error.problems
+        settings = None
+    if settings is not None:
+        problems += _cross_problems(settings, environ, {name for name, _, _ in problems})
+        if folders:
+            problems += _path_problems(settings, environ) + _company_problems(settings, environ)
     if problems:
         raise SettingsError(problems)
     return settings
 
 
-def settings_or_exit() -> Settings:
+def settings_or_exit(environ: Mapping[str, str] | None = None) -> Settings:
     """``validate_settings()`` for a command line: problems are printed as one paragraph, without
     a traceback, and the process exits with status 2."""
     try:
-        return validate_settings()
+        return validate_settings(environ)
     except SettingsError as error:
         print(f"planline: {error}", file=sys.stderr)
         raise SystemExit(2) from None

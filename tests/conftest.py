@@ -41,7 +41,9 @@ def pipeline_home(tmp_path_factory):
 
 @contextmanager
 def running_home(home: Path, **variables: str):
-    """In-process runs on ``home``: its environment set, dbt's partial-parse state primed for its
+    """In-process runs on ``home``: its environment set, the code location's ``defs`` with the
+    resources of its settings (the resources take their paths from the settings, read when the
+    definitions were made: a process imports them once), dbt's partial-parse state primed for its
     warehouse (else every dbt step re-parses the project), and an in-memory Dagster instance (the
     SQLite one on disk costs about 13 ms per event, thousands per partitioned run).
 
@@ -53,8 +55,11 @@ def running_home(home: Path, **variables: str):
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
+        import orchestration.definitions as location
         from orchestration.assets.dbt import parse_project
+        from orchestration.settings import load_settings
 
+        patch.setattr(location, "defs", location.build_definitions(load_settings()))
         parse_project(update_manifest=False)
         with dg.DagsterInstance.ephemeral() as instance:
             yield instance, env

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.settings import REPO_ROOT, SettingsError, business_day, fixed_as_of, parse_as_of
+from orchestration.settings import REPO_ROOT, SETTING_VARIABLES, SettingsError, business_day, fixed_as_of, parse_as_of
 from orchestration.settings_check import FOLDERS, VALUE_CHECKS, validate_settings
 
-PATH_VARIABLES = ("PLANLINE_HOME", "PLANLINE_DUCKDB_PATH", *FOLDERS)
+PATH_VARIABLES = ("PLANLINE_HOME", "PLANLINE_DUCKDB_PATH", "PLANLINE_COMPANY", *FOLDERS)
 
 
 def _clear(patch: pytest.MonkeyPatch) -> None:
-    for name in (*PATH_VARIABLES, *VALUE_CHECKS, "DBT_TARGET_PATH"):
+    for name in (*PATH_VARIABLES, *VALUE_CHECKS, *SETTING_VARIABLES, "DBT_TARGET_PATH"):
         patch.delenv(name, raising=False)
 
 
@@ -52,7 +52,7 @@ def test_every_planline_variable_the_code_reads_is_checked():
         if p.suffix in (".py", ".sql", ".yml")
     ]
     read = {name for path in sources if "/target/" not in path.as_posix() for name in pattern.findall(path.read_text(encoding="utf-8", errors="replace"))}
-    assert read - {*VALUE_CHECKS, *PATH_VARIABLES} == set()
+    assert read - {*VALUE_CHECKS, *PATH_VARIABLES, *SETTING_VARIABLES} == set()
 
 
 def test_valid_settings_pass_and_nothing_is_created(home):
@@ -122,7 +122,9 @@ def test_settings_that_contradict_each_other_are_refused(home):
     )
     assert "on or before PLANLINE_AS_OF (2026-08-31)" in problems["PLANLINE_PARTITIONS_START"][1]
     assert "after PLANLINE_WINDOW_START" in problems["PLANLINE_WINDOW_END"][1]
-    assert "on or after the first daily partition (2026-09-01" in _problems(PLANLINE_AS_OF="2026-08-15")["PLANLINE_AS_OF"][1]  # the default go-live
+    with pytest.MonkeyPatch.context() as patch:  # no demo go-live by default: the as-of day's month
+        patch.setenv("PLANLINE_AS_OF", "2026-08-15")
+        assert validate_settings().partitions_start.isoformat() == "2026-08-01"
     calendar = _problems(PLANLINE_AS_OF="2026-09-30", PLANLINE_CALENDAR_START="2026-10-01", PLANLINE_CALENDAR_END="2028-03-30")
     assert "on or before the as-of day (2026-09-30)" in calendar["PLANLINE_CALENDAR_START"][1]
     assert "on or after 2028-03-31: the calendar must hold the 18-month S&OP horizon" in calendar["PLANLINE_CALENDAR_END"][1]
@@ -157,7 +159,7 @@ def test_a_bad_as_of_read_anywhere_names_the_variable(monkeypatch):
 
 
 def _run(args: list[str], env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in (*PATH_VARIABLES, *VALUE_CHECKS, "DBT_TARGET_PATH")}
+    clean = {k: v for k, v in os.environ.items() if k not in (*PATH_VARIABLES, *VALUE_CHECKS, *SETTING_VARIABLES, "DBT_TARGET_PATH")}
     return subprocess.run([sys.executable, *args], env={**clean, **env}, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout)
 
 

@@ -10,7 +10,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,14 +18,14 @@ from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, DbtProjectPreparer, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from packaging import version
 
 from data_contracts import CONTRACTS
 from orchestration.ingestion.loader import PartitionWindow, loaded_days
-from orchestration.partitions import FACT_FRESHNESS, HISTORY_END, WAREHOUSE_POOL, WINDOW_ENV, daily_partitions, run_window, single_run, window_environment
+from orchestration.partitions import FACT_FRESHNESS, HISTORY_END, WAREHOUSE_POOL, daily_partitions, run_window, single_run, window_environment
 from orchestration.resources import DuckDBWarehouse
-from orchestration.settings import REPO_ROOT, export_environment, load_settings
+from orchestration.settings import REPO_ROOT, Settings, load_settings
 
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
@@ -34,14 +34,35 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 
+@contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """``variables`` in this process's environment for a block, then as they were: for the dbt
+    process started in the block (dagster-dbt gives it this process's environment, and reads
+    DBT_TARGET_PATH from it for its run folders). Only while a step starts dbt, never at import."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 class PlanlineDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource, without the two start-up costs it pays at every step and these
+    """dagster-dbt's resource, with the settings dbt reads (``environment``: the warehouse path,
+    the business time zone, the calendar, the horizons, dbt's state folder) given to each dbt
+    process it starts, and without the two start-up costs it pays at every step and these
     assets do not need: asking the dbt executable its version, and an in-process dbt adapter.
 
     dagster-dbt runs `dbt --version` in a subprocess once per resource instance, i.e. per step:
     about 6 s here, more than a day's incremental models take. The installed dbt-core is the one
     the executable runs (same environment), so its package version answers.
     """
+
+    environment: dict[str, str] = {}  # Settings.dbt_environment()
 
     @cached_property
     def _cli_version(self) -> version.Version:
@@ -53,35 +74,56 @@ class PlanlineDbtCliResource(DbtCliResource):
         which these assets do not call; dbt itself runs in its own process."""
         return None
 
+    def cli(self, args, **kwargs):
+        """dagster-dbt's ``cli`` (the process starts within it), with the settings' environment.
+        dagster-dbt has no parameter for a process's environment: it copies this process's."""
+        with _environment(self.environment):
+            return super().cli(args, **kwargs)
 
-def parse_project(update_manifest: bool = True) -> Path:
+
+def dbt_resource(settings: Settings | None = None) -> PlanlineDbtCliResource:
+    """The dbt resource of ``settings`` (default: loaded now)."""
+    settings = settings or load_settings()
+    return PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE, environment=settings.dbt_environment())
+
+
+def parse_project(update_manifest: bool = True, settings: Settings | None = None) -> Path:
     """`dbt parse` with the environment runs use, into the dbt state folder runs start from.
 
     dbt re-parses the whole project (seconds per dbt step) when the profile (the warehouse path)
     differs from the one its partial-parse state was made with; every dbt step copies the state
     folder's ``partial_parse.msgpack``, so priming it once makes every step parse partially. With
-    ``update_manifest`` the manifest the definitions load is refreshed too.
+    ``update_manifest`` the manifest the definitions load is refreshed too (``make dbt-parse``).
     """
-    settings = load_settings()
-    export_environment(settings)
-    state = Path(os.environ["DBT_TARGET_PATH"])
+    settings = settings or load_settings()
+    state = settings.dbt_state
     state.mkdir(parents=True, exist_ok=True)
-    PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE).cli(["parse", "--quiet"], target_path=state).wait()
+    dbt_resource(settings).cli(["parse", "--quiet"], target_path=state).wait()
     if update_manifest:
         dbt_project.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(state / "manifest.json", dbt_project.manifest_path)
     return dbt_project.manifest_path
 
 
-# Under `dagster dev`, parse at every code load the way runs will: dagster-dbt's prepare_if_dev
-# would run whichever `dbt` is on the PATH, without the runs' environment.
-if DbtProjectPreparer().using_dagster_dev():
-    parse_project()
+if __name__ == "__main__":  # make dbt-parse: here, before the assets below, which need the manifest it writes
+    print(parse_project())
+    raise SystemExit(0)
 
 
-def ensure_manifest() -> Path:
-    """Parse the dbt project when its manifest is missing (outside `dagster dev`, which does it itself)."""
-    return dbt_project.manifest_path if dbt_project.manifest_path.exists() else parse_project()
+class ManifestMissingError(FileNotFoundError):
+    """The code location needs dbt's manifest, which only ``make dbt-parse`` writes."""
+
+
+def ensure_manifest(manifest: Path | None = None) -> Path:
+    """The dbt manifest the assets are made from. The code location never runs dbt: it is parsed
+    by ``make dbt-parse`` (``python -m orchestration.assets.dbt``), which ``make ui``, ``make demo``
+    and ``make test`` run first; after a change of the dbt project, run it again and reload."""
+    manifest = manifest or dbt_project.manifest_path
+    if not manifest.exists():
+        raise ManifestMissingError(
+            f"the dbt manifest {manifest} is missing: run `make dbt-parse` (python -m orchestration.assets.dbt) before loading Planline's code location"
+        )
+    return manifest
 
 
 class PlanlineDbtTranslator(DagsterDbtTranslator):
@@ -137,22 +179,6 @@ def _build_args(config: DbtRunConfig) -> list[str]:
     return ["build", "--full-refresh"] if config.full_refresh else ["build"]
 
 
-@contextmanager
-def _window_environment(window: PartitionWindow) -> Iterator[None]:
-    """Set the window for the dbt process about to start (environment variables, read by the
-    in_window macro: dbt vars would make dbt re-parse the project at every new window)."""
-    saved = {name: os.environ.get(name) for name in WINDOW_ENV}
-    os.environ.update(window_environment(window))
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
 def _covering_loaded_rows(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, window: PartitionWindow) -> PartitionWindow:
     """The run's window, widened to the days of the valid rows this run loaded: a file is loaded
     whole by the first run of any day it touches (a late event, a row dated days later), and each
@@ -190,7 +216,8 @@ def planline_daily_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliReso
     """Incremental models: the run's days are replaced (see macros/incremental.sql)."""
     window = _covering_loaded_rows(context, warehouse, run_window(context))
     context.log.info(f"dbt incremental window {window.start} to {window.end} (exclusive)")
-    with _window_environment(window):
+    # the window in the environment, read by the in_window macro: dbt vars would make dbt re-parse the project at every new window
+    with _environment(window_environment(window)):
         invocation = dbt.cli(_build_args(config), context=context)  # the process starts with the window
     yield from invocation.stream()
 
@@ -205,11 +232,3 @@ def planline_forecast_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliR
 def planline_exception_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse):
     """The exceptions with their reasons, after the inventory plan and the S&OP balancing."""
     yield from dbt.cli(["build"], context=context).stream()
-
-
-def dbt_resource() -> DbtCliResource:
-    return PlanlineDbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE)
-
-
-if __name__ == "__main__":  # make dbt-parse
-    print(parse_project())

@@ -10,7 +10,6 @@ The logic lives in ``ml.sop``; these assets read the marts, call it and write ta
 """
 
 import hashlib
-import os
 
 import dagster as dg
 import pandas as pd
@@ -21,6 +20,7 @@ from orchestration.assets.metadata import markdown_table
 from orchestration.assets.warehouse_tables import read_frame, replace_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
+from orchestration.settings import load_settings
 
 GROUP = "sop"
 SCHEMA = "sop"
@@ -37,8 +37,9 @@ CONSENSUS_PLAN = dg.AssetKey([SCHEMA, "consensus_plan"])
 
 
 def sop_horizon_months() -> int:
-    """Months of the S&OP horizon: PLANLINE_SOP_HORIZON_MONTHS (dbt var sop_horizon_months), 18."""
-    return int(os.environ.get("PLANLINE_SOP_HORIZON_MONTHS", "18"))
+    """Months of the S&OP horizon: the setting dbt reads too (PLANLINE_SOP_HORIZON_MONTHS, else
+    company.yaml's planning.sop_horizon_months, else dbt var sop_horizon_months' default, 18)."""
+    return load_settings().sop_horizon_months
 
 
 @dg.asset(
