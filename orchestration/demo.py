@@ -3,19 +3,53 @@
     python -m orchestration.demo [--scale demo] [--seed 42]
 
 The run is recorded in the Dagster instance under PLANLINE_HOME, so it shows in the UI
-(``make ui``). PLANLINE_AS_OF defaults to the demo company's last day of history.
+(``make ui``). The demo's "now" is explicit: the demo company's last day of history (or
+PLANLINE_AS_OF when set), written as ``as_of`` into the company configuration
+(``<company folder>/company.yaml``), which ``make ui`` and every later run read.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 from orchestration.instance import prepare_instance
+from orchestration.settings import COMPANY_FILE
 from orchestration.settings_check import settings_or_exit
+
+_AS_OF_LINE = re.compile(r"^as_of:.*$", re.MULTILINE)
+AS_OF_COMMENT = "# Planline's 'now' (written by make demo: the demo company's last day of history)"
+
+
+def write_company_as_of(company_dir: Path, value: str) -> Path:
+    """Set ``as_of`` in ``company_dir/company.yaml``: the file is created with it alone when there
+    is none; otherwise only its ``as_of`` line changes (added when missing), the rest kept as written."""
+    import yaml
+
+    path = company_dir / COMPANY_FILE
+    line = f"as_of: '{value}'"  # an ISO date or timestamp (checked before), quoted: the text the settings parse
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        updated = _AS_OF_LINE.sub(lambda _: line, text, count=1) if _AS_OF_LINE.search(text) else f"{text.rstrip(chr(10))}\n{line}\n"
+        try:
+            document = yaml.safe_load(updated)
+        except yaml.YAMLError:
+            document = None
+        if not isinstance(document, dict) or str(document.get("as_of")) != value:  # a layout the line edit does not fit (a flow mapping...)
+            document = yaml.safe_load(text) or {}
+            document["as_of"] = value
+            updated = yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
+    else:
+        company_dir.mkdir(parents=True, exist_ok=True)
+        updated = f"{AS_OF_COMMENT}\n{line}\n"
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text(updated, encoding="utf-8")
+    os.replace(staging, path)
+    return path
 
 
 def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bool:
@@ -177,10 +211,14 @@ def main() -> None:
     from ml.demo_company import resolve_scale
 
     try:
-        resolve_scale(args.scale)
+        scale = resolve_scale(args.scale)
     except ValueError as error:
         parser.error(str(error))
-    settings = settings_or_exit()  # every PLANLINE_* setting, before a file is written
+    # The demo's "now": the last day of the demo company's history (ml/demo_company: Scale.end_date),
+    # unless PLANLINE_AS_OF says otherwise (the environment comes first).
+    as_of = os.environ.get("PLANLINE_AS_OF") or scale.end_date.isoformat()
+    # every setting, and the company configuration, checked as the runs will read them before a file is written
+    settings = settings_or_exit({**os.environ, "PLANLINE_AS_OF": as_of})
     settings.ensure_dirs()
     prepare_instance(settings.dagster_home)
     import dagster as dg
@@ -194,9 +232,10 @@ def main() -> None:
 
     started = time.perf_counter()
     print(f"Generating the demo company ({args.scale}, seed {args.seed}) into {settings.landing}")
-    manifest = generate(settings.landing, args.scale, args.seed, progress=lambda m: print("  " + m))
-    os.environ.setdefault("PLANLINE_AS_OF", manifest["end_date"])
-    print(f"Materializing the data layer as of {os.environ['PLANLINE_AS_OF']}")
+    generate(settings.landing, scale, args.seed, progress=lambda m: print("  " + m))
+    written = write_company_as_of(settings.company_dir, as_of)  # after the generator, which may write the company's configuration
+    settings = settings_or_exit()  # as the runs (and make ui) read them: the as-of from company.yaml unless PLANLINE_AS_OF is set
+    print(f"Materializing the data layer as of {settings.as_of} UTC (as_of in {written})")
     ok = run_pipeline()
     if ok:
         print("Training the demand model (rolling-origin backtest, MLflow, champion gate), forecasting, then planning inventory")

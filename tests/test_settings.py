@@ -150,6 +150,25 @@ def test_a_company_folder_that_is_a_file_is_named(tmp_path):
         validate_settings(_environ(tmp_path))
 
 
+# ---- the demo's as-of ---------------------------------------------------------------------------
+
+
+def test_the_demo_writes_its_as_of_into_company_yaml_keeping_the_rest(tmp_path):
+    from orchestration.demo import write_company_as_of
+
+    folder = tmp_path / "company"
+    path = write_company_as_of(folder, "2026-09-30")  # no configuration yet: as_of alone
+    assert path.read_text().splitlines()[1:] == ["as_of: '2026-09-30'"] and path.read_text().startswith("#")
+    assert load_settings(_environ(tmp_path)).as_of == datetime(2026, 9, 30, 21, 59, 59)
+    path.write_text(COMPANY)
+    write_company_as_of(folder, "2026-09-15")
+    assert path.read_text() == COMPANY.replace("as_of: 2026-09-30", "as_of: '2026-09-15'")  # only its line changed
+    path.write_text("name: X\ncalendar: {start: 2020-01-01}\n")
+    write_company_as_of(folder, "2026-09-30T18:00:00Z")
+    assert path.read_text() == "name: X\ncalendar: {start: 2020-01-01}\nas_of: '2026-09-30T18:00:00Z'\n"
+    assert company_settings(folder) == {"as_of": "2026-09-30T18:00:00Z", "calendar.start": "2020-01-01"}
+
+
 # ---- no side effect at import -------------------------------------------------------------------
 
 IMPORT_LOCATION = r"""
