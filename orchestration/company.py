@@ -17,6 +17,8 @@ from pathlib import Path
 
 from data_contracts.company import CompanyConfigError, CompanyConfiguration, load_company
 
+REFERENCE_FILE = Path(__file__).resolve().parent.parent / "docs" / "company_tables.md"
+
 
 def company_folder() -> Path:
     """The company configuration folder of the settings."""
@@ -55,6 +57,7 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
     say, in an in-memory database: nothing is written, no file moved. One entry per mapped source."""
     import duckdb
 
+    from data_contracts.company.export import write_company_tables
     from data_contracts.registry import CONTRACTS
     from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
     from orchestration.assets.ingestion import contract_verdict
@@ -66,6 +69,7 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
     checks = []
     with duckdb.connect() as con:
         ensure_governance_schema(con)
+        write_company_tables(con, configuration.company)  # the codes the contracts check against
         for source, contract in CONTRACTS.items():  # master data first: later contracts look it up
             mapping = configuration.mappings.get(source)
             ensure_raw_tables(con, contract)
@@ -119,7 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="check a folder of files against the company's mappings and contracts; writes nothing")
     check.add_argument("--company", type=Path, default=None, help="company folder (default: PLANLINE_COMPANY)")
     check.add_argument("--data", type=Path, required=True, help="folder of files laid out as the landing folder")
+    reference = commands.add_parser("reference", help="write the reference of Planline's tables (docs/company_tables.md)")
+    reference.add_argument("--output", type=Path, default=REFERENCE_FILE)
     args = parser.parse_args(argv)
+    if args.command == "reference":
+        from data_contracts.company.templates import tables_reference
+        from data_contracts.registry import CONTRACTS
+
+        args.output.write_text(tables_reference(CONTRACTS))
+        print(f"wrote {args.output}")
+        return 0
     if args.command == "scaffold":
         from data_contracts.registry import CONTRACTS
 

@@ -22,6 +22,7 @@ import dagster as dg
 
 from orchestration.assets.availability import availability_assets
 from orchestration.assets.cockpit import cockpit_assets
+from orchestration.assets.company import company_configuration
 from orchestration.assets.dbt import (
     dbt_resource,
     planline_daily_dbt_models,
@@ -73,6 +74,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     are the modules', made from the settings the code location loaded with)."""
     return dg.Definitions(
         assets=[
+            company_configuration,
             *raw_assets,
             quarantine,
             planline_dbt_models,

@@ -23,6 +23,7 @@ import dagster as dg
 
 from orchestration.assets.availability import availability_assets
 from orchestration.assets.cockpit import cockpit_assets
+from orchestration.assets.company import COMPANY_KEYS
 from orchestration.assets.dbt import planline_daily_dbt_models, planline_dbt_models, planline_exception_dbt_models, planline_forecast_dbt_models
 from orchestration.assets.forecasting import PANEL, demand_forecast, demand_model
 from orchestration.assets.governance import quarantine
@@ -63,7 +64,7 @@ data_foundation_job = dg.define_asset_job(
 
 daily_data_foundation_job = dg.define_asset_job(
     "daily_data_foundation",
-    selection=dg.AssetSelection.assets(*PARTITIONED_RAW_KEYS) | DAILY_DOWNSTREAM,
+    selection=dg.AssetSelection.assets(*COMPANY_KEYS, *PARTITIONED_RAW_KEYS) | DAILY_DOWNSTREAM,
     description="One or more business days: load their transactional files, validate, replace the days in the facts, refresh governance.",
 )
 
@@ -80,7 +81,7 @@ data_foundation_full_refresh_job = dg.define_asset_job(
 
 master_data_job = dg.define_asset_job(
     "master_data",
-    selection=dg.AssetSelection.assets(*MASTER_DATA_RAW_KEYS, quarantine) | dg.AssetSelection.assets(planline_dbt_models),
+    selection=dg.AssetSelection.assets(*COMPANY_KEYS, *MASTER_DATA_RAW_KEYS, quarantine) | dg.AssetSelection.assets(planline_dbt_models),
     description="Master data changed: load and validate it, rebuild the views, dimensions and governance marts.",
 )
 

@@ -193,3 +193,24 @@ def test_parquet_files_are_read_with_typed_columns_as_canonical_text():
     assert table.select(["code", "name"]).to_pylist() == [{"code": "S1", "name": "Acme"}]
     with pytest.raises(UnparseableFile, match="not a readable Parquet file"):
         read_file(b"not parquet", "suppliers.parquet", _mapping(type="parquet"), _Contract())
+
+
+def test_the_tables_reference_in_the_docs_is_current():
+    from data_contracts.company.templates import tables_reference
+    from data_contracts.registry import CONTRACTS
+    from orchestration.company import REFERENCE_FILE
+
+    assert REFERENCE_FILE.read_text() == tables_reference(CONTRACTS), "run: python -m orchestration.company reference"
+
+
+def test_scaffold_writes_a_company_folder_to_start_from_and_never_over_one(tmp_path):
+    from orchestration.company import main
+
+    assert main(["scaffold", str(tmp_path / "new"), "--name", "New Co"]) == 0
+    assert load_company(tmp_path / "new").company.name == "New Co"  # valid as written: no mapping yet
+    template = yaml.safe_load((tmp_path / "new" / "templates" / "erp_items.yaml").read_text())
+    assert template["table"] == "erp_items" and "item_code" in template["columns"]
+    header, example = (tmp_path / "new" / "templates" / "erp_items.csv").read_text().splitlines()
+    assert header.split(",")[0] == "item_code" and len(example.split(",")) == len(header.split(","))
+    with pytest.raises(FileExistsError):
+        main(["scaffold", str(tmp_path / "new")])

@@ -117,3 +117,21 @@ def scaffold(folder: Path, name: str, contracts: dict, tables: tuple[str, ...] |
             path.write_text(text)
             written.append(path)
     return written
+
+
+def tables_reference(contracts: dict) -> str:
+    """docs/company_tables.md: every Planline table a company can fill, its fields, types and examples."""
+    lines = [
+        "# Planline's tables: what a company's files fill",
+        "",
+        "Generated from the data contracts by `python -m orchestration.company reference` (a test checks it is current).",
+        f"The minimal input is {', '.join(f'`{t}`' for t in MINIMAL_TABLES)}; every other table switches on more of the chain.",
+        "A field marked required must be mapped (to a column, a constant or a default); the others may be left out and are then empty.",
+        "Types are the canonical notation; a mapping's `values` say how the company's files write them.",
+        "",
+    ]
+    for source, contract in contracts.items():
+        lines += [f"## `{source}`", "", contract.description, "", "| field | type | required | example |", "| --- | --- | --- | --- |"]
+        lines += [f"| `{f['field']}` | {f['type']} | {'yes' if f['required'] else ''} | `{f['example']}` |" for f in field_table(contract)]
+        lines.append("")
+    return "\n".join(lines)

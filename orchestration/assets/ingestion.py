@@ -19,6 +19,7 @@ import dagster as dg
 
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
+from orchestration.assets.company import COMPANY_KEYS
 from orchestration.assets.metadata import markdown_table
 from orchestration.company import current_company
 from orchestration.ingestion.loader import (
@@ -80,9 +81,11 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
         key=key,
         group_name=RAW_GROUP,
-        description=f"{contract.description} Files: {contract.files} ({contract.system.upper()})." + (" Partitioned by business day." if partitioned else ""),
+        description=f"{contract.description} Files: as the company's mapping of {contract.source} says."
+        + (" Partitioned by business day." if partitioned else ""),
         kinds={"duckdb", "python"},
-        deps=[raw_key(d) for d in contract.depends_on],
+        # the company's codes and roles the contract checks against, and the master data it looks up
+        deps=[*COMPANY_KEYS, *(raw_key(d) for d in contract.depends_on)],
         check_specs=_check_specs(contract, key),
         tags={"system": contract.system},
         partitions_def=daily_partitions if partitioned else None,
