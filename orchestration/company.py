@@ -112,6 +112,55 @@ def _print_checks(checks: list[SourceCheck], started: float) -> None:
     print(f"checked in {time.perf_counter() - started:.1f} s")
 
 
+def deliver(data: Path, landing: Path) -> int:
+    """Copy the files of ``data`` into the landing folder (a run moves what it loads: the
+    company's own folder is never touched); the number of files copied."""
+    import shutil
+
+    copied = 0
+    for path in sorted(p for p in data.rglob("*") if p.is_file() and not p.is_symlink()):
+        target = landing / path.relative_to(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target)
+        copied += 1
+    return copied
+
+
+def run_company(company: Path, data: Path | None, home: Path | None) -> int:
+    """Check the configuration and the settings, deliver the files, run the main job; exit code."""
+    from orchestration.demo import run_main_job
+    from orchestration.instance import prepare_instance
+    from orchestration.settings_check import settings_or_exit
+
+    started = time.perf_counter()
+    company = company.resolve()
+    try:
+        configuration = load_company(company)
+    except CompanyConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    home = (home or Path(os.environ.get("PLANLINE_HOME") or f".planline-{company.name}")).resolve()
+    # this process runs the jobs: the settings it passes on are its own environment
+    os.environ.update({"PLANLINE_COMPANY": str(company), "PLANLINE_HOME": str(home)})
+    settings = settings_or_exit()  # every setting and company.yaml's, named, before anything is written
+    settings.ensure_dirs()
+    prepare_instance(settings.dagster_home)
+    if data is not None:
+        if not data.is_dir():
+            print(f"--data {data}: not a folder", file=sys.stderr)
+            return 2
+        print(f"[{time.perf_counter() - started:6.0f} s] delivered {deliver(data, settings.landing)} files from {data} into {settings.landing}")
+    import dagster as dg
+
+    from orchestration.recovery import recover_dead_runs
+
+    with dg.DagsterInstance.get() as instance:  # a run killed earlier would hold the warehouse pool's slot
+        recover_dead_runs(instance)
+    as_of = settings.as_of.isoformat(sep=" ") + " UTC" if settings.as_of else "now"
+    print(f"[{time.perf_counter() - started:6.0f} s] company {configuration.company.name!r} ({company}), state in {home}, as of {as_of}")
+    return 0 if run_main_job(settings, started) else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     from data_contracts.company.templates import scaffold
 
@@ -123,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("check", help="check a folder of files against the company's mappings and contracts; writes nothing")
     check.add_argument("--company", type=Path, default=None, help="company folder (default: PLANLINE_COMPANY)")
     check.add_argument("--data", type=Path, required=True, help="folder of files laid out as the landing folder")
+    run = commands.add_parser("run", help="run the main job on the company, in its own state folder")
+    run.add_argument("--company", type=Path, required=True, help="company folder")
+    run.add_argument("--data", type=Path, default=None, help="folder of files to deliver into the landing folder first (copied; never moved)")
+    run.add_argument("--home", type=Path, default=None, help="state folder (default: PLANLINE_HOME, else .planline-<company folder name>)")
     reference = commands.add_parser("reference", help="write the reference of Planline's tables (docs/company_tables.md)")
     reference.add_argument("--output", type=Path, default=REFERENCE_FILE)
     args = parser.parse_args(argv)
@@ -133,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         args.output.write_text(tables_reference(CONTRACTS))
         print(f"wrote {args.output}")
         return 0
+    if args.command == "run":
+        return run_company(args.company, args.data, args.home)
     if args.command == "scaffold":
         from data_contracts.registry import CONTRACTS
 

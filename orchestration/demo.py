@@ -236,22 +236,34 @@ def main() -> None:
     written = write_company_as_of(settings.company_dir, as_of)  # after the generator, which may write the company's configuration
     settings = settings_or_exit()  # as the runs (and make ui) read them: the as-of from company.yaml unless PLANLINE_AS_OF is set
     print(f"Materializing the data layer as of {settings.as_of} UTC (as_of in {written})")
+    sys.exit(0 if run_main_job(settings, started) else 1)
+
+
+def run_main_job(settings, started: float) -> bool:
+    """The main job on the settings' company: the data layer over every day, training and the
+    forecast, the inventory plan, the ERP files, the S&OP cycle; then the summary. Each stage
+    prints one line with the time elapsed since ``started``."""
+
+    def stage(words: str) -> None:
+        print(f"[{time.perf_counter() - started:6.0f} s] {words}")
+
+    stage("the data layer: contracts, quarantine, dbt marts")
     ok = run_pipeline()
     if ok:
-        print("Training the demand model (rolling-origin backtest, MLflow, champion gate), forecasting, then planning inventory")
+        stage("training the demand model (rolling-origin backtest, MLflow, champion gate), forecasting, then planning inventory")
         ok = run_pipeline("demand_forecast_training", all_days=False)
     if ok:
-        print("Publishing the plan's planned orders as ERP import files")
+        stage("publishing the plan's planned orders as ERP import files")
         ok = run_pipeline("publish_plan", all_days=False)
     if ok:
-        print("Running the monthly S&OP cycle: demand review, supply review, scenarios balanced by the LP")
+        stage("the monthly S&OP cycle: demand review, supply review, scenarios balanced by the LP")
         ok = run_pipeline("sop_monthly", all_days=False)
     if ok:
         print_summary(settings.warehouse, settings)
         print(f"\nDone in {time.perf_counter() - started:.0f} s")
     else:
         print(f"\nFAILED after {time.perf_counter() - started:.0f} s: see the failed steps above; the run is in the UI (make ui).", file=sys.stderr)
-    sys.exit(0 if ok else 1)
+    return ok
 
 
 if __name__ == "__main__":
