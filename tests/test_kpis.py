@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -30,7 +31,8 @@ def kpi_warehouse(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("kpi")
     warehouse = str(folder / "warehouse.duckdb")
     write_tiny_warehouse(warehouse)
-    build(warehouse, folder, "kpi_targets path:models/marts/kpi")
+    # with the seeds that map the fixture's codes (the demo company's) to the roles the models select by
+    build(warehouse, folder, "kpi_targets channels location_types code_systems path:models/marts/kpi")
     return warehouse
 
 
@@ -236,10 +238,48 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
     assert headline.loc["returns_reintegrated_24h", "target"] == 0.85
 
 
-def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_code_maps_to(kpi_warehouse, tmp_path):
+# another company's codes for the same channels and location types: the models know them only by
+# their roles (seeds channels and location_types)
+OTHER_CHANNELS = {"STORE": "TILL", "WEB": "ESHOP", "MARKETPLACE": "MP", "B2B": "TRADE"}
+OTHER_LOCATION_TYPES = {"DC": "WAREHOUSE", "STORE": "SHOP", "WEB": "ONLINE"}
+
+
+def _rename(con, table: str, column: str, codes: dict[str, str]) -> None:
+    if not codes:
+        return
+    cases = " ".join(f"WHEN '{old}' THEN '{new}'" for old, new in codes.items())
+    con.execute(f"UPDATE {table} SET {column} = CASE {column} {cases} ELSE {column} END")
+
+
+def test_kpis_follow_the_roles_of_another_companys_codes(kpi_warehouse, tmp_path):
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:
+        for table in ("reference.channels", "marts.fct_daily_demand", "marts.fct_order_lines", "marts.fct_returns", "forecasting.backtest_forecasts"):
+            _rename(con, table, "channel_id", OTHER_CHANNELS)
+        for table in ("reference.location_types", "marts.dim_location"):
+            _rename(con, table, "location_type", OTHER_LOCATION_TYPES)
+    build(copy, tmp_path, "path:models/marts/kpi")  # the models only: the seeds keep the other codes
+    query = "SELECT kpi, CAST(month AS VARCHAR), cut_type, cut_value, round(value, 9) FROM kpi.kpi_scorecard ORDER BY ALL"
+    with duckdb.connect(copy, read_only=True) as con:
+        renamed = con.execute(query).fetchall()
+    with duckdb.connect(kpi_warehouse, read_only=True) as con:
+        original = con.execute(query).fetchall()
+    back = {new: old for old, new in OTHER_CHANNELS.items()}
+    assert Counter((kpi, month, cut, back.get(value, value) if cut == "channel" else value, v) for kpi, month, cut, value, v in renamed) == Counter(original)
+    assert {value for _, _, cut, value, _ in renamed if cut == "channel"} >= {"TILL", "ESHOP", "MP", "TRADE"}
+
+
+@pytest.mark.parametrize(
+    ("code_systems", "channels"),
+    [({}, {}), ({"POS": "TILLS", "ERP": "ITEMS", "MKT": "MARKET"}, OTHER_CHANNELS)],
+    ids=["demo_codes", "other_codes"],
+)
+def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_code_maps_to(kpi_warehouse, tmp_path, code_systems, channels):
     """The row's own date may be what is wrong (2056, a 2-digit year): the exception takes the day
     the row was received (at the latest the history's last day), and the SKU of its code when the
-    cross-reference knows it."""
+    cross-reference knows it; the code systems and channels are known by their roles, whatever
+    the company calls them."""
     from data_contracts.validate import ensure_governance_schema
 
     copy = str(tmp_path / "warehouse.duckdb")
@@ -267,6 +307,10 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
             "CREATE TABLE intermediate.int_item_codes AS SELECT * FROM (VALUES ('POS', 'EAN1', 'S1'), ('ERP', 'S1', 'S1'), ('ERP', 'S2', 'S2'), "
             "('MKT', 'M2', 'S2')) t(source_system, external_code, sku_id)"
         )
+        _rename(con, "intermediate.int_item_codes", "source_system", code_systems)
+        _rename(con, "reference.code_systems", "code_system", code_systems)
+        _rename(con, "reference.channels", "channel_id", channels)
+        _rename(con, "raw.oms_events", "channel", channels)
         con.execute(
             "INSERT INTO governance.quarantine VALUES "
             "('pos_sales', 'pos/ST01/sales_ST01_20260120.csv', 1, 'future_date', '_future_business_date', '20560120', 'in the future', now()), "
@@ -280,10 +324,11 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
             "SELECT reference, sku_id, location_id, channel_id, CAST(exception_date AS VARCHAR), units, reason_detail "
             "FROM exceptions.exc_unplanned_demand WHERE reference IS NOT NULL ORDER BY reference"
         ).fetchall()
+    channel = {code: channels.get(code, code) for code in ("B2B", "MARKETPLACE", "STORE")}
     assert [row[:6] for row in rows] == [
-        ("erp/sales_orders_2026-01.csv:3", "S2", "DC01", "B2B", "2026-01-13", 7),
-        ("oms/events_20260115.jsonl:2", None, "DC01", "MARKETPLACE", "2026-01-15", 2),  # M9 maps to nothing
-        ("pos/ST01/sales_ST01_20260120.csv:1", "S1", "ST01", "STORE", "2026-01-21", 4),
-        ("pos/ST01/sales_ST01_20260131.csv:2", "S1", "ST01", "STORE", "2026-01-31", 6),  # never after the history's end
+        ("erp/sales_orders_2026-01.csv:3", "S2", "DC01", channel["B2B"], "2026-01-13", 7),
+        ("oms/events_20260115.jsonl:2", None, "DC01", channel["MARKETPLACE"], "2026-01-15", 2),  # M9 maps to nothing
+        ("pos/ST01/sales_ST01_20260120.csv:1", "S1", "ST01", channel["STORE"], "2026-01-21", 4),
+        ("pos/ST01/sales_ST01_20260131.csv:2", "S1", "ST01", channel["STORE"], "2026-01-31", 6),  # never after the history's end
     ]
     assert "dated 20560120" in rows[2][6] and "received on 2026-01-21" in rows[2][6]

@@ -3,7 +3,7 @@
 --
 -- An override applies to a forecast made at an origin on or after the day it was submitted, on
 -- the days of its period, to the series of its SKU (or every SKU of its family) at its location
--- (a customer's: the DC shipping to it, B2B channel; none: every location).
+-- (a customer's: the DC shipping to it, wholesale channel; none: every location).
 -- PCT changes each cell by that percentage of its statistical forecast (for a customer: of the
 -- customer's share of the cell, its share of the DC's B2B demand for the SKU over the 91 days up to
 -- the origin, since a B2B series is the sum of the DC's customers). ABS adds that many units
@@ -102,7 +102,7 @@ targeted_cells as (
         and (overrides.location_id is null or overrides.location_id = forecasts.location_id)
         and (
             overrides.customer_id is null
-            or (overrides.customer_location_id = forecasts.location_id and forecasts.channel_id = 'B2B')
+            or (overrides.customer_location_id = forecasts.location_id and forecasts.channel_id in {{ channels_of_role('wholesale') }})
         )
 ),
 

@@ -1,17 +1,21 @@
 -- Online order-line events with the global SKU and quantities in base units.
--- The web shop sells ERP items in eaches; the marketplace sells its own codes in bundles.
+-- The web shop sells the item master's codes; a marketplace channel (channel_role marketplace)
+-- sells the marketplace's own codes (code_role marketplace), in its bundles.
 {{ config(materialized='incremental', incremental_strategy='replace_days', day_column='partition_date', on_schema_change='fail') }}
 
 with events as (
     select
-        *,
-        case channel_id when 'MARKETPLACE' then 'MKT' else 'ERP' end as code_system
-    from {{ ref('stg_oms__events') }}
-    where {{ in_window('partition_date') }}
+        events.*,
+        case when channels.channel_role = 'marketplace' then 'marketplace' else 'item_master' end as code_role
+    from {{ ref('stg_oms__events') }} as events
+    left join {{ ref('channels') }} as channels on channels.channel_id = events.channel_id
+    where {{ in_window('events.partition_date') }}
 ),
 
 item_codes as (
-    select * from {{ ref('int_item_codes') }}
+    select item_codes.*, code_systems.code_role
+    from {{ ref('int_item_codes') }} as item_codes
+    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
 ),
 
 unit_factors as (
@@ -39,7 +43,7 @@ select
     events.source_row_number
 from events
 inner join item_codes
-    on item_codes.source_system = events.code_system
+    on item_codes.code_role = events.code_role
     and item_codes.external_code = events.item_code
     and {{ valid_on('item_codes', business_date('events.event_at')) }}
 inner join unit_factors

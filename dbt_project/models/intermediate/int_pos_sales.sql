@@ -7,7 +7,7 @@ with sales as (
 ),
 
 pos_codes as (
-    select * from {{ ref('int_item_codes') }} where source_system = 'POS'
+    select * from {{ ref('int_item_codes') }} where source_system in {{ code_systems_of_role('point_of_sale') }}
 )
 
 select

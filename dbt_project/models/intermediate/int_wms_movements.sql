@@ -8,7 +8,7 @@ with events as (
 ),
 
 wms_codes as (
-    select * from {{ ref('int_item_codes') }} where source_system = 'WMS'
+    select * from {{ ref('int_item_codes') }} where source_system in {{ code_systems_of_role('warehouse') }}
 ),
 
 unit_factors as (

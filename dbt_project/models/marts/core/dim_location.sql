@@ -1,15 +1,22 @@
--- Network locations with their echelon and the location that replenishes them.
+-- Network locations with their role and echelon (seed location_types: plant 0, warehouse 1, store
+-- and virtual 2), whether they are a channel's virtual location, and the location that
+-- replenishes them.
 with locations as (
     select * from {{ ref('stg_erp__locations') }}
+),
+
+location_types as (
+    select * from {{ ref('location_types') }}
 )
 
 select
-    location_id,
-    location_name,
-    location_type,
-    case location_type when 'PLANT' then 0 when 'DC' then 1 else 2 end as echelon,
-    parent_location_id,
-    region,
-    location_type in ('WEB', 'MARKETPLACE') as is_virtual,
-    wms_receiving_unit
+    locations.location_id,
+    locations.location_name,
+    locations.location_type,
+    location_types.echelon,
+    locations.parent_location_id,
+    locations.region,
+    coalesce(location_types.location_role = 'virtual', false) as is_virtual,
+    locations.wms_receiving_unit
 from locations
+left join location_types on location_types.location_type = locations.location_type

@@ -1,27 +1,31 @@
--- One row per global SKU (the ERP item code) with its codes in the other systems and its units.
+-- One row per global SKU (the ERP item code) with its codes in the other systems and its units:
+-- the current code of each code role (seed code_systems: warehouse, point_of_sale, marketplace)
+-- and the size of the SKU's unit of each unit role (seed unit_roles: case, store_pack, bundle).
 with items as (
     select * from {{ ref('stg_erp__items') }}
 ),
 
 current_codes as (
     select
-        sku_id,
-        max(case when source_system = 'WMS' then external_code end) as wms_code,
-        max(case when source_system = 'POS' then external_code end) as ean,
-        max(case when source_system = 'MKT' then external_code end) as marketplace_code
-    from {{ ref('int_item_codes') }}
-    where source_system <> 'ERP' and valid_to is null
-    group by sku_id
+        item_codes.sku_id,
+        max(case when code_systems.code_role = 'warehouse' then item_codes.external_code end) as wms_code,
+        max(case when code_systems.code_role = 'point_of_sale' then item_codes.external_code end) as ean,
+        max(case when code_systems.code_role = 'marketplace' then item_codes.external_code end) as marketplace_code
+    from {{ ref('int_item_codes') }} as item_codes
+    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
+    where code_systems.code_role <> 'item_master' and item_codes.valid_to is null
+    group by item_codes.sku_id
 ),
 
 units as (
     select
-        sku_id,
-        max(case when unit = 'CS' then factor_to_base end) as case_size,
-        max(case when unit = 'PK6' then factor_to_base end) as pack_size,
-        max(case when unit = 'BD2' then factor_to_base end) as bundle_size
-    from {{ ref('int_unit_factors') }}
-    group by sku_id
+        factors.sku_id,
+        max(case when unit_roles.unit_role = 'case' then factors.factor_to_base end) as case_size,
+        max(case when unit_roles.unit_role = 'store_pack' then factors.factor_to_base end) as pack_size,
+        max(case when unit_roles.unit_role = 'bundle' then factors.factor_to_base end) as bundle_size
+    from {{ ref('int_unit_factors') }} as factors
+    inner join {{ ref('unit_roles') }} as unit_roles on unit_roles.unit = factors.unit
+    group by factors.sku_id
 )
 
 select

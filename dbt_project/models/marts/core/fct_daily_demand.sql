@@ -1,8 +1,9 @@
 -- Daily demand by SKU x location x channel: units in base units, revenue, average price, promotion flag.
--- Stores: POS sales; web and marketplace: order lines placed (cancelled ones too: demand that
--- was not served is still demand), at their ship-from location; B2B: order lines on their
--- requested date at the shipping DC, including lines still open (the order book:
--- open_order_units; forecasting trains on days up to its as-of date). Days without demand have no row.
+-- The store channel (channel_role store): POS sales; online and marketplace channels: order lines
+-- placed (cancelled ones too: demand that was not served is still demand), at their ship-from
+-- location; the wholesale channel (channel_role wholesale): ERP order lines on their requested date
+-- at the shipping DC, including lines still open (the order book: open_order_units; forecasting
+-- trains on days up to its as-of date). Days without demand have no row.
 -- Partitioned run: the demand days that the window's raw rows fall on are recomputed whole.
 {{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='demand_date', day_column='demand_date', on_schema_change='fail') }}
 
@@ -21,7 +22,7 @@ store_sales as (
     select
         sku_id,
         location_id,
-        'STORE' as channel_id,
+        {{ channel_of_role('store') }} as channel_id,
         business_date as demand_date,
         sum(quantity_base) as units,
         sum(coalesce(net_amount, quantity_base * unit_price)) as revenue,
@@ -51,7 +52,7 @@ b2b_orders as (
     select
         sku_id,
         ship_from_location_id as location_id,
-        'B2B' as channel_id,
+        {{ channel_of_role('wholesale') }} as channel_id,
         requested_date as demand_date,
         sum(ordered_quantity_base) as units,
         sum(ordered_quantity_base * unit_price_base) as revenue,

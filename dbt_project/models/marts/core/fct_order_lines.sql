@@ -1,7 +1,8 @@
 -- Customer order lines of every channel with what was ordered, promised and delivered.
--- B2B lines come from the ERP; online lines from the OMS (placed, then shipped or cancelled),
--- promised a fixed number of days after placement, delivered = shipped (the OMS has no proof of
--- delivery, so online OTIF is measured at shipping). Store sales are not order lines.
+-- Wholesale lines come from the ERP (the channel of role wholesale); online lines from the OMS
+-- (placed, then shipped or cancelled), promised a fixed number of days after placement, delivered
+-- = shipped (the OMS has no proof of delivery, so online OTIF is measured at shipping). Store
+-- sales are not order lines.
 -- On-time and in-full flags are null while a line is open: it is not late or short yet.
 -- Partitioned run: the lines with a raw row (ERP line, OMS event) in the window are recomputed
 -- from all their events, whatever day those fall on.
@@ -22,7 +23,7 @@ b2b_lines as (
     select
         lines.order_id,
         lines.order_line,
-        'B2B' as channel_id,
+        {{ channel_of_role('wholesale') }} as channel_id,
         lines.customer_id,
         customers.segment as customer_segment,
         lines.sku_id,

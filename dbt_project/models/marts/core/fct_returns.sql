@@ -65,7 +65,7 @@ online as (
 store as (
     select
         {{ dbt.concat(["'POS-'", 'source_file', "'-'", 'cast(source_row_number as ' ~ dbt.type_string() ~ ')']) }} as return_id,
-        'STORE' as channel_id,
+        {{ channel_of_role('store') }} as channel_id,
         cast(null as {{ dbt.type_string() }}) as order_id,
         location_id,
         sku_id,

@@ -21,24 +21,29 @@ quarantined_rows as (
 ),
 
 raw_demand_rows as (
-    select 'pos_sales' as source, _source_file as source_file, _row_number as row_number, 'POS' as code_system, ean as item_code,
+    -- the code role of the row's item code: the tills' barcodes, the item master's codes, a
+    -- marketplace channel's own codes (as in int_pos_sales, int_sales_order_lines, int_oms_events)
+    select 'pos_sales' as source, _source_file as source_file, _row_number as row_number, 'point_of_sale' as code_role, ean as item_code,
         store as location_code, cast(_loaded_at as date) as received_date, cast(business_date as {{ dbt.type_string() }}) as date_text,
-        cast(qty as {{ dbt.type_string() }}) as quantity_text, 'STORE' as channel_id
+        cast(qty as {{ dbt.type_string() }}) as quantity_text, {{ channel_of_role('store') }} as channel_id
     from {{ source('raw', 'pos_sales') }}
     union all
-    select 'erp_sales_orders', _source_file, _row_number, 'ERP', item_code, ship_from, cast(_loaded_at as date), order_date,
-        cast(quantity as {{ dbt.type_string() }}), 'B2B'
+    select 'erp_sales_orders', _source_file, _row_number, 'item_master', item_code, ship_from, cast(_loaded_at as date), order_date,
+        cast(quantity as {{ dbt.type_string() }}), {{ channel_of_role('wholesale') }}
     from {{ source('raw', 'erp_sales_orders') }}
     union all
-    select 'oms_events', _source_file, _row_number, case when channel = 'MARKETPLACE' then 'MKT' else 'ERP' end, item, ship_from,
-        cast(_loaded_at as date), event_time, cast(qty as {{ dbt.type_string() }}), channel
-    from {{ source('raw', 'oms_events') }}
+    select 'oms_events', events._source_file, events._row_number,
+        case when channels.channel_role = 'marketplace' then 'marketplace' else 'item_master' end, events.item, events.ship_from,
+        cast(events._loaded_at as date), events.event_time, cast(events.qty as {{ dbt.type_string() }}), events.channel
+    from {{ source('raw', 'oms_events') }} as events
+    left join {{ ref('channels') }} as channels on channels.channel_id = events.channel
 ),
 
 -- what is known of the item: the SKU any mapping of the code gives (the row's day may be wrong)
 item_codes as (
-    select source_system, external_code, min(sku_id) as sku_id
-    from {{ ref('int_item_codes') }}
+    select code_systems.code_role, item_codes.external_code, min(item_codes.sku_id) as sku_id
+    from {{ ref('int_item_codes') }} as item_codes
+    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
     group by 1, 2
 ),
 
@@ -65,7 +70,7 @@ quarantined_demand as (
         on raw_demand_rows.source = quarantined_rows.source and raw_demand_rows.source_file = quarantined_rows.source_file
         and raw_demand_rows.row_number = quarantined_rows.row_number
     left join item_codes
-        on item_codes.source_system = raw_demand_rows.code_system and item_codes.external_code = raw_demand_rows.item_code
+        on item_codes.code_role = raw_demand_rows.code_role and item_codes.external_code = raw_demand_rows.item_code
     cross join history_end
 ),
 

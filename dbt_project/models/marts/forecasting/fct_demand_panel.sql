@@ -91,7 +91,7 @@ select
     promotions.discount_pct is not null as is_promotion,
     coalesce(promotions.discount_pct, 0) as discount_pct,
     dates.is_holiday,
-    dates.stores_closed and grid.channel_id = 'STORE' as is_closed,
+    dates.stores_closed and grid.channel_id in {{ channels_of_role('store') }} as is_closed,
     skus.family,
     locations.location_type,
     locations.region,

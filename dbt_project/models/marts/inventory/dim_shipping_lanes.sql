@@ -19,4 +19,4 @@ cross join regions
 inner join {{ ref('shipping_costs') }} as costs
     on costs.location_type = locations.location_type and costs.same_region = (locations.region = regions.region)
 inner join {{ ref('replenishment_settings') }} as settings on settings.location_type = locations.location_type
-where locations.location_type in ('DC', 'STORE')
+where locations.location_type in {{ location_types_of_role(['warehouse', 'store']) }}

@@ -6,7 +6,7 @@ with
 stocking_locations as (
     select location_id, location_type, region
     from {{ ref('dim_location') }}
-    where location_type in ('DC', 'STORE')
+    where location_type in {{ location_types_of_role(['warehouse', 'store']) }}
 )
 
 select

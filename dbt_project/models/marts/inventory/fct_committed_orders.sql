@@ -21,7 +21,8 @@ select
     open_lines.channel_id,
     open_lines.customer_id,
     coalesce(customers.segment, 'CONSUMER') as segment,
-    coalesce(segments.allocation_priority, 3) as allocation_priority,
+    -- a segment without service levels (consumers have none) ranks with the lowest priority
+    coalesce(segments.allocation_priority, lowest.allocation_priority) as allocation_priority,
     coalesce(customers.reserved_buffer_pct, 0) as reserved_buffer_pct,
     customers.region as customer_region,
     open_lines.sku_id,
@@ -37,4 +38,5 @@ from open_lines
 cross join history_end
 left join {{ ref('dim_customer') }} as customers on customers.customer_id = open_lines.customer_id
 left join {{ ref('segment_service_levels') }} as segments on segments.segment = customers.segment
+cross join (select max(allocation_priority) as allocation_priority from {{ ref('segment_service_levels') }}) as lowest
 where open_lines.ordered_quantity - coalesce(open_lines.delivered_quantity, 0) > 0

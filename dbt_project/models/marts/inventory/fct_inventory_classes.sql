@@ -89,7 +89,8 @@ echelon_daily_sizes as (
         daily_sizes.demand_date,
         sum(daily_sizes.units) as units
     from daily_sizes
-    left join {{ ref('dim_location') }} as stores on stores.location_id = daily_sizes.location_id and stores.location_type = 'STORE'
+    left join {{ ref('dim_location') }} as stores
+        on stores.location_id = daily_sizes.location_id and stores.location_type in {{ location_types_of_role('store') }}
     group by 1, 2, 3
 ),
 
@@ -98,7 +99,8 @@ pattern_days as (
     union all
     select echelon_daily_sizes.sku_id, echelon_daily_sizes.location_id, 'echelon' as scope, echelon_daily_sizes.units
     from echelon_daily_sizes
-    inner join {{ ref('dim_location') }} as dcs on dcs.location_id = echelon_daily_sizes.location_id and dcs.location_type = 'DC'
+    inner join {{ ref('dim_location') }} as dcs
+        on dcs.location_id = echelon_daily_sizes.location_id and dcs.location_type in {{ location_types_of_role('warehouse') }}
 ),
 
 patterns as (

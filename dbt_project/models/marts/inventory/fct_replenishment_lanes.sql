@@ -15,9 +15,11 @@ history_end as (
 ),
 
 stocking_locations as (
-    select location_id, location_type, parent_location_id
-    from {{ ref('dim_location') }}
-    where location_type in ('DC', 'STORE')
+    -- warehouses buy or have made, stores are replenished by transfer (seed location_types)
+    select locations.location_id, locations.location_type, location_types.location_role, locations.parent_location_id
+    from {{ ref('dim_location') }} as locations
+    inner join {{ ref('location_types') }} as location_types on location_types.location_type = locations.location_type
+    where location_types.location_role in ('warehouse', 'store')
 ),
 
 active_skus as (
@@ -67,7 +69,7 @@ purchase_lanes as (
         skus.case_size as order_multiple,
         cast(null as date) as review_anchor_date
     from active_skus as skus
-    inner join stocking_locations as locations on locations.location_type = 'DC'
+    inner join stocking_locations as locations on locations.location_role = 'warehouse'
     inner join {{ ref('dim_supplier') }} as suppliers on suppliers.supplier_id = skus.supplier_id
     left join {{ ref('fct_lead_times') }} as lead_times
         on lead_times.supplier_id = skus.supplier_id and lead_times.location_id = locations.location_id
@@ -94,7 +96,7 @@ production_lanes as (
         skus.case_size as order_multiple,
         cast(null as date) as review_anchor_date
     from active_skus as skus
-    inner join stocking_locations as locations on locations.location_type = 'DC'
+    inner join stocking_locations as locations on locations.location_role = 'warehouse'
     left join production_history as history
         on history.production_line_id = skus.production_line_id and history.location_id = locations.location_id
     where skus.make_or_buy = 'MAKE'
@@ -121,7 +123,7 @@ transfer_lanes as (
         skus.pack_size as order_multiple,
         history.last_order_date as review_anchor_date
     from active_skus as skus
-    inner join stocking_locations as locations on locations.location_type = 'STORE'
+    inner join stocking_locations as locations on locations.location_role = 'store'
     left join transfer_history as history
         on history.from_location_id = locations.parent_location_id and history.to_location_id = locations.location_id
 ),

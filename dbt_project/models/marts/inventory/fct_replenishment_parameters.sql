@@ -2,14 +2,14 @@
 -- forecast: the lane (source, lead time, review period, order minimum and multiple, costs), the
 -- class and its service targets, the demand pattern, the mean daily demand over the forecast
 -- horizon and the standard deviation of the daily forecast error.
--- A DC's stock serves its own channels (B2B, web, marketplace) and the stores it replenishes, so
+-- A DC's stock serves its own channels (wholesale, web, marketplace) and the stores it replenishes, so
 -- its demand is the echelon's: its own forecast plus its stores', and its error spread adds
 -- theirs (independent errors: variances add).
 -- The error spread comes from the backtest; a series too new for the backtest takes the spread
 -- its forecast's P90 implies ((P90 - mean) / 1.2816 per day), forecast_error_sd_source says which.
 -- A pair without demand in the last 52 weeks (a new item) takes the targets of class C / Z.
 -- Service targets: the class's (seed service_level_targets), raised at a DC to the targets of the
--- customer segments it serves (seed segment_service_levels, weighted by the segments' B2B units of
+-- customer segments it serves (seed segment_service_levels, weighted by the segments' wholesale units of
 -- the SKU over the last 52 weeks) where those are higher; target_source says which decided.
 with
 
@@ -70,7 +70,7 @@ segment_targets as (
     from {{ ref('fct_order_lines') }} as lines
     cross join history_end
     inner join {{ ref('segment_service_levels') }} as segments on segments.segment = lines.customer_segment
-    where lines.channel_id = 'B2B'
+    where lines.channel_id in {{ channels_of_role('wholesale') }}
         and lines.requested_date > {{ dbt.dateadd('day', -364, 'history_end.last_day') }}
         and lines.requested_date <= history_end.last_day
         and lines.ordered_quantity > 0
@@ -87,7 +87,7 @@ served_stores as (
         count(*) as stores
     from local_demand
     inner join {{ ref('dim_location') }} as stores on stores.location_id = local_demand.location_id
-    where stores.location_type = 'STORE'
+    where stores.location_type in {{ location_types_of_role('store') }}
     group by 1, 2
 )
 

@@ -37,7 +37,7 @@ store_sales_since_count as (
     from {{ ref('fct_daily_demand') }} as demand
     inner join latest_counts on latest_counts.location_id = demand.location_id
     cross join history_end
-    where demand.channel_id = 'STORE' and demand.demand_date > latest_counts.snapshot_date and demand.demand_date <= history_end.last_day
+    where demand.channel_id in {{ channels_of_role('store') }} and demand.demand_date > latest_counts.snapshot_date and demand.demand_date <= history_end.last_day
     group by 1, 2
 ),
 
@@ -74,4 +74,4 @@ from positions
 cross join history_end
 inner join {{ ref('dim_location') }} as locations on locations.location_id = positions.location_id
 inner join {{ ref('dim_sku') }} as skus on skus.sku_id = positions.sku_id
-where locations.location_type in ('DC', 'STORE')
+where locations.location_type in {{ location_types_of_role(['warehouse', 'store']) }}

@@ -11,7 +11,7 @@ history_end as (
 ),
 
 stocking_locations as (
-    select location_id from {{ ref('dim_location') }} where location_type in ('DC', 'STORE')
+    select location_id from {{ ref('dim_location') }} where location_type in {{ location_types_of_role(['warehouse', 'store']) }}
 ),
 
 counts as (
@@ -43,7 +43,7 @@ movements as (
     union all
     select sku_id, location_id, demand_date, -units
     from {{ ref('fct_daily_demand') }}
-    where channel_id = 'STORE'
+    where channel_id in {{ channels_of_role('store') }}
 ),
 
 daily_movements as (

@@ -3,8 +3,8 @@
 -- of history (the month in progress counts its days so far):
 --   DIO: average inventory value / c;
 --   DSO: receivables / daily revenue, which for invoices paid on their terms is the revenue-weighted
---        mean payment term: B2B deliveries on their customer's terms, consumer sales (stores, web,
---        marketplace) paid at the sale (0 days);
+--        mean payment term: wholesale deliveries on their customer's terms, consumer sales (stores,
+--        web, marketplace) paid at the sale (0 days);
 --   DPO: payables / c, payables being the month's purchase receipts (units x unit cost) outstanding
 --        for their supplier's terms: sum(receipt value x terms) / month's COGS. Manufactured items
 --        have no supplier invoice here (materials are not modelled), which lowers DPO.
@@ -23,14 +23,14 @@ b2b_revenue as (
         sum(lines.delivered_quantity * lines.unit_price * customers.payment_terms_days) as revenue_term_days
     from {{ ref('fct_order_lines') }} as lines
     inner join {{ ref('dim_customer') }} as customers on customers.customer_id = lines.customer_id
-    where lines.channel_id = 'B2B' and lines.delivered_date is not null
+    where lines.channel_id in {{ channels_of_role('wholesale') }} and lines.delivered_date is not null
     group by 1
 ),
 
 consumer_revenue as (
     select cast({{ dbt.date_trunc('month', 'demand_date') }} as date) as month, sum(revenue) as revenue
     from {{ ref('fct_daily_demand') }}
-    where channel_id <> 'B2B'
+    where channel_id not in {{ channels_of_role('wholesale') }}
     group by 1
 ),
 

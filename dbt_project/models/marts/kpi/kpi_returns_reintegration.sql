@@ -18,7 +18,7 @@ restockable_returns as (
         case when returns.hours_to_restock <= {{ var('returns_reintegration_hours') }} then 1 else 0 end as is_on_time
     from {{ ref('fct_returns') }} as returns
     cross join history_end
-    where returns.channel_id <> 'STORE'
+    where returns.channel_id not in {{ channels_of_role('store') }}
         and returns.disposition = 'RESTOCK'
         and {{ hours_between('returns.returned_at', dbt.dateadd('day', 1, 'cast(history_end.last_day as timestamp)')) }} >= {{ var('returns_reintegration_hours') }}
 ),

@@ -16,13 +16,13 @@ measures as (
     union all
     select 'otif_rate', month, 'channel', channel_id, otif_rate from {{ ref('kpi_otif') }} where channel_id <> 'ALL' and customer_segment = 'ALL'
     union all
-    select 'otif_rate', month, 'customer_segment', customer_segment, otif_rate from {{ ref('kpi_otif') }} where channel_id = 'B2B' and customer_segment <> 'ALL'
+    select 'otif_rate', month, 'customer_segment', customer_segment, otif_rate from {{ ref('kpi_otif') }} where channel_id in {{ channels_of_role('wholesale') }} and customer_segment <> 'ALL'
     union all
     select 'unit_fill_rate', month, 'all', 'ALL', unit_fill_rate from {{ ref('kpi_unit_fill_rate') }} where channel_id = 'ALL'
     union all
     select 'unit_fill_rate', month, 'channel', channel_id, unit_fill_rate from {{ ref('kpi_unit_fill_rate') }} where channel_id <> 'ALL' and customer_segment = 'ALL'
     union all
-    select 'unit_fill_rate', month, 'customer_segment', customer_segment, unit_fill_rate from {{ ref('kpi_unit_fill_rate') }} where channel_id = 'B2B' and customer_segment <> 'ALL'
+    select 'unit_fill_rate', month, 'customer_segment', customer_segment, unit_fill_rate from {{ ref('kpi_unit_fill_rate') }} where channel_id in {{ channels_of_role('wholesale') }} and customer_segment <> 'ALL'
     union all
     select 'stockout_rate', month, 'all', 'ALL', stockout_rate from {{ ref('kpi_stockout_rate') }} where channel_id = 'ALL' and location_id = 'ALL'
     union all

@@ -2,8 +2,8 @@
 -- stock at the day's close, by month, channel and location, with the channel's total (location
 -- 'ALL'), and over all channels (channel 'ALL': each listed SKU x location x day once, though a
 -- DC's shelves serve several channels). A channel sells from the locations that fulfilled at least var stockout_min_channel_share
--- of its units (stores for the stores; DCs for B2B, web and marketplace); a SKU is listed when
--- active, and on the marketplace only with a marketplace code.
+-- of its units (stores for the stores; DCs for wholesale, web and marketplace); a SKU is listed
+-- when active, and on a marketplace channel (channel_role marketplace) only with a marketplace code.
 with
 
 channel_units as (
@@ -32,7 +32,7 @@ listed_days as (
     inner join channel_locations on channel_locations.location_id = stock.location_id
     inner join {{ ref('dim_sku') }} as skus on skus.sku_id = stock.sku_id
     where stock.is_listed
-        and (channel_locations.channel_id <> 'MARKETPLACE' or skus.marketplace_code is not null)
+        and (channel_locations.channel_id not in {{ channels_of_role('marketplace') }} or skus.marketplace_code is not null)
 ),
 
 listed_once as (

@@ -73,7 +73,7 @@ customer_shares as (
     inner join {{ ref('dim_location') }} as locations on locations.location_id = lines.ship_from_location_id
     inner join recent_demand on recent_demand.sku_id = lines.sku_id and recent_demand.region = locations.region
     cross join history_end
-    where lines.channel_id = 'B2B'
+    where lines.channel_id in {{ channels_of_role('wholesale') }}
         and lines.requested_date > {{ dbt.dateadd('day', -var('override_share_days'), 'history_end.last_day') }}
         and lines.requested_date <= history_end.last_day
     group by 1, 2
