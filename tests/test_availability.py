@@ -108,6 +108,11 @@ def test_ats_without_sku_column_and_its_validation():
         availability.available_to_sell(atp, pd.DataFrame({"location_id": ["DC01"] * 2, "channel_id": ["ONLINE"] * 2, "buffer_units": [1, 2]}))
 
 
+# the demo company's segments (seed segment_service_levels): the allocation knows them only from this table
+SEGMENTS = pd.DataFrame({"segment": ["KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD"], "allocation_priority": [1, 2, 3]})
+PRIORITY = dict(zip(SEGMENTS["segment"], SEGMENTS["allocation_priority"]))
+
+
 def _line(order_id, customer, segment, quantity, ordered, promised="2026-10-01", pct=0, line=1, sku="SKU1", location="DC01"):
     return {
         "order_id": order_id,
@@ -116,7 +121,7 @@ def _line(order_id, customer, segment, quantity, ordered, promised="2026-10-01",
         "location_id": location,
         "customer_id": customer,
         "segment": segment,
-        "priority": availability.SEGMENT_TIERS[segment],
+        "priority": PRIORITY[segment],
         "reserved_buffer_pct": pct,
         "order_date": pd.Timestamp(ordered),
         "promised_date": pd.Timestamp(promised),
@@ -143,7 +148,7 @@ def _scarce_pair() -> pd.DataFrame:
 def test_key_accounts_first_then_reserved_buffers_then_the_rest_by_order_date():
     supply = pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [120]})
     lines = _scarce_pair()
-    result = availability.allocate_scarce_stock(lines, supply)
+    result = availability.allocate_scarce_stock(lines, supply, SEGMENTS)
     assert result.index.equals(lines.index) and result["order_id"].tolist() == lines["order_id"].tolist()
     # K1 80 in full; C1 24 and C2 12 within their buffers; 4 left for tier 3, where C2's excess
     # (ordered 09-11) comes before C1's (09-12), S2 (09-15), C1 line 2 (09-13) and S1 (09-20)
@@ -168,6 +173,13 @@ def test_key_accounts_first_then_reserved_buffers_then_the_rest_by_order_date():
     assert texts[6] == "no stock available for SKU SKU2 at DC01"
 
 
+def test_enough_stock_leaves_no_line_short():
+    supply = pd.DataFrame({"sku_id": ["SKU1", "SKU2"], "location_id": ["DC01", "DC01"], "available_quantity": [500, 500]})
+    result = availability.allocate_scarce_stock(_scarce_pair(), supply, SEGMENTS)
+    assert result["short_quantity"].eq(0).all() and result["fill_status"].eq("FULL").all()
+    assert result["short_reason"].isna().all() and result["short_reason_text"].isna().all()
+
+
 def test_higher_priority_and_a_line_larger_than_the_stock():
     lines = pd.DataFrame(
         [
@@ -179,7 +191,7 @@ def test_higher_priority_and_a_line_larger_than_the_stock():
         ]
     )
     supply = pd.DataFrame({"sku_id": ["A", "B"], "location_id": ["DC01", "DC01"], "available_quantity": [100, 30]})
-    result = availability.allocate_scarce_stock(lines, supply).set_index("order_id")
+    result = availability.allocate_scarce_stock(lines, supply, SEGMENTS).set_index("order_id")
     assert result["allocated_quantity"].to_dict() == {"K1": 80.0, "C1": 20.0, "S1": 0.0, "K2": 0.0, "K3": 30.0}
     assert pd.isna(result["short_reason"]["K1"])
     assert result["short_reason"].drop("K1").to_dict() == {
@@ -198,25 +210,29 @@ def test_higher_priority_and_a_line_larger_than_the_stock():
     assert result["short_reason_text"]["K3"] == "30 available at DC01; all of it went to this key-account line (promised 2026-09-30); 20 of 50 short"
 
 
-def _reference_allocation(lines: pd.DataFrame, supply: pd.DataFrame) -> np.ndarray:
-    """The allocation rule, one line at a time."""
+def _reference_allocation(lines: pd.DataFrame, supply: pd.DataFrame, segments: pd.DataFrame = SEGMENTS) -> np.ndarray:
+    """The allocation rule, one line at a time: the first priority in full, the priorities between
+    the first and the last within their customer's buffer, the rest by order date."""
+    priority = dict(zip(segments["segment"], segments["allocation_priority"]))
+    first, last = min(priority.values()), max(priority.values())
     stock = {(r.sku_id, r.location_id): r.available_quantity for r in supply.itertuples()}
     allocated = np.zeros(len(lines))
     for (sku, location), group in lines.reset_index(drop=True).groupby(["sku_id", "location_id"]):
         available = stock.get((sku, location), 0.0)
         used, portions = defaultdict(float), []
         for r in group.sort_values(["customer_id", "promised_date", "order_date", "order_id", "order_line"]).itertuples():
-            if r.segment == "KEY_ACCOUNT":
-                portions.append((1, r.promised_date, r.order_date, r.order_id, r.order_line, r.open_quantity, r.Index))
+            tier = priority[r.segment]
+            if tier == first < last:
+                portions.append((tier, r.promised_date, r.order_date, r.order_id, r.order_line, r.open_quantity, r.Index))
                 continue
             within = 0.0
-            if r.segment == "COMMITTED_VOLUME":
+            if first < tier < last:
                 within = min(max(math.floor(r.reserved_buffer_pct / 100 * available + 1e-9) - used[r.customer_id], 0.0), r.open_quantity)
                 used[r.customer_id] += r.open_quantity
             if within > 0:
-                portions.append((2, r.promised_date, r.order_date, r.order_id, r.order_line, within, r.Index))
+                portions.append((tier, r.promised_date, r.order_date, r.order_id, r.order_line, within, r.Index))
             if r.open_quantity > within:
-                portions.append((3, r.order_date, r.promised_date, r.order_id, r.order_line, r.open_quantity - within, r.Index))
+                portions.append((last, r.order_date, r.promised_date, r.order_id, r.order_line, r.open_quantity - within, r.Index))
         for *_, quantity, row in sorted(portions):
             take = min(available, quantity)
             allocated[row] += take
@@ -228,7 +244,7 @@ def _reference_allocation(lines: pd.DataFrame, supply: pd.DataFrame) -> np.ndarr
 def test_allocation_matches_the_rule_line_by_line_and_conserves_stock(seed):
     rng = np.random.default_rng(seed)
     n = 60
-    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(9)], "segment": list(availability.SEGMENT_TIERS) * 3})
+    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(9)], "segment": list(SEGMENTS["segment"]) * 3})
     customers["reserved_buffer_pct"] = np.where(customers["segment"].eq("COMMITTED_VOLUME"), rng.choice([10, 15, 20], 9), 0)
     lines = customers.iloc[rng.integers(0, 9, n)].reset_index(drop=True)
     lines = lines.assign(
@@ -243,7 +259,7 @@ def test_allocation_matches_the_rule_line_by_line_and_conserves_stock(seed):
     lines.index = rng.permutation(n) + 100  # an arbitrary index is kept
     supply = pd.DataFrame({"sku_id": ["A", "A", "B", "C"], "location_id": ["DC01", "DC02", "DC01", "DC02"], "available_quantity": rng.integers(0, 150, 4)})
 
-    result = availability.allocate_scarce_stock(lines, supply)
+    result = availability.allocate_scarce_stock(lines, supply, SEGMENTS)
     assert result.index.equals(lines.index)
     assert result["allocated_quantity"].to_numpy() == pytest.approx(_reference_allocation(lines, supply))
     assert (result["allocated_quantity"] + result["short_quantity"]).to_numpy() == pytest.approx(lines["open_quantity"].to_numpy())
@@ -260,12 +276,78 @@ def test_allocation_matches_the_rule_line_by_line_and_conserves_stock(seed):
     assert standard_served.merge(key_short, on=["sku_id", "location_id"]).empty
 
 
+# another company's segments: other codes, other priorities, two of them served within reserved buffers
+FOUR_SEGMENTS = pd.DataFrame({"segment": ["STRATEGIC", "CONTRACT", "FRAMEWORK", "SPOT"], "allocation_priority": [10, 20, 25, 40]})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_allocation_follows_any_companys_segment_priorities(seed):
+    rng = np.random.default_rng(seed)
+    n = 60
+    customers = pd.DataFrame({"customer_id": [f"C{i}" for i in range(12)], "segment": list(FOUR_SEGMENTS["segment"]) * 3})
+    customers["reserved_buffer_pct"] = np.where(customers["segment"].isin(["CONTRACT", "FRAMEWORK"]), rng.choice([0, 10, 20, 30], 12), 0)
+    lines = customers.iloc[rng.integers(0, 12, n)].reset_index(drop=True)
+    lines = lines.assign(
+        order_id=np.arange(n),
+        order_line=1,
+        sku_id=rng.choice(["A", "B"], n),
+        location_id="DC01",
+        order_date=pd.Timestamp("2026-09-01") + pd.to_timedelta(rng.integers(0, 5, n), unit="D"),
+        open_quantity=rng.integers(1, 30, n).astype(float),
+    )
+    lines["promised_date"] = lines["order_date"] + pd.to_timedelta(rng.integers(3, 6, n), unit="D")
+    supply = pd.DataFrame({"sku_id": ["A", "B"], "location_id": ["DC01", "DC01"], "available_quantity": rng.integers(50, 300, 2)})
+
+    result = availability.allocate_scarce_stock(lines, supply, FOUR_SEGMENTS)
+    assert result["allocated_quantity"].to_numpy() == pytest.approx(_reference_allocation(lines, supply, FOUR_SEGMENTS))
+    assert set(result["allocation_tier"]) <= {10, 20, 25, 40}
+    short = result["short_quantity"] > 0
+    assert result.loc[short, "short_reason"].isin(list(availability.SHORT_REASONS)).all()
+    assert not result.loc[short, "short_reason_text"].str.contains("key|committed|standard").any()
+
+
+def test_segments_are_named_from_their_codes_and_ranked_by_the_table():
+    # the demo's case under other codes and priorities: the same allocation, the texts in the company's words
+    renamed = {"KEY_ACCOUNT": "GOLD_CLIENT", "COMMITTED_VOLUME": "SILVER_CLIENT", "STANDARD": "WALK_IN"}
+    segments = pd.DataFrame({"segment": ["WALK_IN", "GOLD_CLIENT", "SILVER_CLIENT"], "allocation_priority": [7, 3, 5]})
+    lines = _scarce_pair().assign(segment=lambda f: f["segment"].map(renamed)).drop(columns="priority")
+    supply = pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [120]})
+    demo = availability.allocate_scarce_stock(_scarce_pair(), supply, SEGMENTS)
+    result = availability.allocate_scarce_stock(lines, supply, segments)
+    assert result["allocated_quantity"].tolist() == demo["allocated_quantity"].tolist()
+    assert result["short_reason"].tolist() == demo["short_reason"].tolist()
+    assert result["allocation_tier"].tolist() == [7, 3, 5, 5, 7, 7, 7]
+    assert result["short_reason_text"].iloc[0] == (
+        "120 available at DC01; 80 went to gold clients, 36 to silver-client buffers and 4 to earlier orders before this walk-in line (ordered 2026-09-20); 30 of 30 short"
+    )
+    assert availability.SegmentTiers(segments).lowest() == "WALK_IN"
+    assert availability.SegmentTiers(segments).ranked() == "GOLD_CLIENT 3, SILVER_CLIENT 5, WALK_IN 7"
+
+
+@pytest.mark.parametrize(
+    ("segments", "message"),
+    [
+        (SEGMENTS.assign(allocation_priority=[1, 1.5, 3]), r"segments.allocation_priority must be a whole number, got 1.5 at segment='COMMITTED_VOLUME'"),
+        (pd.concat([SEGMENTS, SEGMENTS.head(1)]), r"segments has several rows for the key \(segment\), e.g. segment='KEY_ACCOUNT'"),
+        (SEGMENTS.head(0), r"segments is empty"),
+        (SEGMENTS.drop(columns="allocation_priority"), r"segments lacks column 'allocation_priority'"),
+    ],
+)
+def test_segment_table_validation_names_the_field(segments, message):
+    supply = pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [120]})
+    with pytest.raises(ValueError, match=message):
+        availability.allocate_scarce_stock(_scarce_pair(), supply, segments)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         (lambda f: f.assign(open_quantity=0), r"lines.open_quantity must be > 0, got 0 at order_id='S1', order_line=1"),
         (lambda f: f.assign(segment="VIP"), r"lines.segment must be one of KEY_ACCOUNT, COMMITTED_VOLUME, STANDARD, got 'VIP'"),
-        (lambda f: f.assign(priority=1), r"lines.priority must follow the segment .* order_id='S1', order_line=1"),
+        (
+            lambda f: f.assign(priority=1),
+            r"lines.priority must follow the segment \(KEY_ACCOUNT 1, COMMITTED_VOLUME 2, STANDARD 3\), .* order_id='S1', order_line=1",
+        ),
         (lambda f: f.assign(reserved_buffer_pct=120), r"lines.reserved_buffer_pct must be at most 100"),
         (lambda f: f.assign(order_line=1), r"lines has several rows for the key \(order_id, order_line\), e.g. order_id='C1', order_line=1"),
         (lambda f: f.drop(columns="promised_date"), r"lines lacks column 'promised_date'"),
@@ -275,9 +357,9 @@ def test_allocation_matches_the_rule_line_by_line_and_conserves_stock(seed):
 def test_allocation_validation_names_the_field(change, message):
     supply = pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [120]})
     with pytest.raises(ValueError, match=message):
-        availability.allocate_scarce_stock(change(_scarce_pair()), supply)
+        availability.allocate_scarce_stock(change(_scarce_pair()), supply, SEGMENTS)
 
 
 def test_supply_validation_names_the_field():
     with pytest.raises(ValueError, match=r"supply.available_quantity must be >= 0, got -5 at sku_id='SKU1', location_id='DC01'"):
-        availability.allocate_scarce_stock(_scarce_pair(), pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [-5]}))
+        availability.allocate_scarce_stock(_scarce_pair(), pd.DataFrame({"sku_id": ["SKU1"], "location_id": ["DC01"], "available_quantity": [-5]}), SEGMENTS)

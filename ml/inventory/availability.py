@@ -9,9 +9,11 @@ grouped cumulative sums and minima, no loop over rows, order lines or pairs.
   projected balance floored at 0 (what can still be promised on a day without breaking a later
   commitment).
 - ``available_to_sell``: ATS per sales channel, ATP minus the channel's safety buffer, floored at 0.
-- ``allocate_scarce_stock``: the stock of each SKU x location goes to key accounts first, then to
-  committed-volume customers up to their reserved buffer, then to everything else by order date;
-  every short line carries a reason code (``SHORT_REASONS``) and a sentence.
+- ``allocate_scarce_stock``: the stock of each SKU x location goes by the customer segments'
+  allocation priority (seed ``segment_service_levels``, passed in): the first priority in full (key
+  accounts), the priorities between the first and the last up to their customer's reserved buffer
+  (committed-volume customers), then everything else by order date; every short line carries a
+  reason code (``SHORT_REASONS``) and a sentence naming the segments.
 
 Ship-from routing of online orders is in ``ml.inventory.routing``.
 """
@@ -23,17 +25,15 @@ import pandas as pd
 
 PAIR = ["sku_id", "location_id"]
 LINE_KEY = ["order_id", "order_line"]
-SEGMENT_TIERS = {"KEY_ACCOUNT": 1, "COMMITTED_VOLUME": 2, "STANDARD": 3}
 SHORT_REASONS = {
     "NO_STOCK": "nothing available for the SKU at the location",
     "INSUFFICIENT_STOCK": "the line got all there was and is still short",
-    "HIGHER_PRIORITY": "higher tiers (key accounts, committed-volume buffers) took the stock; no line of its own tier went before it",
+    "HIGHER_PRIORITY": "higher tiers (the first priority, reserved buffers) took the stock; no line of its own tier went before it",
     "EARLIER_ORDERS": "lines of its own tier served before it (earlier promised or order date) took the stock, after any higher tiers",
-    "BEYOND_RESERVED_BUFFER": "a committed-volume line served within its customer's reserved buffer, short on the quantity beyond it",
+    "BEYOND_RESERVED_BUFFER": "a line served within its customer's reserved buffer, short on the quantity beyond it",
 }
 _TOLERANCE = 1e-9
 _ALLOCATION_COLUMNS = [*LINE_KEY, *PAIR, "customer_id", "segment", "reserved_buffer_pct", "order_date", "promised_date", "open_quantity"]
-_SEGMENT_WORDS = {"KEY_ACCOUNT": "key-account", "COMMITTED_VOLUME": "committed-volume", "STANDARD": "standard"}
 
 
 def _example(frame: pd.DataFrame, mask, keys: list[str]) -> str:
@@ -188,41 +188,115 @@ def available_to_sell(atp: pd.DataFrame, channel_buffers: pd.DataFrame) -> pd.Da
     return rows[columns].sort_values([*PAIR, "date", "channel_id"], kind="stable").reset_index(drop=True)
 
 
-def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame) -> pd.DataFrame:
+class SegmentTiers:
+    """The allocation tiers of the customer segments: ``segments`` has ``segment`` and
+    ``allocation_priority`` (whole numbers, the smaller served first; seed
+    ``segment_service_levels``). The first (smallest) priority is served in full; the priorities
+    between the first and the last are served within their customer's reserved buffer; the last
+    priority (with quantities beyond the buffers) is served by order date. With a single priority,
+    it is the last."""
+
+    def __init__(self, segments: pd.DataFrame) -> None:
+        frame = _checked(segments, "segments", ["segment", "allocation_priority"], ["segment"])
+        if frame.empty:
+            raise ValueError("segments is empty: give every customer segment its allocation_priority (seed segment_service_levels)")
+        priority = _quantities(frame, "segments", "allocation_priority", ["segment"])
+        fractional = priority.ne(np.floor(priority))
+        if fractional.any():
+            raise ValueError(
+                f"segments.allocation_priority must be a whole number, got {priority[fractional].iloc[0]:g} at {_example(frame, fractional, ['segment'])}"
+            )
+        ranked = pd.DataFrame({"segment": frame["segment"].astype(str).to_numpy(), "priority": priority.astype("int64").to_numpy()})
+        ranked = ranked.sort_values(["priority", "segment"], kind="stable")
+        self.priority = pd.Series(ranked["priority"].to_numpy(), index=ranked["segment"].to_numpy())  # by priority, then name
+        self.first = int(self.priority.min())
+        self.last = int(self.priority.max())
+
+    def ranked(self) -> str:
+        """``KEY_ACCOUNT 1, COMMITTED_VOLUME 2, STANDARD 3``: the segments by priority."""
+        return ", ".join(f"{segment} {priority}" for segment, priority in self.priority.items())
+
+    def lowest(self) -> str:
+        """The segment of the last priority (the last by name when several share it)."""
+        return str(self.priority.index[-1])
+
+    def is_first(self, tier) -> np.ndarray:
+        """Served in full: the first priority, when there are several."""
+        return (np.asarray(tier) == self.first) & (self.first != self.last)
+
+    def is_buffered(self, tier) -> np.ndarray:
+        """Served within the customer's reserved buffer: the priorities between the first and the last."""
+        tier = np.asarray(tier)
+        return (tier > self.first) & (tier < self.last)
+
+    def adjective(self, tiers) -> pd.Series:
+        """``key-account``: the segments of each tier, in words (``/`` between several)."""
+        words = self.priority.groupby(self.priority.to_numpy()).apply(lambda group: "/".join(_adjective(segment) for segment in group.index))
+        return pd.Series(np.asarray(tiers), dtype="int64").map(words).astype(str)
+
+    def first_plural(self) -> str:
+        """``key accounts``: the segments of the first priority, as a plural noun."""
+        return "/".join(_plural(segment) for segment in self.priority[self.priority.eq(self.first)].index)
+
+    def buffered_before(self, tiers) -> pd.Series:
+        """``committed-volume``: the buffered segments of a higher priority than each tier, in words."""
+        buffered = self.priority[self.is_buffered(self.priority.to_numpy())]
+        names = {int(t): "/".join(_adjective(s) for s in buffered[buffered.lt(t)].index) for t in np.unique(np.asarray(tiers))}
+        return pd.Series(np.asarray(tiers), dtype="int64").map(names).astype(str)
+
+
+def _adjective(segment: str) -> str:
+    """A segment code in words before a noun: KEY_ACCOUNT -> key-account."""
+    return str(segment).lower().replace("_", "-")
+
+
+def _plural(segment: str) -> str:
+    """A segment code as a plural noun: KEY_ACCOUNT -> key accounts."""
+    return str(segment).lower().replace("_", " ") + "s"
+
+
+def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame, segments: pd.DataFrame) -> pd.DataFrame:
     """Allocate the stock of each SKU x location to the open order lines competing for it.
 
     ``lines``: one row per ``order_id, order_line`` with ``sku_id, location_id, customer_id``,
-    ``segment`` (KEY_ACCOUNT, COMMITTED_VOLUME, STANDARD), ``reserved_buffer_pct`` (0 to 100, the
-    customer's reserved buffer; read for committed-volume customers only, the same for all lines of
-    a customer), ``order_date``, ``promised_date`` and ``open_quantity`` (> 0 units); optionally
-    ``priority``, which must then agree with the segment (1, 2, 3).
+    ``segment`` (one of ``segments``), ``reserved_buffer_pct`` (0 to 100, the customer's reserved
+    buffer; read for the segments of a priority between the first and the last only, the same for
+    all lines of a customer), ``order_date``, ``promised_date`` and ``open_quantity`` (> 0 units);
+    optionally ``priority``, which must then be the segment's allocation priority.
     ``supply``: ``sku_id, location_id, available_quantity`` (>= 0 units that can be allocated
     now; a pair without a row has none).
+    ``segments``: ``segment, allocation_priority`` (seed ``segment_service_levels``; see
+    :class:`SegmentTiers`). A line of a segment it lacks is refused: the caller decides where such
+    lines rank (the asset ranks them with the lowest priority and says so).
 
-    Per SKU x location, with ``A`` its available quantity, stock goes in tier order:
+    Per SKU x location, with ``A`` its available quantity, stock goes in tier order (the demo's
+    segments: key accounts 1, committed-volume customers 2, standard customers 3):
 
-    1. key-account lines, by promised date, order date, order id and line;
-    2. committed-volume lines within their customer's reserved buffer: customer ``c`` has
-       ``floor(reserved_buffer_pct_c / 100 * A)`` units of the pair's stock reserved (the buffer is
-       a share of the pair's stock, rounded down to whole units), used by its lines in promised
-       date, order date, order id and line order; the part of a line beyond what is left of the
-       buffer goes to tier 3. Tier 2 is served by promised date, order date, order id and line
-       (buffers adding up to more than what key accounts leave are served in that order);
-    3. everything else: standard lines and committed-volume quantity beyond the buffer, by order
-       date, then promised date, order id and line.
+    1. lines of the first priority, by promised date, order date, order id and line;
+    2. lines of a priority between the first and the last within their customer's reserved
+       buffer: customer ``c`` has ``floor(reserved_buffer_pct_c / 100 * A)`` units of the pair's
+       stock reserved (the buffer is a share of the pair's stock, rounded down to whole units), used
+       by its lines in promised date, order date, order id and line order; the part of a line
+       beyond what is left of the buffer goes to the last tier. Each such priority is served in
+       turn by promised date, order date, order id and line (buffers adding up to more than what
+       the first priority leaves are served in that order);
+    3. everything else: lines of the last priority and buffered quantity beyond the buffer, by
+       order date, then promised date, order id and line.
 
     Returns the input rows in their order (index and columns kept) with ``allocated_quantity``,
     ``short_quantity`` (``allocated + short == open_quantity``, and per pair the allocations add up
-    to at most ``A``), ``allocation_tier`` (tier of the line's first part: 1, 2 or 3),
-    ``fill_status`` (FULL, PARTIAL, NONE), and for short lines ``short_reason`` (a code of
-    ``SHORT_REASONS``) and ``short_reason_text``, both null on fully served lines. The code looks
-    at where the line first fell short: NO_STOCK (``A == 0``), BEYOND_RESERVED_BUFFER (short only
-    beyond a committed-volume buffer), HIGHER_PRIORITY (only higher tiers were served before the
-    line), EARLIER_ORDERS (lines of its own tier were served before it, after any higher tiers),
-    INSUFFICIENT_STOCK (nothing went to other lines before it). The text gives the pair's quantity and who took it, e.g.
+    to at most ``A``), ``allocation_tier`` (the priority of the line's first part: its segment's,
+    the last one for a buffered line without buffer), ``fill_status`` (FULL, PARTIAL, NONE), and
+    for short lines ``short_reason`` (a code of ``SHORT_REASONS``) and ``short_reason_text``, both
+    null on fully served lines. The code looks at where the line first fell short: NO_STOCK
+    (``A == 0``), BEYOND_RESERVED_BUFFER (short only beyond its buffer), HIGHER_PRIORITY (only
+    higher tiers were served before the line), EARLIER_ORDERS (lines of its own tier were served
+    before it, after any higher tiers), INSUFFICIENT_STOCK (nothing went to other lines before it).
+    The text gives the pair's quantity and who took it, the segments named from their codes, e.g.
     ``120 available at DC01; 80 went to key accounts and 40 to committed-volume buffers before
     this standard line (ordered 2026-09-20); 30 of 30 short``.
     """
+    tiers = SegmentTiers(segments)
     work = _checked(lines, "lines", _ALLOCATION_COLUMNS, LINE_KEY)
     stock = _checked(supply, "supply", [*PAIR, "available_quantity"], PAIR)
     work["open_quantity"] = _quantities(work, "lines", "open_quantity", LINE_KEY, strict=True)
@@ -230,18 +304,16 @@ def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame) -> pd.DataF
     stock["available_quantity"] = _quantities(stock, "supply", "available_quantity", PAIR)
     for column in ("order_date", "promised_date"):
         work[column] = _datetimes(work, "lines", column, LINE_KEY)
-    unknown = ~work["segment"].isin(list(SEGMENT_TIERS))
+    unknown = ~work["segment"].isin(list(tiers.priority.index))
     if unknown.any():
         raise ValueError(
-            f"lines.segment must be one of {', '.join(SEGMENT_TIERS)}, got {work['segment'][unknown].iloc[0]!r} at {_example(work, unknown, LINE_KEY)}"
+            f"lines.segment must be one of {', '.join(tiers.priority.index)}, got {work['segment'][unknown].iloc[0]!r} at {_example(work, unknown, LINE_KEY)}"
         )
-    tier = work["segment"].map(SEGMENT_TIERS).to_numpy(dtype=int)
+    tier = work["segment"].map(tiers.priority).to_numpy(dtype="int64")
     if "priority" in work.columns:
         disagree = pd.to_numeric(work["priority"], errors="coerce").to_numpy() != tier
         if disagree.any():
-            raise ValueError(
-                f"lines.priority must follow the segment (KEY_ACCOUNT 1, COMMITTED_VOLUME 2, STANDARD 3), it does not at {_example(work, disagree, LINE_KEY)}"
-            )
+            raise ValueError(f"lines.priority must follow the segment ({tiers.ranked()}), it does not at {_example(work, disagree, LINE_KEY)}")
     if work["reserved_buffer_pct"].gt(100).any():
         raise ValueError(f"lines.reserved_buffer_pct must be at most 100, e.g. at {_example(work, work['reserved_buffer_pct'].gt(100), LINE_KEY)}")
     varying = work.groupby("customer_id")["reserved_buffer_pct"].transform("nunique").gt(1)
@@ -252,28 +324,28 @@ def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame) -> pd.DataF
     work = work.reset_index(drop=True)
     quantity = work["open_quantity"].to_numpy()
     work["available"] = work[PAIR].merge(stock, on=PAIR, how="left")["available_quantity"].fillna(0.0).to_numpy()
-    buffered = (tier == 2) & (work["reserved_buffer_pct"].to_numpy() > 0)
+    buffered = tiers.is_buffered(tier) & (work["reserved_buffer_pct"].to_numpy() > 0)
     work["reserved"] = np.where(buffered, np.floor(work["reserved_buffer_pct"] / 100 * work["available"] + _TOLERANCE), 0.0)
 
-    # the part of each committed-volume line within what its customer's earlier lines left of the buffer
+    # the part of each buffered line within what its customer's earlier lines left of the buffer
     by_customer = work.sort_values([*PAIR, "customer_id", "promised_date", "order_date", *LINE_KEY], kind="stable")
     used_before = by_customer.groupby([*PAIR, "customer_id"], sort=False)["open_quantity"].cumsum() - by_customer["open_quantity"]
     within = (by_customer["reserved"] - used_before).clip(lower=0.0).clip(upper=by_customer["open_quantity"]).sort_index().to_numpy()
 
-    # a line is one or two portions (tier 2 within the buffer, tier 3 beyond), filled in tier order
-    first_tier = np.select([tier == 1, within > 0], [1, 2], 3)
+    # a line is one or two portions (its tier within the buffer, the last tier beyond), filled in tier order
+    first_tier = np.where(tiers.is_first(tier) | (within > 0), tier, tiers.last)
     columns = [*PAIR, *LINE_KEY, "order_date", "promised_date", "available"]
     excess = (within > 0) & (within < quantity)
     portions = pd.concat(
         [
             work[columns].assign(row=np.arange(len(work)), tier=first_tier, quantity=np.where(within > 0, within, quantity)),
-            work.loc[excess, columns].assign(row=np.flatnonzero(excess), tier=3, quantity=(quantity - within)[excess]),
+            work.loc[excess, columns].assign(row=np.flatnonzero(excess), tier=tiers.last, quantity=(quantity - within)[excess]),
         ],
         ignore_index=True,
     )
-    third = portions["tier"].eq(3)
-    portions["first_key"] = portions["promised_date"].where(~third, portions["order_date"])
-    portions["second_key"] = portions["order_date"].where(~third, portions["promised_date"])
+    last = portions["tier"].eq(tiers.last)
+    portions["first_key"] = portions["promised_date"].where(~last, portions["order_date"])
+    portions["second_key"] = portions["order_date"].where(~last, portions["promised_date"])
     portions = portions.sort_values([*PAIR, "tier", "first_key", "second_key", *LINE_KEY], kind="stable")
     pairs = portions.groupby(PAIR, sort=False)
     portions["before"] = pairs["quantity"].cumsum() - portions["quantity"]
@@ -288,17 +360,23 @@ def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame) -> pd.DataF
     result["allocation_tier"] = first_tier
     result["fill_status"] = np.select([short <= _TOLERANCE, allocated <= _TOLERANCE], ["FULL", "NONE"], "PARTIAL")
 
-    # why each short line is short: the first of its portions that fell short, and who took the stock before it
-    tier_quantity = portions[PAIR].assign(
-        key=portions["quantity"].where(portions["tier"].eq(1), 0.0), buffer=portions["quantity"].where(portions["tier"].eq(2), 0.0)
-    )
-    tier_totals = tier_quantity.groupby(PAIR, sort=False)[["key", "buffer"]].transform("sum")
-    key_taken = np.minimum(tier_totals["key"], portions["available"])
-    buffer_taken = np.minimum(tier_totals["key"] + tier_totals["buffer"], portions["available"]) - key_taken
-    own_buffer = np.bincount(rows, weights=portions["allocated"].where(portions["tier"].eq(2), 0.0).to_numpy(), minlength=len(work))
+    # why each short line is short: the first of its portions that fell short, and who took the stock before it:
+    # the first priority, then the buffers of the priorities above the portion's
+    portion_tier = portions["tier"].to_numpy()
+    first_quantity = portions["quantity"].where(tiers.is_first(portion_tier), 0.0)
+    first_total = first_quantity.groupby([portions[key] for key in PAIR], sort=False).transform("sum")
+    buffer_quantity = portions[PAIR].assign(tier=portions["tier"], quantity=portions["quantity"].where(tiers.is_buffered(portion_tier), 0.0))
+    per_tier = buffer_quantity.groupby([*PAIR, "tier"], sort=True)["quantity"].sum()
+    higher = (per_tier.groupby(level=PAIR, sort=False).cumsum() - per_tier).rename("buffers_before")
+    buffers_before = portions[[*PAIR, "tier"]].merge(higher.reset_index(), on=[*PAIR, "tier"], how="left")["buffers_before"].to_numpy()
+    key_taken = np.minimum(first_total.to_numpy(), portions["available"].to_numpy())
+    buffer_taken = np.minimum(first_total.to_numpy() + buffers_before, portions["available"].to_numpy()) - key_taken
+    own_buffer = np.bincount(rows, weights=portions["allocated"].where(tiers.is_buffered(portion_tier), 0.0).to_numpy(), minlength=len(work))
     portions = portions.assign(key_taken=key_taken, buffer_taken=buffer_taken)
     first_short = portions[portions["short"] > _TOLERANCE].drop_duplicates("row").set_index("row").sort_index()
-    codes, texts = _short_reasons(first_short, work.loc[first_short.index], own_buffer[first_short.index], short[first_short.index])
+    codes, texts = _short_reasons(
+        first_short, work.loc[first_short.index], own_buffer[first_short.index], short[first_short.index], buffered[first_short.index], tiers
+    )
     for column, values in (("short_reason", codes), ("short_reason_text", texts)):
         column_values = np.full(len(work), None, dtype=object)
         column_values[first_short.index.to_numpy()] = np.asarray(values, dtype=object)
@@ -306,20 +384,22 @@ def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame) -> pd.DataF
     return result
 
 
-def _short_reasons(portion: pd.DataFrame, line: pd.DataFrame, own_buffer: np.ndarray, short: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+def _short_reasons(
+    portion: pd.DataFrame, line: pd.DataFrame, own_buffer: np.ndarray, short: np.ndarray, beyond: np.ndarray, tiers: SegmentTiers
+) -> tuple[np.ndarray, pd.Series]:
     """Reason code and sentence of each short line from the first of its portions that fell short
-    (``portion``, indexed like ``line``): the pair's stock, who took it before, the line's tier."""
+    (``portion``, indexed like ``line``): the pair's stock, who took it before, the line's tier.
+    ``beyond``: the line has a reserved buffer (its part beyond it is in the last tier)."""
     index = portion.index
     tier = portion["tier"].to_numpy()
     available = portion["available"].to_numpy()
     consumed = np.minimum(portion["before"].to_numpy(), available)
-    key = np.where(tier > 1, portion["key_taken"], 0.0)
-    buffers = np.where(tier > 2, portion["buffer_taken"], 0.0)
+    key = np.where(tier > tiers.first, portion["key_taken"], 0.0)
+    buffers = portion["buffer_taken"].to_numpy()
     earlier = consumed - key - buffers
-    buffers = buffers - np.where(tier == 3, own_buffer, 0.0)  # the line's own buffer is not someone else's
-    beyond = line["segment"].eq("COMMITTED_VOLUME").to_numpy() & (line["reserved_buffer_pct"].to_numpy() > 0)
+    buffers = buffers - np.where(tier == tiers.last, own_buffer, 0.0)  # the line's own buffer is not someone else's
     codes = np.select(
-        [available <= _TOLERANCE, beyond & (tier == 3), (earlier <= _TOLERANCE) & (key + buffers > _TOLERANCE), earlier > _TOLERANCE],
+        [available <= _TOLERANCE, beyond & (tier == tiers.last), (earlier <= _TOLERANCE) & (key + buffers > _TOLERANCE), earlier > _TOLERANCE],
         ["NO_STOCK", "BEYOND_RESERVED_BUFFER", "HIGHER_PRIORITY", "EARLIER_ORDERS"],
         "INSUFFICIENT_STOCK",
     )
@@ -327,12 +407,18 @@ def _short_reasons(portion: pd.DataFrame, line: pd.DataFrame, own_buffer: np.nda
     def units(values) -> pd.Series:
         return _units(pd.Series(np.asarray(values, dtype=float), index=index))
 
+    def words(values: pd.Series) -> pd.Series:
+        return pd.Series(values.to_numpy(), index=index)
+
     location = line["location_id"].astype(str)
-    same_tier = pd.Series(tier, index=index).map({1: "earlier key-account lines", 2: "committed-volume buffers due earlier", 3: "earlier orders"})
+    own_words = words(tiers.adjective(tier))
+    same_tier = ("earlier " + own_words + " lines").where(
+        tiers.is_first(tier), (own_words + " buffers due earlier").where(tiers.is_buffered(tier), "earlier orders")
+    )
     parts = (
-        (units(key) + " to key accounts").where(key > _TOLERANCE, "")
+        (units(key) + " to " + tiers.first_plural()).where(key > _TOLERANCE, "")
         + "|"
-        + (units(buffers) + " to committed-volume buffers").where(buffers > _TOLERANCE, "")
+        + (units(buffers) + " to " + words(tiers.buffered_before(tier)) + " buffers").where(buffers > _TOLERANCE, "")
         + "|"
         + (units(earlier) + " to " + same_tier).where(earlier > _TOLERANCE, "")
     )
@@ -343,10 +429,12 @@ def _short_reasons(portion: pd.DataFrame, line: pd.DataFrame, own_buffer: np.nda
         " its customer's reserved buffer of " + units(line["reserved"]) + " (" + units(line["reserved_buffer_pct"]) + " % of " + units(available) + ")"
     )
     dated = (" (promised " + line["promised_date"].dt.strftime("%Y-%m-%d") + ")").where(
-        tier < 3, " (ordered " + line["order_date"].dt.strftime("%Y-%m-%d") + ")"
+        tier < tiers.last, " (ordered " + line["order_date"].dt.strftime("%Y-%m-%d") + ")"
     )
-    description = line["segment"].map(_SEGMENT_WORDS) + " line" + dated
-    description = description + buffer_text.radd(" within").where(tier == 2, "") + buffer_text.radd(" beyond").where(beyond & (tier == 3), "")
+    description = line["segment"].map(_adjective) + " line" + dated
+    description = (
+        description + buffer_text.radd(" within").where(tiers.is_buffered(tier), "") + buffer_text.radd(" beyond").where(beyond & (tier == tiers.last), "")
+    )
     detail = (parts + " before this " + description).where(parts.ne(""), "all of it went to this " + description)
     texts = units(available) + " available at " + location + "; " + detail + "; " + units(short) + " of " + units(line["open_quantity"]) + " short"
     texts = texts.where(codes != "NO_STOCK", "no stock available for SKU " + line["sku_id"].astype(str) + " at " + location)

@@ -18,7 +18,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
-from ml.inventory.availability import PAIR, SEGMENT_TIERS, allocate_scarce_stock, available_to_promise, available_to_sell
+from ml.inventory.availability import PAIR, SegmentTiers, allocate_scarce_stock, available_to_promise, available_to_sell
 from ml.inventory.routing import route_online_orders
 from orchestration.assets.inventory import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
 from orchestration.assets.metadata import markdown_table
@@ -32,6 +32,11 @@ COMMITTED_ORDERS = dg.AssetKey([SCHEMA, "fct_committed_orders"])
 ORDERS_TO_ROUTE = dg.AssetKey([SCHEMA, "fct_online_orders_to_route"])
 SHIPPING_LANES = dg.AssetKey([SCHEMA, "dim_shipping_lanes"])
 CHANNEL_BUFFERS = dg.AssetKey(["reference", "channel_safety_buffers"])
+CHANNELS = dg.AssetKey(["reference", "channels"])
+SEGMENT_SERVICE_LEVELS = dg.AssetKey(["reference", "segment_service_levels"])
+# the channels by role (seed channels): the web shop's ATS routes its orders, whose load counts with the marketplace's
+ONLINE_CHANNELS = "(SELECT channel_id FROM reference.channels WHERE channel_role = 'online')"
+SHIPPED_ONLINE_CHANNELS = "(SELECT channel_id FROM reference.channels WHERE channel_role IN ('online', 'marketplace'))"
 
 
 @planning_asset(
@@ -77,7 +82,7 @@ class AllocationConfig(dg.Config):
 
 @planning_asset(
     ORDER_ALLOCATION,
-    [COMMITTED_ORDERS, STOCK_POSITION, OPEN_SUPPLY],
+    [COMMITTED_ORDERS, STOCK_POSITION, OPEN_SUPPLY, SEGMENT_SERVICE_LEVELS],
     "Committed order lines due within the allocation window, day by day: the lines due on a day share the stock there by then "
     "(on hand + receipts due by that day, less what earlier days took): key accounts first, committed-volume customers up to "
     "their reserved buffer, then the rest by order date; short lines carry their reason.",
@@ -88,8 +93,13 @@ def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg
         return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(0)})
     window_end = lines.due_date.min() + pd.Timedelta(days=config.allocation_days - 1)
     lines = lines[lines.due_date <= window_end].rename(columns={"allocation_priority": "priority"})
-    # consumers (web, marketplace) rank with standard customers, each order its own customer
-    lines["segment"] = lines.segment.where(lines.segment.isin(list(SEGMENT_TIERS)), "STANDARD")
+    segments = read_frame(warehouse, "SELECT segment, allocation_priority FROM reference.segment_service_levels")
+    tiers = SegmentTiers(segments)
+    # a segment without an allocation priority (consumers' web and marketplace orders have none)
+    # ranks with the lowest priority's segment, as fct_committed_orders ranks it; each order its own customer
+    unranked = ~lines.segment.isin(list(tiers.priority.index))
+    unranked_segments = lines.segment[unranked].fillna("none").value_counts()
+    lines["segment"] = lines.segment.where(~unranked, tiers.lowest())
     lines["customer_id"] = lines.customer_id.fillna(lines.order_id)
     on_hand = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units FROM {SCHEMA}.fct_stock_position").set_index(PAIR).on_hand_units
     receipts = read_frame(
@@ -102,7 +112,7 @@ def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg
     for day in sorted(lines.due_date.unique()):  # the window's days (7), each allocating all its lines at once
         arrived = receipts[receipts.due_date <= day].groupby(PAIR).open_quantity.sum()
         available = on_hand.add(arrived, fill_value=0.0).sub(taken, fill_value=0.0).clip(lower=0.0)
-        part = allocate_scarce_stock(lines[lines.due_date == day], available.rename("available_quantity").reset_index())
+        part = allocate_scarce_stock(lines[lines.due_date == day], available.rename("available_quantity").reset_index(), segments)
         taken = taken.add(part.groupby(PAIR).allocated_quantity.sum(), fill_value=0.0)
         parts.append(part)
     allocation = pd.concat(parts, ignore_index=True)
@@ -117,13 +127,20 @@ def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg
             "by_reason": markdown_table(
                 ("reason", "lines", "units short"), [(r, len(g), f"{g.short_quantity.sum():,.0f}") for r, g in short.groupby("short_reason")]
             ),
+            "segments_ranked_lowest": markdown_table(
+                ("segment", "lines", "ranked as"),
+                [
+                    (segment, count, f"{tiers.lowest()}, the lowest priority: no allocation priority in segment_service_levels")
+                    for segment, count in unranked_segments.items()
+                ],
+            ),
         }
     )
 
 
 @planning_asset(
     ONLINE_ORDER_ROUTING,
-    [ORDERS_TO_ROUTE, AVAILABLE_TO_PROMISE, SHIPPING_LANES, COMMITTED_ORDERS],
+    [ORDERS_TO_ROUTE, AVAILABLE_TO_PROMISE, SHIPPING_LANES, COMMITTED_ORDERS, CHANNELS],
     "Ship-from location of each web order line to route: a DC or store in reach with the whole line available to sell "
     "online, then the cheapest, then the least loaded; beside the order management system's own choice.",
 )
@@ -134,7 +151,7 @@ def online_order_routing(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     stock = read_frame(
         warehouse,
         f"""SELECT location_id, sku_id, ats AS available_quantity FROM {SCHEMA}.available_to_sell
-            WHERE channel_id = 'WEB' AND date = (SELECT min(date) FROM {SCHEMA}.available_to_sell)""",
+            WHERE channel_id IN {ONLINE_CHANNELS} AND date = (SELECT min(date) FROM {SCHEMA}.available_to_sell)""",
     )
     # the lines to route already hold stock where the order system put them (shipped today, or
     # committed there): that stock is theirs to be routed again
@@ -148,7 +165,7 @@ def online_order_routing(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
                    any_value(lanes.online_lines_capacity_per_day) AS capacity_lines
             FROM {SCHEMA}.dim_shipping_lanes AS lanes
             LEFT JOIN {SCHEMA}.fct_committed_orders AS orders
-              ON orders.location_id = lanes.location_id AND NOT orders.is_stale AND orders.channel_id IN ('WEB', 'MARKETPLACE')
+              ON orders.location_id = lanes.location_id AND NOT orders.is_stale AND orders.channel_id IN {SHIPPED_ONLINE_CHANNELS}
             GROUP BY 1""",
     )
     routed = route_online_orders(lines, stock, costs, load)
