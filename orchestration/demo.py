@@ -232,7 +232,7 @@ def main() -> None:
 
     started = time.perf_counter()
     print(f"Generating the demo company ({args.scale}, seed {args.seed}) into {settings.landing}")
-    generate(settings.landing, scale, args.seed, progress=lambda m: print("  " + m))
+    generate(settings.landing, scale, args.seed, progress=lambda m: print("  " + m), company_dir=settings.company_dir)
     written = write_company_as_of(settings.company_dir, as_of)  # after the generator, which may write the company's configuration
     settings = settings_or_exit()  # as the runs (and make ui) read them: the as-of from company.yaml unless PLANLINE_AS_OF is set
     print(f"Materializing the data layer as of {settings.as_of} UTC (as_of in {written})")

@@ -159,7 +159,7 @@ def test_the_demo_writes_its_as_of_into_company_yaml_keeping_the_rest(tmp_path):
     folder = tmp_path / "company"
     path = write_company_as_of(folder, "2026-09-30")  # no configuration yet: as_of alone
     assert path.read_text().splitlines()[1:] == ["as_of: '2026-09-30'"] and path.read_text().startswith("#")
-    assert load_settings(_environ(tmp_path)).as_of == datetime(2026, 9, 30, 21, 59, 59)
+    assert load_settings(_environ(tmp_path)).as_of == datetime(2026, 9, 30, 23, 59, 59)  # business days are UTC's by default
     path.write_text(COMPANY)
     write_company_as_of(folder, "2026-09-15")
     assert path.read_text() == COMPANY.replace("as_of: 2026-09-30", "as_of: '2026-09-15'")  # only its line changed

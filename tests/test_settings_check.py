@@ -143,10 +143,13 @@ def test_settings_that_contradict_each_other_are_refused(home):
     ],
 )
 def test_as_of_takes_a_date_as_the_end_of_that_business_day_and_timestamps_in_utc(value, expected, monkeypatch):
-    """A date ends with its business day (Europe/Paris by default: UTC+2 in summer, +1 in winter):
-    an event of 22:30 UTC on the 30th of September is the 1st of October there, after the as-of."""
-    monkeypatch.delenv("PLANLINE_BUSINESS_TIMEZONE", raising=False)
+    """A date ends with its business day (in Europe/Paris: UTC+2 in summer, +1 in winter): an event
+    of 22:30 UTC on the 30th of September is the 1st of October there, after the as-of. Without a
+    business time zone, business days are UTC's."""
+    monkeypatch.setenv("PLANLINE_BUSINESS_TIMEZONE", "Europe/Paris")
     assert str(parse_as_of(value)) == expected
+    monkeypatch.delenv("PLANLINE_BUSINESS_TIMEZONE", raising=False)
+    assert str(parse_as_of("2026-09-30")) == "2026-09-30 23:59:59"
     monkeypatch.setenv("PLANLINE_BUSINESS_TIMEZONE", "America/New_York")
     assert str(parse_as_of("2026-09-30")) == "2026-10-01 03:59:59"
     assert str(business_day(parse_as_of("2026-09-30"))) == "2026-09-30"
