@@ -62,7 +62,12 @@ def planline_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]
     parse`) opens the same warehouse whichever started it."""
     return {
         "warehouse": DuckDBWarehouse(database=str(settings.warehouse)),
-        "landing_zone": LandingZone(landing_dir=str(settings.landing), rejected_dir=str(settings.rejected), processed_dir=str(settings.processed)),
+        "landing_zone": LandingZone(
+            landing_dir=str(settings.landing),
+            rejected_dir=str(settings.rejected),
+            processed_dir=str(settings.processed),
+            company_dir=str(settings.company_dir),
+        ),
         "exports": ExportFolder(export_dir=str(settings.exports)),
         "dbt": dbt_resource(settings),
         "mlflow_tracking": MLflowTracking(mlflow_dir=str(settings.mlflow), ui_url=settings.mlflow_ui_url),

@@ -75,11 +75,20 @@ def lock_holder(message: str) -> str:
 
 class LandingZone(dg.ConfigurableResource):
     """Where source systems drop their exports, where loaded files are archived (processed) and
-    where unparseable files are kept (rejected)."""
+    where unparseable files are kept (rejected), and the company folder saying how to read them
+    (its source mappings; empty: the settings' company folder)."""
 
     landing_dir: str
     rejected_dir: str
     processed_dir: str
+    company_dir: str = ""
+
+    def company(self):
+        """The company configuration, read and checked now (CompanyConfigError naming file and key)."""
+        from data_contracts.company import load_company
+        from orchestration.company import company_folder
+
+        return load_company(Path(self.company_dir) if self.company_dir else company_folder())
 
     @property
     def landing(self) -> Path:

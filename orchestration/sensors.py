@@ -22,7 +22,6 @@ from data_contracts import contract_for
 from data_contracts.company import CompanyConfigError
 from orchestration.assets.forecasting import DEMAND_MODEL
 from orchestration.assets.ingestion import raw_key
-from orchestration.company import current_company
 from orchestration.ingestion.landing import LandedFile, batch_key, day_ranges, file_days, landed_files
 from orchestration.jobs import (
     DAILY_DOWNSTREAM_KEYS,
@@ -54,7 +53,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
     requested = _load_cursor(context.cursor)  # token -> time requested, for files still waiting
     now = time.time()
     try:
-        company = current_company()
+        company = landing_zone.company()
     except CompanyConfigError as error:  # nothing can be read without it: say why, every tick, until it is fixed
         return dg.SkipReason(str(error))
     waiting, unlisted = landed_files(list(company.mappings.values()), landing_zone.landing)
@@ -71,7 +70,7 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
 
     run_requests = []
     # master data, and what no source claims: the master-data run's raw assets reject it
-    master = [f for f in new if f.source is None or not contract_for(f.source).partitioned]
+    master = [f for f in new if f.source is None or any(not contract_for(s).partitioned for s in f.sources)]
     if master:
         run_requests.append(
             dg.RunRequest(
@@ -80,22 +79,23 @@ def landing_sensor(context: dg.SensorEvaluationContext, landing_zone: LandingZon
                 tags={"planline/files": str(len(master))},
             )
         )
-    daily = [f for f in new if f.source is not None and contract_for(f.source).partitioned]
+    daily = [(f, s) for f in new for s in f.sources if contract_for(s).partitioned]
     run_requests += _daily_requests(context, daily, landing_zone, company)
     cursor.update({f.token: now for f in new})
     return dg.SensorResult(run_requests=run_requests, cursor=json.dumps(cursor))
 
 
-def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile], landing_zone: LandingZone, company) -> list[dg.RunRequest]:
-    """One run per contiguous range of touched days, selecting the sources with files on those days."""
+def _daily_requests(context: dg.SensorEvaluationContext, files: list[tuple[LandedFile, str]], landing_zone: LandingZone, company) -> list[dg.RunRequest]:
+    """One run per contiguous range of touched days, selecting the sources with files on those days
+    (``files``: each file with a transactional source it feeds)."""
     if not files:
         return []
     first, last = partition_bounds()
     sources_by_day: dict = {}
-    for landed in files:
-        for day in _days_of(context, landed, landing_zone, company, first, last):
-            sources_by_day.setdefault(day, set()).add(landed.source)
-    key = batch_key(files)
+    for landed, source in files:
+        for day in _days_of(context, landed, source, landing_zone, company, first, last):
+            sources_by_day.setdefault(day, set()).add(source)
+    key = batch_key(list(dict.fromkeys(landed for landed, _ in files)))
     requests = []
     for start, end in day_ranges(set(sources_by_day)):
         sources = sorted({s for day, names in sources_by_day.items() if start <= day <= end for s in names})
@@ -114,15 +114,14 @@ def _daily_requests(context: dg.SensorEvaluationContext, files: list[LandedFile]
     return requests
 
 
-def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, landing_zone: LandingZone, company, first: date, last: date) -> set[date]:
+def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, source: str, landing_zone: LandingZone, company, first: date, last: date) -> set[date]:
     """The days a file's rows touch; the last day for a link (never read) or a file this tick
     cannot read (its run rejects it with the reason): one file never stops the others."""
     if not landed.readable:
         return {last}
     try:
-        mapping = company.mappings[landed.source]
         path = landing_zone.landing / landed.relative
-        return file_days(contract_for(landed.source), mapping, path, first, last, company.company.business_timezone)
+        return file_days(contract_for(source), company.mappings[source], path, first, last, company.company.business_timezone)
     except Exception as error:  # the run's loader names the problem; the tick goes on
         context.log.warning(f"{landed.relative}: its days cannot be read ({type(error).__name__}: {error}); requested for {last}, whose run rejects it")
         return {last}

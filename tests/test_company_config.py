@@ -21,7 +21,9 @@ from orchestration.ingestion.parsers import UnparseableFile
 
 def _parsed(**columns) -> pa.Table:
     rows = len(next(iter(columns.values())))
-    return pa.table({**{k: pa.array(v, pa.string()) for k, v in columns.items()}, "_extra": pa.nulls(rows, pa.string()), "_parse_problem": pa.nulls(rows, pa.string())})
+    return pa.table(
+        {**{k: pa.array(v, pa.string()) for k, v in columns.items()}, "_extra": pa.nulls(rows, pa.string()), "_parse_problem": pa.nulls(rows, pa.string())}
+    )
 
 
 def _company(tmp_path, mappings: dict[str, dict] | None = None, company: dict | None = None):
@@ -129,7 +131,9 @@ def test_a_value_not_written_as_the_mapping_says_is_kept_verbatim_and_named():
 
 
 def test_constants_and_defaults_fill_fields_the_files_lack():
-    mapping = SourceMapping.model_validate({"table": "t", "files": "x", "columns": {"item": "i", "qty": "q"}, "constants": {"channel": "SHOP"}, "defaults": {"qty": 0}})
+    mapping = SourceMapping.model_validate(
+        {"table": "t", "files": "x", "columns": {"item": "i", "qty": "q"}, "constants": {"channel": "SHOP"}, "defaults": {"qty": 0}}
+    )
     out = apply_mapping(_parsed(i=["A", "B"], q=["2", None]), mapping, ("item", "channel", "qty", "price"), {"qty": "decimal"}).to_pylist()
     assert [(r["item"], r["channel"], r["qty"], r["price"]) for r in out] == [("A", "SHOP", "2", None), ("B", "SHOP", "0", None)]
 
@@ -145,7 +149,12 @@ def test_a_wide_layout_becomes_one_row_per_cell_blank_cells_kept():
     )
     parsed = _parsed(item_id=["A", "B"], d_1=["1", "2"], d_2=["3", None])
     out = apply_mapping(parsed, mapping, ("item", "day", "qty"), {"day": "date", "qty": "decimal"}).to_pylist()
-    assert [(r["item"], r["day"], r["qty"]) for r in out] == [("A", "2011-01-29", "1"), ("A", "2011-01-30", "3"), ("B", "2011-01-29", "2"), ("B", "2011-01-30", None)]
+    assert [(r["item"], r["day"], r["qty"]) for r in out] == [
+        ("A", "2011-01-29", "1"),
+        ("A", "2011-01-30", "3"),
+        ("B", "2011-01-29", "2"),
+        ("B", "2011-01-30", None),
+    ]
 
 
 def test_master_data_drawn_from_a_transactional_file_counts_each_row_once():
@@ -161,7 +170,9 @@ class _Contract:
 
 
 def _mapping(**format_options) -> SourceMapping:
-    return SourceMapping.model_validate({"table": "erp_suppliers", "files": "x", "format": format_options, "columns": {"supplier_code": "code", "name": "name"}})
+    return SourceMapping.model_validate(
+        {"table": "erp_suppliers", "files": "x", "format": format_options, "columns": {"supplier_code": "code", "name": "name"}}
+    )
 
 
 def test_csv_columns_are_found_by_name_and_unread_columns_refused_unless_ignored():
@@ -214,3 +225,59 @@ def test_scaffold_writes_a_company_folder_to_start_from_and_never_over_one(tmp_p
     assert header.split(",")[0] == "item_code" and len(example.split(",")) == len(header.split(","))
     with pytest.raises(FileExistsError):
         main(["scaffold", str(tmp_path / "new")])
+
+
+def test_one_delivered_file_feeds_several_tables_and_leaves_once_each_has_loaded_it(tmp_path):
+    from datetime import datetime
+
+    import duckdb
+
+    from data_contracts.registry import CONTRACTS
+    from orchestration.ingestion.loader import load_source
+
+    landing, processed = tmp_path / "landing", tmp_path / "processed"
+    (landing / "shared").mkdir(parents=True)
+    (landing / "shared" / "partners.csv").write_text("code,name,lt,terms\nP1,Acme,5,30\n")
+    suppliers = SourceMapping.model_validate(
+        {
+            "table": "erp_suppliers",
+            "files": "shared/*.csv",
+            "columns": {"supplier_code": "code", "name": "name", "lead_time_days": "lt", "payment_terms_days": "terms"},
+        }
+    )
+    locations = SourceMapping.model_validate(
+        {
+            "table": "erp_locations",
+            "files": "shared/*.csv",
+            "format": {"extra_columns": "ignore"},
+            "columns": {"location_code": "code", "name": "name"},
+            "constants": {"location_type": "SITE", "region": "ALL", "wms_receiving_unit": "EA"},
+        }
+    )
+    now = datetime(2026, 10, 1)
+    with duckdb.connect() as con:
+        first = load_source(
+            con,
+            CONTRACTS["erp_suppliers"],
+            landing,
+            tmp_path / "rejected",
+            now,
+            mapping=suppliers,
+            company_mappings=[suppliers, locations],
+            processed_dir=processed,
+        )
+        assert first.rows_loaded == 1 and (landing / "shared" / "partners.csv").exists()
+        assert first.waiting == ["shared/partners.csv: loaded; it also feeds erp_locations, which will move it once loaded"]
+        second = load_source(
+            con,
+            CONTRACTS["erp_locations"],
+            landing,
+            tmp_path / "rejected",
+            now,
+            mapping=locations,
+            company_mappings=[suppliers, locations],
+            processed_dir=processed,
+        )
+        assert second.rows_loaded == 1 and not second.waiting
+        assert not (landing / "shared" / "partners.csv").exists() and (processed / "shared" / "partners.csv").exists()
+        assert con.execute("SELECT location_code, location_type FROM raw.erp_locations").fetchall() == [("P1", "SITE")]

@@ -19,6 +19,8 @@ import duckdb
 import pytest
 
 from data_contracts import contract_for
+from ml.demo_company.company_config import write_company
+from ml.demo_company.config import resolve_scale
 from orchestration.ingestion import loader
 from orchestration.ingestion.listing import BAD_NAME
 from orchestration.ingestion.loader import LEFT_IN_LANDING, PartitionWindow, outstanding_rejections, reject_strays
@@ -47,6 +49,7 @@ def home(tmp_path) -> Path:
     (tmp_path / "landing" / "erp").mkdir()
     (tmp_path / "landing" / GOOD).write_bytes(_pos("20260928"))
     (tmp_path / "landing" / "wms" / "events_20260920.jsonl").write_bytes(_wms("2026-09-20T10:00:00Z", "GOOD"))
+    write_company(tmp_path / "company", resolve_scale("tiny"))  # how the demo company's files are read
     return tmp_path
 
 
@@ -68,7 +71,9 @@ def _strays(con, home: Path) -> list[loader.RejectedFile]:
 def _tick(home: Path):
     from orchestration.sensors import landing_sensor
 
-    zone = LandingZone(landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"))
+    zone = LandingZone(
+        landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
+    )
     return landing_sensor(dg.build_sensor_context(resources={"landing_zone": zone}))
 
 
@@ -207,8 +212,8 @@ def test_rows_appended_while_a_file_loads_are_not_archived_unloaded(home, con, m
     path = home / "landing" / GOOD
     parse = loader._parse
 
-    def parse_then_append(contract, data, relative):
-        table = parse(contract, data, relative)
+    def parse_then_append(*args):
+        table = parse(*args)
         with open(path, "ab") as file:
             file.write(_pos("20260928").splitlines(keepends=True)[1])
         return table
@@ -271,9 +276,13 @@ def test_the_raw_asset_fails_files_parsed_naming_a_folder_it_cannot_list(home, m
 
     (home / "landing" / "erp" / "suppliers.csv").write_bytes(b"supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days\nS1;A;1;1;1\n")
     _unlistable(monkeypatch, home / "landing" / "erp")
-    zone = LandingZone(landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"))
+    zone = LandingZone(
+        landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
+    )
+    from orchestration.assets.company import company_configuration
+
     result = dg.materialize(
-        [build_raw_asset(contract_for("erp_suppliers"))],
+        [company_configuration, build_raw_asset(contract_for("erp_suppliers"))],
         resources={"warehouse": DuckDBWarehouse(database=str(home / "w.duckdb")), "landing_zone": zone},
         raise_on_error=False,
     )

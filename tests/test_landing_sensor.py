@@ -14,6 +14,8 @@ import dagster as dg
 import pytest
 
 from data_contracts import contract_for
+from ml.demo_company.company_config import write_company
+from ml.demo_company.config import resolve_scale
 from orchestration.resources import LandingZone
 
 
@@ -30,7 +32,9 @@ def _wms(event_time: str) -> str:
 def _tick(home: Path, cursor: str | None = None):
     from orchestration.sensors import landing_sensor
 
-    zone = LandingZone(landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"))
+    zone = LandingZone(
+        landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
+    )
     return landing_sensor(dg.build_sensor_context(cursor=cursor, resources={"landing_zone": zone}))
 
 
@@ -50,6 +54,7 @@ def home(tmp_path) -> Path:
     (tmp_path / "landing" / "pos" / "ST01").mkdir(parents=True)
     (tmp_path / "landing" / "wms").mkdir()
     (tmp_path / "landing" / "wms" / "events_20260920.jsonl").write_text(_wms("2026-09-20T10:00:00Z"))
+    write_company(tmp_path / "company", resolve_scale("tiny"))  # how the demo company's files are read
     return tmp_path
 
 
@@ -64,10 +69,10 @@ def test_a_file_whose_days_cannot_be_read_is_requested_for_the_last_day_and_the_
     (home / "landing" / "pos" / "ST01" / "sales_ST01_20260929.csv").write_text(_pos("20260929"))
     read = sensors.file_days
 
-    def failing(contract, path, first, last):
+    def failing(contract, mapping, path, first, last, zone):
         if contract.source == "pos_sales":
             raise RuntimeError("a reader's own bug")
-        return read(contract, path, first, last)
+        return read(contract, mapping, path, first, last, zone)
 
     monkeypatch.setattr(sensors, "file_days", failing)
     assert _requested(_tick(home)) == {"2026-09-20": {"wms_events"}, "2026-09-30": {"pos_sales"}}  # the last day: its run rejects it
@@ -84,7 +89,7 @@ def test_links_are_never_read_and_files_no_source_claims_request_the_run_that_re
     (home / "landing" / "erp" / "supplier.csv").write_text("a typo in the name\n")
     peeked = []
     read = sensors.file_days
-    monkeypatch.setattr(sensors, "file_days", lambda contract, path, first, last: peeked.append(path.name) or read(contract, path, first, last))
+    monkeypatch.setattr(sensors, "file_days", lambda contract, mapping, path, *args: peeked.append(path.name) or read(contract, mapping, path, *args))
     result = _tick(home)
     # the links count for the last day (their run rejects them, unread); the misnamed file for a master-data run
     assert _requested(result) == {"2026-09-20": {"wms_events"}, "2026-09-30": {"pos_sales"}, "master_data": set()}

@@ -9,9 +9,8 @@ raw asset depends on it: a run reads the configuration as it is when the run sta
 import dagster as dg
 
 from data_contracts.company.export import COLUMNS, SCHEMA, write_company_tables
-from orchestration.company import current_company
 from orchestration.partitions import WAREHOUSE_POOL
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, LandingZone
 
 COMPANY_GROUP = "company"
 COMPANY_KEYS = [dg.AssetKey([SCHEMA, table]) for table in COLUMNS]
@@ -22,6 +21,7 @@ _DESCRIPTIONS = {
     "code_systems": "The code systems of the item cross-reference and the system each is the code of.",
     "segment_service_levels": "Customer segments: allocation priority and service targets.",
     "families": "The product families the company lists (empty: any family in the item master).",
+    "holidays": "The company's calendar: public holidays and the days its stores are closed.",
     "planning_settings": "Planning settings where the data says nothing: horizons, service targets, default lead time, review period, costs.",
 }
 
@@ -30,9 +30,9 @@ _DESCRIPTIONS = {
     specs=[dg.AssetSpec(key, group_name=COMPANY_GROUP, description=_DESCRIPTIONS[key.path[-1]], kinds={"duckdb", "yaml"}) for key in COMPANY_KEYS],
     pool=WAREHOUSE_POOL,
 )
-def company_configuration(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
+def company_configuration(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing_zone: LandingZone):
     """Read and check the company folder (a problem names its file and key), then replace the tables."""
-    configuration = current_company()
+    configuration = landing_zone.company()
     with warehouse.connect() as con:
         rows = write_company_tables(con, configuration.company)
     context.log.info(f"company {configuration.company.name!r} from {configuration.folder}: " + ", ".join(f"{t} {n}" for t, n in rows.items()))

@@ -21,7 +21,6 @@ from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
 from orchestration.assets.company import COMPANY_KEYS
 from orchestration.assets.metadata import markdown_table
-from orchestration.company import current_company
 from orchestration.ingestion.loader import (
     LoadReport,
     PartitionWindow,
@@ -96,7 +95,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     def raw_source(context: dg.AssetExecutionContext, config: IngestionConfig, warehouse: DuckDBWarehouse, landing_zone: LandingZone) -> dg.MaterializeResult:
         window = run_window(context) if partitioned else None
         loaded_at = datetime.now(UTC).replace(tzinfo=None)  # wall clock, UTC
-        company = current_company()  # checked before anything is written: a broken mapping names its file and key
+        company = landing_zone.company()  # checked before anything is written: a broken mapping names its file and key
         mapping = company.mappings.get(contract.source)
         with warehouse.connect() as con:
             if mapping is None:  # the company has no such source: its table stays empty, its models build on nothing
@@ -111,6 +110,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
                     loaded_at,
                     mapping=mapping,
                     business_timezone=company.company.business_timezone,
+                    company_mappings=list(company.mappings.values()),
                     processed_dir=landing_zone.processed,
                     window=window,
                 )
@@ -141,6 +141,8 @@ def _log_load(context: dg.AssetExecutionContext, contract: Contract, report: Loa
         context.log.warning(f"landing folder: cannot list {folder}: the files in it are neither loaded nor rejected")
     for problem in [*report.not_archived, *report.skipped]:
         context.log.warning(problem)
+    for note in report.waiting:
+        context.log.info(note)
     context.log.info(
         f"{contract.source}: {len(report.files_loaded)} new and {len(report.files_replaced)} re-exported files, "
         f"{report.rows_loaded:,} rows loaded, {report.rows_in_table:,} rows in table"

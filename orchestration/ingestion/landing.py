@@ -31,6 +31,7 @@ class LandedFile:
     relative: str  # path relative to the landing folder
     fingerprint: str  # size and modification time: a re-delivered file is seen again
     refusal: str | None = None  # why it is never read here (a link, a device, a name that is not UTF-8...)
+    sources: tuple[str, ...] = ()  # every source the file feeds (one file may feed several tables)
 
     @property
     def readable(self) -> bool:
@@ -51,7 +52,7 @@ def landed_files(contracts: list[SourceMapping], landing: Path) -> tuple[list[La
             stat = entry.path.lstat()
         except OSError:  # gone since the listing
             continue
-        found.append(LandedFile(entry.source, entry.relative, f"{stat.st_size}:{stat.st_mtime_ns}", entry.refusal))
+        found.append(LandedFile(entry.source, entry.relative, f"{stat.st_size}:{stat.st_mtime_ns}", entry.refusal, entry.sources))
     return found, errors
 
 

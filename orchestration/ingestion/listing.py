@@ -43,7 +43,9 @@ class LandingEntry:
         relative: path relative to the landing folder (POSIX), the bytes of a name that are not
             UTF-8 shown escaped (``\\xe9``): the name every record and message gives.
         path: its path in the landing folder (a link's own path, not its target).
-        source: the source whose file pattern the name matches (None: none does).
+        source: the first source whose file pattern the name matches (None: none does).
+        sources: every source whose pattern matches: one delivered file may feed several tables
+            (items and stores drawn from a sales file); it leaves the landing folder once each has loaded it.
         kind: ``file`` (a regular file), ``link`` (a symbolic link, to a file or a folder) or
             ``other`` (a device, pipe or socket: never opened).
         parts: the path's components below the landing folder, as the file system gives them.
@@ -58,6 +60,7 @@ class LandingEntry:
     parts: tuple[str, ...]
     inode: tuple[int, int] | None
     valid_name: bool = True
+    sources: tuple[str, ...] = ()
 
     @property
     def refusal(self) -> str | None:
@@ -116,10 +119,15 @@ def _matches(parts: tuple[str, ...], pattern: str, folder: bool) -> bool:
     return all(level.match(name) for level, name in zip(levels, names))
 
 
+def sources_of(contracts: list[Contract], relative: str, folder: bool = False) -> tuple[str, ...]:
+    """Every source whose file pattern matches ``relative``, in the order given."""
+    parts = tuple(relative.split("/"))
+    return tuple(dict.fromkeys(c.source for c in contracts if _matches(parts, c.files, folder)))
+
+
 def source_of(contracts: list[Contract], relative: str, folder: bool = False) -> str | None:
     """The first source whose file pattern matches ``relative`` (None: none)."""
-    parts = tuple(relative.split("/"))
-    return next((c.source for c in contracts if _matches(parts, c.files, folder)), None)
+    return next(iter(sources_of(contracts, relative, folder)), None)
 
 
 def _entry(contracts: list[Contract], root: Path, path: Path, folder: bool = False) -> LandingEntry | None:
@@ -134,8 +142,9 @@ def _entry(contracts: list[Contract], root: Path, path: Path, folder: bool = Fal
     kind = "link" if stat.S_ISLNK(mode) else "file" if stat.S_ISREG(mode) else "other"
     parts = path.relative_to(root).parts
     relative = printable("/".join(parts))
-    source = source_of(contracts, relative, folder=folder)
-    return LandingEntry(relative, path, source, kind, parts, (info.st_dev, info.st_ino), relative == "/".join(parts))
+    sources = sources_of(contracts, relative, folder=folder)
+    source = sources[0] if sources else None
+    return LandingEntry(relative, path, source, kind, parts, (info.st_dev, info.st_ino), relative == "/".join(parts), sources)
 
 
 def _left_alone(root: Path, here: Path, name: str) -> bool:
@@ -168,7 +177,7 @@ def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[Landing
 def source_files(contract: Contract, landing: Path) -> list[tuple[str, Path]]:
     """(path relative to landing, path) of the source's regular files (never a link)."""
     entries, _ = scan_landing([contract], landing)
-    return [(e.relative, e.path) for e in entries if e.kind == "file" and e.source == contract.source]
+    return [(e.relative, e.path) for e in entries if e.kind == "file" and contract.source in e.sources]
 
 
 def read_regular(path: Path, inode: tuple[int, int] | None = None) -> tuple[bytes, tuple[int, int, int]]:

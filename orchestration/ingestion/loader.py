@@ -107,6 +107,8 @@ class LoadReport:
     skipped: list[str] = field(default_factory=list)
     # folders that could hold the source's files and could not be listed, with the error
     unlisted: list[str] = field(default_factory=list)
+    # files loaded and left in the landing folder for the other tables they feed
+    waiting: list[str] = field(default_factory=list)
 
     @property
     def files_new(self) -> list[str]:
@@ -260,7 +262,9 @@ def _unlisted_folder(error: ListingError) -> RejectedFile:
     return RejectedFile(error.folder, message, f"{LEFT_IN_LANDING}: not listed")
 
 
-def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[SourceMapping], landing: Path, rejected_dir: Path | None, now: datetime) -> list[RejectedFile]:
+def reject_strays(
+    con: duckdb.DuckDBPyConnection, contracts: list[SourceMapping], landing: Path, rejected_dir: Path | None, now: datetime
+) -> list[RejectedFile]:
     """Move what no source claims out of the landing folder: files whose name matches no
     source's pattern, and links and devices that match none (recorded under ``(no source)``).
     A folder no source claims that cannot be listed is returned too (not recorded: nothing moved)."""
@@ -271,11 +275,29 @@ def reject_strays(con: duckdb.DuckDBPyConnection, contracts: list[SourceMapping]
     return [r for r in refused if r is not None] + unlisted
 
 
-def _archive_reported(entry: LandingEntry, sha: str, seen: tuple[int, int, int], processed_dir: Path, report: LoadReport) -> None:
+def _waiting_for(con, entry: LandingEntry, sha: str, source: str) -> list[str]:
+    """The other sources the file feeds that have not loaded this content yet."""
+    others = [s for s in entry.sources if s != source]
+    if not others:
+        return []
+    loaded = {
+        source
+        for (source,) in con.execute(
+            "SELECT DISTINCT source FROM raw._load_log WHERE source_file = ? AND sha256 = ? AND status = 'loaded'", [entry.relative, sha]
+        ).fetchall()
+    }
+    return [s for s in others if s not in loaded]
+
+
+def _archive_reported(con, entry: LandingEntry, sha: str, seen: tuple[int, int, int], processed_dir: Path, report: LoadReport) -> None:
     """Archive a loaded file; a failed move (the rows are committed) is reported, not raised: the
     file stays in the landing folder and the next run recognizes it by its hash and moves it. A
     file changed since it was read (rows appended meanwhile) stays too: the next run loads it as
-    a re-export."""
+    a re-export. A file that feeds several tables stays until each has loaded it."""
+    waiting = _waiting_for(con, entry, sha, report.source)
+    if waiting:
+        report.waiting.append(f"{entry.relative}: loaded; it also feeds {', '.join(waiting)}, which will move it once loaded")
+        return
     if not unchanged_since(entry.path, seen):
         report.not_archived.append(f"{entry.relative}: loaded, but changed since it was read: left in the landing folder, the next run loads it again")
         return
@@ -327,6 +349,7 @@ def load_source(
     *,
     mapping: SourceMapping,
     business_timezone: str = "UTC",
+    company_mappings: list[SourceMapping] | None = None,
     processed_dir: Path | None = None,
     window: PartitionWindow | None = None,
 ) -> LoadReport:
@@ -336,6 +359,8 @@ def load_source(
         rejected_dir: where unreadable files move to (None: a check, they stay where they are).
         mapping: the company's mapping of the source: where its files are, how they are written.
         business_timezone: the zone of timestamps the mapping says are written in business time.
+        company_mappings: all the company's mappings: a file another table's mapping also reads
+            stays in the landing folder until that table has loaded it too.
         processed_dir: where loaded files move to (None: they stay in the landing folder).
         window: for a transactional source, load only the files with a row in these days.
     """
@@ -346,9 +371,9 @@ def load_source(
     batch_files: list[tuple[str, str, int, bool]] = []
     read: dict[str, tuple[LandingEntry, tuple[int, int, int]]] = {}
     intact: list[str] = []
-    entries, errors = scan_landing([mapping], landing)
+    entries, errors = scan_landing([mapping, *(m for m in company_mappings or () if m.source != mapping.source)], landing)
     report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([mapping], e.folder, folder=True)]
-    for entry in [e for e in entries if e.source == contract.source]:
+    for entry in [e for e in entries if contract.source in e.sources]:
         relative = entry.relative
         report.files_seen += 1
         content = _read_entry(con, contract.source, entry, rejected_dir, now, report)
@@ -359,7 +384,7 @@ def load_source(
             report.files_unchanged += 1
             intact.append(relative)
             if processed_dir is not None:
-                _archive_reported(entry, sha, seen, processed_dir, report)
+                _archive_reported(con, entry, sha, seen, processed_dir, report)
             continue
         try:
             table = _parse(con, contract, mapping, data, relative, business_timezone)
@@ -387,7 +412,7 @@ def load_source(
         if processed_dir is not None:
             for relative, sha, _, _ in batch_files:
                 entry, seen = read[relative]
-                _archive_reported(entry, sha, seen, processed_dir, report)
+                _archive_reported(con, entry, sha, seen, processed_dir, report)
     _resolve_rejections(con, contract.source, intact, now)
     report.rows_in_table = con.execute(f"SELECT count(*) FROM {contract.table}").fetchone()[0]
     return report
