@@ -90,8 +90,9 @@ def stage_contracts(home: Path, scale: str) -> dict:
 
     from data_contracts import CONTRACTS
     from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
+    from ml.demo_company.generate import MANIFEST_NAME
 
-    as_of = datetime.fromisoformat(json.loads((home / "landing" / "demo_manifest.json").read_text())["end_date"]).replace(hour=23, minute=59, second=59)
+    as_of = datetime.fromisoformat(json.loads((home / "landing" / MANIFEST_NAME).read_text())["end_date"]).replace(hour=23, minute=59, second=59)
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     ensure_governance_schema(con)
     started = time.perf_counter()

@@ -37,9 +37,6 @@ from data_contracts.dbt_vars import dbt_env_var, dbt_var
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 COMPANY_FILE = "company.yaml"
-# The demo generator's record of its defects, at the landing folder's root: the loader leaves it
-# alone (ingestion/listing.py). The settings never read it: the demo writes its as-of in company.yaml.
-DEMO_MANIFEST = "demo_manifest.json"
 DEFAULT_MLFLOW_UI_URL = "http://127.0.0.1:5000"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ml.demo_company import generate
+from ml.demo_company.generate import MANIFEST_NAME
 from orchestration.settings import home_environment
 
 # The tests live in the demo company's world: its history ends on 2026-09-30, so does "now" (for
@@ -66,7 +67,7 @@ def running_home(home: Path, **variables: str):
 
 
 def load_manifest(landing: Path) -> dict:
-    return json.loads((landing / "demo_manifest.json").read_text())
+    return json.loads((landing / MANIFEST_NAME).read_text())
 
 
 def duckdb_path(home: Path) -> str:

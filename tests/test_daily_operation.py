@@ -22,6 +22,7 @@ import duckdb
 import pytest
 
 from ml.demo_company import generate
+from ml.demo_company.generate import MANIFEST_NAME
 from orchestration.assets.dbt import DBT_PROJECT_DIR
 from tests.conftest import duckdb_path, marts_digest, running_home
 
@@ -150,7 +151,7 @@ def _span(start: date, end: date) -> list[date]:
 def test_requested_runs_succeed_and_archive_the_files(daily_home):
     assert daily_home["runs"] and all(run.success for run in daily_home["runs"])
     landing = daily_home["home"] / "landing"
-    assert not [p for p in landing.rglob("*") if p.is_file() and p.name != "demo_manifest.json"]
+    assert not [p for p in landing.rglob("*") if p.is_file() and p.name != MANIFEST_NAME]
     for pattern in HELD_BACK:
         assert list((daily_home["home"] / "processed").glob(pattern))
     assert daily_home["raw_growth"] > 0

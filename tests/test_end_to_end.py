@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from ml.demo_company import generate
+from ml.demo_company.generate import MANIFEST_NAME
 from orchestration.jobs import all_days_tags
 from orchestration.warehouse_snapshot import published_path
 from tests.conftest import duckdb_path, marts_digest, running_home
@@ -167,7 +168,7 @@ def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehou
         again = pipeline_home["job"].execute_in_process(instance=pipeline_home["instance"], raise_on_error=False, tags=all_days_tags())
         assert reader("SELECT count(*) FROM raw.pos_sales") == read_before == f"[({raw_before},)]"
     assert again.success, [e.message for e in again.get_step_failure_events()]
-    assert not [p for p in (home / "landing").rglob("*") if p.is_file() and p.name != "demo_manifest.json"], "re-delivered files are archived"
+    assert not [p for p in (home / "landing").rglob("*") if p.is_file() and p.name != MANIFEST_NAME], "re-delivered files are archived"
     con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
     try:
         assert con.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0] == raw_before

@@ -19,7 +19,8 @@ from ml.demo_company.master_data import build_master_data
 from ml.demo_company.operations import CONFIRMATION_STREAM, confirm_production, simulate
 from ml.demo_company.writers import corrupt, ordered_rows, write_table
 
-MANIFEST_NAME = "demo_manifest.json"
+# Hidden (a dot first): the landing folder leaves it alone, as it does any file whose name starts with a dot.
+MANIFEST_NAME = ".demo_manifest.json"
 SYSTEM_FOLDERS = ("erp", "wms", "pos", "oms", "planning")
 
 
@@ -35,7 +36,7 @@ def generate(landing_dir: str | Path, scale: str | Scale = "demo", seed: int = 4
 
     Args:
         landing_dir: folder receiving ``erp/``, ``wms/``, ``pos/``, ``oms/``, ``planning/`` and
-            ``demo_manifest.json``.
+            ``.demo_manifest.json``.
         scale: ``"tiny"``, ``"demo"``, a multiplier such as ``"10x"``, or a Scale.
         seed: random seed.
         progress: optional callable receiving one-line status messages.

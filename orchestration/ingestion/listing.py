@@ -21,7 +21,6 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from data_contracts.model import Contract
-from orchestration.settings import DEMO_MANIFEST
 
 SYMLINK_REFUSED = "symbolic link: not followed (a link is never read, wherever it points): deliver the file itself"
 NOT_A_FILE = "not a regular file (a device, pipe or socket): deliver the file itself"
@@ -29,8 +28,6 @@ NO_SOURCE = "no source matches this file name"
 BAD_NAME = "the file name is not valid UTF-8: rename it"
 # The source recorded for a rejected file no source's pattern matches.
 NO_SOURCE_NAME = "(no source)"
-# Files of the platform itself in the landing folder's root (the demo company's defect list).
-PLATFORM_FILES = frozenset({DEMO_MANIFEST})
 # Names transfer tools give a file while it is being written (WinSCP, curl, browsers, rsync-like).
 UPLOAD_SUFFIXES = (".part", ".filepart", ".tmp", ".crdownload", ".partial")
 
@@ -147,9 +144,9 @@ def _entry(contracts: list[Contract], root: Path, path: Path, folder: bool = Fal
     return LandingEntry(relative, path, source, kind, parts, (info.st_dev, info.st_ino), relative == "/".join(parts), sources)
 
 
-def _left_alone(root: Path, here: Path, name: str) -> bool:
-    """An upload in progress (left for its final name), or the platform's own file."""
-    return name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES) or (here == root and name in PLATFORM_FILES)
+def _left_alone(name: str) -> bool:
+    """An upload in progress (left for its final name), or a hidden file (a dot first)."""
+    return name.startswith(".") or name.lower().endswith(UPLOAD_SUFFIXES)
 
 
 def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[LandingEntry], list[ListingError]]:
@@ -170,7 +167,7 @@ def scan_landing(contracts: list[Contract], landing: Path) -> tuple[list[Landing
         subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
         # a link to a folder: os.walk does not descend into it; it is reported (a real folder gives None)
         entries += [_entry(contracts, root, here / name, folder=True) for name in subfolders]
-        entries += [_entry(contracts, root, here / name) for name in files if not _left_alone(root, here, name)]
+        entries += [_entry(contracts, root, here / name) for name in files if not _left_alone(name)]
     return sorted((e for e in entries if e is not None), key=lambda e: e.relative), errors
 
 
