@@ -298,6 +298,8 @@ def test_staging_casts_exactly_the_typed_columns_as_their_contracts_type_them():
     staging = Path(DBT_PROJECT_FILE).parent / "models" / "staging"
     for model in sorted(staging.glob("stg_*.sql")):
         sql = model.read_text()
+        if re.search(r"\bsource\('company',", sql):
+            continue  # the company's configuration (schema company), typed when it is written: no file's notation to cast
         [source] = re.findall(r"valid_source_rows\('(\w+)'\)", sql)
         cast = {column: types for pattern, types in _STAGING_CASTS.items() for column in re.findall(pattern, sql)}
         field_types = CONTRACTS[source].field_types

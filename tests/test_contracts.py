@@ -10,10 +10,11 @@ import duckdb
 import pytest
 
 from data_contracts import CONTRACTS
+from data_contracts.company.export import write_company_tables
 from data_contracts.model import CANONICAL_NOTATION
 from data_contracts.suites import build_suite
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
-from tests.demo_sources import load_demo_source
+from tests.demo_sources import load_demo_source, write_demo_company_tables
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 # Great Expectations, and the same rules compiled to SQL (daily increments): same results.
@@ -47,6 +48,7 @@ def _raw_table(con, source: str, rows: list[dict]) -> None:
 def con():
     connection = duckdb.connect()
     ensure_governance_schema(connection)
+    write_demo_company_tables(connection)  # the codes the contracts check against: the demo company's configuration
     _raw_table(
         connection,
         "erp_locations",
@@ -291,3 +293,292 @@ def test_sql_evaluation_finds_what_great_expectations_finds_on_the_tiny_company(
             write_quarantine(con, by_gx)
         quarantined = con.execute("SELECT count(DISTINCT source) FROM governance.quarantine").fetchone()[0]
     assert quarantined >= 5  # the tiny company's deliberate defects: the comparison covers real entries
+
+
+# ---- the company's codes are its configuration's (issue 16 point 1) ---------------------------
+
+
+def _company(**changes):
+    """The demo company's configuration with ``changes`` to its company.yaml keys."""
+    from data_contracts.company.config import Company
+    from ml.demo_company import resolve_scale
+    from ml.demo_company.company_config import company_document
+
+    return Company.model_validate({**company_document(resolve_scale("tiny")), **changes})
+
+
+def _found(outcome) -> dict[tuple[int, str], str]:
+    return {(int(r.row_number), r.rule): r.reason for r in outcome.quarantine.itertuples()}
+
+
+ITEM = {
+    "item_code": "1",
+    "description": "Crisps",
+    "family": "SNACKS",
+    "base_unit": "EA",
+    "unit_cost": "1.25",
+    "list_price": "2.50",
+    "make_or_buy": "BUY",
+    "supplier_code": "S1",
+}
+
+
+def _items(con, rows: list[dict]) -> None:
+    _raw_table(con, "erp_suppliers", [{"supplier_code": "S1", "name": "S", "lead_time_days": "5", "payment_terms_days": "30"}])
+    _raw_table(con, "erp_production_lines", [])
+    _raw_table(con, "erp_items", rows)
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_family_the_company_does_not_list_is_held_back_and_any_family_passes_when_it_lists_none(con, evaluator):
+    _items(con, [ITEM, {**ITEM, "item_code": "2", "family": "GARDEN"}])
+    found = _found(validate_source(con, "erp_items", AS_OF, evaluator=evaluator))
+    assert set(found) == {(2, "allowed_values")}
+    assert found[(2, "allowed_values")].startswith("family 'GARDEN' is not one of the company's families (families in company.yaml): add it under families")
+    write_company_tables(con, _company(families=None))  # a company that does not check families
+    assert validate_source(con, "erp_items", AS_OF, evaluator=evaluator).quarantine.empty
+    write_company_tables(con, _company(families=["SNACKS", "GARDEN"]))
+    assert validate_source(con, "erp_items", AS_OF, evaluator=evaluator).quarantine.empty
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_base_unit_is_a_unit_of_role_base_when_the_company_declares_units(con, evaluator):
+    _items(con, [ITEM, {**ITEM, "item_code": "2", "base_unit": "CS"}, {**ITEM, "item_code": "3", "base_unit": "KG"}])
+    found = _found(validate_source(con, "erp_items", AS_OF, evaluator=evaluator))
+    assert set(found) == {(2, "allowed_values"), (3, "allowed_values")}
+    assert found[(2, "allowed_values")].startswith(
+        "base unit 'CS' is declared with role case: an item's base unit is a unit of role base under units in company.yaml"
+    )
+    assert found[(3, "allowed_values")].startswith("base unit 'KG' is not declared: ")
+    write_company_tables(con, _company(units=[]))  # no units declared: any unit
+    assert validate_source(con, "erp_items", AS_OF, evaluator=evaluator).quarantine.empty
+
+
+# An undeclared code of each kind: (source, raw tables, the row of the undeclared code, rule, the
+# reason's start, the company.yaml change that declares it).
+UNDECLARED = {
+    "location_type": (
+        "erp_locations",
+        {},
+        {"location_code": "K1", "name": "Kiosk", "location_type": "KIOSK", "region": "Anywhere at all", "wms_receiving_unit": "EA"},
+        "allowed_values",
+        "location type 'KIOSK' is not declared in company.yaml: declare it under location_types in company.yaml (with its role: plant, warehouse, store, virtual)",
+        {"location_types": [{"code": "KIOSK", "role": "store"}]},
+    ),
+    "receiving_unit": (
+        "erp_locations",
+        {},
+        {"location_code": "S9", "name": "Store", "location_type": "STORE", "region": "N", "wms_receiving_unit": "PAL"},
+        "unknown_unit",
+        "unit 'PAL' is not one of the company's units (units in company.yaml): declare it under units in company.yaml",
+        {"units": [{"code": "PAL", "role": "other"}]},
+    ),
+    "channel": (
+        "erp_prices",
+        {"erp_items": [ITEM], "erp_unit_conversions": [{"item_code": "1", "unit": "EA", "factor_to_base": "1"}]},
+        {"item_code": "1", "channel": "TELESALES", "valid_from": "2026-01-01", "price": "2.00", "unit": "EA"},
+        "allowed_values",
+        "channel 'TELESALES' is not declared in company.yaml: declare it under channels in company.yaml (with its role: store, online, marketplace, wholesale)",
+        {"channels": [{"code": "TELESALES", "role": "wholesale"}]},
+    ),
+    "code_system": (
+        "erp_item_xref",
+        {"erp_items": [ITEM]},
+        {"system": "EDI", "external_code": "E-1", "item_code": "1", "valid_from": "2026-01-01"},
+        "allowed_values",
+        "code system 'EDI' is not declared in company.yaml: declare it under code_systems in company.yaml (with its role: item_master, warehouse,",
+        {"code_systems": [{"code": "EDI", "role": "other"}]},
+    ),
+    "unit": (
+        "erp_unit_conversions",
+        {"erp_items": [ITEM]},
+        {"item_code": "1", "unit": "PAL", "factor_to_base": "480"},
+        "unknown_unit",
+        "unit 'PAL' is not one of the company's units (units in company.yaml): declare it under units in company.yaml or correct the unit in the ERP",
+        {"units": [{"code": "EA", "role": "base"}, {"code": "PAL", "role": "other"}]},
+    ),
+    "segment": (
+        "erp_customers",
+        {"erp_locations": [{"location_code": "DC01", "name": "DC", "location_type": "DC", "region": "N", "wms_receiving_unit": "EA"}]},
+        {"customer_code": "C1", "name": "C", "segment": "VIP", "priority": "1", "ship_from": "DC01"},
+        "allowed_values",
+        "segment 'VIP' is not declared in company.yaml: declare it under segments in company.yaml (with its allocation_priority, cycle_service_level and fill_rate)",
+        {"segments": [{"code": "VIP", "allocation_priority": 1, "cycle_service_level": 0.99, "fill_rate": 0.99}]},
+    ),
+}
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+@pytest.mark.parametrize("kind", list(UNDECLARED))
+def test_a_code_the_company_has_not_declared_is_held_back_naming_the_key_that_declares_it(con, kind, evaluator):
+    source, tables, row, rule, reason, declaration = UNDECLARED[kind]
+    if "erp_items" in tables:
+        _items(con, tables["erp_items"])
+        write_quarantine(con, validate_source(con, "erp_items", AS_OF, evaluator="sql"))
+    for table, rows in [(t, r) for t, r in tables.items() if t != "erp_items"]:
+        _raw_table(con, table, rows)
+        write_quarantine(con, validate_source(con, table, AS_OF, evaluator="sql"))
+    _raw_table(con, source, [row])
+    found = _found(validate_source(con, source, AS_OF, evaluator=evaluator))
+    assert list(found) == [(1, rule)] and found[(1, rule)].startswith(reason), found
+    write_company_tables(con, _company(**declaration))  # declared: the row flows on
+    assert validate_source(con, source, AS_OF, evaluator=evaluator).quarantine.empty
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_promotion_runs_on_a_channel_the_company_declares_or_on_all(con, evaluator):
+    _items(con, [ITEM])
+    write_quarantine(con, validate_source(con, "erp_items", AS_OF, evaluator="sql"))
+    promotion = {"promo_id": "P1", "item_code": "1", "channel": "WEB", "start_date": "2026-09-01", "end_date": "2026-09-07", "discount_pct": "10"}
+    _raw_table(con, "erp_promotions", [promotion, {**promotion, "promo_id": "P2", "channel": "ALL"}, {**promotion, "promo_id": "P3", "channel": "TV"}])
+    found = _found(validate_source(con, "erp_promotions", AS_OF, evaluator=evaluator))
+    assert set(found) == {(3, "allowed_values")} and "channel 'TV' is not declared in company.yaml" in found[(3, "allowed_values")]
+
+
+# A company that names everything its own way: its channels, code systems and location types
+# play Planline's roles, and the contracts check its rows by those roles.
+OTHER_COMPANY = {
+    "channels": [{"code": "SHOP", "role": "online"}, {"code": "AMZ", "role": "marketplace"}, {"code": "TILL", "role": "store"}],
+    "location_types": [{"code": "BOUTIQUE", "role": "store"}, {"code": "HUB", "role": "warehouse"}],
+    "units": [{"code": "PC", "role": "base"}, {"code": "DUO", "role": "bundle"}],
+    "code_systems": [{"code": "SAP", "role": "item_master"}, {"code": "ASIN", "role": "marketplace"}, {"code": "GTIN", "role": "point_of_sale"}],
+    "segments": [],
+    "families": None,
+}
+
+
+@pytest.fixture
+def other_company():
+    connection = duckdb.connect()
+    ensure_governance_schema(connection)
+    write_company_tables(connection, _company(**OTHER_COMPANY))
+    _raw_table(
+        connection,
+        "erp_locations",
+        [
+            {"location_code": "B1", "name": "Boutique", "location_type": "BOUTIQUE", "region": "Paris", "wms_receiving_unit": "PC"},
+            {"location_code": "H1", "name": "Hub", "location_type": "HUB", "region": "Lyon", "wms_receiving_unit": "PC"},
+        ],
+    )
+    _items(connection, [{**ITEM, "item_code": "100", "family": "Anything", "base_unit": "PC"}])
+    _raw_table(
+        connection,
+        "erp_unit_conversions",
+        [{"item_code": "100", "unit": "PC", "factor_to_base": "1"}, {"item_code": "100", "unit": "DUO", "factor_to_base": "2"}],
+    )
+    _raw_table(
+        connection,
+        "erp_item_xref",
+        [
+            {"system": "ASIN", "external_code": "B0-100", "item_code": "100", "valid_from": "2026-01-01"},
+            {"system": "GTIN", "external_code": "3000000000100", "item_code": "100", "valid_from": "2026-01-01"},
+        ],
+    )
+    for source in ("erp_locations", "erp_suppliers", "erp_production_lines", "erp_items", "erp_unit_conversions", "erp_item_xref"):
+        outcome = validate_source(connection, source, AS_OF, evaluator="sql")
+        assert outcome.quarantine.empty, outcome.quarantine.reason.tolist()
+        write_quarantine(connection, outcome)
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_online_lines_carry_item_master_codes_and_a_marketplaces_lines_its_own_by_the_channels_role(other_company, evaluator):
+    line = {
+        "event_id": "1",
+        "event_type": "LINE_PLACED",
+        "event_time": "2026-09-01T10:00:00Z",
+        "exported_at": "2026-09-01T11:00:00Z",
+        "order_id": "O1",
+        "line": "1",
+        "channel": "SHOP",
+        "item": "100",
+        "qty": "1",
+        "uom": "PC",
+        "unit_price": "9.90",
+        "ship_from": "H1",
+    }
+    _raw_table(
+        other_company,
+        "oms_events",
+        [
+            line,  # 1 valid: the web shop sends the item master's code
+            {**line, "event_id": "2", "channel": "AMZ", "item": "B0-100", "uom": "DUO"},  # 2 valid: the marketplace its listing
+            {**line, "event_id": "3", "channel": "AMZ", "item": "100"},  # 3 an item master code on a marketplace line
+            {**line, "event_id": "4", "item": "B0-100"},  # 4 a listing on a web-shop line
+            {**line, "event_id": "5", "channel": "TILL"},  # 5 a store channel's sales come from the tills, not the OMS
+            {**line, "event_id": "6", "channel": "WEB"},  # 6 a channel the company does not have
+            {**line, "event_id": "7", "uom": "EA"},  # 7 a unit the company does not have
+        ],
+    )
+    found = _found(validate_source(other_company, "oms_events", AS_OF, evaluator=evaluator))
+    # row 4's code is no item, so no conversion of it is found either: both are said
+    assert set(found) == {(3, "unmapped_code"), (4, "unmapped_code"), (4, "unknown_unit"), (5, "allowed_values"), (6, "allowed_values"), (7, "unknown_unit")}
+    assert "marketplace code '100'" in found[(3, "unmapped_code")] and "code system of role marketplace" in found[(3, "unmapped_code")]
+    assert found[(4, "unmapped_code")].startswith("item 'B0-100' of an online order is not in the ERP item master")
+    assert found[(5, "allowed_values")].startswith("channel TILL has role store: the OMS sends the lines of online and marketplace channels")
+    assert found[(6, "allowed_values")].startswith("channel 'WEB' is not declared in company.yaml: declare it under channels")
+    assert found[(7, "unknown_unit")].startswith("unit 'EA' is not one of the company's units (units in company.yaml)")
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_tills_are_the_locations_of_a_store_type_and_their_barcodes_a_point_of_sale_systems(other_company, evaluator):
+    good = {"store": "B1", "business_date": "2026-09-01", "ean": "3000000000100", "line_type": "SALE", "qty": "1", "unit_price": "9.90"}
+    _raw_table(
+        other_company,
+        "pos_sales",
+        [
+            good,  # 1 valid: a boutique is a store
+            {**good, "store": "H1"},  # 2 a hub is no store
+            {**good, "ean": "B0-100", "business_date": "2026-09-02"},  # 3 a marketplace listing is no barcode
+        ],
+    )
+    found = _found(validate_source(other_company, "pos_sales", AS_OF, evaluator=evaluator))
+    assert set(found) == {(2, "unknown_reference"), (3, "unmapped_code")}
+    assert found[(2, "unknown_reference")].startswith("store 'H1' is not a store in the ERP location master (a location whose type has role store")
+    assert "code system of role point_of_sale (code_systems in company.yaml)" in found[(3, "unmapped_code")]
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_family_override_names_a_family_of_the_item_master(other_company, evaluator):
+    override = {
+        "override_id": "1",
+        "level": "FAMILY",
+        "item_or_family": "Anything",
+        "location_or_customer": "B1",
+        "start_date": "2026-10-01",
+        "end_date": "2026-10-31",
+        "adjustment_type": "PCT",
+        "value": "10",
+        "author": "kam",
+        "reason": "promo",
+        "submitted_at": "2026-09-30T08:00:00Z",
+    }
+    _raw_table(other_company, "erp_customers", [])
+    _raw_table(other_company, "planning_overrides", [override, {**override, "override_id": "2", "item_or_family": "Nothing"}])
+    found = _found(validate_source(other_company, "planning_overrides", AS_OF, evaluator=evaluator))
+    assert set(found) == {(2, "allowed_values")}
+    assert found[(2, "allowed_values")].startswith("family 'Nothing' is not a family of the ERP item master")
+
+
+def test_the_contracts_read_the_company_tables_the_configuration_writes():
+    """Every company.<table>.<column> a contract's SQL names is one export writes, and the roles a
+    contract selects by are Planline's (a typo would select nothing, silently)."""
+    import re
+    import typing
+
+    from data_contracts.company import config
+    from data_contracts.company.export import COLUMNS
+    from data_contracts.sources.sql import ROLES
+
+    named = set()
+    for contract in CONTRACTS.values():
+        sql = " ".join([*contract.derived.values(), *contract.joins, *contract.parameters.values(), *(r.sql or "" for r in contract.rules)])
+        for table in re.findall(r"\bcompany\.(\w+)", sql):
+            assert table in COLUMNS, (contract.source, table)
+            named.add(table)
+        for column in re.findall(r"\b(?:c|channel)\.(\w+)", sql):
+            assert any(column in columns for columns in COLUMNS.values()), (contract.source, column)
+    assert {"families", "unit_roles", "location_types", "channels", "code_systems", "segment_service_levels"} <= named
+    literals = {"channel_role": config.ChannelRole, "location_role": config.LocationRole, "unit_role": config.UnitRole, "code_role": config.CodeRole}
+    assert {kind: set(typing.get_args(literal)) for kind, literal in literals.items()} == {kind: set(roles) for kind, roles in ROLES.items()}

@@ -1,8 +1,9 @@
 """ERP contracts: master data (items, network, partners, prices) and transactions (orders, stock).
 
-The rows are canonical (the company's source mappings say how its ERP writes numbers and dates:
-the demo company's exports use decimal commas and DD/MM/YYYY dates); the contracts check and
-read canonical text only."""
+The rows are canonical (the company's source mappings say how its ERP writes numbers and dates);
+the contracts check and read canonical text only. The company's codes (families, units, location
+types, channels, code systems, segments) are its configuration's (``company.yaml``, the warehouse
+schema ``company``): a contract checks a code against it, never against a list of its own."""
 
 from __future__ import annotations
 
@@ -18,10 +19,8 @@ from data_contracts.model import (
     positive_price,
     required,
 )
+from data_contracts.sources.declared import ROLE_HINTS, base_unit, declared, declared_unit
 from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, date_of, day_of, number
-
-FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
-CHANNELS = ("STORE", "WEB", "MARKETPLACE", "B2B")
 
 # Largest plausible quantity on one ERP line, in the line's unit (cases or eaches): far above any
 # real order or stock, low enough to catch an item or order number keyed into the quantity.
@@ -41,11 +40,20 @@ MAX_LEAD_TIME_DAYS = 730
 MAX_PAYMENT_TERMS_DAYS = 365
 MAX_ORDER_HOURS = 10_000
 MAX_RUN_RATE = 1_000_000
-UNITS = ("EA", "CS", "PK6", "BD2")
 
 UNKNOWN_ITEM = "item '{value}' is not in the ERP item master: create the item or correct the code"
 UNKNOWN_LOCATION = "location '{value}' is not in the ERP location master: correct the code or add the location"
 UNKNOWN_UNIT = "unit is not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
+
+
+def family(fix: str) -> Rule:
+    """A family of the company's list (``families`` in company.yaml), any family when it lists none."""
+    return declared("family", "families", "families", "family", "family", fix, only_when_listed=True)
+
+
+def channel(fix: str, also: dict[str, str] | None = None) -> Rule:
+    """A channel the company declares (``channels``), or one of Planline's words ``also``."""
+    return declared("channel", "channels", "channels", "channel_id", "channel", fix, hint=ROLE_HINTS["channel_role"], also=also)
 
 
 # Receipt, completion and delivery dates are not held to the as-of time like order dates: ERPs post
@@ -77,9 +85,9 @@ ITEMS = _erp(
         *decimal("unit_cost", "cost", maximum=MAX_UNIT_PRICE),
         *decimal("list_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         *decimal("moq_cases", "quantity", minimum=0, maximum=MAX_ORDER_QUANTITY, cast="integer"),
-        allowed("family", FAMILIES),
+        family("correct the item's family in the ERP"),
         allowed("make_or_buy", ("MAKE", "BUY")),
-        allowed("base_unit", ("EA",)),
+        base_unit("base_unit", "correct the item's base unit in the ERP"),
         *date_format("launch_date"),
         *date_format("discontinued_date"),
         date_order("launch_date", "discontinued_date", "invalid_period", "an item cannot be discontinued before its launch"),
@@ -115,12 +123,20 @@ _OVERLAPPED_MAPPING = (
 
 ITEM_XREF = _erp(
     "erp_item_xref",
-    "Cross-reference of other systems' item codes (WMS, POS barcode, marketplace) to ERP items, with validity dates.",
+    "Cross-reference of other systems' item codes (warehouse, point-of-sale barcodes, marketplace listings) to ERP items, with validity dates.",
     "item_xref.csv",
     "system;external_code;item_code;valid_from;valid_to",
     [
         *required("system", "external_code", "item_code", "valid_from"),
-        allowed("system", ("WMS", "POS", "MKT")),
+        declared(
+            "system",
+            "code_systems",
+            "code_systems",
+            "code_system",
+            "code system",
+            "correct the system of the mapping in the ERP",
+            hint=ROLE_HINTS["code_role"],
+        ),
         *date_format("valid_from"),
         *date_format("valid_to"),
         date_order("valid_from", "valid_to", "invalid_period", "a mapping's validity cannot end before it starts"),
@@ -142,13 +158,13 @@ ITEM_XREF = _erp(
 
 UNIT_CONVERSIONS = _erp(
     "erp_unit_conversions",
-    "Units of measure per item and their factor to the base unit (EA).",
+    "Units of measure per item and their factor to the item's base unit.",
     "unit_conversions.csv",
     "item_code;unit;factor_to_base",
     [
         *required("item_code", "unit", "factor_to_base"),
         *decimal("factor_to_base", "factor", above=0, maximum=MAX_FACTOR),
-        allowed("unit", UNITS, name="unknown_unit"),
+        declared_unit("unit", "correct the unit in the ERP"),
         known("item_code", "items", UNKNOWN_ITEM),
         absent(
             "invalid_factor",
@@ -175,9 +191,17 @@ LOCATIONS = _erp(
     "location_code;name;location_type;parent_code;region;wms_receiving_unit",
     [
         *required("location_code", "name", "location_type", "region", "wms_receiving_unit"),
-        allowed("location_type", ("PLANT", "DC", "STORE", "WEB", "MARKETPLACE")),
-        allowed("region", ("NORTH", "SOUTH")),
-        allowed("wms_receiving_unit", ("EA", "PK6"), name="unknown_unit"),
+        # a location whose type the company has not declared cannot be placed in the network (its role, its echelon)
+        declared(
+            "location_type",
+            "location_types",
+            "location_types",
+            "location_type",
+            "location type",
+            "correct the location's type in the ERP; a location of an undeclared type cannot be placed in the network",
+            hint=ROLE_HINTS["location_role"],
+        ),
+        declared_unit("wms_receiving_unit", "correct the location's receiving unit in the ERP"),
     ],
     key=("location_code",),
     max_quarantine_share=0.0,
@@ -205,7 +229,15 @@ CUSTOMERS = _erp(
     "customer_code;name;segment;priority;region;ship_from;payment_terms_days;reserved_buffer_pct",
     [
         *required("customer_code", "name", "segment", "priority", "ship_from"),
-        allowed("segment", ("KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD")),
+        declared(
+            "segment",
+            "segments",
+            "segment_service_levels",
+            "segment",
+            "segment",
+            "correct the customer's segment in the ERP",
+            hint="with its allocation_priority, cycle_service_level and fill_rate",
+        ),
         *decimal("priority", "priority", minimum=0, cast="integer"),
         *decimal("payment_terms_days", "number of days", minimum=0, maximum=MAX_PAYMENT_TERMS_DAYS, cast="integer"),
         *decimal("reserved_buffer_pct", "percentage", minimum=0, maximum=100),
@@ -224,7 +256,7 @@ PRODUCTION_LINES = _erp(
     "line_code;plant_code;family;hours_per_day;run_rate_per_hour;overtime_hours_per_day;cost_per_hour",
     [
         *required("line_code", "plant_code", "family", "hours_per_day", "run_rate_per_hour"),
-        allowed("family", FAMILIES),
+        family("correct the line's family in the ERP"),
         *decimal("hours_per_day", "number of hours", minimum=0, maximum=24),
         *decimal("overtime_hours_per_day", "number of hours", minimum=0, maximum=24),
         *decimal("run_rate_per_hour", "rate", above=0, maximum=MAX_RUN_RATE),
@@ -252,7 +284,7 @@ PRICES = _erp(
     [
         *required("item_code", "channel", "valid_from", "price", "unit"),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
-        allowed("channel", CHANNELS),
+        channel("correct the price's channel in the ERP"),
         *decimal("price", "price", maximum=MAX_UNIT_PRICE),
         *date_format("valid_from"),
         *date_format("valid_to"),
@@ -273,7 +305,7 @@ PROMOTIONS = _erp(
     "promo_id;item_code;channel;location_code;start_date;end_date;discount_pct",
     [
         *required("promo_id", "item_code", "channel", "start_date", "end_date", "discount_pct"),
-        allowed("channel", (*CHANNELS, "ALL")),
+        channel("correct the promotion's channel in the ERP", also={"ALL": "every channel"}),
         *decimal("discount_pct", "percentage", minimum=0, maximum=100),
         *date_format("start_date"),
         *date_format("end_date"),

@@ -56,25 +56,82 @@ def codes(source: str, column: str, where: str = "") -> str:
 ITEM_UNIT_PAIRS = "SELECT DISTINCT item_code || '|' || unit FROM VALID(erp_unit_conversions)"
 
 
+# ---- the company's configuration (schema company, data_contracts.company.export) -------------
+# A company's codes (channels, location types, units, code systems, segments, families) are its
+# configuration's, written into the warehouse before validation; contracts check against those
+# tables and select by Planline's roles, never by a company's code.
+COMPANY_SCHEMA = "company"
+# Planline's roles (data_contracts.company.config): a contract selects a company's codes by them.
+ROLES = {
+    "channel_role": ("store", "online", "marketplace", "wholesale"),
+    "location_role": ("plant", "warehouse", "store", "virtual"),
+    "unit_role": ("base", "case", "store_pack", "bundle", "other"),
+    "code_role": ("item_master", "warehouse", "point_of_sale", "marketplace", "other"),
+}
+
+
+def company_table(table: str) -> str:
+    return f"{COMPANY_SCHEMA}.{table}"
+
+
+def of_role(table: str, column: str, role_column: str, *roles: str) -> str:
+    """Subquery: the company's codes (``column`` of ``company.<table>``) playing one of ``roles``
+    (``of_role('code_systems', 'code_system', 'code_role', 'warehouse')``)."""
+    unknown = [role for role in roles if role not in ROLES[role_column]]
+    if unknown:
+        raise ValueError(f"{unknown} are not {role_column}s of Planline ({', '.join(ROLES[role_column])})")
+    quoted = ", ".join(f"'{role}'" for role in roles)
+    return f"(SELECT {column} FROM {company_table(table)} WHERE {role_column} IN ({quoted}))"
+
+
+def code_systems_of_role(role: str) -> str:
+    """Subquery: the cross-reference systems the company declares with ``role`` (code_systems)."""
+    return of_role("code_systems", "code_system", "code_role", role)
+
+
+def location_types_of_role(role: str) -> str:
+    """Subquery: the location types the company declares with ``role`` (location_types)."""
+    return of_role("location_types", "location_type", "location_role", role)
+
+
+def undeclared(value: str, table: str, column: str, only_when_listed: bool = False) -> str:
+    """SQL: ``value`` (an expression over the raw row) when ``company.<table>`` does not declare it
+    in ``column``, else null; ``only_when_listed``: only when the table lists anything (a company
+    that lists no families accepts any)."""
+    declared = f"EXISTS (SELECT 1 FROM {company_table(table)} c WHERE c.{column} = {value})"
+    listed = f"EXISTS (SELECT 1 FROM {company_table(table)}) AND " if only_when_listed else ""
+    return f"CASE WHEN {value} IS NOT NULL AND {listed}NOT {declared} THEN {value} END"
+
+
+def unit_declared(unit: str) -> str:
+    """SQL condition: ``unit`` is one of the company's units, or the company declares none (any unit)."""
+    units = company_table("unit_roles")
+    return f"(NOT EXISTS (SELECT 1 FROM {units}) OR EXISTS (SELECT 1 FROM {units} c WHERE c.unit = {unit}))"
+
+
 def local_date(utc_ts: str) -> str:
     """Business day of a UTC timestamp."""
     return f"CAST(timezone('{BUSINESS_TIMEZONE}', timezone('UTC', {utc_ts})) AS DATE)"
 
 
-def code_not_valid_on(system: str, code: str, day: str) -> str:
-    """The code when it is in the cross-reference but no mapping is valid on ``day`` (a date expression)."""
-    valid = "SELECT 1 FROM VALID(erp_item_xref) v WHERE v.system = '{s}' AND v.external_code = {c}"
+def code_not_valid_on(role: str, code: str, day: str) -> str:
+    """The code when it is in the cross-reference (under a code system of ``role``) but no mapping
+    is valid on ``day`` (a date expression)."""
+    valid = f"SELECT 1 FROM VALID(erp_item_xref) v WHERE v.system IN {code_systems_of_role(role)} AND v.external_code = {code}"
     on_day = f" AND {day_of('valid_from', 'v')} <= {day} AND (v.valid_to IS NULL OR {day_of('valid_to', 'v')} >= {day})"
-    return (
-        f"CASE WHEN EXISTS ({valid.format(s=system, c=code)}) AND {day} IS NOT NULL "
-        f"AND NOT EXISTS ({valid.format(s=system, c=code)}{on_day}) THEN {code} || ' on ' || CAST({day} AS VARCHAR) END"
-    )
+    return f"CASE WHEN EXISTS ({valid}) AND {day} IS NOT NULL AND NOT EXISTS ({valid}{on_day}) THEN {code} || ' on ' || CAST({day} AS VARCHAR) END"
 
 
-def item_of(system: str, code: str) -> str:
-    """Join producing ``mapped.item_code`` for a system code (one row per code: no fan-out)."""
+def xref_codes(role: str) -> str:
+    """Value set: the cross-reference's codes of the code systems of ``role`` (rows that passed their contract)."""
+    return codes("erp_item_xref", "external_code", f"system IN {code_systems_of_role(role)}")
+
+
+def item_of(role: str, code: str) -> str:
+    """Join producing ``mapped.item_code`` for a code of the code systems of ``role`` (one row per
+    code: no fan-out)."""
     return (
-        f"LEFT JOIN (SELECT external_code, min(item_code) AS item_code FROM VALID(erp_item_xref) WHERE system = '{system}' "
+        f"LEFT JOIN (SELECT external_code, min(item_code) AS item_code FROM VALID(erp_item_xref) WHERE system IN {code_systems_of_role(role)} "
         f"GROUP BY external_code) mapped ON mapped.external_code = {code}"
     )
 

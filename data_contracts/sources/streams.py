@@ -1,8 +1,10 @@
 """Event streams (WMS movements and stock, OMS order lines), POS daily sales and planners' overrides.
 
 The rows are canonical (the company's source mappings say how each system writes numbers and
-times: the demo company's WMS and OMS send JSON lines with UTC times, its tills daily CSVs with
-YYYYMMDD days); the contracts check and read canonical text only."""
+times); the contracts check and read canonical text only. A system's item codes are those of the
+code systems the company declares with the system's role (``code_systems`` in company.yaml:
+warehouse, point_of_sale, marketplace), its units and channels the company's (``units``,
+``channels``), its stores the locations of a type of role store: no contract names a company's code."""
 
 from __future__ import annotations
 
@@ -18,8 +20,23 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.erp import FAMILIES, MAX_UNIT_PRICE
-from data_contracts.sources.sql import code_not_valid_on, codes, date_of, day_of, item_of, local_date, number, time_of, unit_not_defined
+from data_contracts.sources.declared import COMPANY_FILE, declared, declared_unit
+from data_contracts.sources.erp import MAX_UNIT_PRICE
+from data_contracts.sources.sql import (
+    code_not_valid_on,
+    codes,
+    company_table,
+    date_of,
+    day_of,
+    item_of,
+    local_date,
+    location_types_of_role,
+    number,
+    time_of,
+    unit_declared,
+    unit_not_defined,
+    xref_codes,
+)
 
 # Largest plausible quantity on one line, in the line's unit: far above any real till line, web
 # order or warehouse movement, low enough to catch a barcode scanned into the quantity field.
@@ -35,6 +52,7 @@ MAX_OVERRIDE_UNITS = setting("PLANLINE_MAX_OVERRIDE_UNITS", "1000000", int)
 # A POS file is a store's (pos/<store>/sales_<store>_<day>.csv): its rows are that store's.
 POS_FILE_STORE = r"^pos/([^/]+)/"
 NOT_VALID_ON_DATE = "item code {value}: the cross-reference has this code but no mapping valid on that day; fix the validity dates in the ERP item_xref"
+UNMAPPED_WMS_CODE = f"warehouse item code '{{value}}' is not in the item cross-reference under a code system of role warehouse (code_systems in {COMPANY_FILE})"
 UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
 EXPORTED_BEFORE_EVENT = (
     "event_time is after the time the event was exported ({value}): the source clock or the event date is wrong; correct it in the source system"
@@ -71,14 +89,9 @@ WMS_EVENTS = Contract(
         *_event_time_rules(),
         *integer("qty", cast="numeric"),
         allowed("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "ADJUSTMENT", "RETURN", "RESTOCK")),
-        allowed("uom", ("EA", "PK6"), name="unknown_unit"),
+        declared_unit("uom", "correct the unit in the WMS"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
-        known(
-            "sku",
-            "wms_codes",
-            "WMS item code '{value}' is not in the item cross-reference (system WMS): add the mapping in the ERP or correct the code in the WMS",
-            name="unmapped_code",
-        ),
+        known("sku", "wms_codes", UNMAPPED_WMS_CODE + ": add the mapping in the ERP or correct the code in the WMS", name="unmapped_code"),
         known(
             "_receipt_site_unit",
             "receiving_units",
@@ -91,12 +104,12 @@ WMS_EVENTS = Contract(
             when=("event_type", ("RECEIPT", "SHIP", "TRANSFER_IN", "RETURN", "RESTOCK")),
         ),
         plausible_quantity("_qty", "qty", MAX_MOVEMENT_QUANTITY, "units per movement"),
-        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(time_of("event_time")))),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("warehouse", "r.sku", local_date(time_of("event_time")))),
         absent(
             "unknown_unit",
             "_unit_not_defined",
             UNIT_NOT_DEFINED,
-            sql=f"CASE WHEN r.uom IN ('EA', 'PK6') THEN {unit_not_defined('mapped.item_code', 'r.uom')} END",
+            sql=f"CASE WHEN {unit_declared('r.uom')} THEN {unit_not_defined('mapped.item_code', 'r.uom')} END",
         ),
         matches(
             "reference",
@@ -127,10 +140,10 @@ WMS_EVENTS = Contract(
         "_qty": number("qty"),
         "_receipt_site_unit": "CASE WHEN r.event_type = 'RECEIPT' THEN r.site || ' in ' || r.uom END",
     },
-    joins=(item_of("WMS", "r.sku"),),
+    joins=(item_of("warehouse", "r.sku"),),
     parameters={
         "locations": codes("erp_locations", "location_code"),
-        "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'"),
+        "wms_codes": xref_codes("warehouse"),
         "receiving_units": "SELECT location_code || ' in ' || wms_receiving_unit FROM VALID(erp_locations)",
     },
     timestamp_column="_event_ts",
@@ -152,13 +165,20 @@ WMS_STOCK = Contract(
         *date_format("snapshot_time", "timestamp", happened=True),
         *date_format("exported_at", "timestamp", happened=True),
         *integer("qty", cast="numeric"),
-        allowed("uom", ("EA",), name="unknown_unit"),
+        declared_unit("uom", "correct the unit in the WMS"),
         known("site", "locations", "site '{value}' is not in the ERP location master"),
-        known("sku", "wms_codes", "WMS item code '{value}' is not in the item cross-reference (system WMS)", name="unmapped_code"),
+        known("sku", "wms_codes", UNMAPPED_WMS_CODE, name="unmapped_code"),
         not_negative("_qty", "physical stock cannot be negative: recount the location"),
         plausible_quantity("_qty", "qty", MAX_STOCK_QUANTITY, "units of stock of one item at one site"),
         absent("future_date", "_snapshot_after_export", EXPORTED_BEFORE_SNAPSHOT),
-        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("WMS", "r.sku", local_date(time_of("snapshot_time")))),
+        absent("unmapped_code", "_sku_not_valid_on_day", NOT_VALID_ON_DATE, sql=code_not_valid_on("warehouse", "r.sku", local_date(time_of("snapshot_time")))),
+        # stock is counted in base units through the item's conversion: a unit it lacks would lose the row
+        absent(
+            "unknown_unit",
+            "_unit_not_defined",
+            UNIT_NOT_DEFINED,
+            sql=f"CASE WHEN {unit_declared('r.uom')} THEN {unit_not_defined('mapped.item_code', 'r.uom')} END",
+        ),
     ),
     key=("snapshot_time", "site", "sku"),
     derived={
@@ -166,10 +186,11 @@ WMS_STOCK = Contract(
         "_snapshot_ts": time_of("snapshot_time"),
         "_snapshot_after_export": f"CASE WHEN {time_of('snapshot_time')} > {time_of('exported_at')} THEN r.snapshot_time || ' > ' || r.exported_at END",
     },
-    parameters={"locations": codes("erp_locations", "location_code"), "wms_codes": codes("erp_item_xref", "external_code", "system = 'WMS'")},
+    joins=(item_of("warehouse", "r.sku"),),
+    parameters={"locations": codes("erp_locations", "location_code"), "wms_codes": xref_codes("warehouse")},
     timestamp_column="_snapshot_ts",
     freshness_hours=24 * 8,
-    depends_on=("erp_locations", "erp_item_xref"),
+    depends_on=("erp_locations", "erp_item_xref", "erp_unit_conversions"),
     partition_date=local_date(time_of("snapshot_time")),
 )
 
@@ -188,12 +209,18 @@ POS_SALES = Contract(
         *decimal("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         *decimal("net_amount", "amount", minimum=-MAX_TILL_LINE_AMOUNT, maximum=MAX_TILL_LINE_AMOUNT),
         allowed("line_type", ("SALE", "RETURN")),
-        known("store", "stores", "store '{value}' is not a store in the ERP location master"),
+        known(
+            "store",
+            "stores",
+            f"store '{{value}}' is not a store in the ERP location master (a location whose type has role store under location_types in {COMPANY_FILE}): "
+            "correct the store in the till export or the location in the ERP",
+        ),
         from_file_name("store", POS_FILE_STORE, "store"),
         known(
             "ean",
             "eans",
-            "barcode '{value}' is not in the item cross-reference (system POS): add the EAN in the ERP or check the till's item file",
+            f"barcode '{{value}}' is not in the item cross-reference under a code system of role point_of_sale (code_systems in {COMPANY_FILE}): "
+            "add the barcode in the ERP or check the till's item file",
             name="unmapped_code",
         ),
         not_negative("_qty", "negative quantity on a SALE line: returns must be sent as RETURN lines; correct the till export", when=("line_type", ("SALE",))),
@@ -213,14 +240,14 @@ POS_SALES = Contract(
             "unmapped_code",
             "_ean_not_valid_on_day",
             NOT_VALID_ON_DATE,
-            sql=code_not_valid_on("POS", "r.ean", day_of("business_date")),
+            sql=code_not_valid_on("point_of_sale", "r.ean", day_of("business_date")),
         ),
     ),
     key=("store", "business_date", "ean", "line_type"),
     derived={"_qty": number("qty"), "_business_date": date_of("business_date")},
     parameters={
-        "stores": codes("erp_locations", "location_code", "location_type = 'STORE'"),
-        "eans": codes("erp_item_xref", "external_code", "system = 'POS'"),
+        "stores": codes("erp_locations", "location_code", f"location_type IN {location_types_of_role('store')}"),
+        "eans": xref_codes("point_of_sale"),
     },
     timestamp_column="_business_date",
     freshness_hours=48,
@@ -228,8 +255,12 @@ POS_SALES = Contract(
     partition_date=day_of("business_date"),
 )
 
-# The ERP item an OMS line is for: the web shop sends ERP codes, the marketplace its own.
-_OMS_ITEM = "CASE WHEN r.channel = 'MARKETPLACE' THEN mapped.item_code ELSE r.item END"
+# An OMS line's channel and its role (company.channels): the OMS sends the lines of the online and
+# marketplace channels. The ERP item a line is for: a marketplace's lines carry the marketplace's
+# code (code systems of role marketplace), the others the item master's.
+OMS_ROLES = ("online", "marketplace")
+_OMS_ROLE_LIST = ", ".join(f"'{role}'" for role in OMS_ROLES)
+_OMS_ITEM = "CASE WHEN channel.channel_role = 'marketplace' THEN mapped.item_code ELSE r.item END"
 
 OMS_EVENTS = Contract(
     source="oms_events",
@@ -259,16 +290,30 @@ OMS_EVENTS = Contract(
         *integer("line", minimum=0),
         *decimal("unit_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         allowed("event_type", ("LINE_PLACED", "LINE_SHIPPED", "LINE_CANCELLED", "LINE_RETURNED")),
-        allowed("channel", ("WEB", "MARKETPLACE")),
-        allowed("uom", ("EA", "BD2"), name="unknown_unit"),
+        declared("channel", "channels", "channels", "channel_id", "channel", "correct the channel in the OMS", hint="with its role: online or marketplace"),
+        absent(
+            "allowed_values",
+            "_channel_not_online",
+            f"channel {{value}}: the OMS sends the lines of online and marketplace channels; correct the channel in the OMS or its role under channels in {COMPANY_FILE}",
+            sql=f"CASE WHEN channel.channel_role NOT IN ({_OMS_ROLE_LIST}) THEN r.channel || ' has role ' || channel.channel_role END",
+            statement=f"'channel' is empty, undeclared or a channel of role {' or '.join(OMS_ROLES)} in {COMPANY_FILE}",
+        ),
+        declared_unit("uom", "correct the unit in the OMS"),
         known("ship_from", "locations", "ship-from location '{value}' is not in the ERP location master"),
-        known("item", "items", "web item '{value}' is not in the ERP item master", name="unmapped_code", when=("channel", ("WEB",))),
         known(
             "item",
-            "mkt_codes",
-            "marketplace code '{value}' is not in the item cross-reference (system MKT): map it in the ERP",
+            "items",
+            "item '{value}' of an online order is not in the ERP item master: correct the code in the OMS or create the item",
             name="unmapped_code",
-            when=("channel", ("MARKETPLACE",)),
+            when=("channel_role", ("online",)),
+        ),
+        known(
+            "item",
+            "marketplace_codes",
+            f"marketplace code '{{value}}' is not in the item cross-reference under a code system of role marketplace (code_systems in {COMPANY_FILE}): "
+            "map it in the ERP",
+            name="unmapped_code",
+            when=("channel_role", ("marketplace",)),
         ),
         not_negative("_qty", "negative quantity on an order line: correct it in the OMS"),
         absent(
@@ -286,17 +331,19 @@ OMS_EVENTS = Contract(
             "unmapped_code",
             "_code_not_valid_on_day",
             NOT_VALID_ON_DATE,
-            sql=f"CASE WHEN r.channel = 'MARKETPLACE' THEN {code_not_valid_on('MKT', 'r.item', local_date(time_of('event_time')))} END",
+            sql=f"CASE WHEN channel.channel_role = 'marketplace' THEN {code_not_valid_on('marketplace', 'r.item', local_date(time_of('event_time')))} END",
         ),
-        absent("unknown_unit", "_unit_not_defined", UNIT_NOT_DEFINED, sql=f"CASE WHEN r.uom IN ('EA', 'BD2') THEN {unit_not_defined(_OMS_ITEM, 'r.uom')} END"),
+        absent(
+            "unknown_unit", "_unit_not_defined", UNIT_NOT_DEFINED, sql=f"CASE WHEN {unit_declared('r.uom')} THEN {unit_not_defined(_OMS_ITEM, 'r.uom')} END"
+        ),
     ),
     key=("event_id",),
-    derived={**_EVENT_DERIVED, "_qty": number("qty"), "_unit_price": number("unit_price")},
-    joins=(item_of("MKT", "r.item"),),
+    derived={**_EVENT_DERIVED, "_qty": number("qty"), "_unit_price": number("unit_price"), "channel_role": "channel.channel_role"},
+    joins=(f"LEFT JOIN {company_table('channels')} channel ON channel.channel_id = r.channel", item_of("marketplace", "r.item")),
     parameters={
         "locations": codes("erp_locations", "location_code"),
         "items": codes("erp_items", "item_code"),
-        "mkt_codes": codes("erp_item_xref", "external_code", "system = 'MKT'"),
+        "marketplace_codes": xref_codes("marketplace"),
     },
     timestamp_column="_event_ts",
     freshness_hours=24,
@@ -345,13 +392,20 @@ PLANNER_OVERRIDES = Contract(
             statement=f"'value' is -100 to {MAX_OVERRIDE_PCT:,} for a PCT override, at most {MAX_OVERRIDE_UNITS:,} units either way for an ABS one",
         ),
         known("item_or_family", "items", "item '{value}' is not in the ERP item master", when=("level", ("SKU",))),
-        allowed("item_or_family", FAMILIES, when=("level", ("FAMILY",))),
+        known(
+            "item_or_family",
+            "families",
+            "family '{value}' is not a family of the ERP item master: correct the family (or give an item at level SKU)",
+            name="allowed_values",
+            when=("level", ("FAMILY",)),
+        ),
         known("location_or_customer", "targets", "'{value}' is neither a location nor a customer in the ERP"),
         date_order("start_date", "end_date", "invalid_period", "an override's period cannot end before it starts"),
     ),
     key=("override_id",),
     parameters={
         "items": codes("erp_items", "item_code"),
+        "families": codes("erp_items", "family"),
         "targets": "SELECT location_code FROM VALID(erp_locations) UNION SELECT customer_code FROM VALID(erp_customers)",
     },
     depends_on=("erp_items", "erp_locations", "erp_customers"),
