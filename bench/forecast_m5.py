@@ -84,6 +84,53 @@ def matrix(panel: pd.DataFrame, ids: pd.Index, column: str = "y") -> np.ndarray:
     return panel.pivot(index="unique_id", columns="ds", values=column).reindex(ids).to_numpy(dtype=float)
 
 
+def day_date(calendar: pd.DataFrame, day: int) -> pd.Timestamp:
+    """The date of M5 day ``day`` (``d_<day>``) in the calendar."""
+    found = calendar.loc[calendar["d"] == f"d_{day}", "date"]
+    if found.empty:
+        raise SystemExit(f"the calendar has no day d_{day}")
+    return pd.Timestamp(found.iloc[0])
+
+
+def held_out(history: pd.DataFrame, future: pd.DataFrame, ids: pd.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(training units, held-out units, prices of the last 28 training days), each (n_series, days)
+    in ``ids`` order: what the scoring needs besides the forecasts."""
+    return matrix(history, ids), matrix(future, ids), matrix(history, ids, "price")[:, -28:]
+
+
+def seasonal_naive(train: np.ndarray, horizon: int) -> np.ndarray:
+    """The last week of history repeated over the horizon."""
+    return np.tile(train[:, -7:], int(np.ceil(horizon / 7)))[:, :horizon]
+
+
+def ma28(train: np.ndarray, horizon: int) -> np.ndarray:
+    """The mean of the last 28 days of history, flat over the horizon."""
+    return np.repeat(train[:, -28:].mean(axis=1, keepdims=True), horizon, axis=1)
+
+
+def l12_scores(actual: np.ndarray, train: np.ndarray, price_window: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.DataFrame:
+    """M5's bottom-level scores of each forecast (n_series, horizon), one row per name: mean RMSSE,
+    L12 WRMSSE (weights: dollar sales over the last 28 training days, ``price_window`` their
+    prices, a day without a price counting no dollars), WAPE and bias."""
+    weights = metrics.dollar_weights(train[:, -28:], np.nan_to_num(price_window))
+    rows = {
+        name: {
+            "mean_rmsse": float(np.nanmean(metrics.rmsse(actual, values, train))),
+            "l12_wrmsse": metrics.wrmsse(actual, values, train, weights),
+            "wape": metrics.wape(actual, values),
+            "bias": metrics.bias(actual, values),
+        }
+        for name, values in forecasts.items()
+    }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def print_scores(scores: pd.DataFrame) -> None:
+    print(f"\n{'model':16s} {'mean RMSSE':>10s} {'L12 WRMSSE':>10s} {'WAPE':>7s} {'bias':>7s}")
+    for name, row in scores.iterrows():
+        print(f"{name:16s} {row.mean_rmsse:10.3f} {row.l12_wrmsse:10.3f} {row.wape:7.3f} {row.bias:+7.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -97,7 +144,7 @@ def main() -> None:
     if f"d_{last_day}" not in sales.columns:
         raise SystemExit(f"{args.data}: the sales stop before d_{last_day} (train end {args.train_end} + horizon {args.horizon})")
     panel, static = to_panel(sales, calendar, prices, last_day)
-    origin = calendar.set_index("d").loc[f"d_{args.train_end}", "date"]
+    origin = day_date(calendar, args.train_end)
     history, future = panel[panel.ds <= origin], panel[panel.ds > origin]
     print(f"{static.shape[0]} series, {len(history):,} training rows up to {origin.date()}, horizon {args.horizon} days", flush=True)
 
@@ -108,20 +155,14 @@ def main() -> None:
     fit_seconds = time.perf_counter() - fit_started
 
     ids = pd.Index(static.unique_id)
-    train, actual = matrix(history, ids), matrix(future, ids)
-    price_window = matrix(history, ids, "price")[:, -28:]
-    weights = metrics.dollar_weights(train[:, -28:], np.nan_to_num(price_window))
+    train, actual, price_window = held_out(history, future, ids)
     candidates = {
-        "seasonal_naive": np.tile(train[:, -7:], int(np.ceil(args.horizon / 7)))[:, : args.horizon],
-        "ma28": np.repeat(train[:, -28:].mean(axis=1, keepdims=True), args.horizon, axis=1),
+        "seasonal_naive": seasonal_naive(train, args.horizon),
+        "ma28": ma28(train, args.horizon),
         "lightgbm": matrix(forecast, ids, "mean"),
     }
-    print(f"\n{'model':16s} {'mean RMSSE':>10s} {'L12 WRMSSE':>10s} {'WAPE':>7s} {'bias':>7s}")
-    scores = {}
-    for name, values in candidates.items():
-        scores[name] = metrics.wrmsse(actual, values, train, weights)
-        mean_rmsse = float(np.nanmean(metrics.rmsse(actual, values, train)))
-        print(f"{name:16s} {mean_rmsse:10.3f} {scores[name]:10.3f} {metrics.wape(actual, values):7.3f} {metrics.bias(actual, values):+7.3f}")
+    scores = l12_scores(actual, train, price_window, candidates)
+    print_scores(scores)
     p90, p50 = matrix(forecast, ids, "p90"), matrix(forecast, ids, "p50")
     print(
         f"\nP90 coverage {metrics.coverage(actual, p90):.3f}, pinball P90 {metrics.pinball_loss(actual, p90, 0.9):.3f}, pinball P50 {metrics.pinball_loss(actual, p50, 0.5):.3f}"
@@ -131,11 +172,12 @@ def main() -> None:
     print(f"\nfit_and_forecast_seconds: {fit_seconds:.1f}")
     print(f"wall_seconds: {time.perf_counter() - started:.1f}")
     print(f"peak_memory_mb: {peak_mb:.0f}")
-    print(f"mean_rmsse_lightgbm: {np.nanmean(metrics.rmsse(actual, candidates['lightgbm'], train)):.3f}")
-    print(f"l12_wrmsse_lightgbm: {scores['lightgbm']:.3f}")
-    print(f"l12_wrmsse_seasonal_naive: {scores['seasonal_naive']:.3f}")
-    print(f"l12_wrmsse_ma28: {scores['ma28']:.3f}")
-    print(f"l12_wrmsse_ratio_vs_snaive: {scores['lightgbm'] / scores['seasonal_naive']:.3f}")
+    l12 = scores.l12_wrmsse
+    print(f"mean_rmsse_lightgbm: {scores.mean_rmsse['lightgbm']:.3f}")
+    print(f"l12_wrmsse_lightgbm: {l12['lightgbm']:.3f}")
+    print(f"l12_wrmsse_seasonal_naive: {l12['seasonal_naive']:.3f}")
+    print(f"l12_wrmsse_ma28: {l12['ma28']:.3f}")
+    print(f"l12_wrmsse_ratio_vs_snaive: {l12['lightgbm'] / l12['seasonal_naive']:.3f}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,147 @@
+"""The M5 example company and bench.m5_company's preparation, on a tiny M5-format folder (no real data).
+
+The example configuration (examples/m5) loads; the bench cuts the files at day N (the product sees
+no later day), lays them out as the mappings say, and sets the as-of to day N's date; the example's
+mappings read the cut files into the rows the bench expects."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from bench.m5_company import EXAMPLE, landing_paths, prepare
+from data_contracts.company import load_company
+from data_contracts.registry import CONTRACTS
+
+ITEMS = [("FOODS_1_001", "FOODS_1", "FOODS"), ("HOBBIES_1_002", "HOBBIES_1", "HOBBIES"), ("HOUSEHOLD_2_003", "HOUSEHOLD_2", "HOUSEHOLD")]
+STORES = [("CA_1", "CA"), ("TX_2", "TX")]
+DAYS = 60
+DAY_ONE = date(2011, 1, 29)  # M5's d_1, a Saturday: Walmart's weeks run Saturday to Friday
+
+
+def _m5_folder(folder: Path) -> Path:
+    """3 items x 2 stores x 60 days in the M5 layout: wide gzip sales, calendar, weekly prices."""
+    folder.mkdir()
+    rows = []
+    for i, (item, dept, cat) in enumerate(ITEMS):
+        for s, (store, state) in enumerate(STORES):
+            units = {f"d_{d}": (d * (i + 1) + s) % 5 for d in range(1, DAYS + 1)}
+            rows.append({"id": f"{item}_{store}_evaluation", "item_id": item, "dept_id": dept, "cat_id": cat, "store_id": store, "state_id": state, **units})
+    pd.DataFrame(rows).to_csv(folder / "sales_train_tiny.csv.gz", index=False, compression="gzip")
+    days = [DAY_ONE + timedelta(days=d) for d in range(DAYS + 10)]  # the calendar runs past the sales, as M5's does
+    calendar = pd.DataFrame(
+        {
+            "date": [d.isoformat() for d in days],
+            "wm_yr_wk": [11101 + d // 7 for d in range(len(days))],
+            "weekday": [d.strftime("%A") for d in days],
+            "wday": [(d + 1) % 7 or 7 for d in range(len(days))],
+            "month": [d.month for d in days],
+            "year": [d.year for d in days],
+            "d": [f"d_{d + 1}" for d in range(len(days))],
+            "event_name_1": "",
+            "event_type_1": "",
+            "event_name_2": "",
+            "event_type_2": "",
+            "snap_CA": 0,
+            "snap_TX": 0,
+            "snap_WI": 0,
+        }
+    )
+    calendar.to_csv(folder / "calendar.csv.gz", index=False, compression="gzip")
+    weeks = sorted(set(calendar.wm_yr_wk))
+    prices = [{"store_id": s, "item_id": i, "wm_yr_wk": w, "sell_price": 1.5} for i, *_ in ITEMS for s, _ in STORES for w in weeks]
+    pd.DataFrame(prices).to_csv(folder / "sell_prices_tiny.csv.gz", index=False, compression="gzip")
+    return folder
+
+
+def test_the_example_company_loads():
+    configuration = load_company(EXAMPLE)
+    assert configuration.company.name.startswith("M5")
+    assert configuration.mappings["erp_items"].distinct and configuration.mappings["erp_locations"].distinct
+    sales = configuration.mappings["pos_sales"]
+    assert sales.wide.key_as == "day_number" and sales.wide.origin == DAY_ONE
+    assert configuration.company.as_of is None  # the bench writes day N's date into its copy
+
+
+def test_the_bench_cuts_the_files_at_day_n_and_sets_the_as_of_to_its_date(tmp_path):
+    data = _m5_folder(tmp_path / "m5")
+    prepared = prepare(data, 40, tmp_path / "work", horizon=14)
+
+    assert prepared.as_of == DAY_ONE + timedelta(days=39)
+    company = yaml.safe_load((prepared.company / "company.yaml").read_text())
+    assert company["as_of"] == prepared.as_of.isoformat()
+    assert company["planning"]["forecast_horizon_days"] == 14
+    assert date.fromisoformat(company["calendar"]["start"]) <= DAY_ONE
+    configuration = load_company(prepared.company)  # the copy is a valid company folder
+    assert str(configuration.company.as_of)[:10] == prepared.as_of.isoformat()
+
+    # every mapping reading the sales file gets its own copy (the stopgap), prices and calendar
+    # are not delivered: no mapping reads them, and a file no mapping claims is rejected
+    assert prepared.delivered == sorted(f"{folder}/sales_train_tiny.csv.gz" for folder in ("items", "stores", "suppliers", "item_codes", "sales"))
+    sales = pd.read_csv(prepared.landing / "sales" / "sales_train_tiny.csv.gz", dtype=str)
+    assert [c for c in sales.columns if c.startswith("d_")] == [f"d_{d}" for d in range(1, 41)]
+    assert list(sales.columns[:6]) == ["id", "item_id", "dept_id", "cat_id", "store_id", "state_id"]
+    original = pd.read_csv(data / "sales_train_tiny.csv.gz", dtype=str)
+    pd.testing.assert_frame_equal(sales, original[sales.columns])
+    with gzip.open(prepared.landing / "items" / "sales_train_tiny.csv.gz") as copy:
+        assert copy.read() == gzip.open(prepared.landing / "sales" / "sales_train_tiny.csv.gz").read()
+
+
+def test_the_calendar_and_prices_are_cut_at_day_n_when_a_mapping_reads_them(tmp_path):
+    """A company folder whose mappings read the calendar and the prices gets them cut at day N too."""
+    from bench.m5_company import truncated
+
+    data = _m5_folder(tmp_path / "m5")
+    calendar = pd.read_csv(data / "calendar.csv.gz", dtype=str, keep_default_na=False)
+    cut = truncated("calendar", calendar, 40, calendar)
+    assert cut.d.iloc[-1] == "d_40" and len(cut) == 40
+    prices = pd.read_csv(data / "sell_prices_tiny.csv.gz", dtype=str)
+    kept = truncated("prices", prices, 40, calendar)
+    assert kept.wm_yr_wk.astype(int).max() == 11101 + 39 // 7  # the week of day 40, no later week
+
+    placed = landing_paths(
+        {"a": _mapping("calendar/calendar*.csv*"), "b": _mapping("prices/sell_prices*.csv*"), "c": _mapping("sales/sales_train*.csv*")},
+        {"sales": "sales_train_tiny.csv.gz", "calendar": "calendar.csv.gz", "prices": "sell_prices_tiny.csv.gz"},
+    )
+    assert placed == {"sales": ["sales/sales_train_tiny.csv.gz"], "calendar": ["calendar/calendar.csv.gz"], "prices": ["prices/sell_prices_tiny.csv.gz"]}
+
+
+def _mapping(files: str):
+    from data_contracts.company.mapping import SourceMapping
+
+    return SourceMapping(table="erp_items", files=files)
+
+
+def test_a_train_end_without_later_days_is_refused(tmp_path):
+    data = _m5_folder(tmp_path / "m5")
+    with pytest.raises(SystemExit, match="d_1 to d_60"):
+        prepare(data, 60, tmp_path / "work")
+
+
+def test_the_example_mappings_read_the_cut_files(tmp_path):
+    """Each mapping turns its copy of the cut sales file into the canonical rows the bench expects:
+    the items and stores once each, one sales row per item x store x day up to day N."""
+    from orchestration.ingestion.mapped_files import canonical_rows
+
+    prepared = prepare(_m5_folder(tmp_path / "m5"), 40, tmp_path / "work")
+    configuration = load_company(prepared.company)
+    rows = {}
+    for table, mapping in configuration.mappings.items():
+        [relative] = [f for f in prepared.delivered if f.startswith(mapping.files.split("/")[0] + "/")]
+        rows[table] = canonical_rows((prepared.landing / relative).read_bytes(), relative, mapping, CONTRACTS[table], "UTC").to_pandas()
+    assert sorted(rows["erp_items"].item_code) == [i for i, *_ in ITEMS]
+    assert set(rows["erp_items"].family) == {d for _, d, _ in ITEMS}
+    assert sorted(rows["erp_locations"].location_code) == [s for s, _ in STORES]
+    assert len(rows["erp_suppliers"]) == 1 and len(rows["erp_item_xref"]) == len(ITEMS)
+    sales = rows["pos_sales"]
+    assert len(sales) == len(ITEMS) * len(STORES) * 40
+    assert sales.business_date.min() == DAY_ONE.isoformat() and sales.business_date.max() == prepared.as_of.isoformat()
+    assert sales[UNPARSED].isna().all()
+
+
+UNPARSED = "_unparsed"
