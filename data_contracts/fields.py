@@ -252,17 +252,3 @@ def date_order(earlier: str, later: str, name: str = "date_order", what: str = "
         sql=f"CASE WHEN {second} < {first} AND {inside} THEN '{later} ' || r.{later} || ' is before {earlier} ' || r.{earlier} END",
         statement=f"'{later}' is empty or on or after '{earlier}'",
     )
-
-
-def from_file_name(column: str, pattern: str, what: str) -> Rule:
-    """The row's ``column`` equals what the file's path says (``pattern``: a regular expression over
-    the path relative to the landing folder, its first group the value), when the path says it:
-    a store's file carries only that store's rows."""
-    in_path = f"regexp_extract(r._source_file, {_literal(pattern)}, 1)"
-    return absent(
-        "wrong_file",
-        f"_file_{column}",
-        f"{what} {{value}}: a file carries only the rows of the {what} its name gives; send the rows in their own file",
-        sql=f"CASE WHEN r.{column} IS NOT NULL AND {in_path} <> '' AND r.{column} <> {in_path} THEN r.{column} || ' in the file of ' || {in_path} END",
-        statement=f"'{column}' is the {what} of the file's name",
-    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from data_contracts.fields import EARLIEST_DATE
-from data_contracts.model import UNPARSED, Contract
+from data_contracts.model import PATH_PROBLEM, UNPARSED, Contract
 from data_contracts.suites import FRESHNESS_COLUMN
 
 QUARANTINE_TABLE = "governance.quarantine"
@@ -91,4 +91,4 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     if incremental:
         rows = f"(SELECT * FROM {rows} r WHERE {scope_sql(contract.source)})"
     joins = "".join(f"\n{expand_valid(j)}" for j in contract.joins)
-    return f"SELECT r._source_file, r._row_number, r.{UNPARSED}, {columns}{derived}\nFROM {rows} r{joins}"
+    return f"SELECT r._source_file, r._row_number, r.{UNPARSED}, r.{PATH_PROBLEM}, {columns}{derived}\nFROM {rows} r{joins}"

@@ -83,18 +83,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class Contract:
-    """What a valid row of one source looks like, and where the source's files are.
+    """What a valid row of one of Planline's tables looks like, whoever delivers it: where a
+    company's files are and how they are written is its source mapping's business
+    (data_contracts.company.mapping).
 
     Attributes:
-        source: source name, also the raw table name (``raw.<source>``).
-        system: source system (erp, wms, pos, oms, planning).
+        source: table name, also the raw table's (``raw.<source>``).
+        system: the kind of system such rows come from (erp, wms, pos, oms, planning, history).
         description: one line for the UI.
-        files: glob of the source's files, relative to the landing folder.
-        file_format: ``csv`` or ``jsonl``.
-        separator: CSV field separator.
-        columns: the columns of the source's files, in order for CSV.
-        optional_columns: columns (among ``columns``) a file may leave out: fields a newer export
-            added, so that an older file still loads (their values are then null).
+        columns: the table's fields (canonical text in the raw table).
         key: columns identifying a row; duplicates after the first occurrence are quarantined.
         derived: typed and problem columns: name -> SQL expression over the raw row ``r``.
         joins: SQL joins the derived expressions need (lookups into valid master data).
@@ -116,11 +113,8 @@ class Contract:
     source: str
     system: str
     description: str
-    files: str
-    file_format: Literal["csv", "jsonl"]
     columns: tuple[str, ...]
     rules: tuple[Rule, ...]
-    separator: str = ","
     key: tuple[str, ...] = ()
     derived: dict[str, str] = field(default_factory=dict)
     joins: tuple[str, ...] = ()
@@ -132,12 +126,8 @@ class Contract:
     blocking: bool = True
     depends_on: tuple[str, ...] = ()
     partition_date: str | None = None
-    optional_columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        unknown = set(self.optional_columns) - set(self.columns)
-        if unknown:
-            raise ValueError(f"{self.source}: optional columns {sorted(unknown)} are not columns of the contract")
         types: dict[str, set[str]] = {}
         for rule in self.rules:
             if rule.field_type:
@@ -153,11 +143,6 @@ class Contract:
         return {rule.field: rule.field_type for rule in self.rules if rule.field_type}
 
     @property
-    def required_columns(self) -> tuple[str, ...]:
-        """The columns every file must have."""
-        return tuple(c for c in self.columns if c not in self.optional_columns)
-
-    @property
     def partitioned(self) -> bool:
         return self.partition_date is not None
 
@@ -167,9 +152,10 @@ class Contract:
 
     @property
     def row_rules(self) -> tuple[Rule, ...]:
-        """The rules a row is checked against: the contract's and, with a key, the duplicate rule
-        (its problem column ``_duplicate_of`` is derived from the key by the validation frame)."""
-        return (*self.rules, *((duplicate_rule(self.key),) if self.key else ()))
+        """The rules a row is checked against: the contract's, the file's path rule (the loader's
+        ``_path_problem``: a field its mapping reads from the path differs from the row's) and, with
+        a key, the duplicate rule (``_duplicate_of`` is derived from the key by the validation frame)."""
+        return (*self.rules, PATH_RULE, *((duplicate_rule(self.key),) if self.key else ()))
 
 
 # ---- rule helpers: the vocabulary contracts are written in ----------------------------------
@@ -236,3 +222,14 @@ def duplicate_rule(key: tuple[str, ...]) -> Rule:
         f"duplicate of {{value}} (same {', '.join(key)}): the row was exported twice; the first occurrence is kept",
         statement=f"no earlier row has the same {', '.join(key)} (only the first occurrence flows on)",
     )
+
+
+# A field the file's path gives (a store's file: pos/<store>/...) that the row contradicts: the
+# loader compares them (the company's mapping says which fields, path_values) and names both.
+PATH_PROBLEM = "_path_problem"
+PATH_RULE = absent(
+    "wrong_file",
+    PATH_PROBLEM,
+    "{value}: a file carries only the rows its path gives; send the rows in their own file",
+    statement="each field the file's path gives (the mapping's path_values) is the row's",
+)

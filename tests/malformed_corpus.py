@@ -100,22 +100,25 @@ def _csv_record(columns: tuple[str, ...], separator: str, line: str) -> dict[str
 def load_templates(landing: Path, manifest: dict) -> dict[str, Template]:
     """The clean slice of each source of TEMPLATE_SOURCES, from a generated landing folder."""
     from data_contracts import contract_for
+    from tests.demo_sources import DEMO_MAPPINGS
 
     dirty = {(e["file"], e["row_number"]) for e in manifest["entries"]}
     broken = {f["file"] for f in manifest["rejected_files"]}
     templates = {}
     for source, (pattern, wanted) in TEMPLATE_SOURCES.items():
         contract = contract_for(source)
-        jsonl = contract.file_format == "jsonl"
+        mapping = DEMO_MAPPINGS[source]  # how the demo's files are written
+        jsonl = mapping.format.type == "jsonl"
+        separator = mapping.format.delimiter
         for path in sorted(landing.glob(pattern)):
             relative = path.relative_to(landing).as_posix()
             lines = path.read_text(encoding="utf-8").splitlines()
             header, body = (None, lines) if jsonl else (lines[0], lines[1:])
-            parse = json.loads if jsonl else partial(_csv_record, contract.columns, contract.separator)
+            parse = json.loads if jsonl else partial(_csv_record, contract.columns, separator)
             rows = [line for number, line in enumerate(body, 1) if (relative, number) not in dirty and wanted(parse(line))]
             wanted_rows = TEMPLATE_ROWS_OF.get(source, TEMPLATE_ROWS)
             if relative not in broken and len(rows) >= wanted_rows:
-                templates[source] = Template(source, relative, None if jsonl else contract.separator, header, tuple(rows[:wanted_rows]))
+                templates[source] = Template(source, relative, None if jsonl else separator, header, tuple(rows[:wanted_rows]))
                 break
         else:
             raise LookupError(f"no clean slice of {source} in {landing} for the malformed-input corpus")

@@ -165,7 +165,6 @@ def test_master_data_drawn_from_a_transactional_file_counts_each_row_once():
 
 class _Contract:
     columns = ("supplier_code", "name")
-    optional_columns = ()
     field_types: dict = {}
 
 
@@ -281,3 +280,14 @@ def test_one_delivered_file_feeds_several_tables_and_leaves_once_each_has_loaded
         assert second.rows_loaded == 1 and not second.waiting
         assert not (landing / "shared" / "partners.csv").exists() and (processed / "shared" / "partners.csv").exists()
         assert con.execute("SELECT location_code, location_type FROM raw.erp_locations").fetchall() == [("P1", "SITE")]
+
+
+def test_fields_a_path_gives_are_checked_against_the_rows_or_filled_from_it():
+    checked = SourceMapping.model_validate({"table": "t", "files": "x", "columns": {"store": "store", "qty": "q"}, "path_values": {"store": "^pos/([^/]+)/"}})
+    out = apply_mapping(_parsed(store=["ST01", "ST02"], q=["1", "2"]), checked, ("store", "qty"), {}, relative="pos/ST01/sales.csv").to_pylist()
+    assert [r["_path_problem"] for r in out] == [None, "store ST02 in the file of ST01"]
+    filled = SourceMapping.model_validate({"table": "t", "files": "x", "columns": {"qty": "q"}, "path_values": {"store": "^pos/([^/]+)/"}})
+    out = apply_mapping(_parsed(q=["1"]), filled, ("store", "qty"), {}, relative="pos/ST07/sales.csv").to_pylist()
+    assert out[0]["store"] == "ST07" and out[0]["_path_problem"] is None
+    with pytest.raises(ValueError, match="has no group"):
+        SourceMapping.model_validate({"table": "t", "files": "x", "path_values": {"store": "^pos/"}})

@@ -35,12 +35,14 @@ def _raw_table(con, source: str, rows: list[dict]) -> None:
     columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(
-        f"CREATE OR REPLACE TABLE raw.{source} ({columns}, _extra VARCHAR, _unparsed VARCHAR, _source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP)"
+        f"CREATE OR REPLACE TABLE raw.{source} ({columns}, _extra VARCHAR, _unparsed VARCHAR, _path_problem VARCHAR, "
+        "_source_file VARCHAR, _row_number BIGINT, _loaded_at TIMESTAMP)"
     )
     for number, row in enumerate(rows, start=1):
         values = [row.get(c) for c in contract.columns]
         con.execute(
-            f"INSERT INTO raw.{source} VALUES ({', '.join('?' * (len(values) + 5))})", [*values, None, row.get("_unparsed"), "pos/x.csv", number, AS_OF]
+            f"INSERT INTO raw.{source} VALUES ({', '.join('?' * (len(values) + 6))})",
+            [*values, None, row.get("_unparsed"), row.get("_path_problem"), "pos/x.csv", number, AS_OF],
         )
 
 

@@ -180,7 +180,7 @@ def test_a_warehouse_loaded_before_the_confirmation_fields_gets_their_columns(te
 
     template = templates["erp_production_orders"]
     current = contract_for("erp_production_orders")
-    before = replace(current, columns=current.required_columns, optional_columns=())
+    before = replace(current, columns=tuple(c for c in current.columns if c not in PRODUCTION_CONFIRMATION_COLUMNS))
     older = template
     for column in PRODUCTION_CONFIRMATION_COLUMNS:
         older = older.without_column(column)

@@ -88,9 +88,11 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
             if relative in rejected:
                 continue
             data = path.read_bytes()
-            if contract.file_format == "csv":
-                table = read_csv_table(data, relative, contract.columns, contract.separator, contract.optional_columns)
-                rows = [(*r, None, None) for r in parse_csv(data, relative, contract.columns, contract.separator, contract.optional_columns)]
+            mapping = DEMO_MAPPINGS[contract.source]
+            if mapping.format.type == "csv":
+                optional = tuple(mapping.optional)
+                table = read_csv_table(data, relative, contract.columns, mapping.format.delimiter, optional)
+                rows = [(*r, None, None) for r in parse_csv(data, relative, contract.columns, mapping.format.delimiter, optional)]
             else:
                 table = read_jsonl_table(data, relative, contract.columns)
                 rows = parse_jsonl(data, relative, contract.columns)

@@ -25,6 +25,7 @@ from data_contracts.company.mapping import CANONICAL_DATE, CANONICAL_TIMESTAMP, 
 from data_contracts.row_problems import PARSE_PROBLEM
 
 UNPARSED = "_unparsed"
+PATH_PROBLEM = "_path_problem"
 # Field types a contract declares (Contract.field_types): what the notation rewrite applies to.
 NUMBER_TYPES = ("decimal", "whole_decimal", "integer")
 _SHAPES = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}", "%S": "[0-9]{2}", "%y": "[0-9]{2}"}
@@ -125,10 +126,31 @@ def _wide_key(mapping: SourceMapping) -> str:
     return f"strftime(TRY_STRPTIME({label}, {sql_literal(wide.key_format)}), '%Y-%m-%d')"
 
 
-def canonical_query(mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str) -> str:
+def path_values(mapping: SourceMapping, relative: str) -> dict[str, str]:
+    """The fields the file's path gives (the mapping's path_values whose pattern matches it)."""
+    found = {name: re.search(pattern, relative) for name, pattern in mapping.path_values.items()}
+    return {name: match.group(1) for name, match in found.items() if match and match.group(1)}
+
+
+def _path_problem_sql(mapping: SourceMapping, from_path: dict[str, str]) -> str:
+    """SQL: what contradicts the path in a row (``store ST02 in a file of ST01``), else null."""
+    checks = [
+        f"CASE WHEN {_identifier(mapping.field_source(name).column)} <> {sql_literal(value)} "
+        f"THEN {sql_literal(name + ' ')} || {_identifier(mapping.field_source(name).column)} || {sql_literal(' in the file of ' + value)} END"
+        for name, value in from_path.items()
+        if mapping.field_source(name) is not None
+    ]
+    return f"concat_ws('; ', {', '.join(checks)})" if checks else "CAST(NULL AS VARCHAR)"
+
+
+def canonical_query(
+    mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str, relative: str = ""
+) -> str:
     """SQL turning the registered table ``parsed_file`` (the file's columns as text, then
     ``_extra`` and ``_parse_problem``) into the canonical ``columns``, ``_extra``,
-    ``_parse_problem`` and ``_unparsed``, in file order (``_ordinal``)."""
+    ``_parse_problem``, ``_unparsed`` and ``_path_problem``, in file order (``_ordinal``);
+    ``relative``: the file's path relative to the landing folder."""
+    from_path = path_values(mapping, relative)
     source = "SELECT *, row_number() OVER () AS _ordinal FROM parsed_file"
     if mapping.wide:
         wide_columns = [c for c in file_columns if re.fullmatch(mapping.wide.columns, c)]
@@ -151,6 +173,8 @@ def canonical_query(mapping: SourceMapping, columns: tuple[str, ...], field_type
         elif mapping.wide and name == mapping.wide.key:
             selects.append(f"{_wide_key(mapping)} AS {_identifier(name)}")
             continue
+        elif name in from_path:
+            value = sql_literal(from_path[name])
         else:
             value = "CAST(NULL AS VARCHAR)"
         if name in mapping.defaults:
@@ -161,7 +185,8 @@ def canonical_query(mapping: SourceMapping, columns: tuple[str, ...], field_type
             continue
         selects.append(f"CASE WHEN {value} IS NOT NULL AND {ok} THEN {canonical} ELSE {value} END AS {_identifier(name)}")
         checks.append((name, f"{value} IS NOT NULL AND NOT {ok}", expected))
-    body = f"SELECT {', '.join(selects)}, _extra, {PARSE_PROBLEM}, {_unparsed_sql(checks)} AS {UNPARSED}, _ordinal FROM ({source})"
+    problems = f"{_unparsed_sql(checks)} AS {UNPARSED}, nullif({_path_problem_sql(mapping, from_path)}, '') AS {PATH_PROBLEM}"
+    body = f"SELECT {', '.join(selects)}, _extra, {PARSE_PROBLEM}, {problems}, _ordinal FROM ({source})"
     if mapping.distinct:
         names = ", ".join(_identifier(c) for c in columns)
         body = f"SELECT DISTINCT ON ({names}, {UNPARSED}) * FROM ({body}) ORDER BY {names}, {UNPARSED}, _ordinal"
@@ -184,6 +209,7 @@ def apply_mapping(
     field_types: dict[str, str],
     business_timezone: str = "UTC",
     con: duckdb.DuckDBPyConnection | None = None,
+    relative: str = "",
 ) -> pa.Table:
     """The canonical rows of one parsed file.
 
@@ -193,12 +219,14 @@ def apply_mapping(
         field_types: canonical field -> ``decimal``, ``whole_decimal``, ``integer``, ``date`` or
             ``timestamp`` (fields not listed are text, kept as they are).
     Returns:
-        ``columns`` as text, ``_extra``, ``_parse_problem`` and ``_unparsed`` (JSON text or null).
+        ``columns`` as text, ``_extra``, ``_parse_problem``, ``_unparsed`` (JSON text or null) and
+        ``_path_problem`` (a field contradicting the file's path, or null).
     """
     own = con is None
     con = con or duckdb.connect()
     try:
-        query = canonical_query(mapping, columns, field_types, [c for c in parsed.column_names if c not in ("_extra", PARSE_PROBLEM)], business_timezone)
+        file_columns = [c for c in parsed.column_names if c not in ("_extra", PARSE_PROBLEM)]
+        query = canonical_query(mapping, columns, field_types, file_columns, business_timezone, relative)
         con.register("parsed_file", parsed)
         try:
             return con.sql(query).to_arrow_table()

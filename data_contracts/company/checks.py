@@ -34,6 +34,14 @@ def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=N
                 problems.append(f"{label}: {key}: field {name!r} is already given by {given[name]}")
             else:
                 given[name] = key
+    for section, names in (("optional", mapping.optional), ("path_values", mapping.path_values)):
+        for name in names:
+            if name not in fields:
+                problems.append(f"{label}: {section}.{name}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")
+    for name in mapping.path_values:
+        if given.get(name, f"columns.{name}") != f"columns.{name}":  # read from a column (checked) or from the path alone
+            problems.append(f"{label}: path_values.{name}: field {name!r} is already given by {given[name]}")
+        given.setdefault(name, f"path_values.{name}")
     for name in mapping.defaults:
         if name not in fields:
             problems.append(f"{label}: defaults.{name}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")

@@ -194,6 +194,12 @@ class SourceMapping(_Strict):
     columns: dict[str, FieldSpec] = Field(default_factory=dict, description="canonical field: source column")
     constants: dict[str, str] = Field(default_factory=dict, description="canonical field: value of every row")
     defaults: dict[str, str] = Field(default_factory=dict, description="canonical field: value where the file has none")
+    # fields older files may lack (a column a newer export added): empty where a file has no such column
+    optional: list[str] = Field(default_factory=list)
+    # fields the file's path gives: a regular expression over the path relative to the landing
+    # folder, its first group the value (a store's files: "^pos/([^/]+)/"); a field also read from a
+    # column is checked against it (rule wrong_file), one not read from a column gets it
+    path_values: dict[str, str] = Field(default_factory=dict)
     wide: WideLayout | None = None
     # master data drawn from a transactional file (an item per line of a sales file): identical
     # canonical rows count once
@@ -205,6 +211,18 @@ class SourceMapping(_Strict):
         # YAML reads 12 or 2026-01-31 as numbers and dates: the canonical rows hold text
         if isinstance(value, dict):
             return {k: (v.isoformat() if isinstance(v, date) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
+        return value
+
+    @field_validator("path_values")
+    @classmethod
+    def _one_group(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, pattern in value.items():
+            try:
+                groups = re.compile(pattern).groups
+            except re.error as error:
+                raise ValueError(f"{name}: {pattern!r} is not a regular expression: {error}") from None
+            if groups < 1:
+                raise ValueError(f"{name}: {pattern!r} has no group: its first group (...) is the field's value")
         return value
 
     @property

@@ -35,7 +35,6 @@ def field_table(contract) -> list[dict]:
             "field": name,
             "type": types.get(name, "text"),
             "required": name in required,
-            "optional_in_files": name in contract.optional_columns,
             "example": _EXAMPLES.get(types.get(name, "text"), f"<{name}>"),
         }
         for name in contract.columns

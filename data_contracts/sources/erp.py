@@ -61,14 +61,11 @@ def channel(fix: str, also: dict[str, str] | None = None) -> Rule:
 # that must not be lost; they only have to be plausible (at most PLANLINE_MAX_FUTURE_DAYS ahead).
 
 
-def _erp(source: str, description: str, file: str, columns: str, rules, **kwargs) -> Contract:
+def _erp(source: str, description: str, columns: str, rules, **kwargs) -> Contract:
     return Contract(
         source=source,
         system="erp",
         description=description,
-        files=f"erp/{file}",
-        file_format="csv",
-        separator=";",
         columns=tuple(columns.split(";")),
         rules=tuple(rules),
         **kwargs,
@@ -78,7 +75,6 @@ def _erp(source: str, description: str, file: str, columns: str, rules, **kwargs
 ITEMS = _erp(
     "erp_items",
     "ERP item master: one row per item with family, costs, sourcing and life cycle.",
-    "items.csv",
     "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
     [
         *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
@@ -124,7 +120,6 @@ _OVERLAPPED_MAPPING = (
 ITEM_XREF = _erp(
     "erp_item_xref",
     "Cross-reference of other systems' item codes (warehouse, point-of-sale barcodes, marketplace listings) to ERP items, with validity dates.",
-    "item_xref.csv",
     "system;external_code;item_code;valid_from;valid_to",
     [
         *required("system", "external_code", "item_code", "valid_from"),
@@ -159,7 +154,6 @@ ITEM_XREF = _erp(
 UNIT_CONVERSIONS = _erp(
     "erp_unit_conversions",
     "Units of measure per item and their factor to the item's base unit.",
-    "unit_conversions.csv",
     "item_code;unit;factor_to_base",
     [
         *required("item_code", "unit", "factor_to_base"),
@@ -187,7 +181,6 @@ UNIT_CONVERSIONS = _erp(
 LOCATIONS = _erp(
     "erp_locations",
     "Network: plant, DCs, stores and virtual channels with their parent and region.",
-    "locations.csv",
     "location_code;name;location_type;parent_code;region;wms_receiving_unit",
     [
         *required("location_code", "name", "location_type", "region", "wms_receiving_unit"),
@@ -210,7 +203,6 @@ LOCATIONS = _erp(
 SUPPLIERS = _erp(
     "erp_suppliers",
     "Suppliers with nominal lead time and payment terms.",
-    "suppliers.csv",
     "supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days",
     [
         *required("supplier_code", "name", "lead_time_days", "payment_terms_days"),
@@ -225,7 +217,6 @@ SUPPLIERS = _erp(
 CUSTOMERS = _erp(
     "erp_customers",
     "B2B customers with segment, priority, region, shipping DC and reserved buffer.",
-    "customers.csv",
     "customer_code;name;segment;priority;region;ship_from;payment_terms_days;reserved_buffer_pct",
     [
         *required("customer_code", "name", "segment", "priority", "ship_from"),
@@ -252,7 +243,6 @@ CUSTOMERS = _erp(
 PRODUCTION_LINES = _erp(
     "erp_production_lines",
     "Production lines of the plant: hours per day, run rate and costs.",
-    "production_lines.csv",
     "line_code;plant_code;family;hours_per_day;run_rate_per_hour;overtime_hours_per_day;cost_per_hour",
     [
         *required("line_code", "plant_code", "family", "hours_per_day", "run_rate_per_hour"),
@@ -279,7 +269,6 @@ PRODUCTION_LINES = _erp(
 PRICES = _erp(
     "erp_prices",
     "Selling price per item and channel with validity dates.",
-    "prices.csv",
     "item_code;channel;valid_from;valid_to;price;unit",
     [
         *required("item_code", "channel", "valid_from", "price", "unit"),
@@ -301,7 +290,6 @@ PRICES = _erp(
 PROMOTIONS = _erp(
     "erp_promotions",
     "Promotions: item, channel, dates and discount.",
-    "promotions.csv",
     "promo_id;item_code;channel;location_code;start_date;end_date;discount_pct",
     [
         *required("promo_id", "item_code", "channel", "start_date", "end_date", "discount_pct"),
@@ -320,7 +308,6 @@ PROMOTIONS = _erp(
 PURCHASE_ORDERS = _erp(
     "erp_purchase_orders",
     "Purchase order lines (supplier to DC) in purchase units, with receipts.",
-    "purchase_orders_*.csv",
     "po_number;po_line;supplier_code;item_code;location_code;order_date;expected_date;quantity;unit;unit_cost;received_quantity;receipt_date;status",
     [
         *required("po_number", "po_line", "supplier_code", "item_code", "location_code", "order_date", "quantity", "unit", "status"),
@@ -375,7 +362,6 @@ def _not_negative_hours(column: str, what: str) -> Rule:
 PRODUCTION_ORDERS = _erp(
     "erp_production_orders",
     "Manufacturing orders of the plant's lines, planned and completed, with the confirmation of completed ones (run and downtime hours, scrap).",
-    "production_orders_*.csv",
     "mo_number;line_code;item_code;location_code;planned_start_date;due_date;planned_quantity;unit;completed_date;completed_quantity;status;"
     + ";".join(PRODUCTION_CONFIRMATION_COLUMNS),
     [
@@ -419,7 +405,6 @@ PRODUCTION_ORDERS = _erp(
         "_downtime_hours": number("downtime_hours"),
         "_scrap_quantity": number("scrap_quantity"),
     },
-    optional_columns=PRODUCTION_CONFIRMATION_COLUMNS,
     parameters={"items": codes("erp_items", "item_code"), "locations": codes("erp_locations", "location_code"), "item_units": ITEM_UNIT_PAIRS},
     depends_on=("erp_items", "erp_locations", "erp_unit_conversions"),
     partition_date=day_of("planned_start_date"),
@@ -428,7 +413,6 @@ PRODUCTION_ORDERS = _erp(
 SALES_ORDERS = _erp(
     "erp_sales_orders",
     "B2B sales order lines with requested, promised and delivered dates and quantities.",
-    "sales_orders_*.csv",
     "order_number;order_line;customer_code;item_code;order_date;requested_date;promised_date;quantity;unit;unit_price;ship_from;delivered_quantity;delivered_date;status",
     [
         *required("order_number", "order_line", "customer_code", "item_code", "order_date", "requested_date", "quantity", "unit", "ship_from", "status"),
@@ -483,7 +467,6 @@ SALES_ORDERS = _erp(
 INVENTORY = _erp(
     "erp_inventory",
     "ERP book inventory: weekly snapshot of stock on hand per item and location.",
-    "inventory_*.csv",
     "snapshot_date;location_code;item_code;quantity;unit",
     [
         *required("snapshot_date", "location_code", "item_code", "quantity", "unit"),

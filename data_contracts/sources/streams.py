@@ -8,7 +8,7 @@ warehouse, point_of_sale, marketplace), its units and channels the company's (``
 
 from __future__ import annotations
 
-from data_contracts.fields import date_format, date_order, decimal, from_file_name, integer, matches, setting
+from data_contracts.fields import date_format, date_order, decimal, integer, matches, setting
 from data_contracts.model import (
     Contract,
     Rule,
@@ -49,8 +49,6 @@ MAX_TILL_LINE_AMOUNT = MAX_TILL_LINE_QUANTITY * MAX_UNIT_PRICE
 # Planner overrides beyond these are typos (-500 %, 10^20 units): settings, not one company's figures.
 MAX_OVERRIDE_PCT = setting("PLANLINE_MAX_OVERRIDE_PCT", "1000", int)
 MAX_OVERRIDE_UNITS = setting("PLANLINE_MAX_OVERRIDE_UNITS", "1000000", int)
-# A POS file is a store's (pos/<store>/sales_<store>_<day>.csv): its rows are that store's.
-POS_FILE_STORE = r"^pos/([^/]+)/"
 NOT_VALID_ON_DATE = "item code {value}: the cross-reference has this code but no mapping valid on that day; fix the validity dates in the ERP item_xref"
 UNMAPPED_WMS_CODE = f"warehouse item code '{{value}}' is not in the item cross-reference under a code system of role warehouse (code_systems in {COMPANY_FILE})"
 UNIT_NOT_DEFINED = "unit not defined for this item in the ERP unit table (item|unit = {value}): add the conversion or correct the unit"
@@ -81,8 +79,6 @@ WMS_EVENTS = Contract(
     source="wms_events",
     system="wms",
     description="WMS movements: receipts, shipments, transfers, adjustments, returns and restocks.",
-    files="wms/events_*.jsonl",
-    file_format="jsonl",
     columns=("event_id", "event_type", "event_time", "exported_at", "site", "sku", "qty", "uom", "reference", "reason", "condition"),
     rules=(
         *required("event_id", "event_type", "event_time", "exported_at", "site", "sku", "qty", "uom"),
@@ -157,8 +153,6 @@ WMS_STOCK = Contract(
     source="wms_stock",
     system="wms",
     description="WMS physical stock: weekly snapshot per site and item.",
-    files="wms/stock_*.jsonl",
-    file_format="jsonl",
     columns=("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
     rules=(
         *required("snapshot_time", "exported_at", "site", "sku", "qty", "uom"),
@@ -198,9 +192,6 @@ POS_SALES = Contract(
     source="pos_sales",
     system="pos",
     description="Store sales by barcode: one CSV per store and business day, sales and returns.",
-    files="pos/*/sales_*.csv",
-    file_format="csv",
-    separator=",",
     columns=("store", "business_date", "ean", "line_type", "qty", "unit_price", "net_amount", "promo_id"),
     rules=(
         *required("store", "business_date", "ean", "line_type", "qty", "unit_price"),
@@ -215,7 +206,6 @@ POS_SALES = Contract(
             f"store '{{value}}' is not a store in the ERP location master (a location whose type has role store under location_types in {COMPANY_FILE}): "
             "correct the store in the till export or the location in the ERP",
         ),
-        from_file_name("store", POS_FILE_STORE, "store"),
         known(
             "ean",
             "eans",
@@ -266,8 +256,6 @@ OMS_EVENTS = Contract(
     source="oms_events",
     system="oms",
     description="Online order lines (web shop and marketplace): placed, shipped, cancelled, returned.",
-    files="oms/events_*.jsonl",
-    file_format="jsonl",
     columns=(
         "event_id",
         "event_type",
@@ -355,9 +343,6 @@ PLANNER_OVERRIDES = Contract(
     source="planning_overrides",
     system="planning",
     description="Planner (key-account manager) forecast adjustments with author and reason.",
-    files="planning/overrides*.csv",
-    file_format="csv",
-    separator=",",
     columns=(
         "override_id",
         "level",

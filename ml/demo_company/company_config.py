@@ -40,6 +40,13 @@ _SOURCES = {
     "planning_overrides": ("planning/overrides*.csv", {"type": "csv", "header": "exact"}, {}),
 }
 
+# What else the mappings say: the tills write one folder per store (pos/<store>/...), whose rows are
+# that store's; production orders exported before confirmations existed lack their columns.
+_EXTRAS = {
+    "pos_sales": {"path_values": {"store": "^pos/([^/]+)/"}},
+    "erp_production_orders": {"optional": ["run_hours", "downtime_hours", "scrap_quantity"]},
+}
+
 _CHANNELS = [
     {"code": "STORE", "name": "Stores", "role": "store", "fulfilled_from": "STORE", "description": "Store sales at the till (POS)"},
     {"code": "WEB", "name": "Web shop", "role": "online", "fulfilled_from": "DC_OR_STORE", "description": "Online orders shipped from a DC or from a store"},
@@ -103,6 +110,7 @@ def mapping_documents() -> dict[str, dict]:
         if values:
             document["values"] = values
         document["columns"] = {c: c for c in contract.columns}
+        document.update(_EXTRAS.get(source, {}))
         documents[source] = document
     return documents
 

@@ -35,7 +35,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from data_contracts.company.apply import UNPARSED
+from data_contracts.company.apply import PATH_PROBLEM, UNPARSED
 from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract
 from orchestration.ingestion.kept_copies import archive, keep_rejected
@@ -120,13 +120,14 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection, contract: Contract) -> Non
     columns = ", ".join(f'"{c}" VARCHAR' for c in contract.columns)
     partition = ", _partition_date DATE" if contract.partitioned else ""
     con.execute(
-        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, {PARSE_PROBLEM} VARCHAR, {UNPARSED} VARCHAR, _source_file VARCHAR NOT NULL, "
+        f"CREATE TABLE IF NOT EXISTS {contract.table} ({columns}, _extra VARCHAR, {PARSE_PROBLEM} VARCHAR, {UNPARSED} VARCHAR, {PATH_PROBLEM} VARCHAR, _source_file VARCHAR NOT NULL, "
         f"_row_number BIGINT NOT NULL, _loaded_at TIMESTAMP NOT NULL{partition})"
     )
     # warehouses loaded before rows carried their structural problem (see parsers.py)
     con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {PARSE_PROBLEM} VARCHAR")
     # warehouses loaded before source mappings: their rows were all read as their source wrote them
     con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {UNPARSED} VARCHAR")
+    con.execute(f"ALTER TABLE {contract.table} ADD COLUMN IF NOT EXISTS {PATH_PROBLEM} VARCHAR")
     # warehouses loaded before a column was added to the contract (an optional field of a newer export)
     existing = {row[0] for row in con.execute(f"SELECT column_name FROM (DESCRIBE {contract.table})").fetchall()}
     for column in [c for c in contract.columns if c not in existing]:

@@ -52,7 +52,7 @@ def _as_utf8(data: bytes, label: str, mapping: SourceMapping) -> bytes:
 
 def _optional_source_columns(mapping: SourceMapping, contract: Contract) -> set[str]:
     """File columns the mapping reads into fields a file may lack (optional fields, or ones with a default)."""
-    optional = set(contract.optional_columns) | set(mapping.defaults)
+    optional = set(mapping.optional) | set(mapping.defaults)
     return {mapping.field_source(name).column for name in mapping.columns if name in optional}
 
 
@@ -146,4 +146,4 @@ def canonical_rows(
     """The file's canonical rows: the contract's columns as canonical text, ``_extra``,
     ``_parse_problem`` and ``_unparsed`` (see data_contracts.company.apply)."""
     parsed = read_file(data, label, mapping, contract)
-    return apply_mapping(parsed, mapping, contract.columns, contract.field_types, business_timezone, con)
+    return apply_mapping(parsed, mapping, contract.columns, contract.field_types, business_timezone, con, relative=label)
