@@ -3,13 +3,20 @@ one store (ST01), two SKUs, a production line and a supplier. The expected value
 tests/test_kpis.py are worked out by hand from these rows (see the comments there).
 
 Only the columns the models read are created; dbt builds the models over these tables as it
-would over the real marts (the refs resolve to the same schema.table names).
+would over the real marts (the refs resolve to the same schema.table names). The company's
+configuration is the demo company's (its codes are the fixture's), in schema company as the
+asset group company writes it.
 """
 
 import datetime as dt
 
 import duckdb
 import pandas as pd
+
+from data_contracts.company.config import Company
+from data_contracts.company.export import write_company_tables
+from ml.demo_company import resolve_scale
+from ml.demo_company.company_config import company_document
 
 D = dt.date
 
@@ -170,6 +177,7 @@ def calendar(first: dt.date, last: dt.date) -> pd.DataFrame:
 
 def write_tiny_warehouse(path: str) -> None:
     with duckdb.connect(path) as con:
+        write_company_tables(con, Company.model_validate(company_document(resolve_scale("tiny"))))
         for name, frame in {**TABLES, "marts.dim_date": calendar(dt.date(2025, 12, 1), dt.date(2026, 2, 28))}.items():
             schema, table = name.split(".")
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")

@@ -108,7 +108,7 @@ def test_ats_without_sku_column_and_its_validation():
         availability.available_to_sell(atp, pd.DataFrame({"location_id": ["DC01"] * 2, "channel_id": ["ONLINE"] * 2, "buffer_units": [1, 2]}))
 
 
-# the demo company's segments (seed segment_service_levels): the allocation knows them only from this table
+# the demo company's segments (company.yaml segments, table company.segment_service_levels): the allocation knows them only from this table
 SEGMENTS = pd.DataFrame({"segment": ["KEY_ACCOUNT", "COMMITTED_VOLUME", "STANDARD"], "allocation_priority": [1, 2, 3]})
 PRIORITY = dict(zip(SEGMENTS["segment"], SEGMENTS["allocation_priority"]))
 

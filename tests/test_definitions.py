@@ -79,3 +79,24 @@ def test_a_successful_data_run_requests_a_forecast_refresh_once_a_model_is_train
         instance.report_runless_asset_event(dg.AssetMaterialization(DEMAND_MODEL))
         request = evaluate()
         assert isinstance(request, dg.RunRequest) and request.run_key == f"after:{finished.run_id}"
+
+
+def test_the_company_configuration_feeds_the_models_through_tested_staging_views():
+    """company/<table> (the asset group company) is the dbt source company, upstream of one
+    staging view per table; the views' tests (the roles' rules) are asset checks; no seed holds a
+    company's configuration any more."""
+    from data_contracts.company.export import COLUMNS, SCHEMA
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for table in COLUMNS:
+        view = dg.AssetKey(["staging", f"stg_company__{table}"])
+        assert view in graph.get(dg.AssetKey([SCHEMA, table])).child_keys, f"company/{table} feeds no staging view"
+        assert graph.get(view).group_name == "staging"
+    checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
+    assert any(asset == "stg_company__channels" and name.startswith("unique_stg_company__channels_channel_role") for asset, name in checks)
+    assert any(asset == "stg_company__code_systems" and name.startswith("unique_stg_company__code_systems_code_role") for asset, name in checks)
+    assert not [key for key in graph.get_all_asset_keys() if key.path[0] == "reference" and key.path[-1] in COLUMNS]
+    # Planline's Python assets read the configuration too, not a seed
+    atp = graph.get(dg.AssetKey(["inventory", "available_to_promise"])).parent_keys
+    assert {dg.AssetKey([SCHEMA, "channels"]), dg.AssetKey([SCHEMA, "location_types"])} <= atp

@@ -408,7 +408,9 @@ def test_atp_is_the_lowest_balance_ahead_and_ats_holds_back_the_channel_buffers(
     ats = warehouse.execute(
         """SELECT s.*, p.safety_stock_units * b.safety_stock_share AS expected_buffer FROM inventory.available_to_sell AS s
            JOIN inventory.inventory_policies AS p USING (sku_id, location_id)
-           JOIN reference.channel_safety_buffers AS b ON b.location_type = p.location_type AND b.channel_id = s.channel_id"""
+           JOIN company.location_types AS t ON t.location_type = p.location_type
+           JOIN company.channels AS c ON c.channel_id = s.channel_id
+           JOIN reference.channel_safety_buffers AS b ON b.location_role = t.location_role AND b.channel_role = c.channel_role"""
     ).df()
     assert len(ats) > 0 and ats.ats.to_numpy() == pytest.approx((ats.atp - ats.expected_buffer).clip(lower=0).to_numpy())
 

@@ -31,8 +31,8 @@ def kpi_warehouse(tmp_path_factory) -> str:
     folder = tmp_path_factory.mktemp("kpi")
     warehouse = str(folder / "warehouse.duckdb")
     write_tiny_warehouse(warehouse)
-    # with the seeds that map the fixture's codes (the demo company's) to the roles the models select by
-    build(warehouse, folder, "kpi_targets channels location_types code_systems path:models/marts/kpi")
+    # with the views of the company configuration that maps the fixture's codes (the demo company's) to the roles the models select by
+    build(warehouse, folder, "kpi_targets stg_company__channels stg_company__location_types stg_company__code_systems path:models/marts/kpi")
     return warehouse
 
 
@@ -239,7 +239,7 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
 
 
 # another company's codes for the same channels and location types: the models know them only by
-# their roles (seeds channels and location_types)
+# their roles (the company's configuration, tables company.channels and company.location_types)
 OTHER_CHANNELS = {"STORE": "TILL", "WEB": "ESHOP", "MARKETPLACE": "MP", "B2B": "TRADE"}
 OTHER_LOCATION_TYPES = {"DC": "WAREHOUSE", "STORE": "SHOP", "WEB": "ONLINE"}
 
@@ -255,11 +255,11 @@ def test_kpis_follow_the_roles_of_another_companys_codes(kpi_warehouse, tmp_path
     copy = str(tmp_path / "warehouse.duckdb")
     shutil.copy(kpi_warehouse, copy)
     with duckdb.connect(copy) as con:
-        for table in ("reference.channels", "marts.fct_daily_demand", "marts.fct_order_lines", "marts.fct_returns", "forecasting.backtest_forecasts"):
+        for table in ("company.channels", "marts.fct_daily_demand", "marts.fct_order_lines", "marts.fct_returns", "forecasting.backtest_forecasts"):
             _rename(con, table, "channel_id", OTHER_CHANNELS)
-        for table in ("reference.location_types", "marts.dim_location"):
+        for table in ("company.location_types", "marts.dim_location"):
             _rename(con, table, "location_type", OTHER_LOCATION_TYPES)
-    build(copy, tmp_path, "path:models/marts/kpi")  # the models only: the seeds keep the other codes
+    build(copy, tmp_path, "path:models/marts/kpi")  # the models only: the configuration keeps the other codes
     query = "SELECT kpi, CAST(month AS VARCHAR), cut_type, cut_value, round(value, 9) FROM kpi.kpi_scorecard ORDER BY ALL"
     with duckdb.connect(copy, read_only=True) as con:
         renamed = con.execute(query).fetchall()
@@ -308,8 +308,8 @@ def test_a_quarantined_demand_row_is_dated_by_its_receipt_and_names_the_sku_its_
             "('MKT', 'M2', 'S2')) t(source_system, external_code, sku_id)"
         )
         _rename(con, "intermediate.int_item_codes", "source_system", code_systems)
-        _rename(con, "reference.code_systems", "code_system", code_systems)
-        _rename(con, "reference.channels", "channel_id", channels)
+        _rename(con, "company.code_systems", "code_system", code_systems)
+        _rename(con, "company.channels", "channel_id", channels)
         _rename(con, "raw.oms_events", "channel", channels)
         con.execute(
             "INSERT INTO governance.quarantine VALUES "

@@ -15,6 +15,8 @@
   and the Planline role each plays (``channel_role``...), so that models and planning code name
   roles, never a company's codes.
 - ``families``: the product families, when the company wants item families checked against a list.
+- ``holidays``: the company's calendar, ``[{date, name, stores_closed}]``: its public holidays and
+  the days its stores are closed (dim_date flags them, the forecast learns from them).
 
 ``load_company`` reads and checks everything (the YAML, every key, every mapping against the data
 contracts) before anything is read from the landing folder or written anywhere: a problem is a
@@ -120,6 +122,17 @@ class Segment(_Strict):
     fill_rate: float = Field(gt=0, lt=1)
 
 
+# the type, for a model whose field is called date
+_Date = date
+
+
+class Holiday(_Strict):
+    date: _Date
+    name: str
+    # no store sales that day
+    stores_closed: bool = False
+
+
 def _unique(items: list, what: str) -> list:
     codes = [item.code for item in items]
     twice = sorted({c for c in codes if codes.count(c) > 1})
@@ -141,6 +154,7 @@ class Company(_Strict):
     code_systems: list[CodeSystem] = Field(default_factory=list)
     segments: list[Segment] = Field(default_factory=list)
     families: list[str] | None = None
+    holidays: list[Holiday] = Field(default_factory=list)
 
     @field_validator("business_timezone")
     @classmethod
@@ -157,6 +171,15 @@ class Company(_Strict):
     @classmethod
     def _codes_once(cls, items: list, info) -> list:
         return _unique(items, info.field_name.replace("_", " "))
+
+    @field_validator("holidays")
+    @classmethod
+    def _days_once(cls, holidays: list[Holiday]) -> list[Holiday]:
+        days = [h.date for h in holidays]
+        twice = sorted({d for d in days if days.count(d) > 1})
+        if twice:
+            raise ValueError(f"holidays listed twice: {', '.join(str(d) for d in twice)} (one name per day)")
+        return holidays
 
 
 class CompanyConfiguration(BaseModel):

@@ -23,6 +23,7 @@ COLUMNS = {
     "code_systems": {"code_system": "VARCHAR", "code_role": "VARCHAR"},
     "segment_service_levels": {"segment": "VARCHAR", "cycle_service_level": "DOUBLE", "fill_rate": "DOUBLE", "allocation_priority": "INTEGER"},
     "families": {"family": "VARCHAR"},
+    "holidays": {"holiday_date": "DATE", "holiday_name": "VARCHAR", "stores_closed": "BOOLEAN"},
     "planning_settings": {
         "company_name": "VARCHAR",
         "business_timezone": "VARCHAR",
@@ -49,6 +50,7 @@ def company_tables(company: Company) -> dict[str, list[tuple]]:
         "code_systems": [(c.code, c.role) for c in company.code_systems],
         "segment_service_levels": [(s.code, s.cycle_service_level, s.fill_rate, s.allocation_priority) for s in company.segments],
         "families": [(f,) for f in company.families or []],
+        "holidays": [(h.date, h.name, h.stores_closed) for h in company.holidays],
         "planning_settings": [tuple(settings[c] for c in COLUMNS["planning_settings"])],
     }
 

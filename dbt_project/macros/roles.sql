@@ -1,7 +1,9 @@
 {#
   Planline's roles. A company names its channels, location types, units and code systems its own
-  way; the seeds map each of its codes to one of Planline's roles, and the models select by role,
-  never by a company's code:
+  way; its configuration (company.yaml, in the warehouse as schema company, read through the
+  stg_company__* views) maps each of its codes to one of Planline's roles, and the models select
+  by role, never by a company's code. Planline's own defaults (seeds replenishment_settings,
+  shipping_costs, transfer_costs, channel_safety_buffers) are keyed by role too:
     - channels.channel_role: store (sold at a store's till, the POS), online (web-shop orders shipped
       from a warehouse or a store), marketplace (third-party marketplace orders shipped from a
       warehouse), wholesale (customers' orders in the ERP, allocated by customer segment);
@@ -14,7 +16,7 @@
       point_of_sale (the tills' barcodes), marketplace (the marketplace's listings), other.
   other: a unit or code system none of Planline's models looks for.
   POS sales and ERP sales orders carry no channel: they are the store and the wholesale channel's,
-  so a company has at most one channel of each of these two roles (seed test).
+  so a company has at most one channel of each of these two roles (test of source company.channels).
 #}
 
 {% macro planline_roles(kind) -%}
@@ -40,21 +42,21 @@
 
 {# The ids of the channels of the roles, as a subquery: `channel_id in {{ channels_of_role('wholesale') }}` #}
 {% macro channels_of_role(roles) -%}
-    (select channel_id from {{ ref('channels') }} where channel_role in ({{ role_list('channel', roles) }}))
+    (select channel_id from {{ ref('stg_company__channels') }} where channel_role in ({{ role_list('channel', roles) }}))
 {%- endmacro %}
 
 {# The one channel of a role, as a scalar subquery: the channel of rows whose source names none
    (POS sales: store; ERP sales orders: wholesale). Null without one; two fail the query. #}
 {% macro channel_of_role(role) -%}
-    (select channel_id from {{ ref('channels') }} where channel_role = {{ role_list('channel', role) }})
+    (select channel_id from {{ ref('stg_company__channels') }} where channel_role = {{ role_list('channel', role) }})
 {%- endmacro %}
 
 {# The location types of the roles, as a subquery: `location_type in {{ location_types_of_role(['warehouse', 'store']) }}` #}
 {% macro location_types_of_role(roles) -%}
-    (select location_type from {{ ref('location_types') }} where location_role in ({{ role_list('location', roles) }}))
+    (select location_type from {{ ref('stg_company__location_types') }} where location_role in ({{ role_list('location', roles) }}))
 {%- endmacro %}
 
 {# The code systems of the roles, as a subquery: `source_system in {{ code_systems_of_role('point_of_sale') }}` #}
 {% macro code_systems_of_role(roles) -%}
-    (select code_system from {{ ref('code_systems') }} where code_role in ({{ role_list('code', roles) }}))
+    (select code_system from {{ ref('stg_company__code_systems') }} where code_role in ({{ role_list('code', roles) }}))
 {%- endmacro %}

@@ -9,6 +9,7 @@ JSON lines with ISO-8601 UTC timestamps; each export's columns are named as Plan
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
 
 import yaml
@@ -79,6 +80,43 @@ _SEGMENTS = [
     {"code": "STANDARD", "allocation_priority": 3, "cycle_service_level": 0.95, "fill_rate": 0.97},
 ]
 FAMILIES = ["BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE"]
+# The demo company's calendar: French public holidays; its stores close on three of them (the
+# generator sells nothing in stores those days: demand.STORE_CLOSED).
+_FIXED_HOLIDAYS = [
+    ((1, 1), "New Year's Day", True),
+    ((5, 1), "Labour Day", True),
+    ((5, 8), "Victory in Europe Day", False),
+    ((7, 14), "Bastille Day", False),
+    ((8, 15), "Assumption Day", False),
+    ((11, 1), "All Saints' Day", False),
+    ((11, 11), "Armistice Day", False),
+    ((12, 25), "Christmas Day", True),
+]
+# days after Easter Sunday
+_EASTER_HOLIDAYS = [(1, "Easter Monday"), (39, "Ascension Day"), (50, "Whit Monday")]
+
+
+def easter_sunday(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l = (2 * e + 2 * i - h - k + 32) % 7  # noqa: E741
+    m = (a + 11 * h + 19 * l) // 433
+    month, day = divmod(h + l - 7 * m + 90, 25)
+    return date(year, month, (h + l - 7 * m + 33 * month + 19) % 32)
+
+
+def french_public_holidays(first_year: int, last_year: int) -> list[dict]:
+    """The public holidays of France from ``first_year`` to ``last_year``, by date (company.yaml holidays)."""
+    holidays = []
+    for year in range(first_year, last_year + 1):
+        easter = easter_sunday(year)
+        holidays += [{"date": date(year, *day), "name": name, "stores_closed": closed} for day, name, closed in _FIXED_HOLIDAYS]
+        holidays += [{"date": easter + timedelta(days=days), "name": name, "stores_closed": False} for days, name in _EASTER_HOLIDAYS]
+    return sorted(holidays, key=lambda h: h["date"])
 
 
 def company_document(scale: Scale) -> dict:
@@ -96,6 +134,7 @@ def company_document(scale: Scale) -> dict:
         "code_systems": _CODE_SYSTEMS,
         "segments": _SEGMENTS,
         "families": FAMILIES,
+        "holidays": french_public_holidays(2020, 2030),
     }
 
 

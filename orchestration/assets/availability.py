@@ -3,7 +3,8 @@
 - ``inventory/available_to_promise``: ATP by SKU x location x day over the forecast horizon (on
   hand + scheduled receipts - committed orders, cumulated with look-ahead) and ATS per channel
   (ATP minus the channel's safety buffer: a share of the location's safety stock, seed
-  ``channel_safety_buffers``), in ``inventory.available_to_sell``.
+  ``channel_safety_buffers`` by location role and channel role, applied to the company's location
+  types and channels of those roles), in ``inventory.available_to_sell``.
 - ``inventory/order_allocation``: the committed order lines due within the allocation window get
   the stock that is there by then, key accounts first, then committed-volume customers up to their
   reserved buffer, then the rest by order date; every short line says why.
@@ -18,6 +19,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.availability import PAIR, SegmentTiers, allocate_scarce_stock, available_to_promise, available_to_sell
 from ml.inventory.routing import route_online_orders
 from orchestration.assets.inventory import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
@@ -32,16 +34,18 @@ COMMITTED_ORDERS = dg.AssetKey([SCHEMA, "fct_committed_orders"])
 ORDERS_TO_ROUTE = dg.AssetKey([SCHEMA, "fct_online_orders_to_route"])
 SHIPPING_LANES = dg.AssetKey([SCHEMA, "dim_shipping_lanes"])
 CHANNEL_BUFFERS = dg.AssetKey(["reference", "channel_safety_buffers"])
-CHANNELS = dg.AssetKey(["reference", "channels"])
-SEGMENT_SERVICE_LEVELS = dg.AssetKey(["reference", "segment_service_levels"])
-# the channels by role (seed channels): the web shop's ATS routes its orders, whose load counts with the marketplace's
-ONLINE_CHANNELS = "(SELECT channel_id FROM reference.channels WHERE channel_role = 'online')"
-SHIPPED_ONLINE_CHANNELS = "(SELECT channel_id FROM reference.channels WHERE channel_role IN ('online', 'marketplace'))"
+# the company's configuration (company.yaml, written by the asset group company)
+CHANNELS = dg.AssetKey([COMPANY, "channels"])
+LOCATION_TYPES = dg.AssetKey([COMPANY, "location_types"])
+SEGMENT_SERVICE_LEVELS = dg.AssetKey([COMPANY, "segment_service_levels"])
+# the channels by role: the web shop's ATS routes its orders, whose load counts with the marketplace's
+ONLINE_CHANNELS = f"(SELECT channel_id FROM {COMPANY}.channels WHERE channel_role = 'online')"
+SHIPPED_ONLINE_CHANNELS = f"(SELECT channel_id FROM {COMPANY}.channels WHERE channel_role IN ('online', 'marketplace'))"
 
 
 @planning_asset(
     AVAILABLE_TO_PROMISE,
-    [PROJECTION_INPUTS, STOCK_POSITION, INVENTORY_POLICIES, CHANNEL_BUFFERS],
+    [PROJECTION_INPUTS, STOCK_POSITION, INVENTORY_POLICIES, CHANNEL_BUFFERS, LOCATION_TYPES, CHANNELS],
     "ATP by SKU x location x day (on hand + scheduled receipts - committed orders, cumulated with look-ahead) and, in "
     "inventory.available_to_sell, ATS per channel: ATP minus the channel's safety buffer.",
 )
@@ -54,11 +58,14 @@ def available_to_promise_asset(warehouse: DuckDBWarehouse) -> dg.MaterializeResu
             LEFT JOIN {SCHEMA}.fct_stock_position AS stock ON stock.sku_id = inputs.sku_id AND stock.location_id = inputs.location_id""",
     )
     atp = available_to_promise(balances)
+    # the buffers are Planline's defaults by role: each of the company's channels of a role, at each location of a role
     buffers = read_frame(
         warehouse,
-        f"""SELECT policies.sku_id, policies.location_id, buffers.channel_id, buffers.safety_stock_share * policies.safety_stock_units AS buffer_units
+        f"""SELECT policies.sku_id, policies.location_id, channels.channel_id, buffers.safety_stock_share * policies.safety_stock_units AS buffer_units
             FROM {SCHEMA}.inventory_policies AS policies
-            JOIN reference.channel_safety_buffers AS buffers ON buffers.location_type = policies.location_type""",
+            JOIN {COMPANY}.location_types AS location_types ON location_types.location_type = policies.location_type
+            JOIN reference.channel_safety_buffers AS buffers ON buffers.location_role = location_types.location_role
+            JOIN {COMPANY}.channels AS channels ON channels.channel_role = buffers.channel_role""",
     )
     ats = available_to_sell(atp, buffers)
     replace_table(warehouse, SCHEMA, "available_to_promise", atp.assign(date=atp.date.dt.date))
@@ -93,7 +100,7 @@ def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg
         return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(0)})
     window_end = lines.due_date.min() + pd.Timedelta(days=config.allocation_days - 1)
     lines = lines[lines.due_date <= window_end].rename(columns={"allocation_priority": "priority"})
-    segments = read_frame(warehouse, "SELECT segment, allocation_priority FROM reference.segment_service_levels")
+    segments = read_frame(warehouse, f"SELECT segment, allocation_priority FROM {COMPANY}.segment_service_levels")
     tiers = SegmentTiers(segments)
     # a segment without an allocation priority (consumers' web and marketplace orders have none)
     # ranks with the lowest priority's segment, as fct_committed_orders ranks it; each order its own customer
@@ -130,7 +137,7 @@ def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg
             "segments_ranked_lowest": markdown_table(
                 ("segment", "lines", "ranked as"),
                 [
-                    (segment, count, f"{tiers.lowest()}, the lowest priority: no allocation priority in segment_service_levels")
+                    (segment, count, f"{tiers.lowest()}, the lowest priority: no allocation priority in the company's segments")
                     for segment, count in unranked_segments.items()
                 ],
             ),

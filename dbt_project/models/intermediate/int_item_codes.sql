@@ -1,5 +1,5 @@
 -- Every system's item code mapped to the global SKU (the ERP item code), with validity dates; the
--- item master's own codes under its code system (seed code_systems, role item_master).
+-- item master's own codes under its code system (company code_systems, role item_master).
 with cross_reference as (
     select source_system, external_code, sku_id, valid_from, valid_to
     from {{ ref('stg_erp__item_xref') }}
@@ -13,7 +13,7 @@ erp_codes as (
         cast(null as date) as valid_from,
         cast(null as date) as valid_to
     from {{ ref('stg_erp__items') }} as items
-    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_role = 'item_master'
+    inner join {{ ref('stg_company__code_systems') }} as code_systems on code_systems.code_role = 'item_master'
 )
 
 select * from cross_reference

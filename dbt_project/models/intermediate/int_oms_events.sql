@@ -8,14 +8,14 @@ with events as (
         events.*,
         case when channels.channel_role = 'marketplace' then 'marketplace' else 'item_master' end as code_role
     from {{ ref('stg_oms__events') }} as events
-    left join {{ ref('channels') }} as channels on channels.channel_id = events.channel_id
+    left join {{ ref('stg_company__channels') }} as channels on channels.channel_id = events.channel_id
     where {{ in_window('events.partition_date') }}
 ),
 
 item_codes as (
     select item_codes.*, code_systems.code_role
     from {{ ref('int_item_codes') }} as item_codes
-    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
+    inner join {{ ref('stg_company__code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
 ),
 
 unit_factors as (

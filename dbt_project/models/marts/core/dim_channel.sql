@@ -1,3 +1,3 @@
 -- Sales channels.
 select channel_id, channel_name, fulfilled_from, description
-from {{ ref('channels') }}
+from {{ ref('stg_company__channels') }}

@@ -9,7 +9,7 @@ calendar as (
 
 holidays as (
     select cast(holiday_date as date) as holiday_date, holiday_name, stores_closed
-    from {{ ref('holidays') }}
+    from {{ ref('stg_company__holidays') }}
 ),
 
 promotion_days as (

@@ -1,12 +1,12 @@
--- Network locations with their role and echelon (seed location_types: plant 0, warehouse 1, store
--- and virtual 2), whether they are a channel's virtual location, and the location that
--- replenishes them.
+-- Network locations with their role and echelon (the company's location_types: by default plant 0,
+-- warehouse 1, store and virtual 2), whether they are a channel's virtual location, and the
+-- location that replenishes them.
 with locations as (
     select * from {{ ref('stg_erp__locations') }}
 ),
 
 location_types as (
-    select * from {{ ref('location_types') }}
+    select * from {{ ref('stg_company__location_types') }}
 )
 
 select

@@ -1,6 +1,6 @@
 -- One row per global SKU (the ERP item code) with its codes in the other systems and its units:
--- the current code of each code role (seed code_systems: warehouse, point_of_sale, marketplace)
--- and the size of the SKU's unit of each unit role (seed unit_roles: case, store_pack, bundle).
+-- the current code of each code role (company code_systems: warehouse, point_of_sale, marketplace)
+-- and the size of the SKU's unit of each unit role (company unit_roles: case, store_pack, bundle).
 with items as (
     select * from {{ ref('stg_erp__items') }}
 ),
@@ -12,7 +12,7 @@ current_codes as (
         max(case when code_systems.code_role = 'point_of_sale' then item_codes.external_code end) as ean,
         max(case when code_systems.code_role = 'marketplace' then item_codes.external_code end) as marketplace_code
     from {{ ref('int_item_codes') }} as item_codes
-    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
+    inner join {{ ref('stg_company__code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
     where code_systems.code_role <> 'item_master' and item_codes.valid_to is null
     group by item_codes.sku_id
 ),
@@ -24,7 +24,7 @@ units as (
         max(case when unit_roles.unit_role = 'store_pack' then factors.factor_to_base end) as pack_size,
         max(case when unit_roles.unit_role = 'bundle' then factors.factor_to_base end) as bundle_size
     from {{ ref('int_unit_factors') }} as factors
-    inner join {{ ref('unit_roles') }} as unit_roles on unit_roles.unit = factors.unit
+    inner join {{ ref('stg_company__unit_roles') }} as unit_roles on unit_roles.unit = factors.unit
     group by factors.sku_id
 )
 

@@ -2,14 +2,14 @@
 -- receiving process's unit) and its factor to the base unit; factor_to_base is null when the SKU
 -- has no conversion for that unit (the publication then falls back to the base unit and records
 -- it in its manifest, never a file in a unit the ERP would misread).
--- A unit given by its role (unit_source unit, seed unit_roles) is the SKU's unit of that role; a
+-- A unit given by its role (unit_source unit, company unit_roles) is the SKU's unit of that role; a
 -- SKU without one names the company's unit of the role, without a factor.
 with settings as (
     select * from {{ ref('erp_order_units') }}
 ),
 
 unit_roles as (
-    select * from {{ ref('unit_roles') }}
+    select * from {{ ref('stg_company__unit_roles') }}
 ),
 
 sku_role_units as (

@@ -36,14 +36,14 @@ raw_demand_rows as (
         case when channels.channel_role = 'marketplace' then 'marketplace' else 'item_master' end, events.item, events.ship_from,
         cast(events._loaded_at as date), events.event_time, cast(events.qty as {{ dbt.type_string() }}), events.channel
     from {{ source('raw', 'oms_events') }} as events
-    left join {{ ref('channels') }} as channels on channels.channel_id = events.channel
+    left join {{ ref('stg_company__channels') }} as channels on channels.channel_id = events.channel
 ),
 
 -- what is known of the item: the SKU any mapping of the code gives (the row's day may be wrong)
 item_codes as (
     select code_systems.code_role, item_codes.external_code, min(item_codes.sku_id) as sku_id
     from {{ ref('int_item_codes') }} as item_codes
-    inner join {{ ref('code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
+    inner join {{ ref('stg_company__code_systems') }} as code_systems on code_systems.code_system = item_codes.source_system
     group by 1, 2
 ),
 

@@ -37,6 +37,6 @@ select
 from open_lines
 cross join history_end
 left join {{ ref('dim_customer') }} as customers on customers.customer_id = open_lines.customer_id
-left join {{ ref('segment_service_levels') }} as segments on segments.segment = customers.segment
-cross join (select max(allocation_priority) as allocation_priority from {{ ref('segment_service_levels') }}) as lowest
+left join {{ ref('stg_company__segment_service_levels') }} as segments on segments.segment = customers.segment
+cross join (select max(allocation_priority) as allocation_priority from {{ ref('stg_company__segment_service_levels') }}) as lowest
 where open_lines.ordered_quantity - coalesce(open_lines.delivered_quantity, 0) > 0

@@ -15,10 +15,10 @@ history_end as (
 ),
 
 stocking_locations as (
-    -- warehouses buy or have made, stores are replenished by transfer (seed location_types)
+    -- warehouses buy or have made, stores are replenished by transfer (company location_types)
     select locations.location_id, locations.location_type, location_types.location_role, locations.parent_location_id
     from {{ ref('dim_location') }} as locations
-    inner join {{ ref('location_types') }} as location_types on location_types.location_type = locations.location_type
+    inner join {{ ref('stg_company__location_types') }} as location_types on location_types.location_type = locations.location_type
     where location_types.location_role in ('warehouse', 'store')
 ),
 
@@ -160,4 +160,4 @@ from lanes
 cross join history_end
 inner join stocking_locations as locations on locations.location_id = lanes.location_id
 inner join {{ ref('dim_sku') }} as skus on skus.sku_id = lanes.sku_id
-inner join {{ ref('replenishment_settings') }} as settings on settings.location_type = locations.location_type
+inner join {{ ref('replenishment_settings') }} as settings on settings.location_role = locations.location_role

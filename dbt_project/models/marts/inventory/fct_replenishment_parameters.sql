@@ -9,7 +9,7 @@
 -- its forecast's P90 implies ((P90 - mean) / 1.2816 per day), forecast_error_sd_source says which.
 -- A pair without demand in the last 52 weeks (a new item) takes the targets of class C / Z.
 -- Service targets: the class's (seed service_level_targets), raised at a DC to the targets of the
--- customer segments it serves (seed segment_service_levels, weighted by the segments' wholesale units of
+-- customer segments it serves (company segment_service_levels, weighted by the segments' wholesale units of
 -- the SKU over the last 52 weeks) where those are higher; target_source says which decided.
 with
 
@@ -69,7 +69,7 @@ segment_targets as (
         sum(lines.ordered_quantity * segments.fill_rate) / sum(lines.ordered_quantity) as fill_rate
     from {{ ref('fct_order_lines') }} as lines
     cross join history_end
-    inner join {{ ref('segment_service_levels') }} as segments on segments.segment = lines.customer_segment
+    inner join {{ ref('stg_company__segment_service_levels') }} as segments on segments.segment = lines.customer_segment
     where lines.channel_id in {{ channels_of_role('wholesale') }}
         and lines.requested_date > {{ dbt.dateadd('day', -364, 'history_end.last_day') }}
         and lines.requested_date <= history_end.last_day
