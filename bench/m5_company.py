@@ -216,19 +216,32 @@ def prepare(data: Path, train_end: int, work: Path, horizon: int = 28, example: 
 # ---- scoring --------------------------------------------------------------------------------
 
 
+def _tables(con) -> set[str]:
+    return {f"{schema}.{name}" for schema, name in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+
+
 def product_forecast(con, as_of: date) -> pd.DataFrame:
-    """The consensus forecast of the last origin per item x store x day (channels added up)."""
+    """The forecast the plan uses, per item x store x day (channels added up): the consensus of
+    the last origin (``forecasting.fct_consensus_forecast``), else the champion's forecast
+    (``forecasting.demand_forecast``: the consensus without overrides) when the run stopped before
+    the consensus was built."""
+    tables = _tables(con)
+    if "forecasting.fct_consensus_forecast" in tables:
+        table, units = "forecasting.fct_consensus_forecast", "consensus_units"
+    elif "forecasting.demand_forecast" in tables:
+        table, units = "forecasting.demand_forecast", "forecast_units"
+    else:
+        raise SystemExit("the product made no forecast: neither forecasting.fct_consensus_forecast nor forecasting.demand_forecast is in its warehouse")
     frame = con.execute(
-        """SELECT origin_date, sku_id, location_id, forecast_date, sum(consensus_units) AS units
-           FROM forecasting.fct_consensus_forecast
-           WHERE origin_date = (SELECT max(origin_date) FROM forecasting.fct_consensus_forecast)
-           GROUP BY ALL"""
+        f"""SELECT origin_date, sku_id, location_id, forecast_date, sum({units}) AS units FROM {table}
+            WHERE origin_date = (SELECT max(origin_date) FROM {table}) GROUP BY ALL"""
     ).df()
     if frame.empty:
-        raise SystemExit("forecasting.fct_consensus_forecast is empty: the product made no forecast")
+        raise SystemExit(f"{table} is empty: the product made no forecast")
     origin = pd.Timestamp(frame.origin_date.iloc[0]).date()
     if origin != as_of:
-        raise SystemExit(f"the product's forecast starts after {origin}, not after day N ({as_of}): it did not run as of day N")
+        raise SystemExit(f"the product's forecast ({table}) starts after {origin}, not after day N ({as_of}): it did not run as of day N")
+    print(f"  the product's forecast: {table}, origin {origin}")
     return frame
 
 
@@ -259,7 +272,6 @@ def score(home: Path, data: Path, train_end: int, horizon: int, as_of: date) -> 
     """Score the product run in ``home``: its forecast (L12 WRMSSE next to seasonal naive) and its
     policies (simulated fill rate against the target, A items) on days N+1..N+horizon."""
     from bench.forecast_m5 import held_out, l12_scores, load_m5, print_scores, seasonal_naive, to_panel
-    from ml.inventory.simulation import summarize
     from orchestration.warehouse_snapshot import planline_reader
 
     sales, calendar, prices = load_m5(data)
@@ -273,34 +285,45 @@ def score(home: Path, data: Path, train_end: int, horizon: int, as_of: date) -> 
 
     with planline_reader(home / "warehouse.duckdb") as con:
         forecast = product_forecast(con, as_of)
-        policies = con.execute("SELECT * FROM inventory.inventory_policies ORDER BY sku_id, location_id").df()
+        has_policies = "inventory.inventory_policies" in _tables(con)
+        policies = con.execute("SELECT * FROM inventory.inventory_policies ORDER BY sku_id, location_id").df() if has_policies else None
     product = series_matrix(forecast, keys, days, "units")
     covered = pd.MultiIndex.from_frame(forecast[["sku_id", "location_id"]].drop_duplicates())
     print(f"  the product forecast {covered.isin(keys).sum()} of the {len(keys)} series ({forecast.units.sum():,.0f} units; actual {actual.sum():,.0f})")
     scores = l12_scores(actual, train, price_window, {"product": product, "seasonal_naive": seasonal_naive(train, horizon)})
     print_scores(scores)
+    l12 = scores.l12_wrmsse
+    figures = {"l12_wrmsse_product": l12["product"], "l12_wrmsse_seasonal_naive": l12["seasonal_naive"]}
+    fill = {"a_items_fill_rate": float("nan"), "a_items_fill_rate_target": float("nan")}
+    if policies is None:
+        print("  no inventory policies in the product's warehouse (inventory.inventory_policies): the run stopped before planning")
+    else:
+        fill = fill_rates(policies, keys, actual, days)
+    gap = 100 * (fill["a_items_fill_rate"] - fill["a_items_fill_rate_target"])
+    return {**figures, **fill, "l12_wrmsse_ratio_vs_snaive": l12["product"] / l12["seasonal_naive"], "fill_rate_gap_points": gap}
+
+
+def fill_rates(policies: pd.DataFrame, keys: pd.MultiIndex, actual: np.ndarray, days: list) -> dict[str, float]:
+    """Replay the policies against the actual sales (rows of ``actual`` in ``keys`` order) and
+    return the A items' pooled fill rate and target; prints the table by ABC class."""
+    from ml.inventory.simulation import summarize
 
     policy_keys = pd.MultiIndex.from_frame(policies[["sku_id", "location_id"]])
     position = pd.Series(np.arange(len(keys)), index=keys).reindex(policy_keys)
-    unknown = position.isna()
+    unknown = position.isna().to_numpy()
     if unknown.any():
-        print(f"  {int(unknown.sum())} policies are for item x locations without M5 sales (e.g. {policy_keys[unknown.to_numpy()][0]}): they face no demand")
+        print(f"  {int(unknown.sum())} policies are for item x locations without M5 sales (e.g. {policy_keys[unknown][0]}): they face no demand")
     demand = np.zeros((len(policies), len(days)))
-    demand[~unknown.to_numpy()] = actual[position.dropna().astype(int).to_numpy()]
+    demand[~unknown] = actual[position.dropna().astype(int).to_numpy()]
     result = replay_policies(policies, demand, days)
     table = summarize(result, policies.abc_class.to_numpy(), policies.fill_rate_target.to_numpy(float), policies.cycle_service_level.to_numpy(float))
     print()
     print(table.round(4).to_string(index=False))
-    a = table.set_index("group").loc["A"] if "A" in set(table.group) else None
-    l12 = scores.l12_wrmsse
-    return {
-        "l12_wrmsse_product": l12["product"],
-        "l12_wrmsse_seasonal_naive": l12["seasonal_naive"],
-        "a_items_fill_rate": float(a.fill_rate) if a is not None else float("nan"),
-        "a_items_fill_rate_target": float(a.fill_rate_target) if a is not None else float("nan"),
-        "l12_wrmsse_ratio_vs_snaive": l12["product"] / l12["seasonal_naive"],
-        "fill_rate_gap_points": 100 * float(a.fill_rate - a.fill_rate_target) if a is not None else float("nan"),
-    }
+    if "A" not in set(table.group):
+        print("  no A items among the policies")
+        return {"a_items_fill_rate": float("nan"), "a_items_fill_rate_target": float("nan")}
+    a = table.set_index("group").loc["A"]
+    return {"a_items_fill_rate": float(a.fill_rate), "a_items_fill_rate_target": float(a.fill_rate_target)}
 
 
 # ---- the run --------------------------------------------------------------------------------
@@ -344,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     stage(f"preparing the files of {args.data} cut at day {args.train_end} in {work}")
     prepared = prepare(args.data, args.train_end, work, args.horizon, args.company)
     stage(f"as of {prepared.as_of} (d_{args.train_end}); delivering {', '.join(prepared.delivered)}")
+    failed = False
     if not args.score_only:
         environment = product_environment(prepared.company, home)
         stage("checking the files against the company's mappings and contracts (orchestration.company check)")
@@ -359,16 +383,16 @@ def main(argv: list[str] | None = None) -> int:
         ran = subprocess.run(
             [*command, "run", "--company", str(prepared.company), "--data", str(prepared.landing), "--home", str(home)], env=environment, cwd=REPOSITORY
         )
-        if ran.returncode != 0:
-            stage(f"the product's run failed (exit {ran.returncode}): see the failed steps above")
-            return 1
+        failed = ran.returncode != 0
+        if failed:
+            stage(f"the product's run failed (exit {ran.returncode}): see the failed steps above; scoring what it produced")
     stage(f"scoring the product's forecast and replaying its policies over d_{args.train_end + 1}..d_{args.train_end + args.horizon}")
     figures = score(home, args.data, args.train_end, args.horizon, prepared.as_of)
-    stage("done")
+    stage("done" if not failed else "done, the product's run having failed: the figures it could not produce are nan")
     print()
     for name, value in figures.items():
-        print(f"{name}: {value:.3f}" if "points" not in name else f"{name}: {value:.2f}")
-    return 0
+        print(f"{name}: {value:.2f}" if name.endswith("points") else f"{name}: {value:.3f}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import gzip
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -80,9 +81,12 @@ def test_the_bench_cuts_the_files_at_day_n_and_sets_the_as_of_to_its_date(tmp_pa
     configuration = load_company(prepared.company)  # the copy is a valid company folder
     assert str(configuration.company.as_of)[:10] == prepared.as_of.isoformat()
 
-    # every mapping reading the sales file gets its own copy (the stopgap), prices and calendar
-    # are not delivered: no mapping reads them, and a file no mapping claims is rejected
-    assert prepared.delivered == sorted(f"{folder}/sales_train_tiny.csv.gz" for folder in ("items", "stores", "suppliers", "item_codes", "sales"))
+    # every mapping reading the sales file gets its own copy, in the folder its pattern names (the
+    # stopgap); prices and calendar are not delivered: no mapping reads them, and a file no mapping
+    # claims is rejected
+    folders = {m.files.split("/")[0] for m in configuration.mappings.values()}
+    assert {"items", "stores", "sales"} <= folders
+    assert prepared.delivered == sorted(f"{folder}/sales_train_tiny.csv.gz" for folder in folders)
     sales = pd.read_csv(prepared.landing / "sales" / "sales_train_tiny.csv.gz", dtype=str)
     assert [c for c in sales.columns if c.startswith("d_")] == [f"d_{d}" for d in range(1, 41)]
     assert list(sales.columns[:6]) == ["id", "item_id", "dept_id", "cat_id", "store_id", "state_id"]
@@ -137,11 +141,54 @@ def test_the_example_mappings_read_the_cut_files(tmp_path):
     assert sorted(rows["erp_items"].item_code) == [i for i, *_ in ITEMS]
     assert set(rows["erp_items"].family) == {d for _, d, _ in ITEMS}
     assert sorted(rows["erp_locations"].location_code) == [s for s, _ in STORES]
-    assert len(rows["erp_suppliers"]) == 1 and len(rows["erp_item_xref"]) == len(ITEMS)
-    sales = rows["pos_sales"]
+    [sales_table] = [table for table, mapping in configuration.mappings.items() if mapping.wide]
+    sales, day = rows[sales_table], configuration.mappings[sales_table].wide.key
     assert len(sales) == len(ITEMS) * len(STORES) * 40
-    assert sales.business_date.min() == DAY_ONE.isoformat() and sales.business_date.max() == prepared.as_of.isoformat()
+    assert sales[day].min() == DAY_ONE.isoformat() and sales[day].max() == prepared.as_of.isoformat()
+    for table in set(rows) - {"erp_items", "erp_locations", sales_table}:  # placeholders drawn from the sales file: one row per item at most
+        assert len(rows[table]) <= len(ITEMS)
     assert sales[UNPARSED].isna().all()
 
 
 UNPARSED = "_unparsed"
+
+
+def test_the_policies_are_replayed_against_the_held_out_sales():
+    """The bench's fill rate: the product's policies (as ml.inventory.policies computes them)
+    replayed over the held-out days against actual sales; a policy sized for the demand serves
+    almost all of it, one with no stock serves none, and the A items' rate is pooled by demand."""
+    from bench.m5_company import fill_rates
+    from ml.inventory.policies import compute_policies
+
+    days = list(pd.date_range("2016-04-25", periods=28))
+    keys = pd.MultiIndex.from_tuples([("I1", "S1"), ("I2", "S1"), ("I1", "S2")], names=["sku_id", "location_id"])
+    actual = np.vstack([np.full(28, 4.0), np.full(28, 2.0), np.zeros(28)])
+    parameters = pd.DataFrame(
+        {
+            "sku_id": ["I1", "I2", "I1"],
+            "location_id": ["S1", "S1", "S2"],
+            "mean_daily_demand": [4.0, 0.0, 0.0],  # I2 at S1 planned without demand: it sells 2 a day, unplanned
+            "forecast_error_sd": [1.0, 0.0, 0.0],
+            "lead_time_days": [2.0, 2.0, 2.0],
+            "lead_time_sd_days": 0.0,
+            "review_period_days": 7,
+            "review_anchor_date": pd.Timestamp("2016-04-24"),
+            "cycle_service_level": 0.95,
+            "fill_rate_target": [0.98, 0.98, 0.94],
+            "unit_cost": 1.0,
+            "order_cost": 8.0,
+            "annual_holding_rate": 0.25,
+            "minimum_order_quantity": [np.nan, np.nan, np.nan],  # M5 has no packs: no minimum, whole units
+            "order_multiple": [np.nan, np.nan, np.nan],
+            "demand_pattern": "smooth",
+            "lot_sizing": "none",
+            "abc_class": ["A", "A", "C"],
+        }
+    )
+    policies = compute_policies(parameters.fillna({"minimum_order_quantity": 0.0, "order_multiple": 1.0})).assign(
+        minimum_order_quantity=np.nan, order_multiple=np.nan
+    )
+    rates = fill_rates(policies, keys, actual, days)
+    served = rates["a_items_fill_rate"] * (4 * 28 + 2 * 28)  # pooled over both A rows, by demand
+    assert 4 * 28 * 0.95 <= served <= 4 * 28  # the planned row serves nearly all, the unplanned one nothing
+    assert rates["a_items_fill_rate_target"] == pytest.approx(0.98)
