@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from data_contracts.model import Contract
 from data_contracts.sources.erp import MASTER_DATA, TRANSACTIONS
+from data_contracts.sources.history import SALES_HISTORY
 from data_contracts.sources.streams import OMS_EVENTS, PLANNER_OVERRIDES, POS_SALES, WMS_EVENTS, WMS_STOCK
 
-CONTRACTS: dict[str, Contract] = {c.source: c for c in (*MASTER_DATA, *TRANSACTIONS, WMS_EVENTS, WMS_STOCK, POS_SALES, OMS_EVENTS, PLANNER_OVERRIDES)}
+CONTRACTS: dict[str, Contract] = {
+    c.source: c for c in (*MASTER_DATA, SALES_HISTORY, *TRANSACTIONS, WMS_EVENTS, WMS_STOCK, POS_SALES, OMS_EVENTS, PLANNER_OVERRIDES)
+}
 
 
 def contract_for(source: str) -> Contract:

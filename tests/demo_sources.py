@@ -8,7 +8,7 @@ from data_contracts.company.mapping import SourceMapping
 from ml.demo_company import resolve_scale
 from ml.demo_company.company_config import company_document, mapping_documents
 from ml.demo_company.formats import COMPANY_TIMEZONE
-from orchestration.ingestion.loader import load_source
+from orchestration.ingestion.loader import LoadReport, ensure_raw_tables, load_source
 
 DEMO_MAPPINGS: dict[str, SourceMapping] = {source: SourceMapping.model_validate(document) for source, document in mapping_documents().items()}
 # The demo company's configuration (company.yaml): the contracts check its codes against it.
@@ -28,7 +28,11 @@ def ensure_company_tables(con) -> None:
 
 def load_demo_source(con, contract, landing, rejected_dir, now, **options):
     """``load_source`` with the demo company's mapping of the contract's source (and, for the
-    validation that follows, its configuration's tables when the database has none)."""
+    validation that follows, its configuration's tables when the database has none). A table the
+    demo does not deliver (sales_history) stays empty, as the raw asset leaves it."""
     ensure_company_tables(con)
+    if "mapping" not in options and contract.source not in DEMO_MAPPINGS:
+        ensure_raw_tables(con, contract)
+        return LoadReport(contract.source)
     options.setdefault("mapping", DEMO_MAPPINGS[contract.source])
     return load_source(con, contract, landing, rejected_dir, now, business_timezone=COMPANY_TIMEZONE, **options)

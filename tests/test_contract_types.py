@@ -269,6 +269,7 @@ FIELD_TYPES = {
         "delivered_date": "date",
     },
     "erp_inventory": {"snapshot_date": "date", "quantity": "decimal"},
+    "sales_history": {"sale_date": "date", "quantity": "decimal", "unit_price": "decimal"},
     "wms_events": {"event_time": "timestamp", "exported_at": "timestamp", "qty": "integer"},
     "wms_stock": {"snapshot_time": "timestamp", "exported_at": "timestamp", "qty": "integer"},
     "pos_sales": {"business_date": "date", "qty": "integer", "unit_price": "decimal", "net_amount": "decimal"},

@@ -584,3 +584,110 @@ def test_the_contracts_read_the_company_tables_the_configuration_writes():
     assert {"families", "unit_roles", "location_types", "channels", "code_systems", "segment_service_levels"} <= named
     literals = {"channel_role": config.ChannelRole, "location_role": config.LocationRole, "unit_role": config.UnitRole, "code_role": config.CodeRole}
     assert {kind: set(typing.get_args(literal)) for kind, literal in literals.items()} == {kind: set(roles) for kind, roles in ROLES.items()}
+
+
+# ---- the minimal input: items, locations, sales history (issue 16 point 3) -------------------
+
+
+SALE = {"item_code": "1", "location_code": "ST01", "sale_date": "2026-09-01", "quantity": "3", "unit_price": "2.50"}
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_sales_history_quarantines_only_bad_rows_with_actionable_reasons(con, evaluator):
+    _items(con, [ITEM])
+    _raw_table(
+        con,
+        "sales_history",
+        [
+            SALE,  # 1 valid: no channel (the store channel's, or ALL, in dbt)
+            {**SALE, "channel": "WEB"},  # 2 valid: a channel the company declares
+            {**SALE, "quantity": "5"},  # 3 duplicate of 1: same item, location and day, both without channel
+            {**SALE, "channel": "WEB", "quantity": "4"},  # 4 duplicate of 2
+            {**SALE, "item_code": "99", "sale_date": "2026-09-02"},  # 5 unknown item
+            {**SALE, "location_code": "XX", "sale_date": "2026-09-02"},  # 6 unknown location
+            {**SALE, "channel": "TELESALES"},  # 7 a channel the company does not declare
+            {**SALE, "quantity": "-2", "sale_date": "2026-09-03"},  # 8 negative
+            {**SALE, "sale_date": "2056-09-01"},  # 9 in the future
+            {**SALE, "quantity": None, "sale_date": "2026-09-04"},  # 10 no quantity
+            {**SALE, "quantity": "3,5", "sale_date": "2026-09-05", "_unparsed": '{"quantity": "digits with a \',\' decimal part"}'},  # 11
+            {**SALE, "quantity": "0", "unit_price": None, "sale_date": "2026-09-06"},  # 12 valid: a day without sale, no price
+            {**SALE, "quantity": "2000000", "sale_date": "2026-09-07"},  # 13 implausible
+            {**SALE, "unit_price": "-1", "sale_date": "2026-09-08"},  # 14 negative price
+        ],
+    )
+    found = _found(validate_source(con, "sales_history", AS_OF, evaluator=evaluator))
+    assert set(found) == {
+        (3, "duplicate_row"),
+        (4, "duplicate_row"),
+        (5, "unknown_reference"),
+        (6, "unknown_reference"),
+        (7, "allowed_values"),
+        (8, "negative_quantity"),
+        (9, "future_date"),
+        (10, "mandatory_field"),
+        (11, "number_format"),
+        (13, "implausible_quantity"),
+        (14, "out_of_range"),
+    }, found
+    assert found[(3, "duplicate_row")].startswith(
+        "duplicate of pos/x.csv row 1, re-sent with a different payload (quantity 3 -> 5) (same item_code, location_code, channel, sale_date, both without channel)"
+    )
+    assert found[(4, "duplicate_row")].startswith("duplicate of pos/x.csv row 2, re-sent with a different payload (quantity 3 -> 4) (same item_code,")
+    assert found[(5, "unknown_reference")].startswith("item '99' is not in the ERP item master")
+    assert found[(6, "unknown_reference")].startswith("location 'XX' is not in the ERP location master")
+    assert found[(7, "allowed_values")].startswith("channel 'TELESALES' is not declared in company.yaml: declare it under channels")
+    assert "digits with a ',' decimal part" in found[(11, "number_format")]
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_sales_history_duplicates_are_found_incrementally_as_in_full(con, evaluator):
+    """A re-delivered day without channel duplicates the rows loaded before, not the other way round."""
+    _items(con, [ITEM])
+    _raw_table(con, "sales_history", [SALE, {**SALE, "sale_date": "2026-09-02"}])
+    con.execute("UPDATE raw.sales_history SET _source_file = 'history/august.csv', _loaded_at = TIMESTAMP '2026-09-01 06:00:00'")
+    con.execute(
+        "INSERT INTO raw.sales_history SELECT item_code, location_code, channel, sale_date, '7', unit_price, _extra, _unparsed, _path_problem, "
+        "'history/again.csv', _row_number, TIMESTAMP '2026-09-30 06:00:00' FROM raw.sales_history WHERE sale_date = '2026-09-02'"
+    )
+    full = validate_source(con, "sales_history", AS_OF, evaluator=evaluator)
+    assert set(_found(full)) == {(2, "duplicate_row")} and set(full.quarantine.source_file) == {"history/again.csv"}
+    assert full.quarantine.reason.iloc[0].startswith("duplicate of history/august.csv row 2, re-sent with a different payload (quantity 3 -> 7)")
+    increment = validate_source(con, "sales_history", AS_OF, scope_files=["history/again.csv"], evaluator="sql")
+    assert_same_quarantine(full, increment)
+    assert full.freshness["newest"] == "2026-09-02 00:00:00"
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_the_minimal_master_data_is_an_item_code_and_a_location_code_and_type(con, evaluator):
+    """Items and locations drawn from a sales file carry no more; a value given is still checked,
+    and a made item still needs its line (a bought one without supplier gets the default lead time)."""
+    _items(
+        con,
+        [
+            {"item_code": "A"},  # 1 valid: the code alone
+            {"item_code": "B", "make_or_buy": "BUY"},  # 2 valid: bought, no supplier
+            {"item_code": "C", "make_or_buy": "MAKE"},  # 3 made, no production line
+            {"item_code": "D", "unit_cost": "0"},  # 4 a cost given is checked
+            {"item_code": "E", "family": "GARDEN"},  # 5 and so is a family
+            {"description": "no code"},  # 6
+        ],
+    )
+    found = _found(validate_source(con, "erp_items", AS_OF, evaluator=evaluator))
+    assert set(found) == {(3, "sourcing_missing"), (4, "zero_price"), (5, "allowed_values"), (6, "mandatory_field")}, found
+    assert found[(3, "sourcing_missing")].startswith("MAKE item without production line: a made item needs the production line that makes it")
+    _raw_table(
+        con,
+        "erp_locations",
+        [
+            {"location_code": "S1", "location_type": "STORE"},  # 1 valid
+            {"location_code": "S2"},  # 2 no type: its role places it in the network
+            {"location_code": "S3", "location_type": "STORE", "wms_receiving_unit": "PAL"},  # 3 a unit given is checked
+        ],
+    )
+    found = _found(validate_source(con, "erp_locations", AS_OF, evaluator=evaluator))
+    assert set(found) == {(2, "mandatory_field"), (3, "unknown_unit")}, found
+
+
+def test_the_sourcing_rule_says_a_bought_item_without_supplier_gets_the_default_lead_time():
+    rule = next(r for r in CONTRACTS["erp_items"].rules if r.name == "sourcing_missing")
+    assert "default lead time" in rule.statement and "planning.default_lead_time_days" in rule.statement

@@ -83,7 +83,7 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
     landing, manifest = tiny_landing
     rejected = {f["file"] for f in manifest["rejected_files"]}
     compared = 0
-    for contract in CONTRACTS.values():
+    for contract in [c for c in CONTRACTS.values() if c.source in DEMO_MAPPINGS]:  # the demo delivers no sales_history
         for relative, path in source_files(DEMO_MAPPINGS[contract.source], landing):
             if relative in rejected:
                 continue

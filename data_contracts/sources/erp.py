@@ -19,7 +19,7 @@ from data_contracts.model import (
     positive_price,
     required,
 )
-from data_contracts.sources.declared import ROLE_HINTS, base_unit, declared, declared_unit
+from data_contracts.sources.declared import COMPANY_FILE, ROLE_HINTS, base_unit, declared, declared_unit
 from data_contracts.sources.sql import ITEM_UNIT_PAIRS, codes, date_of, day_of, number
 
 # Largest plausible quantity on one ERP line, in the line's unit (cases or eaches): far above any
@@ -77,7 +77,9 @@ ITEMS = _erp(
     "ERP item master: one row per item with family, costs, sourcing and life cycle.",
     "item_code;description;family;base_unit;purchase_unit;unit_cost;list_price;make_or_buy;supplier_code;production_line;moq_cases;launch_date;discontinued_date",
     [
-        *required("item_code", "description", "family", "base_unit", "unit_cost", "list_price", "make_or_buy"),
+        # only the code: the minimal input's items may be a list of codes drawn from the sales (the
+        # staging defaults a description and a base unit); every rule below checks a value when given
+        *required("item_code"),
         *decimal("unit_cost", "cost", maximum=MAX_UNIT_PRICE),
         *decimal("list_price", "price", minimum=0, maximum=MAX_UNIT_PRICE),
         *decimal("moq_cases", "quantity", minimum=0, maximum=MAX_ORDER_QUANTITY, cast="integer"),
@@ -90,15 +92,20 @@ ITEMS = _erp(
         known("supplier_code", "suppliers", "supplier '{value}' is not in the ERP supplier master"),
         known("production_line", "lines", "production line '{value}' is not in the ERP production lines"),
         Rule("zero_price", "between", "_unit_cost", "unit cost must be positive", {"min_value": 0.000001}),
-        absent("sourcing_missing", "_sourcing_missing", "{value}: a bought item needs a supplier and a made item a production line"),
+        absent(
+            "sourcing_missing",
+            "_sourcing_missing",
+            "{value}: a made item needs the production line that makes it; give it in the ERP (or correct make_or_buy)",
+            statement=(
+                "a MAKE item names its production line (a BUY item without supplier, or an item without make_or_buy, "
+                f"is planned on the default lead time: planning.default_lead_time_days in {COMPANY_FILE})"
+            ),
+        ),
     ],
     key=("item_code",),
     derived={
         "_unit_cost": number("unit_cost"),
-        "_sourcing_missing": (
-            "CASE WHEN r.make_or_buy = 'BUY' AND r.supplier_code IS NULL THEN 'BUY item without supplier' "
-            "WHEN r.make_or_buy = 'MAKE' AND r.production_line IS NULL THEN 'MAKE item without production line' END"
-        ),
+        "_sourcing_missing": "CASE WHEN r.make_or_buy = 'MAKE' AND r.production_line IS NULL THEN 'MAKE item without production line' END",
     },
     parameters={"suppliers": codes("erp_suppliers", "supplier_code"), "lines": codes("erp_production_lines", "line_code")},
     depends_on=("erp_suppliers", "erp_production_lines"),
@@ -183,7 +190,9 @@ LOCATIONS = _erp(
     "Network: plant, DCs, stores and virtual channels with their parent and region.",
     "location_code;name;location_type;parent_code;region;wms_receiving_unit",
     [
-        *required("location_code", "name", "location_type", "region", "wms_receiving_unit"),
+        # the code and the type (its role places the location in the network); the staging names a
+        # location without name by its code; every rule below checks a value when given
+        *required("location_code", "location_type"),
         # a location whose type the company has not declared cannot be placed in the network (its role, its echelon)
         declared(
             "location_type",
