@@ -26,11 +26,10 @@ through the whole Dagster graph, and the product's forecast and policies scored 
 One line per stage with the time elapsed; the headline figures last, ``name: value``; the last two
 lines are ``l12_wrmsse_ratio_vs_snaive: X`` and ``fill_rate_gap_points: Y``.
 
-Stopgap, said plainly: the loader feeds one table per delivered file, and M5's sales file carries
-the items, the stores and the sales. Until a file can feed several tables (examples/m5/README.md),
-each mapping reading it names a path of its own (``items/``, ``stores/``, ...) and this bench
-delivers the file once per such mapping. The landing layout is derived from the mappings' file
-patterns, so a company folder that reads the file once gets it once.
+The landing layout comes from the mappings' file patterns: an M5 file goes where the patterns
+that match its name say (once per folder; examples/m5's mappings all read ``sales/``, the loader
+giving one delivered file to every table whose mapping matches it). Files no mapping reads are
+not delivered: the product would reject them as files no mapping claims.
 
 ``--check-only`` stops after the check; ``--score-only`` scores the product already run in ``--home``.
 """
