@@ -1,3 +1,5 @@
+-- The location master may leave out all but the code and the type (the minimal input's
+-- locations can be codes drawn from a sales file): a location without name is named by its code.
 with valid_rows as (
     {{ valid_source_rows('erp_locations') }}
 ),
@@ -5,7 +7,7 @@ with valid_rows as (
 renamed as (
     select
         location_code as location_id,
-        name as location_name,
+        coalesce(name, location_code) as location_name,
         location_type,
         parent_code as parent_location_id,
         region,

@@ -3,7 +3,12 @@
 -- placed (cancelled ones too: demand that was not served is still demand), at their ship-from
 -- location; the wholesale channel (channel_role wholesale): ERP order lines on their requested date
 -- at the shipping DC, including lines still open (the order book: open_order_units; forecasting
--- trains on days up to its as-of date). Days without demand have no row.
+-- trains on days up to its as-of date). A company's sales history (the minimal input: units sold
+-- per item, location, channel and day; stg_history__sales gives the channel) fills the series
+-- and days these exports do not have: where they have the same SKU, location, channel and day,
+-- theirs is kept (a history that overlaps the first weeks of the systems' exports counts once).
+-- Its revenue is at the row's price, else the item's list price, else unknown (null).
+-- Days without demand have no row.
 -- Partitioned run: the demand days that the window's raw rows fall on are recomputed whole.
 {{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='demand_date', day_column='demand_date', on_schema_change='fail') }}
 
@@ -15,6 +20,8 @@ affected_days as (
     select event_date from {{ ref('int_oms_events') }} where event_type = 'LINE_PLACED' and {{ in_window('partition_date') }}
     union
     select requested_date from {{ ref('int_sales_order_lines') }} where {{ in_window('partition_date') }}
+    union
+    select sale_date from {{ ref('stg_history__sales') }} where {{ in_window('partition_date') }}
 ),
 {% endif %}
 
@@ -63,12 +70,41 @@ b2b_orders as (
     group by 1, 2, 3, 4
 ),
 
-all_demand as (
+history_sales as (
+    select
+        history.sku_id,
+        history.location_id,
+        history.channel_id,
+        history.sale_date as demand_date,
+        sum(history.quantity) as units,
+        sum(history.quantity * coalesce(history.unit_price, items.list_price)) as revenue,
+        false as sold_on_promotion,
+        cast(0 as {{ dbt.type_numeric() }}) as open_order_units
+    from {{ ref('stg_history__sales') }} as history
+    left join {{ ref('stg_erp__items') }} as items on items.sku_id = history.sku_id
+    where {{ only_affected('history.sale_date', 'affected_days', 'demand_date') }}
+    group by 1, 2, 3, 4
+),
+
+systems_demand as (
     select * from store_sales
     union all
     select * from online_orders
     union all
     select * from b2b_orders
+),
+
+all_demand as (
+    select * from systems_demand
+    union all
+    select * from history_sales
+    where not exists (
+        select 1 from systems_demand
+        where systems_demand.sku_id = history_sales.sku_id
+          and systems_demand.location_id = history_sales.location_id
+          and systems_demand.channel_id = history_sales.channel_id
+          and systems_demand.demand_date = history_sales.demand_date
+    )
 ),
 
 promotions as (

@@ -1,7 +1,9 @@
 -- The forecasting panel: one row per series (SKU x location x channel) and day, dense (days
 -- without demand are zeros), from the series' first sale to the end of history, then the
 -- forecast horizon's days with their known-future inputs and no units. Known-future inputs:
--- the day's list price for the channel and its ratio to the SKU's master-data price, planned
+-- the day's list price for the channel (else the SKU's master-data price, else the series'
+-- average selling price over its history: a company may give prices only with its sales
+-- history; null when no price is known at all) and its ratio to the SKU's master-data price, planned
 -- promotions (flag and deepest discount), public holidays and store closures. Static
 -- attributes: family, location type, region and the series' ABC class by revenue over the last
 -- year of history (A: the first 80 % of revenue, B: the next 15 %, C: the rest).
@@ -60,6 +62,13 @@ promotions as (
     group by 1, 2, 3, 4
 ),
 
+selling_prices as (
+    select sku_id, location_id, channel_id, sum(revenue) / nullif(sum(units), 0) as price
+    from {{ ref('fct_daily_demand') }}
+    where demand_date <= (select last_day from history_end) and revenue is not null
+    group by 1, 2, 3
+),
+
 last_year_revenue as (
     select facts.sku_id, facts.location_id, facts.channel_id, sum(facts.revenue) as revenue
     from {{ ref('fct_daily_demand') }} as facts
@@ -86,7 +95,7 @@ select
     grid.demand_date,
     grid.is_future,
     case when grid.is_future then null else coalesce(demand.units, 0) end as units,
-    coalesce(prices.price, skus.list_price) as price,
+    coalesce(prices.price, skus.list_price, selling_prices.price) as price,
     coalesce(prices.price, skus.list_price) / nullif(skus.list_price, 0) as relative_price,
     promotions.discount_pct is not null as is_promotion,
     coalesce(promotions.discount_pct, 0) as discount_pct,
@@ -113,3 +122,5 @@ left join promotions
     on promotions.sku_id = grid.sku_id and promotions.location_id = grid.location_id
     and promotions.channel_id = grid.channel_id and promotions.demand_date = grid.demand_date
 left join abc on abc.sku_id = grid.sku_id and abc.location_id = grid.location_id and abc.channel_id = grid.channel_id
+left join selling_prices
+    on selling_prices.sku_id = grid.sku_id and selling_prices.location_id = grid.location_id and selling_prices.channel_id = grid.channel_id

@@ -16,6 +16,7 @@
     'erp_production_orders': 'int_production_orders',
     'erp_sales_orders': 'int_sales_order_lines',
     'erp_inventory': 'int_inventory_erp',
+    'sales_history': 'stg_history__sales',
     'wms_events': 'int_wms_movements',
     'wms_stock': 'int_inventory_wms',
     'pos_sales': 'int_pos_sales',
