@@ -16,6 +16,10 @@ from orchestration.settings import home_environment
 # The tests live in the demo company's world: its history ends on 2026-09-30, so does "now" (for
 # contracts and freshness) and so do the daily partitions (set before definitions are imported).
 os.environ.setdefault("PLANLINE_AS_OF", "2026-09-30")
+# ... and in its time zone: the contracts and the partitions read the business zone when first
+# imported, which in a test process is before a test's home (and its company.yaml) exists; the
+# runs' child processes read the home's company.yaml. Both must count the same business days.
+os.environ.setdefault("PLANLINE_BUSINESS_TIMEZONE", "Europe/Paris")
 
 
 @pytest.fixture(scope="session")
