@@ -136,6 +136,8 @@ def prepare_company(example: Path, target: Path, as_of: date, first_day: date, h
     and a calendar from the first day of history to the S&OP horizon after the as-of."""
     import yaml
 
+    if target.resolve() == example.resolve():
+        raise SystemExit(f"--company {example} is the bench's own copy (<work>/company): give the company folder it copies from")
     if target.exists():
         shutil.rmtree(target)
     shutil.copytree(example, target)
@@ -219,27 +221,30 @@ def _tables(con) -> set[str]:
     return {f"{schema}.{name}" for schema, name in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
 
 
-def product_forecast(con, as_of: date) -> pd.DataFrame:
+def product_forecast(con, as_of: date) -> pd.DataFrame | None:
     """The forecast the plan uses, per item x store x day (channels added up): the consensus of
     the last origin (``forecasting.fct_consensus_forecast``), else the champion's forecast
     (``forecasting.demand_forecast``: the consensus without overrides) when the run stopped before
-    the consensus was built."""
+    the consensus was built; None (said why) when the product made none as of day N."""
     tables = _tables(con)
     if "forecasting.fct_consensus_forecast" in tables:
         table, units = "forecasting.fct_consensus_forecast", "consensus_units"
     elif "forecasting.demand_forecast" in tables:
         table, units = "forecasting.demand_forecast", "forecast_units"
     else:
-        raise SystemExit("the product made no forecast: neither forecasting.fct_consensus_forecast nor forecasting.demand_forecast is in its warehouse")
+        print("  the product made no forecast: neither forecasting.fct_consensus_forecast nor forecasting.demand_forecast is in its warehouse")
+        return None
     frame = con.execute(
         f"""SELECT origin_date, sku_id, location_id, forecast_date, sum({units}) AS units FROM {table}
             WHERE origin_date = (SELECT max(origin_date) FROM {table}) GROUP BY ALL"""
     ).df()
     if frame.empty:
-        raise SystemExit(f"{table} is empty: the product made no forecast")
+        print(f"  {table} is empty: the product made no forecast")
+        return None
     origin = pd.Timestamp(frame.origin_date.iloc[0]).date()
     if origin != as_of:
-        raise SystemExit(f"the product's forecast ({table}) starts after {origin}, not after day N ({as_of}): it did not run as of day N")
+        print(f"  the product's forecast ({table}) starts after {origin}, not after day N ({as_of}): it did not run as of day N")
+        return None
     print(f"  the product's forecast: {table}, origin {origin}")
     return frame
 
@@ -286,11 +291,13 @@ def score(home: Path, data: Path, train_end: int, horizon: int, as_of: date) -> 
         forecast = product_forecast(con, as_of)
         has_policies = "inventory.inventory_policies" in _tables(con)
         policies = con.execute("SELECT * FROM inventory.inventory_policies ORDER BY sku_id, location_id").df() if has_policies else None
-    product = series_matrix(forecast, keys, days, "units")
-    covered = pd.MultiIndex.from_frame(forecast[["sku_id", "location_id"]].drop_duplicates())
-    print(f"  the product forecast {covered.isin(keys).sum()} of the {len(keys)} series ({forecast.units.sum():,.0f} units; actual {actual.sum():,.0f})")
-    scores = l12_scores(actual, train, price_window, {"product": product, "seasonal_naive": seasonal_naive(train, horizon)})
-    print_scores(scores)
+    forecasts = {"seasonal_naive": seasonal_naive(train, horizon)}
+    if forecast is not None:
+        forecasts = {"product": series_matrix(forecast, keys, days, "units"), **forecasts}
+        covered = pd.MultiIndex.from_frame(forecast[["sku_id", "location_id"]].drop_duplicates())
+        print(f"  the product forecast {covered.isin(keys).sum()} of the {len(keys)} series ({forecast.units.sum():,.0f} units; actual {actual.sum():,.0f})")
+    scores = l12_scores(actual, train, price_window, forecasts).reindex(["product", "seasonal_naive"])
+    print_scores(scores.dropna(how="all"))
     l12 = scores.l12_wrmsse
     figures = {"l12_wrmsse_product": l12["product"], "l12_wrmsse_seasonal_naive": l12["seasonal_naive"]}
     fill = {"a_items_fill_rate": float("nan"), "a_items_fill_rate_target": float("nan")}
@@ -387,11 +394,12 @@ def main(argv: list[str] | None = None) -> int:
             stage(f"the product's run failed (exit {ran.returncode}): see the failed steps above; scoring what it produced")
     stage(f"scoring the product's forecast and replaying its policies over d_{args.train_end + 1}..d_{args.train_end + args.horizon}")
     figures = score(home, args.data, args.train_end, args.horizon, prepared.as_of)
-    stage("done" if not failed else "done, the product's run having failed: the figures it could not produce are nan")
+    missing = [name for name in ("l12_wrmsse_ratio_vs_snaive", "fill_rate_gap_points") if np.isnan(figures[name])]
+    stage("done" if not missing else f"done; not measured (nan): {', '.join(missing)}, the product having made no forecast or no policies")
     print()
     for name, value in figures.items():
         print(f"{name}: {value:.2f}" if name.endswith("points") else f"{name}: {value:.3f}")
-    return 1 if failed else 0
+    return 1 if failed or missing else 0
 
 
 if __name__ == "__main__":
