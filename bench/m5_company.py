@@ -14,7 +14,8 @@ through the whole Dagster graph, and the product's forecast and policies scored 
    ``<work>/home``): contracts, dbt marts, training through the champion gate, the forecast and the
    consensus, inventory policies and the plan, the ERP files, the S&OP cycle, KPIs, the cockpit.
 4. Score the product's forecast (``forecasting.fct_consensus_forecast`` at its last origin, the
-   forecast the plan uses, per item x store) on days N+1..N+h against the sales of ``--data``,
+   forecast the plan uses, per item x store; the champion's ``forecasting.demand_forecast`` when the
+   run stopped before the consensus) on days N+1..N+h against the sales of ``--data``,
    with bench.forecast_m5's L12 WRMSSE, next to seasonal naive computed here from the same history.
 5. Replay the product's policies (``inventory.inventory_policies``: order-up-to level, review
    period, lead time, ABC class and fill-rate target per item x store) over the same days against
@@ -24,7 +25,9 @@ through the whole Dagster graph, and the product's forecast and policies scored 
    items, in points.
 
 One line per stage with the time elapsed; the headline figures last, ``name: value``; the last two
-lines are ``l12_wrmsse_ratio_vs_snaive: X`` and ``fill_rate_gap_points: Y``.
+lines are ``l12_wrmsse_ratio_vs_snaive: X`` and ``fill_rate_gap_points: Y``. When the product's run
+fails, what it produced is scored all the same: a figure it could not produce (no forecast, no
+policies) is ``nan``, and the bench exits with 1.
 
 The landing layout comes from the mappings' file patterns: an M5 file goes where the patterns
 that match its name say (once per folder; examples/m5's mappings all read ``sales/``, the loader
