@@ -24,14 +24,7 @@ def company_folder() -> Path:
     """The company configuration folder of the settings."""
     from orchestration.settings import load_settings
 
-    settings = load_settings()
-    folder = getattr(settings, "company_dir", None)
-    return Path(folder) if folder is not None else Path(os.environ.get("PLANLINE_COMPANY") or settings.home / "company")
-
-
-def current_company() -> CompanyConfiguration:
-    """The company configuration, checked (CompanyConfigError naming file and key otherwise)."""
-    return load_company(company_folder())
+    return load_settings().company_dir
 
 
 # ---- onboarding commands ------------------------------------------------------------------

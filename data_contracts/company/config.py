@@ -32,7 +32,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from data_contracts.company.mapping import SourceMapping
+from data_contracts.company.mapping import SourceMapping, check_zone
 
 COMPANY_FILE = "company.yaml"
 SOURCES_FOLDER = "sources"
@@ -133,12 +133,11 @@ class Holiday(_Strict):
     stores_closed: bool = False
 
 
-def _unique(items: list, what: str) -> list:
-    codes = [item.code for item in items]
-    twice = sorted({c for c in codes if codes.count(c) > 1})
+def _once(keys: list, what: str, hint: str = "") -> None:
+    """Refuse a list whose keys repeat, naming them."""
+    twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise ValueError(f"{what} listed twice: {', '.join(twice)}")
-    return items
+        raise ValueError(f"{what} listed twice: {', '.join(str(k) for k in twice)}{hint}")
 
 
 class Company(_Strict):
@@ -159,26 +158,18 @@ class Company(_Strict):
     @field_validator("business_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris, America/Chicago, UTC)") from None
-        return value
+        return check_zone(value)
 
     @field_validator("channels", "location_types", "units", "code_systems", "segments")
     @classmethod
     def _codes_once(cls, items: list, info) -> list:
-        return _unique(items, info.field_name.replace("_", " "))
+        _once([item.code for item in items], info.field_name.replace("_", " "))
+        return items
 
     @field_validator("holidays")
     @classmethod
     def _days_once(cls, holidays: list[Holiday]) -> list[Holiday]:
-        days = [h.date for h in holidays]
-        twice = sorted({d for d in days if days.count(d) > 1})
-        if twice:
-            raise ValueError(f"holidays listed twice: {', '.join(str(d) for d in twice)} (one name per day)")
+        _once([h.date for h in holidays], "holidays", " (one name per day)")
         return holidays
 
 

@@ -30,6 +30,17 @@ _DIRECTIVES = {"%Y", "%m", "%d", "%H", "%M", "%S", "%y", "%b", "%B", "%j", "%f",
 _DIRECTIVE = re.compile(r"%.")
 
 
+def check_zone(value: str) -> str:
+    """An IANA time zone name (UTC included)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone (e.g. Europe/Paris, America/Chicago, UTC)") from None
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -105,15 +116,7 @@ class ValueFormats(_Strict):
     @field_validator("timestamp_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        if value in ("UTC", "business"):
-            return value
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"{value!r} is not a time zone (UTC, business, or an IANA name such as Europe/Paris)") from None
-        return value
+        return value if value == "business" else check_zone(value)
 
     @model_validator(mode="after")
     def _separators_differ(self) -> ValueFormats:
@@ -141,6 +144,11 @@ class FieldSource(_Strict):
     @classmethod
     def _timestamp_format(cls, value: str | None) -> str | None:
         return None if value is None else check_time_format(value, needs_time=True)
+
+    @field_validator("timestamp_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return value if value in (None, "business") else check_zone(value)
 
 
 class WideLayout(_Strict):

@@ -20,20 +20,24 @@ from ml.demo_company.formats import COMPANY_TIMEZONE
 # (source, files, format, value notations)
 _ERP = {"type": "csv", "delimiter": ";", "header": "exact"}
 _ERP_VALUES = {"decimal": ",", "date": "%d/%m/%Y"}
+# the ERP's exports: erp/<name>, one table each
+_ERP_FILES = {
+    "erp_suppliers": "suppliers.csv",
+    "erp_locations": "locations.csv",
+    "erp_customers": "customers.csv",
+    "erp_production_lines": "production_lines.csv",
+    "erp_items": "items.csv",
+    "erp_item_xref": "item_xref.csv",
+    "erp_unit_conversions": "unit_conversions.csv",
+    "erp_prices": "prices.csv",
+    "erp_promotions": "promotions.csv",
+    "erp_purchase_orders": "purchase_orders_*.csv",
+    "erp_production_orders": "production_orders_*.csv",
+    "erp_sales_orders": "sales_orders_*.csv",
+    "erp_inventory": "inventory_*.csv",
+}
 _SOURCES = {
-    "erp_suppliers": ("erp/suppliers.csv", _ERP, _ERP_VALUES),
-    "erp_locations": ("erp/locations.csv", _ERP, _ERP_VALUES),
-    "erp_customers": ("erp/customers.csv", _ERP, _ERP_VALUES),
-    "erp_production_lines": ("erp/production_lines.csv", _ERP, _ERP_VALUES),
-    "erp_items": ("erp/items.csv", _ERP, _ERP_VALUES),
-    "erp_item_xref": ("erp/item_xref.csv", _ERP, _ERP_VALUES),
-    "erp_unit_conversions": ("erp/unit_conversions.csv", _ERP, _ERP_VALUES),
-    "erp_prices": ("erp/prices.csv", _ERP, _ERP_VALUES),
-    "erp_promotions": ("erp/promotions.csv", _ERP, _ERP_VALUES),
-    "erp_purchase_orders": ("erp/purchase_orders_*.csv", _ERP, _ERP_VALUES),
-    "erp_production_orders": ("erp/production_orders_*.csv", _ERP, _ERP_VALUES),
-    "erp_sales_orders": ("erp/sales_orders_*.csv", _ERP, _ERP_VALUES),
-    "erp_inventory": ("erp/inventory_*.csv", _ERP, _ERP_VALUES),
+    **{source: (f"erp/{name}", _ERP, _ERP_VALUES) for source, name in _ERP_FILES.items()},
     "wms_events": ("wms/events_*.jsonl", {"type": "jsonl"}, {}),
     "wms_stock": ("wms/stock_*.jsonl", {"type": "jsonl"}, {}),
     "pos_sales": ("pos/*/sales_*.csv", {"type": "csv", "header": "exact"}, {"date": "%Y%m%d"}),
