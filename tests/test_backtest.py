@@ -129,3 +129,18 @@ def test_days_a_forecaster_could_not_forecast_are_left_out_of_its_scores():
     forecast_days = backtest[backtest.unique_id != "s02"]
     assert scores.loc["partial", "wape"] == pytest.approx((forecast_days.y - 1).abs().sum() / forecast_days.y.sum())
     assert scores.loc["partial", "series"] == 2 and scores.loc["flat", "series"] == 3
+
+
+def test_series_are_weighed_by_units_sold_when_prices_are_missing():
+    """A company without prices (the minimal input), or with prices for some items only, still gets
+    a WRMSSE: every series is weighed by its units sold, none dropped for a missing price."""
+    panel, _ = synthetic_panel(n_series=3, n_days=60)
+    origins = rolling_origins(panel.ds.max(), n_origins=1, horizon=7)
+    backtest = run_backtest(panel, {"flat": _known}, origins, 7)
+    by_units = score(backtest, panel, weight_column=None).set_index("forecast").loc["flat", "wrmsse"]
+    no_price = score(backtest, panel.assign(price=np.nan)).set_index("forecast").loc["flat", "wrmsse"]
+    some_prices = score(backtest, panel.assign(price=np.where(panel.unique_id == "s00", np.nan, 4.0))).set_index("forecast").loc["flat", "wrmsse"]
+    assert np.isfinite(by_units) and no_price == pytest.approx(by_units) and some_prices == pytest.approx(by_units)
+    # with a price for every series, dollar sales weigh them: another figure
+    priced = panel.assign(price=np.where(panel.unique_id == "s00", 40.0, 1.0))
+    assert score(backtest, priced).set_index("forecast").loc["flat", "wrmsse"] != pytest.approx(by_units)

@@ -77,3 +77,14 @@ def test_a_companys_holidays_are_its_calendar_table():
     demo = Company.model_validate(_DEMO).holidays
     assert len(demo) == 11 * 11 and sum(h.stores_closed for h in demo) == 3 * 11
     assert {(str(h.date), h.name) for h in demo} >= {("2026-04-06", "Easter Monday"), ("2026-05-14", "Ascension Day"), ("2030-06-10", "Whit Monday")}
+
+
+def test_the_unnamed_source_is_one_name_in_dbt_and_in_the_balancing():
+    """Items without supplier or line are bought from dbt's var unnamed_source; the S&OP balancing
+    matches their opening stock to it by the same text."""
+    import yaml
+
+    from orchestration.assets.sop import UNNAMED_SOURCE
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["unnamed_source"] == UNNAMED_SOURCE

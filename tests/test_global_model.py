@@ -118,3 +118,14 @@ def test_a_series_first_sold_after_the_training_is_forecast_with_its_current_att
     assert forecast[forecast.unique_id == "new"]["mean"].gt(0).all()
     unknown = current.assign(family=lambda s: s.family.where(s.unique_id != "new", "NEVER_SEEN"))
     assert len(model.predict(inputs, history=history, static=unknown)) == len(inputs)  # an unseen category is missing, not an error
+
+
+def test_a_static_attribute_the_data_leaves_empty_is_a_category_of_its_own():
+    """Stores without a region, items without a family (the minimal input): the model trains and
+    forecasts every series, empty attributes included."""
+    panel, static = synthetic_panel(n_series=4, n_days=200)
+    static = static.assign(region=None, family=static.family.where(static.unique_id != "s01"))
+    origin = panel.ds.max() - pd.Timedelta(days=HORIZON)
+    model = GlobalDemandForecaster(GlobalModelConfig(horizon=HORIZON, lightgbm=FAST)).fit(panel[panel.ds <= origin], static)
+    forecast = model.predict(panel[panel.ds > origin].drop(columns="y"))
+    assert len(forecast) == 4 * HORIZON and forecast["mean"].notna().all()

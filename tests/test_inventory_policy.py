@@ -166,9 +166,8 @@ def test_infinite_parameters_are_refused_with_the_parameter_named(call, message)
         call()
 
 
-@pytest.mark.parametrize(("column", "value"), [("forecast_error_sd", np.inf), ("unit_cost", np.inf), ("lead_time_days", np.nan)])
-def test_policies_refuse_parameters_that_are_not_finite_naming_the_column_and_row(column, value):
-    parameters = pd.DataFrame(
+def _parameters() -> pd.DataFrame:
+    return pd.DataFrame(
         {
             "mean_daily_demand": [2.0, 3.0],
             "forecast_error_sd": [1.0, 1.5],
@@ -186,6 +185,22 @@ def test_policies_refuse_parameters_that_are_not_finite_naming_the_column_and_ro
             "lot_sizing": ["eoq", "none"],
         }
     )
+
+
+@pytest.mark.parametrize(("column", "value"), [("forecast_error_sd", np.inf), ("unit_cost", np.inf), ("lead_time_days", np.nan)])
+def test_policies_refuse_parameters_that_are_not_finite_naming_the_column_and_row(column, value):
+    parameters = _parameters()
     parameters.loc[1, column] = value
-    with pytest.raises(ValueError, match=rf"{column} must be a finite number, got {value} \(row 1\)"):
+    with pytest.raises(ValueError, match=rf"{column} must be a finite number(?: or unknown \(NaN\))?, got {value} \(row 1\)"):
         compute_policies(parameters)
+
+
+def test_a_sku_without_unit_cost_gets_its_policy_without_eoq_and_unknown_values():
+    """The minimal input has no cost: quantities are computed, the EOQ (which needs a holding
+    cost) is not used and the stock values are unknown, not zero."""
+    parameters = _parameters().assign(unit_cost=[np.nan, np.nan], lot_sizing=["eoq", "eoq"])
+    policies = compute_policies(parameters)
+    as_if_unpriced = compute_policies(_parameters().assign(lot_sizing=["none", "none"]))
+    assert policies.economic_order_quantity.isna().all() and (policies.lot_size == 0).all()
+    assert policies.order_up_to_units.tolist() == pytest.approx(as_if_unpriced.order_up_to_units.tolist())
+    assert policies.safety_stock_value.isna().all() and (policies.safety_stock_units > 0).all()

@@ -337,3 +337,15 @@ def test_bad_stock_targets_and_backlog_limit_name_the_field():
         balance_supply_and_demand(DEMAND, BEVERAGES, CAPACITY, NO_STOCK, COSTS, inventory_targets=target)
     with pytest.raises(ValueError, match="max_backlog_months must be a whole number"):
         balance_supply_and_demand(DEMAND, BEVERAGES, CAPACITY, NO_STOCK, COSTS, max_backlog_months=-1)
+
+
+def test_a_company_without_production_lines_buys_from_an_unlimited_supplier():
+    """The minimal input: every family bought from a source without a known limit (capacity inf),
+    no line at all. The plan meets the demand month by month at the purchase cost, with no stock."""
+    demand = pd.concat([_demand("FRESH", [10, 20, 30]), _demand("DRY", [5, 5, 5], region="SOUTH")], ignore_index=True)
+    sources = _sources([("FRESH", "purchase", "(unnamed source)", np.nan, 1.0), ("DRY", "purchase", "(unnamed source)", np.nan, 1.0)])
+    capacities = _supplier("(unnamed source)", np.inf)
+    result = balance_supply_and_demand(demand, sources, capacities, NO_STOCK, BalancingCosts(holding=0.02, backlog=0.1, lost_sale=1.0))
+    assert _month_values(result.plan, "supply", family="FRESH") == pytest.approx([10, 20, 30])
+    assert _month_values(result.plan, "lost_sales") == pytest.approx([0, 0, 0]) and _month_values(result.plan, "inventory") == pytest.approx([0, 0, 0])
+    assert result.objective == pytest.approx(75.0)

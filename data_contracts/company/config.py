@@ -74,10 +74,12 @@ class Planning(_Strict):
     sop_horizon_months: int = Field(18, ge=1, le=60)
     cycle_service_level: float = Field(0.95, gt=0, lt=1)
     fill_rate: float = Field(0.97, gt=0, lt=1)
-    default_lead_time_days: float = Field(7.0, ge=0, le=730)
-    default_review_period_days: int = Field(7, ge=1, le=365)
-    order_cost: float = Field(50.0, ge=0)
-    annual_holding_rate: float = Field(0.2, ge=0, le=5)
+    # the lead time of a lane the data gives no lead time for (no supplier's, no history)
+    default_lead_time_days: float = Field(7.0, gt=0, le=730)
+    # unset: Planline's defaults per location role (dbt seed replenishment_settings); set: every lane's
+    default_review_period_days: int | None = Field(None, ge=1, le=365)
+    order_cost: float | None = Field(None, ge=0)
+    annual_holding_rate: float | None = Field(None, ge=0, le=5)
 
 
 class Channel(_Strict):

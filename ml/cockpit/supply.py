@@ -56,7 +56,12 @@ def resource_charts(rows: pd.DataFrame) -> str:
         binding = [is_binding(b) for b in group["binding_constraint"]]
         months = [fmt.iso_month(m) for m in group["month"]]
         titles = [
-            f"{m}: used {fmt.number(u)} of {fmt.number(c)} {unit} ({fmt.percent(p)})" + (f" \u00b7 binding: {b}" if hot else "")
+            (
+                f"{m}: used {fmt.number(u)} of {fmt.number(c)} {unit} ({fmt.percent(p)})"
+                if c != float("inf")
+                else f"{m}: used {fmt.number(u)} {unit}, no capacity limit known"
+            )
+            + (f" \u00b7 binding: {b}" if hot else "")
             for m, u, c, p, b, hot in zip(months, group["used"], group["capacity"], group["utilisation"], group["binding_constraint"], binding)
         ]
         chart = bar_line_chart(

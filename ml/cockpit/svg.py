@@ -131,6 +131,8 @@ def bar_line_chart(
     titles = list(titles) if titles is not None else list(labels)
     left, right, top, bottom = 42.0, 8.0, 8.0, 22.0
     plot_w, plot_h = width - left - right, height - top - bottom
+    # an infinite line value (a resource without a capacity limit) is not drawn
+    line = [None if not is_missing(v) and math.isinf(float(v)) else v for v in line]
     finite = [float(v) for v in [*bars, *line] if not is_missing(v)]
     ticks = nice_ticks(max(finite) if finite else 0.0)
     high = ticks[-1]

@@ -74,7 +74,8 @@ def _series_scales(panel: pd.DataFrame, origins: Sequence[pd.Timestamp], weight_
     for origin in origins:  # a few origins: each step is vectorized over every series
         history = units.loc[:, units.columns <= origin].fillna(0).to_numpy()
         last = history[:, -28:]
-        price = np.nan_to_num(prices.loc[:, prices.columns <= origin].to_numpy()[:, -28:]) if prices is not None else np.ones_like(last)
+        price = prices.loc[:, prices.columns <= origin].to_numpy()[:, -28:] if prices is not None else None
+        price = _weighting_prices(last, price)
         rows.append(
             pd.DataFrame(
                 {
@@ -87,6 +88,17 @@ def _series_scales(panel: pd.DataFrame, origins: Sequence[pd.Timestamp], weight_
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def _weighting_prices(units: np.ndarray, prices: np.ndarray | None) -> np.ndarray:
+    """The prices (n_series, n_days) that weigh the series: their own where every series sold in
+    the window has one; else 1 for all (weights by units sold): a company without prices (or with
+    prices for some items only) still gets every series weighed, none dropped for a missing price."""
+    if prices is None:
+        return np.ones_like(units)
+    sold = units.sum(axis=1) > 0
+    priced = (np.nan_to_num(prices) * units).sum(axis=1) > 0
+    return np.nan_to_num(prices) if (priced | ~sold).all() else np.ones_like(units)
 
 
 def score(backtest: pd.DataFrame, panel: pd.DataFrame, by: pd.DataFrame | None = None, weight_column: str | None = "price") -> pd.DataFrame:

@@ -202,8 +202,9 @@ class GlobalDemandForecaster:
         for column in self._static_columns:
             if isinstance(self._static[column].dtype, pd.CategoricalDtype):
                 known = list(self._static[column].cat.categories)
-                unseen = sorted(set(encoded[column].dropna()) - set(known))
-                encoded[column] = pd.Categorical(encoded[column], categories=known + unseen)
+                values = _known(encoded[column])
+                unseen = sorted(set(values) - set(known))
+                encoded[column] = pd.Categorical(values, categories=known + unseen)
         return encoded
 
     def predict(self, future: pd.DataFrame, history: pd.DataFrame | None = None, static: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -250,6 +251,15 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
         raise ValueError(f"{name} lacks the columns {missing} (has {list(frame.columns)})")
 
 
+# A static attribute the data leaves empty (a store without region) is a category of its own: a
+# missing value would look to mlforecast like an attribute that changes over time.
+UNKNOWN_CATEGORY = "(none)"
+
+
+def _known(values: pd.Series) -> pd.Series:
+    return values.astype(object).where(values.notna(), UNKNOWN_CATEGORY)
+
+
 def _categorical(static: pd.DataFrame) -> pd.DataFrame:
     """Static attributes as pandas categoricals, which LightGBM splits on natively."""
-    return static.assign(**{c: static[c].astype("category") for c in static.columns if c != ID and not pd.api.types.is_numeric_dtype(static[c])})
+    return static.assign(**{c: _known(static[c]).astype("category") for c in static.columns if c != ID and not pd.api.types.is_numeric_dtype(static[c])})

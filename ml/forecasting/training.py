@@ -7,7 +7,7 @@ The weekly training (a Dagster asset) is this function on the warehouse's foreca
    and known-future inputs at each origin;
 2. scores of every forecast overall and by family, location, channel, ABC class and demand class
    (Syntetos-Boylan, from each series' history at the last origin), series weighted by dollar
-   sales as in the M5;
+   sales as in the M5 (by units sold when some series sold have no price);
 3. the global model fitted on the whole history (or its ``history_days`` window), the version a
    registry would serve.
 """

@@ -16,8 +16,14 @@ one (safety stock over the standard deviation of lead-time demand, so type 2 tar
 negative-binomial sizing carry over) and its daily spread is that standard deviation spread over
 its processing time (lead-time variability included). The single-echelon reference (every node
 quotes 0) then holds exactly the policies' safety stock: the placement moves the same service
-targets across the network. Holding cost is the unit cost (safety stock valued at cost). Times
-are rounded up to whole days, as the model's integer service times require.
+targets across the network. Holding cost is the unit cost (safety stock valued at cost); a SKU
+without unit cost is placed with a holding cost of 1 per unit (the placement then minimizes units,
+and its values are unknown, NaN). Times are rounded up to whole days, as the model's integer
+service times require.
+
+A store that buys for itself (no parent DC, ``location_role`` ``store`` with a supply type other
+than TRANSFER) is a tree of one node serving shoppers from the shelf: no direct child, its policy's
+safety stock in both columns.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ def network_nodes(policies: pd.DataFrame, direct_service_days: int = 0) -> pd.Da
         raise ValueError(f"direct_service_days must be >= 0, got {direct_service_days}")
     p = policies.reset_index(drop=True)
     is_store = (p["supply_type"] == "TRANSFER").to_numpy()
+    # a store that buys for itself: a root that serves its shoppers from the shelf, no DC customers
+    standalone = ~is_store & (p["location_role"] == "store").to_numpy() if "location_role" in p.columns else np.zeros(len(p), dtype=bool)
+    priced = np.isfinite(p["unit_cost"].to_numpy(float))
     dc_of = np.where(is_store, p["source_id"], p["location_id"])
     processing = np.maximum(1, np.ceil(np.round(p["lead_time_days"].to_numpy(float) + p["review_period_days"].to_numpy(float), 9))).astype(int)
     sd_ltd = p["lead_time_demand_sd"].to_numpy(float)
@@ -63,21 +72,22 @@ def network_nodes(policies: pd.DataFrame, direct_service_days: int = 0) -> pd.Da
             "parent_id": np.where(is_store, dc_of, None),
             "processing_time_days": processing,
             "demand_sd": sd_ltd / np.sqrt(processing),
-            "holding_cost": p["unit_cost"].to_numpy(float),
+            "holding_cost": np.where(priced, p["unit_cost"].to_numpy(float), 1.0),
             "z": z,
-            "max_service_time_days": np.where(is_store, 0.0, np.inf),
+            "max_service_time_days": np.where(is_store | standalone, 0.0, np.inf),
             "inbound_service_time_days": np.where(is_store, np.nan, 0.0),
             "sku_id": p["sku_id"],
             "location_id": p["location_id"],
-            "role": np.where(is_store, "store", "dc"),
+            "role": np.where(is_store | standalone, "store", "dc"),
+            "is_priced": priced,
         }
     )
-    dcs = nodes[~is_store]
+    dcs = nodes[~is_store & ~standalone]
     direct = dcs.assign(
         node_id=dcs["node_id"] + "|" + DIRECT,
         parent_id=dcs["node_id"],
         processing_time_days=0,
-        demand_sd=p.loc[~is_store, "local_forecast_error_sd"].to_numpy(float),
+        demand_sd=p.loc[~is_store & ~standalone, "local_forecast_error_sd"].to_numpy(float),
         max_service_time_days=float(direct_service_days),
         inbound_service_time_days=np.nan,
         role=DIRECT,
@@ -91,13 +101,17 @@ def place_safety_stock(policies: pd.DataFrame, direct_service_days: int = 0) -> 
     """Per node: the guaranteed-service placement beside the single-echelon reference, with
     service times, net lead times, safety stock (units) and its value at cost."""
     nodes = network_nodes(policies, direct_service_days)
+    priced = nodes.pop("is_priced").to_numpy()
     optimal = echelon.optimize_service_times(nodes)
     single = echelon.single_echelon_safety_stock(nodes)
-    return optimal.assign(
+    placed = optimal.assign(
         single_echelon_net_lead_time_days=single["net_lead_time_days"],
         single_echelon_safety_stock_units=single["safety_stock_units"],
         single_echelon_safety_stock_value=single["safety_stock_cost"],
     ).rename(columns={"safety_stock_units": "guaranteed_service_safety_stock_units", "safety_stock_cost": "guaranteed_service_safety_stock_value"})
+    values = ["single_echelon_safety_stock_value", "guaranteed_service_safety_stock_value"]
+    placed.loc[~priced, values] = np.nan  # placed by units: their value at cost is unknown
+    return placed
 
 
 def placement_summary(placement: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,9 @@ are in :mod:`ml.inventory.policy`):
 - Lot size: with ``lot_sizing == "eoq"`` an order is at least the EOQ (``sqrt(2 D K / h)``, ``D``
   annual demand, ``K`` cost per order, ``h`` unit cost times annual holding rate), raised to the
   minimum order quantity and rounded up to the order multiple; with ``"none"`` orders bring the
-  position up to the order-up-to level only (rounded the same way).
+  position up to the order-up-to level only (rounded the same way). A SKU without a unit cost
+  (NaN: the data gives none) has no EOQ: it is ordered as with ``"none"`` and its stock values
+  are NaN (unknown), its quantities computed as for any other.
 - The replenishment rule these levels serve: at each review, when the inventory position is below
   the order-up-to level, order the larger of the gap and the lot size (then MOQ and multiple).
 
@@ -56,15 +58,20 @@ def _validate(parameters: pd.DataFrame) -> None:
     unknown = ~parameters["lot_sizing"].isin(LOT_SIZINGS)
     if unknown.any():
         raise ValueError(f"lot_sizing must be one of {LOT_SIZINGS}, got {parameters.loc[unknown, 'lot_sizing'].iloc[0]!r} (row {parameters.index[unknown][0]})")
-    numbers = parameters[[c for c in REQUIRED_COLUMNS if c not in ("demand_pattern", "lot_sizing")]].apply(pd.to_numeric, errors="coerce")
+    # unit_cost may be unknown (NaN), never infinite: it only prices the stock and sizes the EOQ
+    cost = pd.to_numeric(parameters["unit_cost"], errors="coerce").to_numpy(float)
+    if np.isinf(cost).any():
+        row = parameters.index[np.isinf(cost)][0]
+        raise ValueError(f"policy parameters: unit_cost must be a finite number or unknown (NaN), got {parameters.loc[row, 'unit_cost']} (row {row})")
+    numbers = parameters[[c for c in REQUIRED_COLUMNS if c not in ("demand_pattern", "lot_sizing", "unit_cost")]].apply(pd.to_numeric, errors="coerce")
     not_finite = ~np.isfinite(numbers.to_numpy(float))
     if not_finite.any():  # an infinite spread or cost would give an infinite stock, silently
         row, column = np.argwhere(not_finite)[0]
         raise ValueError(
             f"policy parameters: {numbers.columns[column]} must be a finite number, got {parameters.iloc[row][numbers.columns[column]]} (row {parameters.index[row]})"
         )
-    if (parameters["unit_cost"] <= 0).any():
-        row = parameters.index[parameters["unit_cost"] <= 0][0]
+    if (cost <= 0).any():
+        row = parameters.index[cost <= 0][0]
         raise ValueError(f"unit_cost must be > 0 for the EOQ's holding cost, got {parameters.loc[row, 'unit_cost']} (row {row})")
 
 
@@ -87,9 +94,11 @@ def compute_policies(parameters: pd.DataFrame) -> pd.DataFrame:
     protection = lead + review
     mean_ltd = demand * protection
     sd_ltd = policy.lead_time_demand_sd(sigma_e, demand, lead, lead_sd, review)
-    eoq = policy.economic_order_quantity(demand * DAYS_PER_YEAR, p["order_cost"].to_numpy(float), unit_cost * p["annual_holding_rate"].to_numpy(float))
-    uses_eoq = (p["lot_sizing"] == "eoq").to_numpy()
-    lot = np.where(uses_eoq, policy.round_order_quantity(eoq, moq, multiple), 0.0)
+    priced = np.isfinite(unit_cost)
+    holding = np.where(priced, unit_cost, 1.0) * p["annual_holding_rate"].to_numpy(float)
+    eoq = np.where(priced, policy.economic_order_quantity(demand * DAYS_PER_YEAR, p["order_cost"].to_numpy(float), holding), np.nan)
+    uses_eoq = (p["lot_sizing"] == "eoq").to_numpy() & priced
+    lot = np.where(uses_eoq, policy.round_order_quantity(np.nan_to_num(eoq), moq, multiple), 0.0)
     # what an order brings on average: the lot, or a review period's demand (rounded the same way)
     order_quantity = np.maximum(lot, policy.round_order_quantity(demand * review, moq, multiple))
     # no demand, no orders: the fill rate has nothing to weigh, the cycle service target alone decides

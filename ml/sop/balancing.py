@@ -379,7 +379,8 @@ def balance_supply_and_demand(
     source_hours = np.where(production[:, None], x.sum(axis=2) / np.where(production, rate, 1.0)[:, None], 0.0)
     line_hours = np.zeros((L, M))
     np.add.at(line_hours, line_of[production], source_hours[production])
-    line_total, line_overtime = (np.where(production[:, None], values[line_of], 0.0) for values in (line_hours, overtime))
+    # (no line at all, as for a company that buys everything: no hours either)
+    line_total, line_overtime = (np.where(production[:, None], values[line_of], 0.0) if L else np.zeros((S, M)) for values in (line_hours, overtime))
     source_overtime = np.divide(source_hours * line_overtime, line_total, out=np.zeros_like(source_hours), where=line_total > 0)
     family_hours, family_overtime = (one_hot.T @ source_hours).T, (one_hot.T @ source_overtime).T
     demanded, family_supply, drawdown, family_lost = (by_family(values) for values in (demand_grid, supplied, opening_stock - inventory, lost))

@@ -61,6 +61,19 @@ def costs_from_prices(sources: pd.DataFrame, annual_holding_rate: float, backlog
     )
 
 
+def valued_sources(sources: pd.DataFrame) -> pd.DataFrame:
+    """``sources`` with a unit cost and a list price on every row: a planning group without one
+    (the data gives none) takes the other, and without both a unit is worth 1. Costs are then in
+    units, so the balancing still holds no stock it does not need and leaves no demand unmet that
+    it can meet. Adds ``is_valued_in_units`` (neither was known)."""
+    unknown = sources["unit_cost"].isna() & sources["list_price"].isna()
+    return sources.assign(
+        unit_cost=sources["unit_cost"].fillna(sources["list_price"]).fillna(1.0),
+        list_price=sources["list_price"].fillna(sources["unit_cost"]).fillna(1.0),
+        is_valued_in_units=unknown,
+    )
+
+
 def scenario_multipliers(rows: pd.DataFrame, sources: pd.DataFrame, capacities: pd.DataFrame) -> tuple[dict[str, float], dict[str, float]]:
     """One scenario's rows (target_type demand or capacity; target ``*``, a family, a resource,
     ``suppliers`` or ``lines``) as demand multipliers per planning group and capacity multipliers

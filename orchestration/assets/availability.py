@@ -96,8 +96,17 @@ class AllocationConfig(dg.Config):
 )
 def order_allocation(config: AllocationConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     lines = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_committed_orders WHERE NOT is_stale")
-    if lines.empty:
-        return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(0)})
+    if lines.empty:  # no open order lines (or a company without order book): an empty allocation, which the exceptions read
+        empty = lines.rename(columns={"allocation_priority": "priority"}).assign(
+            allocated_quantity=pd.Series(dtype=float),
+            short_quantity=pd.Series(dtype=float),
+            allocation_tier=pd.Series(dtype="int64"),
+            fill_status=pd.Series(dtype=object),
+            short_reason=pd.Series(dtype=object),
+            short_reason_text=pd.Series(dtype=object),
+        )
+        replace_table(warehouse, SCHEMA, "order_allocation", empty)
+        return dg.MaterializeResult(metadata={"dagster/row_count": dg.MetadataValue.int(0), "why_empty": "no open order lines to allocate"})
     window_end = lines.due_date.min() + pd.Timedelta(days=config.allocation_days - 1)
     lines = lines[lines.due_date <= window_end].rename(columns={"allocation_priority": "priority"})
     segments = read_frame(warehouse, f"SELECT segment, allocation_priority FROM {COMPANY}.segment_service_levels")

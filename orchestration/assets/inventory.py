@@ -17,6 +17,7 @@ import dagster as dg
 import numpy as np
 import pandas as pd
 
+from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.placement import place_safety_stock, placement_summary
 from ml.inventory.policies import compute_policies
 from ml.inventory.publication import plan_version
@@ -124,9 +125,11 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
     policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies ORDER BY sku_id, location_id")
     inputs = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_projection_inputs")
     stock = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units, as_of_date FROM {SCHEMA}.fct_stock_position")
-    if inputs.empty or stock.empty:
-        raise dg.Failure("No projection inputs or stock position: materialize the inventory marts (data_foundation, daily_forecast).")
+    if inputs.empty:
+        raise dg.Failure("No projection inputs: materialize the inventory marts (data_foundation, daily_forecast).")
     first_day = inputs.projection_date.min()
+    if stock.empty:  # a company that sends no stock (the minimal input): its plan starts from none, and says so
+        context.log.warning("No stock position at all (the company sends no stock counts): every SKU x location is planned from zero stock")
     after = read_frame(
         warehouse,
         f"SELECT sku_id, location_id, sum(open_quantity) AS units FROM {SCHEMA}.fct_open_supply WHERE location_id IS NOT NULL AND due_date > ? GROUP BY ALL",
@@ -144,7 +147,9 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
         receipts_after_horizon=after.set_index(KEYS)["units"].reindex(index).fillna(0.0).to_numpy(),
     )
     orders = _as_dates(plan.orders, ["release_date", "due_date"])
-    version = plan_version(pd.Timestamp(stock.as_of_date.max()), orders)
+    # the plan is as of the stock count, else (no stock at all) as of the day before its first day
+    as_of = pd.Timestamp(stock.as_of_date.max()) if not stock.empty else pd.Timestamp(first_day) - pd.Timedelta(days=1)
+    version = plan_version(as_of, orders)
     unit_cost = policies.set_index(KEYS)["unit_cost"]
     orders = orders.assign(
         plan_version=version, order_value=lambda o: o.quantity_units * unit_cost.reindex(pd.MultiIndex.from_frame(o[["sku_id", "to_location_id"]])).to_numpy()
@@ -165,6 +170,8 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
             "dagster/row_count": dg.MetadataValue.int(len(projection)),
             "plan_version": version,
             "first_day": str(first_day.date()),
+            "stock_counted_rows": dg.MetadataValue.int(int(on_hand.notna().sum())),
+            "planned_from_zero_stock_rows": dg.MetadataValue.int(int(on_hand.isna().sum())),
             "days": dg.MetadataValue.int(projection.projection_date.nunique()),
             "short_location_days": dg.MetadataValue.int(int(projection.is_short.sum())),
             "below_safety_stock_share": dg.MetadataValue.float(round(float(projection.is_below_safety_stock.mean()), 4)),
@@ -199,7 +206,12 @@ class PlacementConfig(dg.Config):
     "against independent single-echelon policies at the same service targets: service times, net lead times, units and value per node.",
 )
 def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-    policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies ORDER BY sku_id, location_id")
+    # the location's role: a store that buys for itself is a tree of its own
+    policies = read_frame(
+        warehouse,
+        f"""SELECT policies.*, types.location_role FROM {SCHEMA}.inventory_policies AS policies
+            LEFT JOIN {COMPANY}.location_types AS types USING (location_type) ORDER BY sku_id, location_id""",
+    )
     placement = place_safety_stock(policies, config.direct_service_days)
     replace_table(warehouse, SCHEMA, "safety_stock_placement", placement)
     summary = placement_summary(placement)
@@ -257,6 +269,7 @@ def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse)
         .merge(shortages, on=KEYS, how="left")
         .merge(packs, on="sku_id", how="left")
     )
+    unknown_margin = (positions.list_price - positions.unit_cost).isna().sum()
     positions = pd.DataFrame(
         {
             "sku_id": positions.sku_id,
@@ -266,7 +279,8 @@ def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse)
             "mean_daily_demand": positions.local_mean_daily_forecast,
             "projected_shortage_units": positions.projected_shortage_units.fillna(0.0),
             "shortage_date": positions.shortage_date,
-            "shortage_cost_per_unit": (positions.list_price - positions.unit_cost).clip(lower=0.0),
+            # the margin a short unit loses; unknown (no list price or cost): 0, no transfer is judged worth its cost
+            "shortage_cost_per_unit": (positions.list_price - positions.unit_cost).clip(lower=0.0).fillna(0.0),
             "pack_size": positions.pack_size.fillna(1.0),  # transfers move whole WMS packs
         }
     )
@@ -277,6 +291,7 @@ def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse)
             "dagster/row_count": dg.MetadataValue.int(len(transfers)),
             "plan_version": version,
             "locations_short_within_lead_time": dg.MetadataValue.int(int((positions.projected_shortage_units > 0).sum())),
+            "positions_without_margin": dg.MetadataValue.int(int(unknown_margin)),
             "units_moved": dg.MetadataValue.float(float(transfers.quantity.sum()) if len(transfers) else 0.0),
             "net_saving": _money(transfers.net_saving.sum() if len(transfers) else 0.0),
         }

@@ -12,9 +12,10 @@ The logic lives in ``ml.sop``; these assets read the marts, call it and write ta
 import hashlib
 
 import dagster as dg
+import numpy as np
 import pandas as pd
 
-from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios
+from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios, valued_sources
 from ml.sop.demand_review import monthly_statistical_forecast as forecast_months
 from orchestration.assets.metadata import markdown_table
 from orchestration.assets.warehouse_tables import read_frame, replace_table
@@ -24,6 +25,8 @@ from orchestration.settings import load_settings
 
 GROUP = "sop"
 SCHEMA = "sop"
+# the supplier of items the data names no source for (dbt var unnamed_source, the same text)
+UNNAMED_SOURCE = "(unnamed source)"
 MONTHLY_HISTORY = dg.AssetKey([SCHEMA, "fct_monthly_demand_history"])
 MONTHLY_STATISTICAL_FORECAST = dg.AssetKey([SCHEMA, "monthly_statistical_forecast"])
 DEMAND_PLAN = dg.AssetKey([SCHEMA, "fct_demand_plan"])
@@ -106,7 +109,10 @@ def _spec(key: dg.AssetKey, deps: list, description: str) -> dg.AssetSpec:
 )
 def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfig, warehouse: DuckDBWarehouse):
     plan = read_frame(warehouse, f"SELECT month, family, region, plan_units FROM {SCHEMA}.fct_demand_plan")
-    sources = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_sources")
+    sources = valued_sources(read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_sources"))
+    if sources.is_valued_in_units.any():
+        groups = sources.loc[sources.is_valued_in_units, "planning_group"].nunique()
+        context.log.warning(f"{groups} planning groups have neither unit cost nor list price: their costs are in units (a unit worth 1)")
     capacities = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_capacity")
     scenarios = read_frame(warehouse, "SELECT * FROM reference.sop_scenarios")
     opening = read_frame(
@@ -117,13 +123,17 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
             JOIN marts.dim_location AS locations USING (location_id)
             JOIN (SELECT DISTINCT planning_group, family, resource_id, region FROM {SCHEMA}.fct_supply_sources) AS sources
               ON sources.family = skus.family AND sources.region = locations.region
-             AND sources.resource_id = CASE WHEN skus.make_or_buy = 'MAKE' THEN skus.production_line_id ELSE skus.supplier_id END
+             AND sources.resource_id = CASE WHEN skus.make_or_buy = 'MAKE' AND skus.production_line_id IS NOT NULL
+                                            THEN skus.production_line_id ELSE coalesce(skus.supplier_id, ?) END
             GROUP BY ALL""",
+        [UNNAMED_SOURCE],
     )
     if plan.empty:
         raise dg.Failure("sop.fct_demand_plan is empty: run the demand review first (job sop_monthly).")
     demand = group_demand(plan, sources)
-    capacities = capacities.assign(month=pd.to_datetime(capacities.month))
+    # a supplier without a known limit (no receipts over the last year, an unnamed source): none
+    unlimited = (capacities.source_type == "purchase") & capacities.capacity_units.isna()
+    capacities = capacities.assign(month=pd.to_datetime(capacities.month), capacity_units=capacities.capacity_units.mask(unlimited, np.inf))
     costs = costs_from_prices(sources, config.annual_holding_rate, config.backlog_cost_share_of_price, config.lost_sale_cost_share_of_price)
     results = solve_scenarios(scenarios, demand, sources, capacities, opening, costs)
     family_of = sources.drop_duplicates("planning_group").set_index("planning_group").family

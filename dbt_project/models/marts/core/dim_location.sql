@@ -15,7 +15,7 @@ select
     locations.location_type,
     location_types.echelon,
     locations.parent_location_id,
-    locations.region,
+    {{ unassigned('locations.region') }} as region,
     coalesce(location_types.location_role = 'virtual', false) as is_virtual,
     locations.wms_receiving_unit
 from locations

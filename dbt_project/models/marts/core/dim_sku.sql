@@ -31,7 +31,7 @@ units as (
 select
     items.sku_id,
     items.description,
-    items.family,
+    {{ unassigned('items.family') }} as family,
     items.base_unit,
     items.purchase_unit,
     items.unit_cost,

@@ -8,6 +8,13 @@
 --   of manufacturing orders; transfers from the ship-to-receipt days of transfer orders; a lane
 --   with fewer than var min_lead_time_observations observations falls back to master data
 --   (suppliers) or to vars default_production_days / default_transfer_days.
+-- A stocking location the data gives no source for (a store without a parent warehouse, a
+-- warehouse's SKU without supplier or line) buys it: from the SKU's supplier when it has one, else
+-- from a source the data does not name (source_id null), on the supplier's lead time or the
+-- company's default (planning.default_lead_time_days). Without a case or pack, orders are in base
+-- units (multiple 1, no minimum); without a lead-time deviation, the lead time is taken as sure.
+-- Review period, order cost and holding rate: company.yaml's planning settings where set, else the
+-- location role's (seed replenishment_settings).
 with
 
 history_end as (
@@ -123,17 +130,47 @@ transfer_lanes as (
         skus.pack_size as order_multiple,
         history.last_order_date as review_anchor_date
     from active_skus as skus
-    inner join stocking_locations as locations on locations.location_role = 'store'
+    inner join stocking_locations as locations on locations.location_role = 'store' and locations.parent_location_id is not null
     left join transfer_history as history
         on history.from_location_id = locations.parent_location_id and history.to_location_id = locations.location_id
 ),
 
-lanes as (
+sourced_lanes as (
     select * from purchase_lanes
     union all
     select * from production_lanes
     union all
     select * from transfer_lanes
+),
+
+unsourced_lanes as (
+    -- every other active SKU x stocking location buys, on the supplier's lead time or the default
+    select
+        skus.sku_id,
+        locations.location_id,
+        'PURCHASE' as supply_type,
+        suppliers.supplier_id as source_id,
+        0 as observations,
+        case when suppliers.lead_time_days is not null then 'master_data' else 'default' end as lead_time_source,
+        coalesce(suppliers.lead_time_days, planning.default_lead_time_days) as lead_time_days,
+        case when suppliers.lead_time_days is not null then suppliers.lead_time_sd_days end as lead_time_sd_days,
+        case when locations.location_role = 'store' then skus.pack_size else skus.moq_base end as minimum_order_quantity,
+        case when locations.location_role = 'store' then skus.pack_size else skus.case_size end as order_multiple,
+        cast(null as date) as review_anchor_date
+    from active_skus as skus
+    cross join stocking_locations as locations
+    cross join {{ ref('stg_company__planning_settings') }} as planning
+    left join {{ ref('dim_supplier') }} as suppliers on suppliers.supplier_id = skus.supplier_id
+    where not exists (
+        select 1 from sourced_lanes
+        where sourced_lanes.sku_id = skus.sku_id and sourced_lanes.location_id = locations.location_id
+    )
+),
+
+lanes as (
+    select * from sourced_lanes
+    union all
+    select * from unsourced_lanes
 )
 
 select
@@ -145,19 +182,20 @@ select
     lanes.observations as lead_time_observations,
     lanes.lead_time_source,
     lanes.lead_time_days,
-    lanes.lead_time_sd_days,
-    settings.review_period_days,
+    coalesce(lanes.lead_time_sd_days, 0) as lead_time_sd_days,
+    coalesce(planning.default_review_period_days, settings.review_period_days) as review_period_days,
     -- a day the lane reviews (its last order day), every review period from which it reviews again
     coalesce(lanes.review_anchor_date, history_end.last_day) as review_anchor_date,
     settings.lot_sizing,
-    lanes.minimum_order_quantity,
-    lanes.order_multiple,
+    coalesce(lanes.minimum_order_quantity, 0) as minimum_order_quantity,
+    coalesce(lanes.order_multiple, 1) as order_multiple,
     skus.unit_cost,
     skus.list_price,
-    settings.order_cost,
-    settings.annual_holding_rate
+    coalesce(planning.order_cost, settings.order_cost) as order_cost,
+    coalesce(planning.annual_holding_rate, settings.annual_holding_rate) as annual_holding_rate
 from lanes
 cross join history_end
+cross join {{ ref('stg_company__planning_settings') }} as planning
 inner join stocking_locations as locations on locations.location_id = lanes.location_id
 inner join {{ ref('dim_sku') }} as skus on skus.sku_id = lanes.sku_id
 inner join {{ ref('replenishment_settings') }} as settings on settings.location_role = locations.location_role

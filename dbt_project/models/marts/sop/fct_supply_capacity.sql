@@ -2,7 +2,8 @@
 -- history): production lines' regular and overtime hours (hours a day x days in the month; the
 -- plant runs every day), their hourly cost and the overtime cost (var sop_overtime_premium);
 -- suppliers' units a month: the most they delivered in a month over the last year, plus var
--- sop_supplier_capacity_headroom (until suppliers send their own capacities).
+-- sop_supplier_capacity_headroom (until suppliers send their own capacities); a supplier without
+-- receipts in the last year has no known limit (capacity_units null).
 with
 
 history_end as (
@@ -26,10 +27,17 @@ supplier_months as (
     group by 1, 2
 ),
 
-suppliers as (
+observed_capacities as (
     select supplier_id, max(units) * (1 + {{ var('sop_supplier_capacity_headroom') }}) as capacity_units
     from supplier_months
     group by 1
+),
+
+suppliers as (
+    -- every source items are bought from; no receipts in the last year (or an unnamed source): no limit known, null
+    select sources.resource_id as supplier_id, observed_capacities.capacity_units
+    from (select distinct resource_id from {{ ref('fct_supply_sources') }} where source_type = 'purchase') as sources
+    left join observed_capacities on observed_capacities.supplier_id = sources.resource_id
 )
 
 select

@@ -1,7 +1,8 @@
 -- How each family is supplied: one planning group per family and resource (a production line or
 -- a supplier), since a SKU is bound to its source. A group's share of its family's demand in each
 -- region comes from the last 364 days of demand of its SKUs; its unit cost is the mean unit cost
--- of its SKUs weighted by that demand; lines add their run rate (units per hour).
+-- of its SKUs weighted by that demand; lines add their run rate (units per hour). An item without
+-- line or supplier (the minimal input) is bought from var unnamed_source, which has no capacity limit.
 with
 
 history_end as (
@@ -12,8 +13,12 @@ sku_sources as (
     select
         sku_id,
         family,
-        case when make_or_buy = 'MAKE' then 'production' else 'purchase' end as source_type,
-        case when make_or_buy = 'MAKE' then production_line_id else supplier_id end as resource_id,
+        case when make_or_buy = 'MAKE' and production_line_id is not null then 'production' else 'purchase' end as source_type,
+        -- an item the data gives no line or supplier is bought from a source it does not name
+        case
+            when make_or_buy = 'MAKE' and production_line_id is not null then production_line_id
+            else coalesce(supplier_id, '{{ var("unnamed_source") }}')
+        end as resource_id,
         unit_cost,
         list_price
     from {{ ref('dim_sku') }}
