@@ -53,7 +53,16 @@ def codes(source: str, column: str, where: str = "") -> str:
     return f"SELECT DISTINCT {column} FROM VALID({source}) WHERE {column} IS NOT NULL {('AND ' + where) if where else ''}"
 
 
-ITEM_UNIT_PAIRS = "SELECT DISTINCT item_code || '|' || unit FROM VALID(erp_unit_conversions)"
+# The units an item's quantities may be in: the ERP's conversions, the item's base unit (its own,
+# else the company's one unit of role base, else UNIT, as staging defaults it) and the company's
+# units that carry a factor for every item (company.yaml units factor); dbt's int_unit_factors
+# gives each its factor.
+ITEM_UNIT_PAIRS = (
+    "SELECT DISTINCT item_code || '|' || unit FROM VALID(erp_unit_conversions)"
+    " UNION SELECT i.item_code || '|' || coalesce(i.base_unit,"
+    " (SELECT CASE WHEN count(*) = 1 THEN any_value(unit) END FROM company.unit_roles WHERE unit_role = 'base'), 'UNIT') FROM VALID(erp_items) i"
+    " UNION SELECT i.item_code || '|' || u.unit FROM VALID(erp_items) i CROSS JOIN company.unit_roles u WHERE u.factor_to_base IS NOT NULL"
+)
 
 
 # ---- the company's configuration (schema company, data_contracts.company.export) -------------

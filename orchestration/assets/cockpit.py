@@ -59,7 +59,12 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
     scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target FROM kpi.kpi_scorecard")
     latest_month = scorecard.groupby("kpi").month.transform("max")
     cuts = scorecard[(scorecard.cut_type != "all") & (scorecard.month == latest_month)]
-    history_end = read_frame(warehouse, "SELECT max(as_of_date) AS d FROM inventory.fct_stock_position").d.iloc[0]  # the last day of history
+    # the last day of history: the stock position's, else (a company that sends no stock) the demand's
+    history_end = read_frame(
+        warehouse,
+        "SELECT coalesce((SELECT max(as_of_date) FROM inventory.fct_stock_position), (SELECT max(demand_date) FROM marts.fct_daily_demand)) AS d",
+    ).d.iloc[0]
+    company = read_frame(warehouse, "SELECT any_value(company_name) AS name FROM company.planning_settings").name.iloc[0]
     plan_version = read_frame(warehouse, "SELECT any_value(plan_version) AS v FROM inventory.projected_inventory").v.iloc[0]
     consensus = _frame_or_empty(
         warehouse,
@@ -92,6 +97,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
     )
     return CockpitData(
         as_of=pd.Timestamp(history_end).date(),
+        company=company or None,
         plan_version=str(plan_version),
         sop_plan_version=None if consensus.empty else str(consensus.plan_version.iloc[0]),
         sop_status=None if consensus.empty else str(consensus.status.iloc[0]),

@@ -91,5 +91,5 @@ select
     plan_version as reference,
     first_short_date as exception_date,
     units_short as units,
-    units_short * coalesce(list_price, 0) as value
+    units_short * list_price as value  -- unknown without a list price, not 0
 from classified

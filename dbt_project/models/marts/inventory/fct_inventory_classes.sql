@@ -2,7 +2,8 @@
 -- history, with the service-level targets of its class (seed service_level_targets, which
 -- planners edit).
 -- ABC within each location by demand value at unit cost (A: the first 80 % of the location's
--- value, B: the next 15 %, C: the rest). XYZ by the coefficient of variation of weekly demand
+-- value, B: the next 15 %, C: the rest); by units where an item sold there has no unit cost (the
+-- minimal input: every item would otherwise be C), abc_basis saying which. XYZ by the coefficient of variation of weekly demand
 -- over the 52 weeks ending on the last day of history (or the weeks since the item's first demand
 -- at the location, if fewer), weeks without demand counting as zero (X: up to var xyz_x_max_cv,
 -- Y: up to xyz_y_max_cv, Z: above). The demand pattern (Syntetos-Boylan: smooth, erratic,
@@ -124,14 +125,24 @@ valued as (
     where demand_statistics.units > 0
 ),
 
-ranked as (
+ranking_basis as (
+    -- one basis per location: value when every item sold there has a unit cost, else units
     select
         valued.*,
-        sum(demand_value) over (
-            partition by location_id order by demand_value desc, sku_id rows between unbounded preceding and current row
-        ) / nullif(sum(demand_value) over (partition by location_id), 0) as cumulative_value_share,
-        sd_weekly_units / mean_weekly_units as weekly_cv
+        case when max(case when demand_value is null then 1 else 0 end) over (partition by location_id) = 1 then 'units' else 'value' end as abc_basis
     from valued
+),
+
+ranked as (
+    select
+        ranking_basis.*,
+        sum(case when abc_basis = 'value' then demand_value else units end) over (
+            partition by location_id
+            order by case when abc_basis = 'value' then demand_value else units end desc, sku_id
+            rows between unbounded preceding and current row
+        ) / nullif(sum(case when abc_basis = 'value' then demand_value else units end) over (partition by location_id), 0) as cumulative_value_share,
+        sd_weekly_units / mean_weekly_units as weekly_cv
+    from ranking_basis
 ),
 
 classified as (
@@ -156,6 +167,7 @@ select
     classified.units as units_52_weeks,
     classified.demand_value as demand_value_52_weeks,
     classified.cumulative_value_share,
+    classified.abc_basis,
     classified.mean_weekly_units,
     classified.sd_weekly_units,
     classified.weekly_cv,

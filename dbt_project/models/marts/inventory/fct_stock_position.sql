@@ -1,5 +1,5 @@
 -- Physical stock per SKU at each stocking location at the end of the last day of history: the
--- location's latest WMS count (weekly snapshot) plus the stock movements recorded since (receipts,
+-- location's latest WMS count (weekly snapshot; the ERP's book when the company has no WMS) plus the stock movements recorded since (receipts,
 -- transfers in, shipments, returns restocked, adjustments) minus the store sales since (POS sales
 -- are not WMS movements). A computed quantity below zero (events missing or late) is reported in
 -- computed_on_hand_units and planned from zero.
@@ -18,7 +18,7 @@ latest_counts as (
 ),
 
 counted_stock as (
-    select snapshots.location_id, snapshots.sku_id, snapshots.snapshot_date, snapshots.wms_quantity, snapshots.erp_quantity
+    select snapshots.location_id, snapshots.sku_id, snapshots.snapshot_date, {{ physical_count('snapshots') }} as wms_quantity, snapshots.erp_quantity
     from {{ ref('fct_inventory_snapshots') }} as snapshots
     inner join latest_counts on latest_counts.location_id = snapshots.location_id and latest_counts.snapshot_date = snapshots.snapshot_date
 ),

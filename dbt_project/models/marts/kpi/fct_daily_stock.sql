@@ -1,5 +1,5 @@
 -- Closing physical stock per SKU, stocking location (DC or store) and day of history, rebuilt from
--- the weekly WMS counts: each day carries the location's latest count on or before it plus the
+-- the weekly WMS counts (the ERP's book when the company has no WMS, macro physical_count): each day carries the location's latest count on or before it plus the
 -- stock movements since (receipts, transfers, shipments, returns restocked, adjustments) minus the
 -- store sales since (POS sales are not WMS movements). Counts are taken at the end of the day, so
 -- a count day closes at its count. A day is listed when the SKU is active (launched, not
@@ -15,7 +15,7 @@ stocking_locations as (
 ),
 
 counts as (
-    select snapshots.sku_id, snapshots.location_id, snapshots.snapshot_date, snapshots.wms_quantity
+    select snapshots.sku_id, snapshots.location_id, snapshots.snapshot_date, {{ physical_count('snapshots') }} as wms_quantity
     from {{ ref('fct_inventory_snapshots') }} as snapshots
     inner join stocking_locations on stocking_locations.location_id = snapshots.location_id
 ),
