@@ -4,11 +4,12 @@ through the whole Dagster graph, and the product's forecast and policies scored 
     python -m bench.m5_company --data ../shared/data/m5 --train-end 1913 [--horizon 28] [--home DIR] [--work DIR]
 
 1. Prepare what the company delivers (in ``--work``, a temporary folder by default): the M5 files
-   of ``--data`` cut at day N (the sales' columns d_1..d_N, the calendar's days up to N, the
-   prices' weeks up to day N's), written in the same format, laid out in a landing folder as the
-   company's mappings (``examples/m5/sources``) say; and a copy of ``examples/m5`` whose
-   ``as_of`` is the date of day N (the calendar's), whose forecast horizon is ``--horizon`` and
-   whose calendar covers the history. The product never sees a day after N.
+   of ``--data``, the sales cut at day N (columns d_1..d_N), written in the same format, laid out
+   in a landing folder as the company's mappings (``examples/m5/sources``) say; and a copy of
+   ``examples/m5`` whose ``as_of`` is the date of day N (the calendar's), whose forecast horizon
+   is ``--horizon`` and whose calendar covers the history. The product never sees a sale after
+   day N. The calendar (events, SNAP days) and the weekly price list are delivered whole: they are
+   planned ahead, known-future inputs as in the M5 competition and in bench.forecast_m5.
 2. Check them: ``python -m orchestration.company check`` (what would load, what would be quarantined).
 3. Run the product: ``python -m orchestration.company run`` in its own home (``--home``, default
    ``<work>/home``): contracts, dbt marts, training through the champion gate, the forecast and the
@@ -114,16 +115,12 @@ def date_of_day(calendar: pd.DataFrame, day: int) -> date:
     return found.iloc[0]
 
 
-def truncated(kind: str, frame: pd.DataFrame, train_end: int, calendar: pd.DataFrame) -> pd.DataFrame:
+def truncated(kind: str, frame: pd.DataFrame, train_end: int) -> pd.DataFrame:
     """The rows and columns of an M5 file the product may see on day ``train_end``: the sales of
-    days up to it, the calendar's days up to it, the prices of weeks up to its week."""
+    days up to it; the calendar and the prices whole (planned ahead: known-future inputs)."""
     if kind == "sales":
         return frame[[c for c in frame.columns if (day_number(c) or 0) <= train_end]]
-    if kind == "calendar":
-        return frame[frame["d"].map(day_number) <= train_end]
-    days = calendar_days(calendar)
-    week = days.loc[days.day == train_end, "wm_yr_wk"].astype(int).iloc[0]
-    return frame[frame["wm_yr_wk"].astype(int) <= week]
+    return frame
 
 
 @dataclass
@@ -209,7 +206,7 @@ def prepare(data: Path, train_end: int, work: Path, horizon: int = 28, example: 
         if not relatives:
             continue  # no mapping reads it: delivered, it would be rejected as a file no mapping claims
         first = landing / relatives[0]
-        _write(truncated(kind, _read(files[kind]), train_end, calendar), first)
+        _write(truncated(kind, _read(files[kind]), train_end), first)
         for relative in relatives[1:]:
             (landing / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(first, landing / relative)

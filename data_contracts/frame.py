@@ -74,10 +74,10 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     rows = contract.table
     if contract.key:
         key = ", ".join(f"r.{c}" for c in contract.key)
-        complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key)
+        complete = " AND ".join(f"r.{c} IS NOT NULL" for c in contract.key if c not in contract.key_may_be_empty) or "TRUE"
         candidates = contract.table
         if incremental:  # a row in scope can only duplicate a row with its key: leave the others out
-            same_key = " AND ".join(f"s.{c} = r.{c}" for c in contract.key)
+            same_key = " AND ".join(f"s.{c} IS NOT DISTINCT FROM r.{c}" if c in contract.key_may_be_empty else f"s.{c} = r.{c}" for c in contract.key)
             candidates = (
                 f"(SELECT * FROM {contract.table} r WHERE {scope_sql(contract.source)} "
                 f"OR EXISTS (SELECT 1 FROM {contract.table} s WHERE {same_key} AND {scope_sql(contract.source, 's')}))"

@@ -93,6 +93,9 @@ class Contract:
         description: one line for the UI.
         columns: the table's fields (canonical text in the raw table).
         key: columns identifying a row; duplicates after the first occurrence are quarantined.
+        key_may_be_empty: key columns whose empty value is a value of its own (a price without
+            location is the price at every location): rows alike in them, empty or not, are
+            duplicates; a row with another key column empty is judged by no duplicate rule.
         derived: typed and problem columns: name -> SQL expression over the raw row ``r``.
         joins: SQL joins the derived expressions need (lookups into valid master data).
         parameters: value sets from master data: name -> SQL query returning one column.
@@ -116,6 +119,7 @@ class Contract:
     columns: tuple[str, ...]
     rules: tuple[Rule, ...]
     key: tuple[str, ...] = ()
+    key_may_be_empty: tuple[str, ...] = ()
     derived: dict[str, str] = field(default_factory=dict)
     joins: tuple[str, ...] = ()
     parameters: dict[str, str] = field(default_factory=dict)
@@ -135,6 +139,8 @@ class Contract:
         twice = {f: sorted(t) for f, t in types.items() if len(t) > 1}
         if twice:
             raise ValueError(f"{self.source}: fields given two types: {twice}")
+        if set(self.key_may_be_empty) - set(self.key):
+            raise ValueError(f"{self.source}: key_may_be_empty names columns outside the key: {sorted(set(self.key_may_be_empty) - set(self.key))}")
 
     @property
     def field_types(self) -> dict[str, FieldType]:

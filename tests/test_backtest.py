@@ -102,6 +102,8 @@ def test_the_warehouse_panel_splits_into_history_future_and_static_frames():
             "discount_pct": 0.0,
             "is_holiday": False,
             "is_closed": False,
+            "event_code": 0,
+            "local_event_code": 0,
             "family": "SNACKS",
             "location_type": ["STORE"] * 4 + ["DC"] * 4,
             "region": "NORTH",

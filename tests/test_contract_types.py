@@ -269,6 +269,8 @@ FIELD_TYPES = {
         "delivered_date": "date",
     },
     "erp_inventory": {"snapshot_date": "date", "quantity": "decimal"},
+    "calendar_periods": {"calendar_date": "date"},
+    "calendar_events": {"event_date": "date"},
     "sales_history": {"sale_date": "date", "quantity": "decimal", "unit_price": "decimal"},
     "wms_events": {"event_time": "timestamp", "exported_at": "timestamp", "qty": "integer"},
     "wms_stock": {"snapshot_time": "timestamp", "exported_at": "timestamp", "qty": "integer"},

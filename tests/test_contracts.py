@@ -58,6 +58,7 @@ def con():
             {"location_code": "ST01", "name": "Store", "location_type": "STORE", "region": "NORTH", "wms_receiving_unit": "EA"},
         ],
     )
+    _raw_table(connection, "calendar_periods", [])  # the price list's period codes: none
     _raw_table(
         connection,
         "erp_item_xref",
@@ -435,6 +436,58 @@ def test_a_promotion_runs_on_a_channel_the_company_declares_or_on_all(con, evalu
     _raw_table(con, "erp_promotions", [promotion, {**promotion, "promo_id": "P2", "channel": "ALL"}, {**promotion, "promo_id": "P3", "channel": "TV"}])
     found = _found(validate_source(con, "erp_promotions", AS_OF, evaluator=evaluator))
     assert set(found) == {(3, "allowed_values")} and "channel 'TV' is not declared in company.yaml" in found[(3, "allowed_values")]
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_price_holds_at_a_location_or_everywhere_over_its_dates_or_its_period(con, evaluator):
+    """A price per store and week code (M5's price list) passes; one without dates nor period, for
+    an unknown store or an unknown period is held back; the same price sent twice for the same
+    store and week, or twice without store, is a duplicate, not a price of another store."""
+    _items(con, [ITEM])
+    write_quarantine(con, validate_source(con, "erp_items", AS_OF, evaluator="sql"))
+    _raw_table(con, "erp_unit_conversions", [])
+    _raw_table(con, "calendar_periods", [{"calendar_date": f"2026-09-0{d}", "period_code": "W36"} for d in range(1, 8)])
+    write_quarantine(con, validate_source(con, "calendar_periods", AS_OF, evaluator="sql"))
+    price = {"item_code": "1", "channel": "STORE", "location_code": "ST01", "valid_period": "W36", "price": "2.5", "unit": "EA"}
+    everywhere = {"item_code": "1", "channel": "STORE", "valid_from": "2026-09-01", "price": "2.4", "unit": "EA"}
+    _raw_table(
+        con,
+        "erp_prices",
+        [
+            price,  # 1 valid: a store's price for a week
+            everywhere,  # 2 valid: the channel's price at every location
+            {**price, "valid_period": None},  # 3 neither a first day nor a period
+            {**price, "location_code": "ST99", "valid_period": "W37"},  # 4 unknown store, unknown week
+            {**price, "price": "2.6"},  # 5 the same store and week again
+            {**everywhere, "price": "2.2"},  # 6 the channel's price again
+        ],
+    )
+    found = _found(validate_source(con, "erp_prices", AS_OF, evaluator=evaluator))
+    assert set(found) == {(3, "mandatory_field"), (4, "unknown_reference"), (4, "unknown_period"), (5, "duplicate_row"), (6, "duplicate_row")}, found
+    assert "valid_from" in found[(3, "mandatory_field")] and "valid_period" in found[(3, "mandatory_field")]
+    assert "period 'W37' is not a period code" in found[(4, "unknown_period")] and "ST99" in found[(4, "unknown_reference")]
+    assert found[(6, "duplicate_row")].startswith("duplicate of pos/x.csv row 2, re-sent with a different payload (price 2.4 -> 2.2)")
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_calendar_event_is_for_the_company_a_region_or_a_location(con, evaluator):
+    event = {"event_date": "2026-10-04", "event_name": "SNAP", "event_type": "Benefits"}
+    _raw_table(
+        con,
+        "calendar_events",
+        [
+            event,  # 1 valid: company-wide
+            {**event, "region": "NORTH"},  # 2 valid: the region's locations
+            {**event, "location_code": "ST01"},  # 3 valid: one location
+            {**event, "region": "SOUHT"},  # 4 a region no location has
+            {**event, "region": "NORTH"},  # 5 the region's event again
+            {**event, "event_name": None},  # 6 no name
+            {**event, "event_date": "2029-12-31"},  # 7 more than the plausible future ahead
+        ],
+    )
+    found = _found(validate_source(con, "calendar_events", AS_OF, evaluator=evaluator))
+    assert set(found) == {(4, "unknown_region"), (5, "duplicate_row"), (6, "mandatory_field"), (7, "implausible_date")}, found
+    assert "region 'SOUHT' is not the region of any location" in found[(4, "unknown_region")]
 
 
 # A company that names everything its own way: its channels, code systems and location types

@@ -1,13 +1,14 @@
 """The M5 example company and bench.m5_company's preparation, on a tiny M5-format folder (no real data).
 
-The example configuration (examples/m5) loads; the bench cuts the files at day N (the product sees
-no later day), lays them out as the mappings say, and sets the as-of to day N's date; the example's
-mappings read the cut files into the rows the bench expects."""
+The example configuration (examples/m5) loads; the bench cuts the sales at day N (the product sees
+no later sale; the calendar and the price list, planned ahead, come whole), lays the files out as
+the mappings say, and sets the as-of to day N's date; the example's mappings read the files into
+the rows the bench expects."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -47,11 +48,13 @@ def _m5_folder(folder: Path) -> Path:
             "event_type_1": "",
             "event_name_2": "",
             "event_type_2": "",
-            "snap_CA": 0,
+            "snap_CA": [int(3 <= d < 6) for d in range(len(days))],  # SNAP days d_4..d_6 in California
             "snap_TX": 0,
             "snap_WI": 0,
         }
     )
+    calendar.loc[9, ["event_name_1", "event_type_1"]] = ["SuperBowl", "Sporting"]
+    calendar.loc[19, ["event_name_1", "event_type_1", "event_name_2", "event_type_2"]] = ["Easter", "Cultural", "OrthodoxEaster", "Religious"]
     calendar.to_csv(folder / "calendar.csv.gz", index=False, compression="gzip")
     weeks = sorted(set(calendar.wm_yr_wk))
     prices = [{"store_id": s, "item_id": i, "wm_yr_wk": w, "sell_price": 1.5} for i, *_ in ITEMS for s, _ in STORES for w in weeks]
@@ -80,10 +83,9 @@ def test_the_bench_cuts_the_files_at_day_n_and_sets_the_as_of_to_its_date(tmp_pa
     configuration = load_company(prepared.company)  # the copy is a valid company folder
     assert str(configuration.company.as_of)[:10] == prepared.as_of.isoformat()
 
-    # the sales file once, where the mappings' pattern says (every mapping reading it matches it);
-    # prices and calendar are not delivered: no mapping reads them, and a file no mapping claims is rejected
-    assert {m.files for m in configuration.mappings.values()} == {"sales/sales_train*.csv*"}
-    assert prepared.delivered == ["sales/sales_train_tiny.csv.gz"]
+    # each file once, where the mappings' patterns say (every mapping reading it matches it)
+    assert {m.files for m in configuration.mappings.values()} == {"sales/sales_train*.csv*", "calendar/calendar.csv*", "prices/sell_prices*.csv*"}
+    assert prepared.delivered == ["calendar/calendar.csv.gz", "prices/sell_prices_tiny.csv.gz", "sales/sales_train_tiny.csv.gz"]
     sales = pd.read_csv(prepared.landing / "sales" / "sales_train_tiny.csv.gz", dtype=str)
     assert [c for c in sales.columns if c.startswith("d_")] == [f"d_{d}" for d in range(1, 41)]
     assert list(sales.columns[:6]) == ["id", "item_id", "dept_id", "cat_id", "store_id", "state_id"]
@@ -91,17 +93,16 @@ def test_the_bench_cuts_the_files_at_day_n_and_sets_the_as_of_to_its_date(tmp_pa
     pd.testing.assert_frame_equal(sales, original[sales.columns])
 
 
-def test_the_calendar_and_prices_are_cut_at_day_n_when_a_mapping_reads_them(tmp_path):
-    """A company folder whose mappings read the calendar and the prices gets them cut at day N too."""
+def test_the_calendar_and_prices_are_delivered_whole(tmp_path):
+    """The calendar's events and the price list are planned ahead: the product gets their days
+    after N too (known-future inputs), never a sale after N."""
     from bench.m5_company import truncated
 
     data = _m5_folder(tmp_path / "m5")
     calendar = pd.read_csv(data / "calendar.csv.gz", dtype=str, keep_default_na=False)
-    cut = truncated("calendar", calendar, 40, calendar)
-    assert cut.d.iloc[-1] == "d_40" and len(cut) == 40
+    pd.testing.assert_frame_equal(truncated("calendar", calendar, 40), calendar)
     prices = pd.read_csv(data / "sell_prices_tiny.csv.gz", dtype=str)
-    kept = truncated("prices", prices, 40, calendar)
-    assert kept.wm_yr_wk.astype(int).max() == 11101 + 39 // 7  # the week of day 40, no later week
+    pd.testing.assert_frame_equal(truncated("prices", prices, 40), prices)
 
     placed = landing_paths(
         {"a": _mapping("calendar/calendar*.csv*"), "b": _mapping("prices/sell_prices*.csv*"), "c": _mapping("sales/sales_train*.csv*")},
@@ -123,25 +124,40 @@ def test_a_train_end_without_later_days_is_refused(tmp_path):
 
 
 def test_the_example_mappings_read_the_cut_files(tmp_path):
-    """Each mapping turns its copy of the cut sales file into the canonical rows the bench expects:
-    the items and stores once each, one sales row per item x store x day up to day N."""
+    """Each mapping turns its file into the canonical rows the bench expects: the items and stores
+    once each, one sales row per item x store x day up to day N, each day's week code, the prices
+    per store and week code, the calendar's events company-wide and the SNAP days per state."""
     from orchestration.ingestion.mapped_files import canonical_rows
 
     prepared = prepare(_m5_folder(tmp_path / "m5"), 40, tmp_path / "work")
     configuration = load_company(prepared.company)
     rows = {}
     for table, mapping in configuration.mappings.items():
-        [relative] = prepared.delivered
+        [relative] = [r for r in prepared.delivered if PurePosixPath(r).match(mapping.files)]
         rows[table] = canonical_rows((prepared.landing / relative).read_bytes(), relative, mapping, CONTRACTS[table], "UTC").to_pandas()
     assert sorted(rows["erp_items"].item_code) == [i for i, *_ in ITEMS]
     assert set(rows["erp_items"].family) == {d for _, d, _ in ITEMS}
     assert sorted(rows["erp_locations"].location_code) == [s for s, _ in STORES]
-    [sales_table] = [table for table, mapping in configuration.mappings.items() if mapping.wide]
-    sales, day = rows[sales_table], configuration.mappings[sales_table].wide.key
+    sales = rows["sales_history"]
     assert len(sales) == len(ITEMS) * len(STORES) * 40
-    assert sales[day].min() == DAY_ONE.isoformat() and sales[day].max() == prepared.as_of.isoformat()
-    assert set(rows) == {"erp_items", "erp_locations", "sales_history"}  # the minimal input, nothing else
-    assert sales[UNPARSED].isna().all()
+    assert sales.sale_date.min() == DAY_ONE.isoformat() and sales.sale_date.max() == prepared.as_of.isoformat()
+    assert all(frame[UNPARSED].isna().all() for frame in rows.values())
+
+    periods = rows["calendar_periods"]
+    assert len(periods) == DAYS + 10 and periods.set_index("calendar_date").period_code[(DAY_ONE + timedelta(days=7)).isoformat()] == "11102"
+    prices = rows["erp_prices"]
+    assert set(prices.columns) >= {"valid_period", "location_code"} and prices.valid_from.isna().all()
+    assert len(prices) == len(ITEMS) * len(STORES) * 10 and set(prices.channel) == {"STORE"} and set(prices.unit) == {"EA"}
+    events = rows["calendar_events"].fillna("")
+    day = {d: (DAY_ONE + timedelta(days=d - 1)).isoformat() for d in (4, 5, 6, 10, 20)}
+    assert sorted(map(tuple, events[["event_date", "event_name", "event_type", "region"]].to_numpy())) == sorted(
+        [
+            (day[10], "SuperBowl", "Sporting", ""),
+            (day[20], "Easter", "Cultural", ""),
+            (day[20], "OrthodoxEaster", "Religious", ""),
+            *((day[d], "SNAP", "SNAP", "CA") for d in (4, 5, 6)),
+        ]
+    )
 
 
 UNPARSED = "_unparsed"

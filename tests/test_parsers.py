@@ -83,7 +83,7 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
     landing, manifest = tiny_landing
     rejected = {f["file"] for f in manifest["rejected_files"]}
     compared = 0
-    for contract in [c for c in CONTRACTS.values() if c.source in DEMO_MAPPINGS]:  # the demo delivers no sales_history
+    for contract in [c for c in CONTRACTS.values() if c.source in DEMO_MAPPINGS]:  # the demo delivers no sales history nor calendar
         for relative, path in source_files(DEMO_MAPPINGS[contract.source], landing):
             if relative in rejected:
                 continue
@@ -91,11 +91,11 @@ def test_arrow_readers_give_exactly_what_the_exact_parsers_give(tiny_landing):
             mapping = DEMO_MAPPINGS[contract.source]
             if mapping.format.type == "csv":
                 optional = tuple(mapping.optional)
-                table = read_csv_table(data, relative, contract.columns, mapping.format.delimiter, optional)
-                rows = [(*r, None, None) for r in parse_csv(data, relative, contract.columns, mapping.format.delimiter, optional)]
+                table = read_csv_table(data, relative, mapping.source_columns, mapping.format.delimiter, optional)
+                rows = [(*r, None, None) for r in parse_csv(data, relative, mapping.source_columns, mapping.format.delimiter, optional)]
             else:
-                table = read_jsonl_table(data, relative, contract.columns)
-                rows = parse_jsonl(data, relative, contract.columns)
+                table = read_jsonl_table(data, relative, mapping.source_columns)
+                rows = parse_jsonl(data, relative, mapping.source_columns)
             assert [tuple(r.values()) for r in table.to_pylist()] == rows, relative
             compared += 1
     assert compared > 100

@@ -33,6 +33,8 @@ def mart_panel(n_series: int = 6, n_days: int = 200, horizon: int = HORIZON) -> 
             "discount_pct": panel.promo * 20.0,
             "is_holiday": False,
             "is_closed": False,
+            "event_code": 0,
+            "local_event_code": 0,
             "family": np.where(series % 2 == 0, "HOUSEHOLD", "PETCARE"),
             "location_type": np.where(series < 3, "DC", "STORE"),
             "region": "NORTH",

@@ -120,6 +120,8 @@ def _wide_key(mapping: SourceMapping) -> str:
     wide = mapping.wide
     pattern = sql_literal(wide.columns)
     label = f"coalesce(nullif(regexp_extract(_wide_column, {pattern}, 1), ''), _wide_column)"
+    if wide.key_as == "text":
+        return label
     if wide.key_as == "day_number":
         origin = wide.origin.isoformat()
         return f"strftime(DATE '{origin}' + CAST(TRY_CAST({label} AS BIGINT) - 1 AS INTEGER), '%Y-%m-%d')"
@@ -150,6 +152,17 @@ def canonical_query(
     ``_extra`` and ``_parse_problem``) into the canonical ``columns``, ``_extra``,
     ``_parse_problem``, ``_unparsed`` and ``_path_problem``, in file order (``_ordinal``);
     ``relative``: the file's path relative to the landing folder."""
+    bodies = [
+        f"SELECT *, {number} AS _part FROM ({_part_query(part, columns, field_types, file_columns, business_timezone, relative)})"
+        for number, part in enumerate(mapping.expanded())
+    ]
+    return f"SELECT * EXCLUDE (_part, _ordinal) FROM ({' UNION ALL '.join(bodies)}) ORDER BY _part, _ordinal"
+
+
+def _part_query(
+    mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str, relative: str
+) -> str:
+    """canonical_query's rows of one part of the mapping, in file order (``_ordinal``)."""
     from_path = path_values(mapping, relative)
     source = "SELECT *, row_number() OVER () AS _ordinal FROM parsed_file"
     if mapping.wide:
@@ -160,6 +173,8 @@ def canonical_query(
             f"(SELECT *, row_number() OVER (PARTITION BY _ordinal) AS _cell FROM "
             f"(SELECT * FROM ({source}) UNPIVOT{' INCLUDE NULLS' if mapping.wide.blank_cells == 'keep' else ''} (_wide_value FOR _wide_column IN ({listed}))))"
         )
+        if mapping.wide.keep_values:
+            source = f"SELECT * FROM ({source}) WHERE _wide_value IN ({', '.join(sql_literal(v) for v in mapping.wide.keep_values)})"
     selects, checks = [], []
     for name in columns:
         if name in mapping.constants:
@@ -187,10 +202,12 @@ def canonical_query(
         checks.append((name, f"{value} IS NOT NULL AND NOT {ok}", expected))
     problems = f"{_unparsed_sql(checks)} AS {UNPARSED}, nullif({_path_problem_sql(mapping, from_path)}, '') AS {PATH_PROBLEM}"
     body = f"SELECT {', '.join(selects)}, _extra, {PARSE_PROBLEM}, {problems}, _ordinal FROM ({source})"
+    if mapping.skip_empty:  # lines that are no row of the table (an event column on a day without event)
+        body = f"SELECT * FROM ({body}) WHERE {' AND '.join(f'{_identifier(name)} IS NOT NULL' for name in mapping.skip_empty)}"
     if mapping.distinct:
         names = ", ".join(_identifier(c) for c in columns)
         body = f"SELECT DISTINCT ON ({names}, {UNPARSED}) * FROM ({body}) ORDER BY {names}, {UNPARSED}, _ordinal"
-    return f"SELECT * EXCLUDE (_ordinal) FROM ({body}) ORDER BY _ordinal"
+    return body
 
 
 def _unparsed_sql(checks: list[tuple[str, str, str]]) -> str:

@@ -8,7 +8,7 @@ from data_contracts.company.mapping import SourceMapping
 def required_fields(contract) -> set[str]:
     """Fields every row must fill (the contract's mandatory-field rules): a mapping must give them.
     The others a company may not have: left unmapped, they are empty."""
-    return {rule.column for rule in contract.rules if rule.name == "mandatory_field"}
+    return {rule.column for rule in contract.rules if rule.name == "mandatory_field" and rule.column in contract.columns}
 
 
 def _fields_text(columns) -> str:
@@ -17,14 +17,19 @@ def _fields_text(columns) -> str:
 
 def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=None) -> list[str]:
     """Problems of ``mapping`` (``label``: its file), each naming the key: an unknown table or
-    field, a field given twice, a required field left unmapped, a wide layout that does not fit."""
+    field, a field given twice, a required field left unmapped, a wide layout that does not fit;
+    each of its parts is checked as a mapping of its own (``parts[i]`` in the key)."""
+    if mapping.parts:
+        own, *parts = mapping.expanded()
+        problems = check_mapping(own, contracts, label, company)
+        return problems + [p for number, part in enumerate(parts) for p in check_mapping(part, contracts, f"{label}: parts[{number}]", company)]
     contract = contracts.get(mapping.table)
     if contract is None:
         return [f"{label}: table: {mapping.table!r} is not a Planline table (tables: {', '.join(sorted(contracts))})"]
     fields = set(contract.columns)
     problems = []
     given: dict[str, str] = {}
-    wide_fields = {mapping.wide.key: "wide.key", mapping.wide.value: "wide.value"} if mapping.wide else {}
+    wide_fields = {name: key for name, key in ((mapping.wide.key, "wide.key"), (mapping.wide.value, "wide.value")) if name} if mapping.wide else {}
     for section, names in (("columns", mapping.columns), ("constants", mapping.constants), ("wide", wide_fields)):
         for name in names:
             key = wide_fields[name] if section == "wide" else f"{section}.{name}"
@@ -34,7 +39,7 @@ def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=N
                 problems.append(f"{label}: {key}: field {name!r} is already given by {given[name]}")
             else:
                 given[name] = key
-    for section, names in (("optional", mapping.optional), ("path_values", mapping.path_values)):
+    for section, names in (("optional", mapping.optional), ("path_values", mapping.path_values), ("skip_empty", mapping.skip_empty)):
         for name in names:
             if name not in fields:
                 problems.append(f"{label}: {section}.{name}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")
@@ -42,6 +47,8 @@ def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=N
         if given.get(name, f"columns.{name}") != f"columns.{name}":  # read from a column (checked) or from the path alone
             problems.append(f"{label}: path_values.{name}: field {name!r} is already given by {given[name]}")
         given.setdefault(name, f"path_values.{name}")
+    for name in [n for n in mapping.skip_empty if n in fields and n not in given]:
+        problems.append(f"{label}: skip_empty.{name}: field {name!r} is not mapped: every line would be left out (map a column to it)")
     for name in mapping.defaults:
         if name not in fields:
             problems.append(f"{label}: defaults.{name}: {name!r} is not a field of {mapping.table} (fields: {_fields_text(contract.columns)})")

@@ -156,16 +156,25 @@ class WideLayout(_Strict):
 
     ``columns`` is a regular expression matched against whole column names; its first group (or
     the whole name) is the period's label, turned into the ``key`` field as ``key_as`` says:
-    ``date`` (the label is a date in ``key_format``) or ``day_number`` (day 1 is ``origin``)."""
+    ``date`` (the label is a date in ``key_format``), ``day_number`` (day 1 is ``origin``) or
+    ``text`` (the label as it is: one column per region, ``snap_CA``, ``snap_TX``). The cell's
+    value fills the ``value`` field; ``keep_values`` keeps only the cells holding one of them (a
+    flag column: ``1`` a row, ``0`` none), and without ``value`` the cell says only that."""
 
     columns: str
     key: str
-    value: str
-    key_as: Literal["date", "day_number"] = "date"
+    value: str | None = None
+    key_as: Literal["date", "day_number", "text"] = "date"
     key_format: str = CANONICAL_DATE
     origin: date | None = None
     # a blank cell: a row whose value is empty (the contract judges it) or no row, as the company says
     blank_cells: Literal["keep", "skip"] = "keep"
+    keep_values: list[str] | None = None
+
+    @field_validator("keep_values", mode="before")
+    @classmethod
+    def _values_as_text(cls, value):
+        return [str(v) for v in value] if isinstance(value, list) else value
 
     @field_validator("columns")
     @classmethod
@@ -185,10 +194,37 @@ class WideLayout(_Strict):
     def _origin_for_day_numbers(self) -> WideLayout:
         if self.key_as == "day_number" and self.origin is None:
             raise ValueError("key_as: day_number needs an origin (the date of day 1)")
+        if self.value is None and not self.keep_values:
+            raise ValueError("a wide layout without value needs keep_values (the cell values that make a row)")
         return self
 
 
 FieldSpec = Annotated[str | FieldSource, Field(union_mode="left_to_right")]
+
+
+def _constants_as_text(value):
+    # YAML reads 12 or 2026-01-31 as numbers and dates: the canonical rows hold text
+    if isinstance(value, dict):
+        return {k: (v.isoformat() if isinstance(v, date) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
+    return value
+
+
+class MappingPart(_Strict):
+    """Another way the same file fills the table (a calendar's second event column, its flags per
+    region): the mapping's file, format, value notation and options, with columns, constants,
+    defaults, a wide layout and ``skip_empty`` of its own. Each line of the file gives a row per part."""
+
+    description: str = ""
+    columns: dict[str, FieldSpec] = Field(default_factory=dict)
+    constants: dict[str, str] = Field(default_factory=dict)
+    defaults: dict[str, str] = Field(default_factory=dict)
+    wide: WideLayout | None = None
+    skip_empty: list[str] = Field(default_factory=list)
+
+    @field_validator("constants", "defaults", mode="before")
+    @classmethod
+    def _as_text(cls, value):
+        return _constants_as_text(value)
 
 
 class SourceMapping(_Strict):
@@ -212,14 +248,17 @@ class SourceMapping(_Strict):
     # master data drawn from a transactional file (an item per line of a sales file): identical
     # canonical rows count once
     distinct: bool = False
+    # fields whose empty value makes a line no row of the table (a calendar's event column, filled
+    # on event days only): such lines are left out, not quarantined
+    skip_empty: list[str] = Field(default_factory=list)
+
+    # further ways the same file fills the table (MappingPart), their rows after the mapping's own
+    parts: list[MappingPart] = Field(default_factory=list)
 
     @field_validator("constants", "defaults", mode="before")
     @classmethod
     def _as_text(cls, value):
-        # YAML reads 12 or 2026-01-31 as numbers and dates: the canonical rows hold text
-        if isinstance(value, dict):
-            return {k: (v.isoformat() if isinstance(v, date) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in value.items()}
-        return value
+        return _constants_as_text(value)
 
     @field_validator("path_values")
     @classmethod
@@ -242,11 +281,17 @@ class SourceMapping(_Strict):
         spec = self.columns.get(name)
         return FieldSource(column=spec) if isinstance(spec, str) else spec
 
+    def expanded(self) -> list[SourceMapping]:
+        """The mapping as one mapping per part: its own first, then each part's (its file, format
+        and options, the part's columns, constants, defaults, wide layout and skip_empty)."""
+        own = self.model_copy(update={"parts": []})
+        return [own, *(own.model_copy(update={**part.model_dump(exclude={"description"}), "columns": part.columns, "wide": part.wide}) for part in self.parts)]
+
     @property
     def source_columns(self) -> tuple[str, ...]:
-        """The file's columns the mapping reads, in the mapping's order (wide columns aside)."""
-        names = [spec if isinstance(spec, str) else spec.column for spec in self.columns.values()]
-        return tuple(dict.fromkeys(names))
+        """The file's columns the mapping reads (its parts' too), in the mapping's order (wide columns aside)."""
+        specs = [spec for mapping in ([self] if not self.parts else self.expanded()) for spec in mapping.columns.values()]
+        return tuple(dict.fromkeys(spec if isinstance(spec, str) else spec.column for spec in specs))
 
     def formats_of(self, name: str) -> ValueFormats:
         """The value formats of canonical field ``name``: the mapping's, overridden by the field's own."""

@@ -277,10 +277,18 @@ PRODUCTION_LINES = _erp(
 
 PRICES = _erp(
     "erp_prices",
-    "Selling price per item and channel with validity dates.",
-    "item_code;channel;valid_from;valid_to;price;unit",
+    "Selling price per item and channel (and location, when prices differ by location) with validity dates or a period code.",
+    "item_code;channel;location_code;valid_from;valid_to;valid_period;price;unit",
     [
-        *required("item_code", "channel", "valid_from", "price", "unit"),
+        *required("item_code", "channel", "price", "unit"),
+        # a validity is its first day or its period (a code of calendar_periods: staging reads its days)
+        absent(
+            "mandatory_field",
+            "_no_validity",
+            "a price needs the first day it is valid (valid_from) or its period (valid_period): fill one in the source system and re-export",
+            sql="CASE WHEN r.valid_from IS NULL AND r.valid_period IS NULL THEN 'valid_from' END",
+            statement="'valid_from' or 'valid_period' is filled in",
+        ),
         known("_item_unit", "item_units", UNKNOWN_UNIT, name="unknown_unit"),
         channel("correct the price's channel in the ERP"),
         *decimal("price", "price", maximum=MAX_UNIT_PRICE),
@@ -288,12 +296,26 @@ PRICES = _erp(
         *date_format("valid_to"),
         date_order("valid_from", "valid_to", "invalid_period", "a price's validity cannot end before it starts"),
         known("item_code", "items", UNKNOWN_ITEM),
+        known("location_code", "locations", UNKNOWN_LOCATION),
+        known(
+            "valid_period",
+            "periods",
+            "period '{value}' is not a period code of the company's calendar (calendar_periods): correct the code or send the calendar",
+            name="unknown_period",
+        ),
         positive_price("_price", "price is zero or negative: a selling price must be positive; correct the price list in the ERP"),
     ],
-    key=("item_code", "channel", "valid_from"),
+    # a price without location holds at every location; one with a period has no valid_from
+    key=("item_code", "channel", "location_code", "valid_from", "valid_period"),
+    key_may_be_empty=("location_code", "valid_from", "valid_period"),
     derived={"_price": number("price"), "_item_unit": "r.item_code || '|' || r.unit"},
-    parameters={"items": codes("erp_items", "item_code"), "item_units": ITEM_UNIT_PAIRS},
-    depends_on=("erp_items", "erp_unit_conversions"),
+    parameters={
+        "items": codes("erp_items", "item_code"),
+        "item_units": ITEM_UNIT_PAIRS,
+        "locations": codes("erp_locations", "location_code"),
+        "periods": codes("calendar_periods", "period_code"),
+    },
+    depends_on=("erp_items", "erp_unit_conversions", "erp_locations", "calendar_periods"),
 )
 
 PROMOTIONS = _erp(

@@ -47,6 +47,8 @@ _SOURCES = {
 
 # What else the mappings say: the tills write one folder per store (pos/<store>/...), whose rows are
 # that store's; production orders exported before confirmations existed lack their columns.
+# Fields of Planline's tables the demo's exports do not carry (its ERP prices by channel, with dates)
+_NOT_EXPORTED = {"erp_prices": ("location_code", "valid_period")}
 _EXTRAS = {
     "pos_sales": {"path_values": {"store": "^pos/([^/]+)/"}},
     "erp_production_orders": {"optional": ["run_hours", "downtime_hours", "scrap_quantity"]},
@@ -152,7 +154,7 @@ def mapping_documents() -> dict[str, dict]:
         document = {"table": source, "files": files, "description": contract.description, "format": file_format}
         if values:
             document["values"] = values
-        document["columns"] = {c: c for c in contract.columns}
+        document["columns"] = {c: c for c in contract.columns if c not in _NOT_EXPORTED.get(source, ())}
         document.update(_EXTRAS.get(source, {}))
         documents[source] = document
     return documents

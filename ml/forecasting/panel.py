@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 SERIES_KEY = ["sku_id", "location_id", "channel_id"]
-KNOWN_FUTURE = ["relative_price", "is_promotion", "discount_pct", "is_holiday", "is_closed"]
+KNOWN_FUTURE = ["relative_price", "is_promotion", "discount_pct", "is_holiday", "is_closed", "event_code", "local_event_code"]
 STATIC = ["sku_id", "family", "location_id", "location_type", "region", "channel_id", "abc_class"]
 REQUIRED = [*SERIES_KEY, "demand_date", "is_future", "units", *KNOWN_FUTURE, *STATIC]
 

@@ -63,7 +63,9 @@ def _header(data: bytes, mapping: SourceMapping) -> list[str]:
 
 
 def _wide_columns(mapping: SourceMapping, names: list[str]) -> list[str]:
-    return [n for n in names if re.fullmatch(mapping.wide.columns, n)] if mapping.wide else []
+    """The file's columns a wide layout of the mapping (or of one of its parts) unpivots."""
+    patterns = [part.wide.columns for part in mapping.expanded() if part.wide]
+    return [n for n in names if any(re.fullmatch(pattern, n) for pattern in patterns)]
 
 
 def _check_names(names: list[str], label: str, mapping: SourceMapping, contract: Contract) -> None:
@@ -75,8 +77,9 @@ def _check_names(names: list[str], label: str, mapping: SourceMapping, contract:
     missing = [c for c in needed if c not in names]
     if missing:
         raise UnparseableFile(f"{label}: line 1: the header lacks the columns its mapping reads: {', '.join(missing)} (found: {', '.join(names)})")
-    if mapping.wide and not _wide_columns(mapping, names):
-        raise UnparseableFile(f"{label}: line 1: no column matches the wide layout's pattern {mapping.wide.columns!r} (found: {', '.join(names[:20])})")
+    for part in [p for p in mapping.expanded() if p.wide]:
+        if not _wide_columns(part, names):
+            raise UnparseableFile(f"{label}: line 1: no column matches the wide layout's pattern {part.wide.columns!r} (found: {', '.join(names[:20])})")
     if mapping.format.extra_columns == "refuse":
         used = set(mapping.source_columns) | set(_wide_columns(mapping, names))
         extra = [n for n in names if n not in used]
