@@ -88,6 +88,63 @@ def test_a_broken_company_file_is_named_with_its_key(tmp_path):
     assert "company.yaml: planning.fill_rate:" in message
 
 
+SALES = {
+    "table": "sales_history",
+    "files": "sales/*.csv",
+    "columns": {"item_code": "sku", "location_code": "store", "sale_date": "week", "quantity": "units"},
+    "constants": {"period": "week"},
+}
+
+
+def test_a_weekly_history_is_a_constant_period_and_how_it_is_spread_a_setting(tmp_path):
+    """history.spread defaults to none (week and month rows feed the monthly S&OP history only);
+    even spreads them to days. A mapping gives a whole file's period under constants."""
+    from data_contracts.company.export import company_tables
+
+    configuration = load_company(_company(tmp_path, {"sales": SALES}))
+    assert configuration.company.history.spread == "none"
+    assert configuration.mappings["sales_history"].constants == {"period": "week"}
+    even = load_company(_company(tmp_path / "even", {"sales": SALES}, company={"name": "Weekly Co", "history": {"spread": "even"}})).company
+    assert even.history.spread == "even"
+    (settings,) = company_tables(even)["planning_settings"]
+    assert settings[-1] == "even"  # company.planning_settings.history_spread, read by dbt
+
+
+def test_a_files_period_may_come_from_its_folder(tmp_path):
+    """One mapping reads a monthly history and a daily one, each file's period from its folder."""
+    from data_contracts.registry import CONTRACTS
+
+    mapping = {**SALES, "files": "sales/*/*.csv", "constants": {}, "path_values": {"period": "^sales/(day|week|month)/"}}
+    configuration = load_company(_company(tmp_path, {"sales": mapping}))
+    contract = CONTRACTS["sales_history"]
+    parsed = _parsed(sku=["A"], store=["S1"], week=["2019-01-01"], units=["310"])
+    for folder in ("month", "day"):
+        (row,) = apply_mapping(
+            parsed, configuration.mappings["sales_history"], contract.columns, contract.field_types, relative=f"sales/{folder}/f.csv"
+        ).to_pylist()
+        assert row["period"] == folder and row["sale_date"] == "2019-01-01"
+
+
+@pytest.mark.parametrize(
+    ("company", "mapping", "expected"),
+    [
+        ({"history": {"spread": "linear"}}, SALES, "company.yaml: history.spread: 'linear' is not a way to spread week and month rows to days (none: "),
+        ({"history": {"spread": "even", "over": "weekdays"}}, SALES, "company.yaml: history.over: unknown key"),
+        (
+            {},
+            {**SALES, "constants": {"period": "weekly"}},
+            "sales.yaml: constants.period: 'weekly' is not an allowed value of period (allowed: day, week, month)",
+        ),
+        ({}, {**SALES, "constants": {}, "defaults": {"period": "Month"}}, "sales.yaml: defaults.period: 'Month' is not an allowed value of period"),
+    ],
+)
+def test_a_period_or_spread_that_is_not_one_is_named_before_any_file_is_read(tmp_path, company, mapping, expected):
+    folder = _company(tmp_path, {"sales": mapping}, company={"name": "Weekly Co", **company})
+    with pytest.raises(CompanyConfigError) as error:
+        load_company(folder)
+    assert expected in str(error.value)
+
+
 def test_yaml_that_is_not_yaml_names_its_line(tmp_path):
     folder = _company(tmp_path, {"suppliers": "table: erp_suppliers\nfiles: [unclosed\n"})
     with pytest.raises(CompanyConfigError, match=r"suppliers.yaml: not valid YAML at line \d"):
@@ -222,6 +279,11 @@ def test_scaffold_writes_a_company_folder_to_start_from_and_never_over_one(tmp_p
     assert template["table"] == "erp_items" and "item_code" in template["columns"]
     header, example = (tmp_path / "new" / "templates" / "erp_items.csv").read_text().splitlines()
     assert header.split(",")[0] == "item_code" and len(example.split(",")) == len(header.split(","))
+    # a field of fixed values says them, and its example is one: the sales history's period
+    header, example = (tmp_path / "new" / "templates" / "sales_history.csv").read_text().splitlines()
+    assert dict(zip(header.split(","), example.split(",")))["period"] == "day"
+    assert "period: period    # optional, one of day, week, month" in (tmp_path / "new" / "templates" / "sales_history.yaml").read_text()
+    assert "# history: {spread: none}" in (tmp_path / "new" / "company.yaml").read_text()
     with pytest.raises(FileExistsError):
         main(["scaffold", str(tmp_path / "new")])
 

@@ -699,8 +699,8 @@ def test_sales_history_duplicates_are_found_incrementally_as_in_full(con, evalua
     _raw_table(con, "sales_history", [SALE, {**SALE, "sale_date": "2026-09-02"}])
     con.execute("UPDATE raw.sales_history SET _source_file = 'history/august.csv', _loaded_at = TIMESTAMP '2026-09-01 06:00:00'")
     con.execute(
-        "INSERT INTO raw.sales_history SELECT item_code, location_code, channel, sale_date, '7', unit_price, _extra, _unparsed, _path_problem, "
-        "'history/again.csv', _row_number, TIMESTAMP '2026-09-30 06:00:00' FROM raw.sales_history WHERE sale_date = '2026-09-02'"
+        "INSERT INTO raw.sales_history BY NAME SELECT * REPLACE ('7' AS quantity, 'history/again.csv' AS _source_file, TIMESTAMP '2026-09-30 06:00:00' AS _loaded_at) "
+        "FROM raw.sales_history WHERE sale_date = '2026-09-02'"
     )
     full = validate_source(con, "sales_history", AS_OF, evaluator=evaluator)
     assert set(_found(full)) == {(2, "duplicate_row")} and set(full.quarantine.source_file) == {"history/again.csv"}
@@ -708,6 +708,50 @@ def test_sales_history_duplicates_are_found_incrementally_as_in_full(con, evalua
     increment = validate_source(con, "sales_history", AS_OF, scope_files=["history/again.csv"], evaluator="sql")
     assert_same_quarantine(full, increment)
     assert full.freshness["newest"] == "2026-09-02 00:00:00"
+
+
+@pytest.mark.parametrize("evaluator", EVALUATORS)
+def test_a_sales_history_row_may_cover_a_week_or_a_month_from_its_first_day(con, evaluator):
+    """period: day (empty), week (7 days from any weekday) or month (dated on its 1st); a period
+    not over at the as-of time, an unknown period and a month dated mid-month are held back."""
+    _items(con, [ITEM])
+    _raw_table(
+        con,
+        "sales_history",
+        [
+            {**SALE, "period": "day"},  # 1 valid
+            {**SALE, "sale_date": "2026-09-02"},  # 2 valid: no period, a day
+            {**SALE, "period": "week", "sale_date": "2026-08-05"},  # 3 valid: a week from a Wednesday
+            {**SALE, "period": "month", "sale_date": "2026-08-01", "quantity": "12000000"},  # 4 valid: 12,000,000 over 31 days is plausible
+            {**SALE, "period": "month", "sale_date": "2026-07-15"},  # 5 a month not dated on its 1st
+            {**SALE, "period": "weekly", "sale_date": "2026-07-20"},  # 6 not a period
+            {**SALE, "period": "week", "sale_date": "2026-09-28"},  # 7 the week runs to 4 October, after the as-of
+            {**SALE, "period": "month"},  # 8 September (over at the as-of time), but dated as row 1: one figure sent twice
+            {**SALE, "period": "week", "sale_date": "2026-09-24"},  # 9 valid: its last day is the as-of day
+            {**SALE, "period": "week", "sale_date": "2026-07-06", "quantity": "8000000"},  # 10 above 1,000,000 a day on average
+            {**SALE, "period": "week", "sale_date": "2026-08-05", "quantity": "9"},  # 11 the same first day as row 3: sent twice
+            {**SALE, "period": "month", "sale_date": "2027-01-01"},  # 12 in the future: future_date alone
+        ],
+    )
+    outcome = validate_source(con, "sales_history", AS_OF, evaluator=evaluator)
+    found = _found(outcome)
+    assert set(found) == {
+        (5, "period_start"),
+        (6, "allowed_values"),
+        (7, "period_not_over"),
+        (8, "duplicate_row"),
+        (10, "implausible_quantity"),
+        (11, "duplicate_row"),
+        (12, "future_date"),
+    }, found
+    assert found[(5, "period_start")].startswith("'sale_date' 2026-07-15 is not the first day of a month: a month row is dated on the 1st")
+    assert found[(6, "allowed_values")].startswith("'weekly' in 'period' is not a period: a row covers a day, a week or a month (empty: a day)")
+    assert found[(7, "period_not_over")].startswith("the week 2026-09-28 to 2026-10-04 is not over at the as-of time of the load")
+    assert "a week's or a month's row: per day on average" in found[(10, "implausible_quantity")]
+    assert found[(8, "duplicate_row")].startswith("duplicate of pos/x.csv row 1, re-sent with a different payload (period day -> month)")
+    assert found[(11, "duplicate_row")].startswith("duplicate of pos/x.csv row 3, re-sent with a different payload (quantity 3 -> 9)")
+    # the newest row is as recent as its period's last day (the week of row 9 ends on the as-of day)
+    assert outcome.freshness["newest"] == "2026-09-30 00:00:00" and outcome.freshness["passed"]
 
 
 @pytest.mark.parametrize("evaluator", EVALUATORS)

@@ -11,6 +11,16 @@ def required_fields(contract) -> set[str]:
     return {rule.column for rule in contract.rules if rule.name == "mandatory_field" and rule.column in contract.columns}
 
 
+def allowed_values(contract) -> dict[str, tuple[str, ...]]:
+    """Fields whose every value must be one of a fixed list (an ``in_set`` rule of literal values
+    on every row, such as the sales history's period): field -> the values."""
+    return {
+        rule.column: tuple(rule.params["value_set"])
+        for rule in getattr(contract, "rules", ())
+        if rule.kind == "in_set" and rule.when is None and isinstance(rule.params.get("value_set"), list)
+    }
+
+
 def _fields_text(columns) -> str:
     return ", ".join(columns)
 
@@ -59,6 +69,12 @@ def check_mapping(mapping: SourceMapping, contracts: dict, label: str, company=N
             problems.append(
                 f"{label}: columns: required field {name!r} of {mapping.table} is not mapped (map a column to it, or give it under constants or defaults)"
             )
+    # a constant or default every row would take: a value the contract refuses is said now, not row by row in quarantine
+    allowed = allowed_values(contract)
+    for section, values in (("constants", mapping.constants), ("defaults", mapping.defaults)):
+        for name, value in values.items():
+            if name in allowed and value not in allowed[name]:
+                problems.append(f"{label}: {section}.{name}: {value!r} is not an allowed value of {name} (allowed: {', '.join(allowed[name])})")
     if mapping.wide and mapping.format.header == "exact":
         problems.append(f"{label}: format.header: exact cannot be used with a wide layout (its columns are found by wide.columns)")
     if mapping.wide and mapping.format.type == "jsonl":

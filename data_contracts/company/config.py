@@ -17,6 +17,8 @@
 - ``families``: the product families, when the company wants item families checked against a list.
 - ``holidays``: the company's calendar, ``[{date, name, stores_closed}]``: its public holidays and
   the days its stores are closed (dim_date flags them, the forecast learns from them).
+- ``history: {spread}``: how the sales history's week and month rows reach daily planning
+  (HISTORY_SPREADS); whatever it says, they feed the monthly S&OP history.
 
 ``load_company`` reads and checks everything (the YAML, every key, every mapping against the data
 contracts) before anything is read from the landing folder or written anywhere: a problem is a
@@ -80,6 +82,29 @@ class Planning(_Strict):
     default_review_period_days: int | None = Field(None, ge=1, le=365)
     order_cost: float | None = Field(None, ge=0)
     annual_holding_rate: float | None = Field(None, ge=0, le=5)
+
+
+# How the sales history's week and month rows (data_contracts.sources.history, field period)
+# reach daily planning. Whatever the setting, every period counts in the monthly S&OP history
+# (a week across two months split by its days). Day rows are daily demand either way.
+HISTORY_SPREADS = {
+    "none": "period rows feed the monthly S&OP history only, not the daily demand the forecast and the plan read",
+    "even": "each period row is also daily demand, spread evenly over its days (a week: 7 days of a seventh each)",
+}
+
+
+class History(_Strict):
+    """The sales history's periods (company.yaml ``history``)."""
+
+    spread: Literal["none", "even"] = "none"
+
+    @field_validator("spread", mode="before")
+    @classmethod
+    def _spread(cls, value: object) -> object:
+        if value not in HISTORY_SPREADS:
+            ways = "; ".join(f"{name}: {what}" for name, what in HISTORY_SPREADS.items())
+            raise ValueError(f"{value!r} is not a way to spread week and month rows to days ({ways})")
+        return value
 
 
 class Channel(_Strict):
@@ -156,6 +181,7 @@ class Company(_Strict):
     segments: list[Segment] = Field(default_factory=list)
     families: list[str] | None = None
     holidays: list[Holiday] = Field(default_factory=list)
+    history: History = History()
 
     @field_validator("business_timezone")
     @classmethod

@@ -35,6 +35,7 @@ COLUMNS = {
         "default_review_period_days": "INTEGER",
         "order_cost": "DOUBLE",
         "annual_holding_rate": "DOUBLE",
+        "history_spread": "VARCHAR",
     },
 }
 
@@ -42,7 +43,7 @@ COLUMNS = {
 def company_tables(company: Company) -> dict[str, list[tuple]]:
     """The configuration's tables: name -> rows, in COLUMNS' order."""
     planning = company.planning.model_dump()
-    settings = {"company_name": company.name, "business_timezone": company.business_timezone, **planning}
+    settings = {"company_name": company.name, "business_timezone": company.business_timezone, **planning, "history_spread": company.history.spread}
     return {
         "channels": [(c.code, c.name or c.code, c.role, c.fulfilled_from, c.description) for c in company.channels],
         "location_types": [(t.code, t.role, t.level) for t in company.location_types],

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from data_contracts.company.checks import required_fields
+from data_contracts.company.checks import allowed_values, required_fields
 from data_contracts.company.config import COMPANY_FILE, SOURCES_FOLDER
 
 # The tables a company must bring for the whole chain to run; the others switch on more of it.
@@ -27,18 +27,26 @@ _TYPE_WORDS = {
 
 
 def field_table(contract) -> list[dict]:
-    """One entry per field of the table: name, type, required, example."""
+    """One entry per field of the table: name, type, required, example, and the values it may
+    take when the contract fixes them (the sales history's period: day, week, month)."""
     types = getattr(contract, "field_types", {})
     required = required_fields(contract)
+    allowed = allowed_values(contract)
     return [
         {
             "field": name,
             "type": types.get(name, "text"),
             "required": name in required,
-            "example": _EXAMPLES.get(types.get(name, "text"), f"<{name}>"),
+            "example": allowed[name][0] if name in allowed else _EXAMPLES.get(types.get(name, "text"), f"<{name}>"),
+            "values": allowed.get(name, ()),
         }
         for name in contract.columns
     ]
+
+
+def _type_text(entry: dict) -> str:
+    """The type of a field in the reference: 'one of day, week, month' when the values are fixed."""
+    return f"one of {', '.join(entry['values'])}" if entry["values"] else entry["type"]
 
 
 def csv_template(contract) -> str:
@@ -73,7 +81,8 @@ def mapping_template(contract) -> str:
     fields = sorted(field_table(contract), key=lambda f: not f["required"])
     for f in fields:
         need = "required" if f["required"] else "optional"
-        lines.append(f"  {f['field']}: {f['field']}    # {need}, {_TYPE_WORDS.get(f['type'], 'text')}")
+        words = _type_text(f) if f["values"] else _TYPE_WORDS.get(f["type"], "text")
+        lines.append(f"  {f['field']}: {f['field']}    # {need}, {words}")
     lines += ["constants: {}          # field: value for every row", "defaults: {}           # field: value where the file has none", ""]
     return "\n".join(lines)
 
@@ -91,6 +100,8 @@ def company_template(name: str) -> str:
         + "# channels: [{code: SHOP, role: store}]   # roles: store, online, marketplace, wholesale\n"
         + "# location_types: [{code: DC, role: warehouse}]   # roles: plant, warehouse, store, virtual\n"
         + "# units: [{code: EA, role: base}]   # roles: base, case, store_pack, bundle, other; factor where master data has none\n"
+        + "# history: {spread: none}   # sales history rows of a week or a month (field period): none, the monthly S&OP history only;\n"
+        + "#                           # even, also daily demand, spread evenly over their days\n"
     )
 
 
@@ -131,6 +142,6 @@ def tables_reference(contracts: dict) -> str:
     ]
     for source, contract in contracts.items():
         lines += [f"## `{source}`", "", contract.description, "", "| field | type | required | example |", "| --- | --- | --- | --- |"]
-        lines += [f"| `{f['field']}` | {f['type']} | {'yes' if f['required'] else ''} | `{f['example']}` |" for f in field_table(contract)]
+        lines += [f"| `{f['field']}` | {_type_text(f)} | {'yes' if f['required'] else ''} | `{f['example']}` |" for f in field_table(contract)]
         lines.append("")
     return "\n".join(lines)

@@ -1,4 +1,5 @@
--- Planning settings where the data says nothing (company.yaml planning): one row.
+-- Planning settings where the data says nothing (company.yaml planning), and how the sales
+-- history's week and month rows reach daily planning (company.yaml history.spread): one row.
 -- A view: always the configuration the last run wrote (asset company/planning_settings).
 select
     company_name,
@@ -10,5 +11,6 @@ select
     default_lead_time_days,
     default_review_period_days,
     order_cost,
-    annual_holding_rate
+    annual_holding_rate,
+    history_spread
 from {{ source('company', 'planning_settings') }}

@@ -7,7 +7,12 @@
 -- per item, location, channel and day; stg_history__sales gives the channel) fills the series
 -- and days these exports do not have: where they have the same SKU, location, channel and day,
 -- theirs is kept (a history that overlaps the first weeks of the systems' exports counts once).
--- Its revenue is at the row's price, else the item's list price, else unknown (null).
+-- Its revenue is at the row's price, else the item's list price, else unknown (null). A history
+-- row may cover a week or a month (int_history_sales_days spreads it evenly over its days): its
+-- days are daily demand only when company.yaml history.spread is even (stg_company__planning_settings);
+-- with none, they feed the monthly S&OP history alone (fct_monthly_demand_history). Where history
+-- rows of different periods give the same series and day, the finest is kept (a day's over a
+-- week's share, a week's over a month's).
 -- Days without demand have no row.
 -- Partitioned run: the demand days that the window's raw rows fall on are recomputed whole.
 {{ config(materialized='incremental', incremental_strategy='replace_days', unique_key='demand_date', day_column='demand_date', on_schema_change='fail') }}
@@ -21,7 +26,7 @@ affected_days as (
     union
     select requested_date from {{ ref('int_sales_order_lines') }} where {{ in_window('partition_date') }}
     union
-    select sale_date from {{ ref('stg_history__sales') }} where {{ in_window('partition_date') }}
+    select demand_date from {{ ref('int_history_sales_days') }} where {{ in_window('partition_date') }}
 ),
 {% endif %}
 
@@ -70,19 +75,41 @@ b2b_orders as (
     group by 1, 2, 3, 4
 ),
 
+history_days as (
+    -- the history's days that are daily demand: day rows, and the days of week and month rows
+    -- when the company spreads them (history.spread even); 1 day, 2 week, 3 month: finest first
+    select
+        history.*,
+        case history.period when 'day' then 1 when 'week' then 2 else 3 end as fineness
+    from {{ ref('int_history_sales_days') }} as history
+    cross join {{ ref('stg_company__planning_settings') }} as settings
+    where (history.period = 'day' or settings.history_spread = 'even')
+        and {{ only_affected('history.demand_date', 'affected_days', 'demand_date') }}
+),
+
+finest_history_days as (
+    select *
+    from (
+        select
+            history_days.*,
+            min(fineness) over (partition by sku_id, location_id, channel_id, demand_date) as finest
+        from history_days
+    ) as ranked
+    where fineness = finest
+),
+
 history_sales as (
     select
         history.sku_id,
         history.location_id,
         history.channel_id,
-        history.sale_date as demand_date,
-        sum(history.quantity) as units,
-        sum(history.quantity * coalesce(history.unit_price, items.list_price)) as revenue,
+        history.demand_date,
+        sum(history.units) as units,
+        sum(history.units * coalesce(history.unit_price, items.list_price)) as revenue,
         false as sold_on_promotion,
         cast(0 as {{ dbt.type_numeric() }}) as open_order_units
-    from {{ ref('stg_history__sales') }} as history
+    from finest_history_days as history
     left join {{ ref('stg_erp__items') }} as items on items.sku_id = history.sku_id
-    where {{ only_affected('history.sale_date', 'affected_days', 'demand_date') }}
     group by 1, 2, 3, 4
 ),
 

@@ -9,10 +9,14 @@
 --        family, or a SKU's share of its family's demand in the region over the last var
 --        override_share_days days (times a customer's share of the SKU there, for a customer).
 -- Only overrides submitted by the last day of history count, as in the consensus forecast.
+-- History is the S&OP cycle's (fct_sop_daily_demand: a weekly or monthly sales history counts
+-- whether or not it is daily demand); without a daily consensus (no daily series: company.yaml
+-- history.spread none on such a history), the statistical forecast covers every month from the
+-- day after the history.
 with
 
 history_end as (
-    {{ history_last_day() }}
+    {{ history_last_day(with_periods=true) }}
 ),
 
 latest_consensus as (
@@ -22,7 +26,13 @@ latest_consensus as (
 ),
 
 daily_horizon as (
-    select min(forecast_date) as first_day, max(forecast_date) as last_day from latest_consensus
+    -- without a daily forecast (a company whose history is weekly or monthly and not spread to
+    -- days: company.yaml history.spread none), the plan starts the day after the history
+    select
+        coalesce(min(latest_consensus.forecast_date), cast({{ dbt.dateadd('day', 1, 'max(history_end.last_day)') }} as date)) as first_day,
+        coalesce(max(latest_consensus.forecast_date), max(history_end.last_day)) as last_day
+    from history_end
+    left join latest_consensus on 1 = 1
 ),
 
 plan_months as (
@@ -52,7 +62,7 @@ consensus as (
 recent_demand as (
     -- the last override_share_days of history, for the SKU and customer shares
     select demand.sku_id, skus.family, locations.region, sum(demand.units) as units
-    from {{ ref('fct_daily_demand') }} as demand
+    from {{ ref('fct_sop_daily_demand') }} as demand
     inner join {{ ref('dim_sku') }} as skus on skus.sku_id = demand.sku_id
     inner join {{ ref('dim_location') }} as locations on locations.location_id = demand.location_id
     cross join history_end

@@ -7,7 +7,7 @@
 with
 
 history_end as (
-    {{ history_last_day() }}
+    {{ history_last_day(with_periods=true) }}
 ),
 
 months as (

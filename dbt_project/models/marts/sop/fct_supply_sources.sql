@@ -1,12 +1,13 @@
 -- How each family is supplied: one planning group per family and resource (a production line or
 -- a supplier), since a SKU is bound to its source. A group's share of its family's demand in each
--- region comes from the last 364 days of demand of its SKUs; its unit cost is the mean unit cost
+-- region comes from the last 364 days of demand of its SKUs (the S&OP cycle's demand,
+-- fct_sop_daily_demand: a monthly sales history counts); its unit cost is the mean unit cost
 -- of its SKUs weighted by that demand; lines add their run rate (units per hour). An item without
 -- line or supplier (the minimal input) is bought from var unnamed_source, which has no capacity limit.
 with
 
 history_end as (
-    {{ history_last_day() }}
+    {{ history_last_day(with_periods=true) }}
 ),
 
 sku_sources as (
@@ -26,7 +27,7 @@ sku_sources as (
 
 recent_demand as (
     select demand.sku_id, locations.region, sum(demand.units) as units
-    from {{ ref('fct_daily_demand') }} as demand
+    from {{ ref('fct_sop_daily_demand') }} as demand
     inner join {{ ref('dim_location') }} as locations on locations.location_id = demand.location_id
     cross join history_end
     where demand.demand_date > {{ dbt.dateadd('day', -364, 'history_end.last_day') }} and demand.demand_date <= history_end.last_day
