@@ -176,6 +176,11 @@ def print_summary(warehouse: Path, settings) -> None:
                QUALIFY month = max(month) OVER (PARTITION BY kpi)
                ORDER BY kpi""",
         )
+        if con.execute("SELECT count(*) FROM kpi.kpi_scorecard WHERE status = 'not_computed'").fetchone()[0]:
+            table(
+                "KPIs not computed: the company's data does not give them (kpi.kpi_availability)",
+                "SELECT kpi, reason FROM kpi.kpi_scorecard WHERE status = 'not_computed' ORDER BY kpi",
+            )
     if has_table("exceptions", "fct_exceptions"):
         table(
             "Exceptions by type and reason (exceptions.fct_exceptions)",

@@ -220,6 +220,50 @@ def test_kpi_breakdown_rows_carry_their_status(tiny_page):
     assert dom(tiny_page).one("tr", data_kpi="inventory_value").attrs["data-status"] == "none"
 
 
+# -- KPIs the company's data cannot give (kpi.kpi_availability): the reason, never a made-up figure ----
+NO_STOCK = "the company sends no stock on hand (erp_inventory, wms_stock)"
+
+
+def minimal_company_kpis() -> pd.DataFrame:
+    """The scorecard's headlines of a company of items, locations and sales alone: forecast accuracy
+    computed, days of coverage and OTIF not (one row each, no value, the reason)."""
+    rows = [
+        ("forecast_wape", "Forecast WAPE", "percent", "lower", MONTHS[1], 0.42, 1.0, ""),
+        ("days_of_coverage", "Days of coverage", "days", "higher", MONTHS[1], NAN, 14.0, NO_STOCK),
+        ("otif_rate", "OTIF", "percent", "higher", MONTHS[1], NAN, 0.95, "the company sends no customer orders (erp_sales_orders, oms_events)"),
+    ]
+    return pd.DataFrame(rows, columns=[*COLUMNS["kpis"], "reason"])
+
+
+def test_a_kpi_the_data_cannot_give_says_not_computed_and_why_instead_of_a_value():
+    page = render_cockpit(tiny_data(kpis=minimal_company_kpis()))
+    tile = dom(page).one("div", data_kpi="days_of_coverage")
+    assert tile.one(class_="tile-value").text == "Not computed"
+    assert tile.one("span", data_field="reason").text == "The company sends no stock on hand (erp_inventory, wms_stock)."
+    assert tile.attrs["data-status"] == "not_computed" and tile.attrs["data-value"] == "nan"
+    assert not tile.has_class("bad") and not tile.has_class("good")  # neither red nor green
+    assert "0.0 d" not in tile.text and "Below target" not in tile.text and not tile.find_all("svg")
+    otif = dom(page).one("div", data_kpi="otif_rate")
+    assert "customer orders" in otif.text and otif.attrs["data-status"] == "not_computed"
+    # the KPIs with a figure come first
+    order = [t.attrs["data-kpi"] for t in dom(page).find_all("div", class_=True, data_kpi=True) if t.has_class("tile")]
+    assert order == ["forecast_wape", "days_of_coverage", "otif_rate"]
+    assert dom(page).one("div", data_kpi="forecast_wape").one(class_="tile-value").text == "42.0 %"
+
+
+def test_a_breakdown_row_the_data_cannot_give_says_not_computed():
+    cuts = tiny_frames()["kpi_cuts"].assign(reason=["", "", "its items have no unit cost (erp_items unit_cost)"])
+    page = render_cockpit(tiny_data(kpi_cuts=cuts))
+    row = dom(page).one("tr", data_kpi="inventory_value")
+    assert row.attrs["data-status"] == "not_computed" and "Not computed" in row.text
+    assert row.find_all("td", title="Its items have no unit cost (erp_items unit_cost).")
+    assert dom(page).one("tr", data_cut_value="retail").attrs["data-status"] == "bad"  # the others as before
+
+
+def test_frames_without_a_reason_column_are_all_computed(tiny_page):
+    assert not dom(tiny_page).find_all(data_status="not_computed") and not dom(tiny_page).find_all("span", data_field="reason")
+
+
 def test_text_from_the_data_is_escaped(tiny_page):
     assert tiny_page.count("<script") == 1  # the page's own script only
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;" in tiny_page

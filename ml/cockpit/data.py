@@ -1,6 +1,7 @@
 """The cockpit's input: a few frames read from the marts, validated at the edge.
 
-Every frame must carry its columns (extra columns are ignored); a frame may be empty (no rows, or a
+Every frame must carry its columns (extra columns are ignored; an optional column, ``OPTIONAL``,
+is added empty when absent); a frame may be empty (no rows, or a
 bare ``pd.DataFrame()``), the page then says so. Numbers are coerced to floats (NaN where missing), months and dates to timestamps, text
 columns to strings. The frames kept on the instance are normalized copies: the caller's frames are
 never changed.
@@ -45,6 +46,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "exception_counts": ("exception_type", "reason_code", "exceptions", "units", "value"),
     # planner overrides the data contract refused, with the reason, for their author to correct
     "refused_overrides": ("override_id", "author", "item_or_family", "location_or_customer", "submitted_at", "source_file", "row_number", "reason"),
+}
+# columns a frame may leave out: filled with '' (text). A KPI's ``reason``, when not empty, says why
+# the company's data cannot give it (kpi.kpi_availability): the page shows it instead of a value.
+OPTIONAL: dict[str, tuple[str, ...]] = {
+    "kpis": ("reason",),
+    "kpi_cuts": ("reason",),
 }
 NUMBERS: dict[str, tuple[str, ...]] = {
     "kpis": ("value", "target"),
@@ -117,12 +124,14 @@ def normalize_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     frame and the columns when some are missing or hold values of the wrong kind."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    columns = COLUMNS[name]
+    required = COLUMNS[name]
+    columns = required + OPTIONAL.get(name, ())
     if frame.shape == (0, 0):  # "nothing yet" given as a bare pd.DataFrame()
         frame = pd.DataFrame(columns=list(columns))
-    missing = [column for column in columns if column not in frame.columns]
+    missing = [column for column in required if column not in frame.columns]
     if missing:
-        raise ValueError(f"{name}: missing columns {', '.join(missing)} (expected {', '.join(columns)})")
+        raise ValueError(f"{name}: missing columns {', '.join(missing)} (expected {', '.join(required)})")
+    frame = frame.assign(**{column: "" for column in OPTIONAL.get(name, ()) if column not in frame.columns})
     out = frame.loc[:, list(columns)].reset_index(drop=True).copy()
     for column in columns:
         if column in NUMBERS.get(name, ()):

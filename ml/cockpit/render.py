@@ -18,6 +18,7 @@ from ml.cockpit.svg import BLUE, sparkline
 SPARK_MONTHS = 12
 NAVIGATION = (("kpis", "KPIs"), ("supply", "Demand vs capacity"), ("scenarios", "Scenarios"), ("accuracy", "Forecast accuracy"), ("exceptions", "Exceptions"))
 STATUS_TEXT = {"good": "On target", "none": "No target"}
+NOT_COMPUTED = "Not computed"  # a KPI the company's data cannot give: its reason instead of a value
 
 
 def render_cockpit(data: CockpitData) -> str:
@@ -89,11 +90,27 @@ def status_text(state: str, direction: str, value=None) -> str:
     return STATUS_TEXT[state]
 
 
+def reason_text(reason: str) -> str:
+    """A KPI's reason for not being computed as a sentence: ``The company sends no stock on hand (...).``"""
+    reason = reason.strip()
+    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+
+
+def not_computed(row) -> bool:
+    return bool(row["reason"])
+
+
 def kpi_section(data: CockpitData) -> str:
-    lead = "Latest month against target; the line shows the last 12 months (dashed: target). Green meets the target, red misses it, grey has no target."
+    lead = (
+        "Latest month against target; the line shows the last 12 months (dashed: target). Green meets the target, red misses it, grey has no target. "
+        "Not computed: the company's data does not give the KPI; the tile says which input is missing."
+    )
     if data.kpis.empty and data.kpi_cuts.empty:
         return section("kpis", "KPIs against targets", lead, empty("No KPI data yet: the KPI marts have no rows."))
-    tiles = [kpi_tile(group) for _, group in data.kpis.groupby("kpi", sort=False)]
+    groups = [group for _, group in data.kpis.groupby("kpi", sort=False)]
+    # the KPIs with figures first, then those the data cannot give, each in the scorecard's order
+    groups.sort(key=lambda group: not_computed(group.sort_values("month", kind="stable").iloc[-1]))
+    tiles = [kpi_tile(group) for group in groups]
     content = f'<div class="grid tiles">{"".join(tiles)}</div>' if tiles else empty("No KPI history yet: only breakdowns are available.")
     content += "<h4>Breakdown, latest month</h4>" + kpi_breakdowns(data)
     return section("kpis", "KPIs against targets", lead, content)
@@ -102,6 +119,8 @@ def kpi_section(data: CockpitData) -> str:
 def kpi_tile(group: pd.DataFrame) -> str:
     history = group.sort_values("month", kind="stable")
     latest = history.iloc[-1]
+    if not_computed(latest):
+        return not_computed_tile(latest)
     kpi, label, unit, direction = latest["kpi"], latest["label"] or latest["kpi"], latest["unit"], latest["direction"]
     value, target = latest["value"], latest["target"]
     state = status(value, target, direction)
@@ -140,6 +159,29 @@ def kpi_tile(group: pd.DataFrame) -> str:
     )
 
 
+def not_computed_tile(latest: pd.Series) -> str:
+    """The tile of a KPI the company's data cannot give: no value, no status colour, the reason."""
+    label, reason = latest["label"] or latest["kpi"], reason_text(latest["reason"])
+    trait = attributes(
+        class_="card tile none not-computed",
+        data_kpi=latest["kpi"],
+        data_value=fmt.data_value(None),
+        data_target=fmt.data_value(latest["target"]),
+        data_status="not_computed",
+        data_month=fmt.iso_date(latest["month"]),
+        data_unit=latest["unit"],
+        title=f"{NOT_COMPUTED}: {reason}",
+    )
+    return (
+        f"<div{trait}>"
+        f'<div class="tile-label">{esc(label)}</div>'
+        f'<div class="tile-value">{esc(NOT_COMPUTED)}</div>'
+        f'<div class="tile-meta"><span class="tile-reason" data-field="reason">{esc(reason)}</span></div>'
+        f'<div class="tile-foot"><span>{esc(fmt.iso_month(latest["month"]))}</span></div>'
+        "</div>"
+    )
+
+
 def kpi_breakdowns(data: CockpitData) -> str:
     cuts = data.kpi_cuts
     if cuts.empty:
@@ -152,6 +194,24 @@ def kpi_breakdowns(data: CockpitData) -> str:
         for cut_type, block in group.groupby("cut_type", sort=False):
             rows.append(tr([td(esc(fmt.humanize(cut_type)), colspan=4)], class_="group"))
             for _, cut in block.iterrows():
+                if not_computed(cut):
+                    reason = reason_text(cut["reason"])
+                    rows.append(
+                        tr(
+                            [
+                                td(esc(cut["cut_value"])),
+                                td(esc(NOT_COMPUTED), num=True, title=reason),
+                                td(esc(fmt.kpi_value(cut["target"], cut["unit"])), num=True),
+                                td(f'<span class="dot none" title="{esc(f"{NOT_COMPUTED}: {reason}")}"></span>'),
+                            ],
+                            data_kpi=kpi,
+                            data_cut_type=cut_type,
+                            data_cut_value=cut["cut_value"],
+                            data_value=fmt.data_value(None),
+                            data_status="not_computed",
+                        )
+                    )
+                    continue
                 state = status(cut["value"], cut["target"], cut["direction"])
                 rows.append(
                     tr(

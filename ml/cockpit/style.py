@@ -32,6 +32,8 @@ h4{font-size:12px;margin:18px 0 8px;color:var(--muted);text-transform:uppercase;
 .tile{border-top:3px solid var(--none);display:flex;flex-direction:column;gap:4px;padding:12px 14px}
 .tile svg.spark{margin-top:auto}
 .tile.good{border-top-color:var(--good)}.tile.bad{border-top-color:var(--bad)}
+.tile.not-computed .tile-value{font-size:18px;color:var(--muted)}
+.tile-reason{white-space:normal}
 .tile-label{font-size:12.5px;color:var(--muted);font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
 .tile-value{font-size:26px;font-weight:650;line-height:1.15;white-space:nowrap}
 .tile-meta{display:flex;flex-direction:column;align-items:flex-start;gap:3px;font-size:12px;color:var(--muted)}

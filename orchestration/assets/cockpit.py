@@ -56,7 +56,8 @@ def refused_overrides(warehouse: DuckDBWarehouse) -> pd.DataFrame:
 
 
 def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generated_at: dt.datetime) -> CockpitData:
-    scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target FROM kpi.kpi_scorecard")
+    # reason: why the company's data cannot give a KPI (status not_computed), shown in place of a value
+    scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target, reason FROM kpi.kpi_scorecard")
     latest_month = scorecard.groupby("kpi").month.transform("max")
     cuts = scorecard[(scorecard.cut_type != "all") & (scorecard.month == latest_month)]
     # the last day of history: the stock position's, else (a company that sends no stock) the demand's

@@ -3,7 +3,9 @@
 Each KPI is its own dbt model by month and the cuts its definition names (``kpi/kpi_otif``,
 ``kpi/kpi_stockout_rate``, ... see dbt_project/models/marts/kpi); ``kpi/kpi_scorecard`` gathers
 them with their targets. ``kpi/kpi_latest`` publishes each KPI's latest value as numeric
-metadata, so that the Dagster UI plots its history across runs (asset page, Plots).
+metadata, so that the Dagster UI plots its history across runs (asset page, Plots). A KPI the
+company's data cannot give (``kpi/kpi_availability``: no stock, no orders, no production, no event
+streams...) has no number but its reason, ``<kpi>_not_computed``, the same the cockpit shows.
 """
 
 import dagster as dg
@@ -32,6 +34,14 @@ def latest_values(scorecard: pd.DataFrame) -> pd.DataFrame:
     return measured[measured.month == latest_month].sort_values(["kpi", "cut_type", "cut_value"])
 
 
+def not_computed(scorecard: pd.DataFrame) -> dict[str, str]:
+    """KPI -> the reason the company's data cannot give it (scorecard rows of status not_computed)."""
+    if "status" not in scorecard.columns:
+        return {}
+    rows = scorecard[scorecard.status == "not_computed"].sort_values("kpi")
+    return {row.kpi: str(row.reason) for row in rows.itertuples()}
+
+
 def metadata_of(latest: pd.DataFrame) -> dict[str, dg.MetadataValue]:
     """Numeric metadata: ``<kpi>`` for the headline, ``<kpi>__<cut>`` for the plotted cuts."""
     metadata: dict[str, dg.MetadataValue] = {}
@@ -58,10 +68,15 @@ def kpi_latest(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     if scorecard.empty:
         raise dg.Failure("No KPI rows yet: materialize the data layer and the planning models first.")
     latest = latest_values(scorecard)
-    missing = sorted(set(scorecard.kpi) - set(latest[latest.cut_type == "all"].kpi))
+    reasons = not_computed(scorecard)
+    missing = sorted(set(scorecard.kpi) - set(latest[latest.cut_type == "all"].kpi) - set(reasons))
     metadata = metadata_of(latest)
     if missing:
         metadata["kpis_without_value"] = dg.MetadataValue.text(", ".join(missing))
+    for kpi, reason in reasons.items():
+        metadata[f"{kpi}_not_computed"] = dg.MetadataValue.text(f"Not computed: {reason}")
+    if reasons:
+        metadata["kpis_not_computed"] = dg.MetadataValue.md("\n".join(f"- **{kpi}**: not computed: {reason}" for kpi, reason in reasons.items()))
     return dg.MaterializeResult(metadata=metadata)
 
 

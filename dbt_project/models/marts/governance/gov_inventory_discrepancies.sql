@@ -1,4 +1,7 @@
 -- Snapshots where the ERP book and the WMS physical stock disagree (or one side is missing).
+-- Only a company that sends both has anything to compare: without any WMS stock (the ERP's book
+-- is then the count, macro physical_count) or without any ERP book stock, no row is a
+-- discrepancy, and kpi.kpi_availability says once why the inventory discrepancy is not computed.
 -- Partitioned run: the window's snapshot dates are replaced.
 {{ config(materialized='incremental', incremental_strategy='replace_days', day_column='snapshot_date', on_schema_change='fail') }}
 
@@ -18,3 +21,5 @@ select
     end as reason
 from {{ ref('fct_inventory_snapshots') }}
 where (erp_quantity is null or wms_quantity is null or erp_quantity <> wms_quantity) and {{ in_window('snapshot_date') }}
+    and exists (select 1 from {{ ref('fct_inventory_snapshots') }} where wms_quantity is not null)
+    and exists (select 1 from {{ ref('fct_inventory_snapshots') }} where erp_quantity is not null)

@@ -2,7 +2,20 @@
 -- one row per KPI, month and cut (cut_type 'all' is the headline figure; the others are the cuts
 -- each KPI's own table holds: channel, customer segment, location, ABC class, production line,
 -- event stream), with the label, unit, direction and target of seed kpi_targets.
+-- A KPI the company's data cannot give (kpi_availability: no stock, no orders, no production, no
+-- event streams...) has one row instead, status 'not_computed': the headline of the last month of
+-- history with no value and the reason naming the missing input, never a figure made of nothing
+-- (0 days of coverage without stock). status 'computed' rows have reason null; their value may
+-- still be null (a ratio over nothing that month).
 with
+
+history_end as (
+    {{ history_last_day() }}
+),
+
+availability as (
+    select kpi, is_computed, reason from {{ ref('kpi_availability') }}
+),
 
 coverage_at_month_end as (
     select coverage.*
@@ -75,6 +88,27 @@ select
     measures.cut_type,
     measures.cut_value,
     measures.value,
-    targets.target
+    targets.target,
+    'computed' as status,
+    cast(null as {{ dbt.type_string() }}) as reason
 from measures
 inner join {{ ref('kpi_targets') }} as targets on targets.kpi = measures.kpi
+inner join availability on availability.kpi = measures.kpi
+where availability.is_computed
+union all
+select
+    targets.kpi,
+    targets.label,
+    targets.unit,
+    targets.direction,
+    cast({{ dbt.date_trunc('month', 'history_end.last_day') }} as date),
+    'all',
+    'ALL',
+    cast(null as double),
+    targets.target,
+    'not_computed',
+    availability.reason
+from {{ ref('kpi_targets') }} as targets
+inner join availability on availability.kpi = targets.kpi
+cross join history_end
+where not availability.is_computed
