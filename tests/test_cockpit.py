@@ -264,6 +264,13 @@ def test_frames_without_a_reason_column_are_all_computed(tiny_page):
     assert not dom(tiny_page).find_all(data_status="not_computed") and not dom(tiny_page).find_all("span", data_field="reason")
 
 
+def test_scenario_costs_counted_in_units_say_so():
+    note = "2 of 3 planning groups have neither unit cost nor list price: their costs count a unit as 1, not money"
+    page = render_cockpit(tiny_data(scenarios=tiny_frames()["scenarios"].assign(cost_note=note)))
+    assert dom(page).one("p", data_field="cost-note").text == f"Costs not in money: {note}."
+    assert not dom(render_cockpit(tiny_data())).find_all("p", data_field="cost-note")  # costs in money: nothing to say
+
+
 def test_text_from_the_data_is_escaped(tiny_page):
     assert tiny_page.count("<script") == 1  # the page's own script only
     assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;" in tiny_page

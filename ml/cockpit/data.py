@@ -52,6 +52,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 OPTIONAL: dict[str, tuple[str, ...]] = {
     "kpis": ("reason",),
     "kpi_cuts": ("reason",),
+    # the S&OP balancing's costs are partly in units (no unit cost nor list price): what the page says beside them
+    "scenarios": ("cost_note",),
 }
 NUMBERS: dict[str, tuple[str, ...]] = {
     "kpis": ("value", "target"),

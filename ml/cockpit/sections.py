@@ -81,9 +81,11 @@ def scenarios_section(data: CockpitData) -> str:
     used = [k for k in range(len(series)) if any(values[k] > 0 for _, values in chart_rows)]
     keys = legend([(series[k], SERIES_COLOURS[k % len(SERIES_COLOURS)], False) for k in used])
     chart = stacked_bars(chart_rows, series, label="Total cost per scenario, by component", value_format=fmt.compact, row_attribute="data-scenario", width=440)
+    notes = sorted({note for note in frame["cost_note"] if note})
+    note = "".join(f'<p class="lead" data-field="cost-note">Costs not in money: {esc(text)}.</p>' for text in notes)
     content = (
         '<div class="split">'
-        + card("<h3>Scenario summary</h3>" + table(headers, rows, data_table="scenarios"))
+        + card("<h3>Scenario summary</h3>" + note + table(headers, rows, data_table="scenarios"))
         + card("<h3>Total cost per scenario</h3>" + keys + chart, data_chart="scenario-cost")
         + "</div>"
     )

@@ -144,6 +144,8 @@ def planners_cockpit(context: dg.AssetExecutionContext, config: CockpitConfig, w
             "plan_version": data.plan_version,
             "sop_plan_version": data.sop_plan_version or "",
             "kpis": dg.MetadataValue.int(int(data.kpis.kpi.nunique())),
+            # the KPIs the company's data cannot give: the page shows their reason instead of a value
+            "kpis_not_computed": dg.MetadataValue.text(", ".join(sorted(set(data.kpis.loc[data.kpis.reason != "", "kpi"])))),
             "exceptions": dg.MetadataValue.int(int(data.exception_counts.exceptions.sum())),
             "bytes": dg.MetadataValue.int(len(html.encode("utf-8"))),
         }

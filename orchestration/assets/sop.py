@@ -143,7 +143,14 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
     resources["month"] = resources.month.dt.to_timestamp().dt.date
     gaps = pd.concat([family_gaps(r, sources).assign(scenario=name) for name, r in results.items()])
     gaps["month"] = gaps.month.dt.to_timestamp().dt.date
-    summary = scenario_summary(results)
+    # costs of planning groups the data gives neither cost nor price for count a unit as 1: said beside the figures (cockpit)
+    in_units = sources.loc[sources.is_valued_in_units, "planning_group"].nunique()
+    cost_note = (
+        f"{in_units} of {sources.planning_group.nunique()} planning groups have neither unit cost nor list price: their costs count a unit as 1, not money"
+        if in_units
+        else ""
+    )
+    summary = scenario_summary(results).assign(cost_note=cost_note)
     replace_table(warehouse, SCHEMA, "scenario_plans", plans)
     replace_table(warehouse, SCHEMA, "scenario_resources", resources)
     replace_table(warehouse, SCHEMA, "scenario_summary", summary)
