@@ -151,14 +151,20 @@ def print_summary(warehouse: Path, settings) -> None:
                       round(1 - sum(guaranteed_service_safety_stock_value) / sum(single_echelon_safety_stock_value), 3) AS saving_share
                FROM inventory.safety_stock_placement""",
         )
+        # no web order to route (a company without web shop): routing writes no table
+        routed = (
+            """UNION ALL SELECT 'web lines routed (unrouted)', count(*), round(sum(quantity)), count(*) FILTER (WHERE ship_from_location_id IS NULL)
+               FROM inventory.online_order_routing"""
+            if has_table("inventory", "online_order_routing")
+            else ""
+        )
         table(
             "Availability: rebalancing, allocation of the order book, routing of the day's web orders",
-            """SELECT 'rebalancing transfers' AS step, count(*) AS lines, round(sum(quantity)) AS units, round(sum(net_saving), 2) AS detail
+            f"""SELECT 'rebalancing transfers' AS step, count(*) AS lines, round(sum(quantity)) AS units, round(sum(net_saving), 2) AS detail
                FROM inventory.rebalancing_transfers
                UNION ALL SELECT 'allocated order lines (short)', count(*), round(sum(allocated_quantity)), count(*) FILTER (WHERE short_quantity > 0)
                FROM inventory.order_allocation
-               UNION ALL SELECT 'web lines routed (unrouted)', count(*), round(sum(quantity)), count(*) FILTER (WHERE ship_from_location_id IS NULL)
-               FROM inventory.online_order_routing""",
+               {routed}""",
         )
     if has_table("sop", "scenario_summary"):
         table(
@@ -176,7 +182,9 @@ def print_summary(warehouse: Path, settings) -> None:
                QUALIFY month = max(month) OVER (PARTITION BY kpi)
                ORDER BY kpi""",
         )
-        if con.execute("SELECT count(*) FROM kpi.kpi_scorecard WHERE status = 'not_computed'").fetchone()[0]:
+        if con.execute("SELECT count(*) FROM kpi.kpi_scorecard WHERE status = 'not_computed'").fetchall()[0][
+            0
+        ]:  # fetched whole: the connection's next query needs it done
             table(
                 "KPIs not computed: the company's data does not give them (kpi.kpi_availability)",
                 "SELECT kpi, reason FROM kpi.kpi_scorecard WHERE status = 'not_computed' ORDER BY kpi",

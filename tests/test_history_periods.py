@@ -152,3 +152,62 @@ def test_a_monthly_history_not_spread_feeds_the_monthly_history_and_no_daily_dem
     assert monthly.execute("SELECT max(demand_date), min(period) FROM sop.fct_sop_daily_demand").fetchone() == (date(2026, 8, 31), "month")
     conservation = monthly.execute("SELECT rows_read, rows_harmonized FROM governance_marts.gov_row_conservation WHERE source = 'sales_history'").fetchone()
     assert conservation == (len(MONTHS), len(MONTHS))
+
+
+def test_without_daily_series_the_forecast_and_the_plan_say_why_instead_of_failing(tmp_path):
+    """A monthly history not spread leaves the panel empty: the training, the forecast, the plan,
+    rebalancing and the ERP files materialize nothing (empty tables for what reads them) and name
+    the reason, the week and month rows and the setting to change, in their metadata."""
+    import dagster as dg
+
+    from ml.inventory.replenishment import POLICY_COLUMNS
+    from orchestration.assets.forecasting import MLflowTracking, demand_forecast, demand_model
+    from orchestration.assets.inventory import rebalancing_transfers, replenishment_plan
+    from orchestration.assets.publication import erp_plan_files
+    from orchestration.resources import DuckDBWarehouse, ExportFolder
+
+    warehouse = str(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(warehouse) as con:
+        write_company_tables(con, Company(name="Monthly Co"))  # history.spread: none
+        tables = {
+            "forecasting.fct_demand_panel": "sku_id VARCHAR, location_id VARCHAR, channel_id VARCHAR, demand_date DATE, units DOUBLE, is_future BOOLEAN",
+            "intermediate.int_history_sales_days": "period VARCHAR, source_file VARCHAR, source_row_number BIGINT",
+            "inventory.inventory_policies": ", ".join(f"{c} {'VARCHAR' if c.endswith('_id') or c == 'supply_type' else 'DOUBLE'}" for c in POLICY_COLUMNS),
+            "inventory.fct_projection_inputs": "sku_id VARCHAR, location_id VARCHAR, projection_date DATE, forecast_units DOUBLE",
+            "inventory.fct_stock_position": "sku_id VARCHAR, location_id VARCHAR, on_hand_units DOUBLE, as_of_date DATE",
+            "inventory.dim_transfer_lanes": "from_location_id VARCHAR, to_location_id VARCHAR, transfer_cost_per_unit DOUBLE, transfer_days DOUBLE",
+        }
+        for table, columns in tables.items():
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {table.split('.')[0]}")
+            con.execute(f"CREATE TABLE {table} ({columns})")
+        # three month rows of the history, on all their days: two of one row's days shown
+        con.execute(
+            "INSERT INTO intermediate.int_history_sales_days VALUES ('month', 'h.csv', 1), ('month', 'h.csv', 1), ('month', 'h.csv', 2), ('month', 'h.csv', 3)"
+        )
+    resources = {
+        "warehouse": DuckDBWarehouse(database=warehouse),
+        "mlflow_tracking": MLflowTracking(mlflow_dir=str(tmp_path / "mlflow")),
+        "exports": ExportFolder(export_dir=str(tmp_path / "exports")),
+    }
+    result = dg.materialize([demand_model, demand_forecast, replenishment_plan, rebalancing_transfers, erp_plan_files], resources=resources)
+    assert result.success
+    reasons = {"/".join(event.asset_key.path): event.materialization.metadata["no_daily_series"].value for event in result.get_asset_materialization_events()}
+    assert set(reasons) == {
+        "forecasting/demand_model",
+        "forecasting/backtest_forecasts",
+        "forecasting/backtest_scores",
+        "forecasting/demand_forecast",
+        "inventory/projected_inventory",
+        "inventory/planned_orders",
+        "inventory/rebalancing_transfers",
+        "inventory/erp_plan_files",
+    }
+    assert {*reasons.values()} == {reasons["forecasting/demand_model"]}
+    assert reasons["forecasting/demand_model"].startswith("no daily series: the demand history is 3 week and month rows of the sales history")
+    assert "Set history.spread: even in company.yaml" in reasons["forecasting/demand_model"]
+    (gate,) = result.get_asset_check_evaluations()  # champion_gate: a warning, the champion (none) unchanged
+    assert not gate.passed and gate.description.startswith("No model trained: no daily series")
+    with duckdb.connect(warehouse, read_only=True) as con:
+        for table in ("forecasting.demand_forecast", "forecasting.backtest_forecasts", "inventory.projected_inventory", "inventory.planned_orders"):
+            assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+        assert dict(con.execute("SELECT column_name, column_type FROM (DESCRIBE inventory.planned_orders)").fetchall())["due_date"] == "DATE"

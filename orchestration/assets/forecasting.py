@@ -10,12 +10,19 @@
   actuals arrive; the consensus forecast (dbt) reads the latest origin.
 
 The logic lives in ``ml.forecasting``; these assets read the panel, call it and write tables.
+
+A company whose panel holds no series (its sales history is weekly or monthly and company.yaml
+``history.spread`` is ``none``: the monthly S&OP cycle reads it, daily planning has nothing) gets
+no model and an empty forecast, not a failure: both assets say why in the run's log and in their
+metadata (``no_daily_series``), and leave the forecast tables, empty where they did not exist, for
+the consensus and the inventory plan to build on, empty too.
 """
 
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from ml.forecasting.adaptation import InsufficientHistoryError, adapt_to_history
@@ -79,6 +86,87 @@ def _history_days(panel: pd.DataFrame) -> int:
     return (days.max() - days.min()).days + 1 if len(days) else 0
 
 
+# The columns dbt and the summary read of the tables the training and the forecast write: what an
+# empty table holds when there is no series to write (no_daily_series).
+_EMPTY_TABLES = {
+    "backtest_forecasts": {
+        "origin_date": "DATE",
+        "sku_id": "VARCHAR",
+        "location_id": "VARCHAR",
+        "channel_id": "VARCHAR",
+        "forecast_date": "DATE",
+        "actual_units": "DOUBLE",
+        MODEL_COLUMN: "DOUBLE",
+        f"{MODEL_COLUMN}_p50": "DOUBLE",
+        f"{MODEL_COLUMN}_p90": "DOUBLE",
+        "model_version": "VARCHAR",
+    },
+    "backtest_scores": {
+        "forecast": "VARCHAR",
+        "group": "VARCHAR",
+        "value": "VARCHAR",
+        "wrmsse": "DOUBLE",
+        "wape": "DOUBLE",
+        "bias": "DOUBLE",
+        "coverage": "DOUBLE",
+    },
+    "demand_forecast": {
+        "origin_date": "DATE",
+        "sku_id": "VARCHAR",
+        "location_id": "VARCHAR",
+        "channel_id": "VARCHAR",
+        "forecast_date": "DATE",
+        "forecast_units": "DOUBLE",
+        "p50_units": "DOUBLE",
+        "p90_units": "DOUBLE",
+        "model_name": "VARCHAR",
+        "model_version": "VARCHAR",
+        "mlflow_run_id": "VARCHAR",
+        "created_at": "TIMESTAMP",
+    },
+}
+
+
+def no_daily_series(warehouse: DuckDBWarehouse) -> str:
+    """Why the panel holds no series, in the words the training and the forecast log: the sales
+    history's week and month rows that company.yaml does not spread to days, else no demand at all."""
+    with warehouse.connect(read_only=True) as con:
+        try:
+            periods = con.execute(
+                "SELECT count(DISTINCT source_file || '|' || source_row_number) FROM intermediate.int_history_sales_days WHERE period <> 'day'"
+            ).fetchone()[0]
+            spread = con.execute("SELECT any_value(history_spread) FROM company.planning_settings").fetchone()[0]
+        except duckdb.CatalogException:  # a warehouse the data layer has not built
+            periods, spread = 0, None
+    if periods and spread != "even":
+        return (
+            f"no daily series: the demand history is {periods:,} week and month rows of the sales history, which feed the monthly S&OP "
+            "history only (company.yaml history.spread: none), and no day row; the daily forecast and the inventory plan have nothing to "
+            "learn from. Set history.spread: even in company.yaml to spread them evenly over their days, or deliver daily rows"
+        )
+    return "no daily series: the warehouse holds no demand (marts.fct_daily_demand is empty): deliver a sales history or the systems' exports"
+
+
+def daily_series_missing(warehouse: DuckDBWarehouse) -> str | None:
+    """Why the demand panel holds no history (no_daily_series), or None when it has some (or is not
+    built yet): what the inventory plan and the ERP files say instead of failing on nothing to plan."""
+    try:
+        rows = read_frame(warehouse, f"SELECT count(*) AS n FROM {SCHEMA}.fct_demand_panel WHERE NOT is_future").n.iloc[0]
+    except duckdb.CatalogException:
+        return None
+    return None if rows else no_daily_series(warehouse)
+
+
+def _ensure_empty_tables(warehouse: DuckDBWarehouse, *names: str) -> None:
+    """The tables ``names`` (schema forecasting) as they are, or empty with _EMPTY_TABLES' columns
+    when they do not exist yet: what dbt reads of them builds, empty."""
+    with warehouse.connect() as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        for name in names:
+            columns = ", ".join(f'"{column}" {kind}' for column, kind in _EMPTY_TABLES[name].items())
+            con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({columns})")
+
+
 def _read_panel(warehouse: DuckDBWarehouse) -> pd.DataFrame:
     return read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_demand_panel ORDER BY sku_id, location_id, channel_id, demand_date")
 
@@ -136,8 +224,11 @@ def _backtest_table(key: dg.AssetKey, description: str) -> dg.AssetSpec:
 )
 def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: DuckDBWarehouse, mlflow_tracking: MLflowTracking):
     panel = _read_panel(warehouse)
-    requested = config.settings(horizon=int(panel.loc[panel.is_future.astype(bool), "demand_date"].nunique()))
     history_days = _history_days(panel)
+    if history_days == 0:
+        yield from _no_training(context, warehouse)
+        return
+    requested = config.settings(horizon=int(panel.loc[panel.is_future.astype(bool), "demand_date"].nunique()))
     try:
         adapted = adapt_to_history(requested, history_days)
     except InsufficientHistoryError as error:
@@ -218,6 +309,19 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
     )
 
 
+def _no_training(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
+    """No series to learn from: no model, the champion (if any) unchanged, the backtest tables left
+    as they are (empty where missing); said in the log, the metadata and the gate's check."""
+    reason = no_daily_series(warehouse)
+    context.log.warning(f"No training: {reason}")
+    _ensure_empty_tables(warehouse, "backtest_forecasts", "backtest_scores")
+    for key in (DEMAND_MODEL, BACKTEST_FORECASTS, BACKTEST_SCORES):
+        yield dg.MaterializeResult(asset_key=key, metadata={"no_daily_series": reason, "series": dg.MetadataValue.int(0)})
+    yield dg.AssetCheckResult(
+        check_name="champion_gate", asset_key=DEMAND_MODEL, passed=False, severity=dg.AssetCheckSeverity.WARN, description=f"No model trained: {reason}"
+    )
+
+
 @dg.asset(
     key=DEMAND_FORECAST,
     deps=[PANEL, DEMAND_MODEL],
@@ -228,10 +332,16 @@ def demand_model(context: dg.AssetExecutionContext, config: TrainingConfig, ware
     pool=WAREHOUSE_POOL,
 )
 def demand_forecast(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, mlflow_tracking: MLflowTracking) -> dg.MaterializeResult:
+    panel = _read_panel(warehouse)
+    if _history_days(panel) == 0:
+        reason = no_daily_series(warehouse)
+        context.log.warning(f"No forecast: {reason}")
+        _ensure_empty_tables(warehouse, "demand_forecast")
+        return dg.MaterializeResult(metadata={"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0), "series": dg.MetadataValue.int(0)})
     champion = load_champion(mlflow_tracking.store(), MODEL_NAME)
     if champion is None:
         raise dg.Failure(f"No champion version of '{MODEL_NAME}' in MLflow: materialize forecasting/demand_model (the weekly training) first.")
-    inputs = model_inputs(_read_panel(warehouse))
+    inputs = model_inputs(panel)
     horizon = champion.forecaster.config.horizon
     future_days = inputs.future.ds.nunique()
     if future_days != horizon:

@@ -23,6 +23,7 @@ from ml.inventory.policies import compute_policies
 from ml.inventory.publication import plan_version
 from ml.inventory.rebalancing import plan_rebalancing
 from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
+from orchestration.assets.forecasting import daily_series_missing
 from orchestration.assets.metadata import markdown_table
 from orchestration.assets.warehouse_tables import read_frame, replace_table
 from orchestration.partitions import WAREHOUSE_POOL
@@ -126,7 +127,11 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
     inputs = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_projection_inputs")
     stock = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units, as_of_date FROM {SCHEMA}.fct_stock_position")
     if inputs.empty:
-        raise dg.Failure("No projection inputs: materialize the inventory marts (data_foundation, daily_forecast).")
+        reason = daily_series_missing(warehouse)
+        if reason is None:
+            raise dg.Failure("No projection inputs: materialize the inventory marts (data_foundation, daily_forecast).")
+        yield from _no_plan(context, warehouse, policies, reason)
+        return
     first_day = inputs.projection_date.min()
     if stock.empty:  # a company that sends no stock (the minimal input): its plan starts from none, and says so
         context.log.warning("No stock position at all (the company sends no stock counts): every SKU x location is planned from zero stock")
@@ -191,6 +196,29 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
     )
 
 
+def _no_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, policies: pd.DataFrame, reason: str):
+    """No series to plan (the company has no daily demand, ``reason``): an empty projection and no
+    new plan version (the plans kept are), said in the log and in both assets' metadata."""
+    context.log.warning(f"No replenishment plan: {reason}")
+    empty = plan_replenishment(policies.iloc[0:0], np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0)), pd.Timestamp.now().normalize())
+    projection = empty.projection.assign(forecast_units=0.0, committed_units=0.0, plan_version="")
+    orders = empty.orders.assign(plan_version="", order_value=0.0)
+    with warehouse.connect() as con:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
+        con.register("projection", projection)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {SCHEMA}.projected_inventory AS SELECT * REPLACE (CAST(projection_date AS DATE) AS projection_date) FROM projection"
+        )
+        con.register("orders", orders)
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS "
+            "SELECT * REPLACE (CAST(release_date AS DATE) AS release_date, CAST(due_date AS DATE) AS due_date) FROM orders WITH NO DATA"
+        )
+    metadata = {"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0)}
+    yield dg.MaterializeResult(asset_key=PROJECTED_INVENTORY, metadata=metadata)
+    yield dg.MaterializeResult(asset_key=PLANNED_ORDERS, metadata=metadata)
+
+
 class PlacementConfig(dg.Config):
     """Run parameters of the multi-echelon placement."""
 
@@ -235,6 +263,18 @@ def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) 
     )
 
 
+# The positions rebalancing weighs, none: what an empty plan gives it (no daily series).
+_POSITIONS = pd.DataFrame(
+    {
+        "sku_id": pd.Series(dtype=str),
+        "location_id": pd.Series(dtype=str),
+        **{c: pd.Series(dtype=float) for c in ("on_hand", "order_up_to", "mean_daily_demand", "projected_shortage_units")},
+        "shortage_date": pd.Series(dtype="datetime64[ns]"),
+        **{c: pd.Series(dtype=float) for c in ("shortage_cost_per_unit", "pack_size")},
+    }
+)
+
+
 class RebalancingConfig(dg.Config):
     """Run parameters of rebalancing."""
 
@@ -249,11 +289,17 @@ class RebalancingConfig(dg.Config):
     "projected short before their own replenishment can arrive, where the transfer costs less per unit than the margin a unit short "
     "loses (list price - unit cost). Recommendations for planners: not in the plan's orders.",
 )
-def rebalancing_transfers(config: RebalancingConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+def rebalancing_transfers(context: dg.AssetExecutionContext, config: RebalancingConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.inventory_policies")
     projection = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.projected_inventory")
     stock = read_frame(warehouse, f"SELECT sku_id, location_id, on_hand_units FROM {SCHEMA}.fct_stock_position")
     lanes = read_frame(warehouse, f"SELECT from_location_id, to_location_id, transfer_cost_per_unit, transfer_days FROM {SCHEMA}.dim_transfer_lanes")
+    reason = daily_series_missing(warehouse) if projection.empty else None
+    if reason:  # no plan to rebalance (the company has no daily demand): no transfer, and why
+        context.log.warning(f"No rebalancing: {reason}")
+        empty = plan_rebalancing(_POSITIONS.copy(), lanes.iloc[0:0], config.excess_margin_days, as_of_date=pd.Timestamp.now().normalize())
+        replace_table(warehouse, SCHEMA, "rebalancing_transfers", empty.assign(plan_version=""))
+        return dg.MaterializeResult(metadata={"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0)})
     version = projection.plan_version.iloc[0]
     shortages = shortages_within_lead_time(projection, policies)
     # what a location can give is what it holds at its lowest until an order placed today could make

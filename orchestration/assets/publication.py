@@ -15,6 +15,7 @@ import dagster as dg
 import pandas as pd
 
 from ml.inventory.publication import check_plan_version, erp_import_files
+from orchestration.assets.forecasting import daily_series_missing
 from orchestration.assets.inventory import GROUP, PLANNED_ORDERS, SCHEMA
 from orchestration.assets.warehouse_tables import read_frame
 from orchestration.resources import DuckDBWarehouse, ExportFolder
@@ -46,6 +47,10 @@ class PublicationConfig(dg.Config):
 )
 def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
     version = config.plan_version or read_frame(warehouse, f"SELECT any_value(plan_version) AS v FROM {SCHEMA}.projected_inventory").v.iloc[0]
+    reason = None if version else daily_series_missing(warehouse)
+    if reason:  # no current plan: the company has nothing to plan daily (inventory/projected_inventory says why too)
+        context.log.warning(f"No ERP files: no current plan: {reason}")
+        return dg.MaterializeResult(metadata={"no_daily_series": reason, "plan_version": "none"})
     check_plan_version(version)
     orders = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])
     if orders.empty:
