@@ -3,9 +3,15 @@
 --   supplier:  an open purchase order for it is overdue;
 --   capacity:  a manufactured item whose family the base S&OP scenario constrains (binding
 --              line hours) in the shortage's month;
+--   data_quality: the company sends no stock on hand at all: the plan starts from zero stock, so
+--              the shortage is what the data does not say, not a fact of the plan;
 --   lead_time: otherwise: it falls short before any order released now can arrive (within the
 --              lead time plus the review period), or its source is short too.
 with
+
+stock_known as (
+    select exists (select 1 from {{ ref('fct_inventory_snapshots') }}) as has_stock
+),
 
 short_days as (
     select sku_id, location_id, projection_date, projected_on_hand, demand_units, plan_version
@@ -54,9 +60,11 @@ classified as (
         overdue_supply.supply_order_id as overdue_order,
         overdue_supply.due_date as overdue_since,
         binding_families.binding_constraint as binding_line,
-        {{ dbt.datediff('plan_start.first_day', 'shortages.first_short_date', 'day') }} as days_to_shortage
+        {{ dbt.datediff('plan_start.first_day', 'shortages.first_short_date', 'day') }} as days_to_shortage,
+        stock_known.has_stock
     from shortages
     cross join plan_start
+    cross join stock_known
     left join {{ source('plan', 'inventory_policies') }} as policies
         on policies.sku_id = shortages.sku_id and policies.location_id = shortages.location_id
     left join overdue_supply on overdue_supply.sku_id = shortages.sku_id and overdue_supply.location_id = shortages.location_id
@@ -72,6 +80,7 @@ select
     case
         when overdue_order is not null then 'supplier'
         when binding_line is not null then 'capacity'
+        when not has_stock then 'data_quality'
         else 'lead_time'
     end as reason_code,
     'projected short from ' || cast(first_short_date as {{ dbt.type_string() }}) || ' for ' || cast(short_days as {{ dbt.type_string() }}) || ' days, down to -'
@@ -79,6 +88,7 @@ select
     || case
         when overdue_order is not null then 'purchase order ' || overdue_order || ' from ' || source_id || ' overdue since ' || cast(overdue_since as {{ dbt.type_string() }})
         when binding_line is not null then 'the base S&OP scenario binds ' || binding_line || ' that month'
+        when not has_stock then 'stock on hand unknown: the company sends none (erp_inventory, wms_stock), so the plan starts from zero stock'
         when days_to_shortage < lead_time_days + review_period_days
             then 'in ' || cast(days_to_shortage as {{ dbt.type_string() }}) || ' days, within the ' || {{ number_text('lead_time_days + review_period_days') }}
             || ' days of lead time and review period: no order released now arrives in time'
