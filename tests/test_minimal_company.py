@@ -1,5 +1,7 @@
 """The minimal input (issue 16 point 3): a company that brings only items, locations and a sales
-history runs the data layer, and its sales become the daily demand the forecast reads.
+history runs the data layer, and its sales become the daily demand the forecast reads; then the
+weekly training (forecast, inventory plan, KPIs, cockpit) on the same warehouse: what its data
+cannot give (stock, order, production and event-stream KPIs) says why, never a 0.
 
 The company is made by hand here: item codes alone, store codes with their type, and a sales
 history whose rows name a channel or not. Every other raw table is empty (the raw assets create
@@ -17,7 +19,7 @@ import yaml
 from tests.conftest import duckdb_path, running_home
 
 AS_OF = date(2026, 9, 30)
-DAYS = 42
+DAYS = 100  # the weekly training needs 84 days at least: a 56-day window and a 28-day backtest
 ITEMS = ("A1", "B2", "C3")
 STORES = ("S1", "S2")
 
@@ -117,6 +119,89 @@ def test_the_minimal_companys_sales_history_is_its_daily_demand(minimal_home):
         ).fetchone()
         first_sales = [next(d for d in range(DAYS) if _quantity(d, i, s)) for i in range(len(ITEMS)) for s in range(len(STORES))]
         assert panel == (len(ITEMS) * len(STORES), sum(DAYS - first for first in first_sales))
+
+
+@pytest.fixture(scope="module")
+def minimal_plan(minimal_home) -> dict:
+    """The weekly training on the minimal company's data layer: forecast, plan, KPIs, cockpit."""
+    import dagster as dg
+
+    from tests.test_forecasting_pipeline import TINY_TRAINING
+
+    with running_home(minimal_home, PLANLINE_AS_OF=AS_OF.isoformat()) as (instance, _):
+        from orchestration.definitions import defs
+
+        training = defs.resolve_job_def("demand_forecast_training")
+        result = training.execute_in_process(instance=instance, run_config=dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}}), raise_on_error=False)
+        failed = [e.step_key for e in result.get_step_failure_events()]
+        assert result.success, f"failed steps: {failed}"
+        from orchestration.assets.kpi import KPI_LATEST
+
+        kpi_metadata = instance.get_latest_materialization_event(KPI_LATEST).asset_materialization.metadata
+    return {"home": minimal_home, "kpi_metadata": kpi_metadata}
+
+
+# the KPIs a company of items, locations and sales cannot have, and the table each reason names
+NOT_COMPUTED = {
+    "days_of_coverage": "erp_inventory",
+    "stockout_rate": "erp_inventory",
+    "inventory_value": "erp_inventory",
+    "inventory_turnover": "erp_inventory",
+    "cash_to_cash_days": "erp_inventory",
+    "inventory_discrepancy": "wms_stock",
+    "otif_rate": "erp_sales_orders",
+    "unit_fill_rate": "erp_sales_orders",
+    "oee": "erp_production_orders",
+    "plan_adherence": "erp_production_orders",
+    "sync_latency_p50_seconds": "wms_events",
+    "sync_latency_p95_seconds": "wms_events",
+    "returns_reintegrated_24h": "wms_events",
+}
+
+
+def test_the_kpis_its_data_cannot_give_say_why_instead_of_a_figure(minimal_plan):
+    with duckdb.connect(duckdb_path(minimal_plan["home"]), read_only=True) as con:
+        scorecard = con.execute("SELECT kpi, month, cut_type, value, status, reason FROM kpi.kpi_scorecard").df()
+        availability = con.execute("SELECT kpi, is_computed, reason FROM kpi.kpi_availability").df().set_index("kpi")
+        # no stock at all: nothing to compare, no ERP row flagged as uncounted
+        assert con.execute("SELECT count(*) FROM governance_marts.gov_inventory_discrepancies").fetchone()[0] == 0
+    skipped = scorecard[scorecard.status == "not_computed"]
+    assert set(skipped.kpi) == set(NOT_COMPUTED)
+    for kpi, table in NOT_COMPUTED.items():
+        rows = scorecard[scorecard.kpi == kpi]
+        assert len(rows) == 1 and rows.value.isna().all(), rows  # one row, no figure: not 0.0 days, not 0 %
+        assert table in rows.reason.iloc[0] and rows.reason.iloc[0] == availability.loc[kpi, "reason"]
+        assert rows.month.iloc[0].date() == AS_OF.replace(day=1) and rows.cut_type.iloc[0] == "all"
+    # the forecast's accuracy needs nothing but the sales: computed from the backtest
+    computed = scorecard[scorecard.status == "computed"]
+    assert set(computed.kpi) == {"forecast_wape", "forecast_bias"} and computed.reason.isna().all()
+    assert computed[computed.cut_type == "all"].value.notna().any()
+    # the KPI asset's metadata says the same
+    metadata = minimal_plan["kpi_metadata"]
+    assert metadata["days_of_coverage_not_computed"].value == "Not computed: " + availability.loc["days_of_coverage", "reason"]
+    assert "days_of_coverage" not in metadata and "forecast_wape" in metadata
+
+
+def test_the_cockpit_shows_not_computed_with_the_reason_and_no_made_up_figure(minimal_plan):
+    from tests.test_cockpit import dom
+
+    page = dom((minimal_plan["home"] / "exports" / "cockpit" / "cockpit.html").read_text(encoding="utf-8"))
+    tiles = {t.attrs["data-kpi"]: t for t in page.find_all("div", data_kpi=True) if t.has_class("tile")}
+    for kpi, table in NOT_COMPUTED.items():
+        tile = tiles[kpi]
+        assert tile.attrs["data-status"] == "not_computed" and tile.one(class_="tile-value").text == "Not computed", kpi
+        assert table in tile.one("span", data_field="reason").text
+    assert tiles["forecast_wape"].attrs["data-status"] != "not_computed"
+    assert not any(t.has_class("bad") for kpi, t in tiles.items() if kpi in NOT_COMPUTED)  # never red for what is not measured
+    assert "0.0 d" not in page.text
+
+
+def test_shortages_projected_from_an_unknown_stock_say_the_stock_is_unknown(minimal_plan):
+    with duckdb.connect(duckdb_path(minimal_plan["home"]), read_only=True) as con:
+        shortages = con.execute("SELECT reason_code, reason_detail FROM exceptions.fct_exceptions WHERE exception_type = 'projected_shortage'").df()
+    # the plan starts from zero stock: its shortages are what the data does not say, not the lead time's
+    assert len(shortages) and set(shortages.reason_code) == {"data_quality"}
+    assert shortages.reason_detail.str.contains("stock on hand unknown: the company sends none").all()
 
 
 def test_history_rows_without_channel_are_the_channel_all_when_the_company_has_no_store_channel(tmp_path_factory):

@@ -162,6 +162,17 @@ def test_the_plan_is_made_with_quantities_and_says_the_values_it_cannot_know(war
     assert consensus[0] == len(ITEMS) * len(SHOPS) and consensus[1] == AS_OF + timedelta(days=1)
 
 
+def test_without_wms_or_costs_the_stock_kpis_it_can_give_are_computed_and_the_others_say_why(warehouse):
+    # the ERP's book is the count without a WMS: nothing to compare it with, no row flagged as uncounted
+    assert warehouse.execute("SELECT count(*) FROM governance_marts.gov_inventory_discrepancies").fetchone()[0] == 0
+    availability = warehouse.execute("SELECT kpi, is_computed, reason FROM kpi.kpi_availability").df().set_index("kpi")
+    assert availability.loc[["days_of_coverage", "stockout_rate", "forecast_wape"], "is_computed"].all()
+    assert "wms_stock" in availability.loc["inventory_discrepancy", "reason"]
+    assert "unit cost" in availability.loc["inventory_value", "reason"] and "unit cost" in availability.loc["inventory_turnover", "reason"]
+    coverage = warehouse.execute("SELECT value FROM kpi.kpi_scorecard WHERE kpi = 'days_of_coverage' AND cut_type = 'all' AND status = 'computed'").fetchall()
+    assert coverage and all(value is not None and value > 0 for (value,) in coverage)  # its stock covers its forecast
+
+
 def test_the_cockpit_and_the_sop_cycle_speak_the_companys_language(nordic, warehouse):
     home, _ = nordic
     page = (home / "exports" / "cockpit" / "cockpit.html").read_text()
