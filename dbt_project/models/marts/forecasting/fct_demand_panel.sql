@@ -1,7 +1,8 @@
 -- The forecasting panel: one row per series (SKU x location x channel) and day, dense (days
 -- without demand are zeros), from the series' first sale to the end of history, then the
 -- forecast horizon's days with their known-future inputs and no units. Known-future inputs:
--- the day's list price for the location and channel, else the channel (else the SKU's master-data
+-- the day's list price for the location and channel, else the channel, else the last one listed
+-- before the day (a price list not published for the horizon yet) (else the SKU's master-data
 -- price, else the series' average selling price over its history: a company may give prices only
 -- with its sales history; null when no price is known at all) and its ratio to the SKU's
 -- master-data price (else to the series' mean listed price), planned promotions (flag and deepest
@@ -61,7 +62,7 @@ price_days as (
     group by 1, 2, 3, 4
 ),
 
-prices as (
+listed_prices as (
     -- the price at the series' location when the company prices by location, else its channel's
     select
         grid.sku_id,
@@ -76,7 +77,27 @@ prices as (
     left join price_days as everywhere
         on everywhere.sku_id = grid.sku_id and everywhere.channel_id = grid.channel_id
         and everywhere.location_id is null and everywhere.date_day = grid.demand_date
-    where coalesce(at_location.price, everywhere.price) is not null
+),
+
+price_runs as (
+    -- a run: a listed day and the unlisted days after it (count() skips nulls: portable, unlike IGNORE NULLS)
+    select
+        listed_prices.*,
+        count(price) over (partition by sku_id, location_id, channel_id order by demand_date rows between unbounded preceding and current row) as run
+    from listed_prices
+),
+
+prices as (
+    -- a day without listed price takes the last one listed before it: a price list not yet
+    -- published for the coming weeks (or a week skipped) is read as the price still holding
+    select
+        sku_id,
+        location_id,
+        channel_id,
+        demand_date,
+        max(price) over (partition by sku_id, location_id, channel_id, run) as price
+    from price_runs
+    where run > 0
 ),
 
 mean_prices as (
