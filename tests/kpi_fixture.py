@@ -9,6 +9,11 @@ asset group company writes it.
 """
 
 import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -17,6 +22,7 @@ from data_contracts.company.config import Company
 from data_contracts.company.export import write_company_tables
 from ml.demo_company import resolve_scale
 from ml.demo_company.company_config import company_document
+from orchestration.assets.dbt import DBT_PROJECT_DIR
 
 D = dt.date
 
@@ -189,3 +195,32 @@ def write_tiny_warehouse(path: str) -> None:
             for column in frame.columns:
                 if column.endswith("_date") or column == "date_day":
                     con.execute(f"ALTER TABLE {name} ALTER {column} TYPE DATE")
+
+
+# What dbt builds over: a file of this name in the build's folder (see dbt_build).
+WAREHOUSE = "warehouse.duckdb"
+# The partial-parse state of this process's first build, which every later build starts from.
+_parsed_state: Path | None = None
+
+
+def dbt_build(folder: Path, select: str, *options: str, env: dict[str, str] | None = None) -> None:
+    """``dbt build --select <select>`` over ``folder``/warehouse.duckdb, dbt's files in ``folder``/dbt.
+
+    A dbt process that cannot parse partially parses the whole project again (10 s and more of a
+    build's 15), and dbt parses partially only with the state of a build made with the same
+    profile, the warehouse path included. So dbt runs from the warehouse's folder and opens it by
+    the same relative path every time, and each build starts from the first build's state: only
+    that first one, per process, parses the whole project. (tests/test_history_periods.py too.)
+    """
+    global _parsed_state
+    target = Path(folder) / "dbt"
+    target.mkdir(parents=True, exist_ok=True)
+    if _parsed_state is not None and _parsed_state.exists():
+        shutil.copy(_parsed_state, target / "partial_parse.msgpack")
+    env = {**(os.environ if env is None else env), "PLANLINE_DUCKDB_PATH": WAREHOUSE, "DBT_TARGET_PATH": str(target)}
+    command = [str(Path(sys.executable).parent / "dbt"), "build", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    command += ["--select", select, *options, "--quiet"]
+    built = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    if _parsed_state is None:
+        _parsed_state = target / "partial_parse.msgpack"

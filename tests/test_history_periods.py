@@ -10,8 +10,6 @@ them. Each figure is worked out next to the rows."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +21,8 @@ from data_contracts.company.config import Company
 from data_contracts.company.export import write_company_tables
 from data_contracts.registry import CONTRACTS
 from data_contracts.validate import ensure_governance_schema, validate_source
-from orchestration.assets.dbt import DBT_PROJECT_DIR
 from orchestration.ingestion.loader import ensure_raw_tables
+from tests.kpi_fixture import WAREHOUSE, dbt_build
 
 AS_OF = date(2026, 9, 30)
 ITEMS = {"A": "F1", "B": "F2"}
@@ -47,7 +45,7 @@ def _raw(con, table: str, rows: list[dict], partition: str | None = None) -> Non
 def history_warehouse(folder: Path, spread: str, sales: list[dict]) -> str:
     """A warehouse of items A (family F1) and B (F2), the shop S1 (region R1) and ``sales``, built
     by dbt up to the monthly history and row conservation; its path."""
-    warehouse = str(folder / "warehouse.duckdb")
+    warehouse = str(folder / WAREHOUSE)
     company = Company.model_validate(
         {
             "name": "Periods Co",
@@ -66,11 +64,9 @@ def history_warehouse(folder: Path, spread: str, sales: list[dict]) -> str:
         _raw(con, "sales_history", [{"item_code": "A", "location_code": "S1", **sale} for sale in sales], partition="sale_date")
         outcome = validate_source(con, "sales_history", datetime(2026, 9, 30, 23, 59, 59), evaluator="sql")
         assert outcome.quarantine.empty, outcome.quarantine.reason.tolist()
-    env = {**os.environ, "PLANLINE_DUCKDB_PATH": warehouse, "DBT_TARGET_PATH": str(folder / "dbt")}
+    env = dict(os.environ)
     env.pop("PLANLINE_WINDOW_START", None)
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", SELECT, "--indirect-selection", "cautious", "--quiet"]
-    built = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    dbt_build(folder, SELECT, "--indirect-selection", "cautious", env=env)  # the second module build parses partially
     return warehouse
 
 

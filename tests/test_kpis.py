@@ -2,37 +2,34 @@
 KPI models and their data tests over a hand-made warehouse, and every figure is checked against
 the arithmetic written next to it. January 2026; the history ends on 31 January."""
 
-import os
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.assets.dbt import DBT_PROJECT_DIR
 from orchestration.assets.kpi import latest_values
-from tests.kpi_fixture import write_tiny_warehouse
+from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 
 JANUARY = "2026-01-01"
 
 
 def build(warehouse: str, folder: Path, select: str) -> None:
-    env = {**os.environ, "PLANLINE_DUCKDB_PATH": warehouse, "DBT_TARGET_PATH": str(folder / "dbt")}
-    command = [str(Path(sys.executable).parent / "dbt"), "build", "--select", select, "--quiet"]
-    built = subprocess.run(command, cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False)
-    assert built.returncode == 0, built.stdout[-4000:] + built.stderr[-2000:]
+    """dbt builds ``select`` over ``warehouse``, a copy of the KPI warehouse in ``folder``."""
+    assert Path(warehouse) == Path(folder) / WAREHOUSE
+    dbt_build(folder, select)
 
 
 @pytest.fixture(scope="module")
 def kpi_warehouse(tmp_path_factory) -> str:
+    """The hand-made warehouse with every KPI model and the order lines' exceptions built (one dbt
+    process for the tests that read them; the tests that change rows build a copy)."""
     folder = tmp_path_factory.mktemp("kpi")
-    warehouse = str(folder / "warehouse.duckdb")
+    warehouse = str(folder / WAREHOUSE)
     write_tiny_warehouse(warehouse)
     # with the views of the company configuration that maps the fixture's codes (the demo company's) to the roles the models select by
-    build(warehouse, folder, "kpi_targets stg_company__channels stg_company__location_types stg_company__code_systems path:models/marts/kpi")
+    build(warehouse, folder, "kpi_targets stg_company__channels stg_company__location_types stg_company__code_systems path:models/marts/kpi exc_order_lines")
     return warehouse
 
 
@@ -83,12 +80,8 @@ def test_turnover_of_the_month_in_progress_is_annualized_over_its_days_so_far(kp
     assert (days, turnover) == (15, pytest.approx(212 * 365 / 15 / 212))  # 100 x 2 + 3 x 4 sold by the 15th; one count (212)
 
 
-def test_late_or_short_lines_get_the_supply_sides_reason(kpi_warehouse, tmp_path):
-    copy = str(tmp_path / "warehouse.duckdb")
-    shutil.copy(kpi_warehouse, copy)
-    build(copy, tmp_path, "exc_order_lines")
-    with duckdb.connect(copy, read_only=True) as con:
-        rows = con.execute("SELECT reference, exception_type, reason_code, units, value, reason_detail FROM exceptions.exc_order_lines ORDER BY 1").fetchall()
+def test_late_or_short_lines_get_the_supply_sides_reason(kpis):
+    rows = kpis("SELECT reference, exception_type, reason_code, units, value, reason_detail FROM exceptions.exc_order_lines ORDER BY 1")
     assert [row[:5] for row in rows] == [
         ("O1/2", "short_line", "allocation", 2, 6),  # 100 in stock the eve: it went to other orders
         ("O2/1", "late_line", "lead_time", 5, 15),  # in stock, delivered 2 days late: dispatch and delivery
