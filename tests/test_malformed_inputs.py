@@ -41,15 +41,15 @@ def templates(tiny_landing) -> dict[str, Template]:
 
 @pytest.fixture(scope="module")
 def master_data_warehouse(tmp_path_factory, tiny_landing) -> Path:
-    """A warehouse with the tiny company's master data loaded and validated (lookups need it)."""
+    """A warehouse with the tiny company's master data loaded and validated (lookups need it).
+
+    Validated in SQL: the same quarantine as Great Expectations' (test_contracts.py compares them
+    on the tiny company), without a GX run per source; each case's own delivery runs both."""
     landing, _ = tiny_landing
     folder = tmp_path_factory.mktemp("master_data")
     path = folder / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
-        for source in MASTER_DATA:
-            load_demo_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
-            write_quarantine(con, validate_source(con, source, AS_OF))
-        for source in ORDERS:
+        for source in MASTER_DATA + ORDERS:
             load_demo_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
             write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
     return path
@@ -81,6 +81,13 @@ def deliver(case: Case, templates, warehouse: Path, folder: Path) -> Delivery:
         quarantine = con.execute("SELECT * FROM governance.quarantine WHERE source = ? AND list_contains(?, source_file)", [case.source, list(files)]).df()
         raw = con.execute(f"SELECT * FROM raw.{case.source} WHERE list_contains(?, _source_file) ORDER BY _source_file, _row_number", [list(files)]).df()
     return Delivery(files, report, quarantine, raw, folder)
+
+
+@pytest.fixture(scope="module")
+def clean_deliveries(templates, master_data_warehouse, tmp_path_factory) -> dict[str, Delivery]:
+    """Each source's clean file delivered once: what its cases' variants must load exactly like."""
+    folder = tmp_path_factory.mktemp("clean")
+    return {source: deliver(clean(source), templates, master_data_warehouse, folder / source) for source in templates}
 
 
 def data_rows(content: bytes, template: Template) -> int:
@@ -120,21 +127,22 @@ def test_a_malformed_input_ends_in_a_clear_error_or_a_quarantine_entry_and_nothi
 
 
 @pytest.mark.parametrize("case", TOLERATED, ids=lambda c: c.name)
-def test_a_harmless_variant_loads_exactly_like_the_clean_file(case, templates, master_data_warehouse, tmp_path):
+def test_a_harmless_variant_loads_exactly_like_the_clean_file(case, templates, master_data_warehouse, clean_deliveries, tmp_path):
     assert isinstance(case.expect, LoadsAsClean)
     template = templates[case.source]
-    expected = deliver(clean(case.source), templates, master_data_warehouse, tmp_path / "clean")
-    delivery = deliver(case, templates, master_data_warehouse, tmp_path / "variant")
+    expected = clean_deliveries[case.source]
+    delivery = deliver(case, templates, master_data_warehouse, tmp_path)
     columns = list(contract_for(case.source).columns)
     assert not delivery.report.rejected and delivery.quarantine.empty and expected.quarantine.empty
     assert len(delivery.raw) == len(template.rows)
     assert delivery.raw[columns].equals(expected.raw[columns])
 
 
-def test_the_clean_templates_pass_their_contracts(templates, master_data_warehouse, tmp_path):
+def test_the_clean_templates_pass_their_contracts(templates, clean_deliveries):
     """Each case changes one thing in a clean file: the quarantine it gets is that thing's."""
+    assert set(clean_deliveries) == set(templates)
     for source, template in templates.items():
-        delivery = deliver(clean(source), templates, master_data_warehouse, tmp_path / source)
+        delivery = clean_deliveries[source]
         assert delivery.quarantine.empty and len(delivery.raw) == len(template.rows), source
 
 
@@ -154,18 +162,18 @@ def test_a_late_event_lands_on_its_own_day(templates, master_data_warehouse, tmp
     assert delivery.raw.set_index("_row_number").loc[2, "_partition_date"] == pd.Timestamp(date(2026, 9, 3))
 
 
-def test_a_production_order_export_older_than_the_confirmation_fields_loads_with_them_null(templates, master_data_warehouse, tmp_path):
+def test_a_production_order_export_older_than_the_confirmation_fields_loads_with_them_null(templates, master_data_warehouse, clean_deliveries, tmp_path):
     template = templates["erp_production_orders"]
     older = template
     for column in PRODUCTION_CONFIRMATION_COLUMNS:
         older = older.without_column(column)
     assert older.header.endswith(";status")
-    expected = deliver(clean("erp_production_orders"), templates, master_data_warehouse, tmp_path / "clean")
+    expected = clean_deliveries["erp_production_orders"]
     delivery = deliver(
         Case("older_export", "erp_production_orders", lambda t: {template.path: older.data()}, LoadsAsClean()),
         templates,
         master_data_warehouse,
-        tmp_path / "older",
+        tmp_path,
     )
     assert not delivery.report.rejected and delivery.quarantine.empty and len(delivery.raw) == len(template.rows)
     assert delivery.raw[list(PRODUCTION_CONFIRMATION_COLUMNS)].isna().all().all()
