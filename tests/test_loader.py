@@ -213,3 +213,66 @@ def test_files_loaded_by_a_run_that_stopped_before_validating_are_validated_by_t
     (landing / report.files_loaded[0]).write_bytes(corrected.read_bytes() + corrected.read_bytes().splitlines(keepends=True)[-1])
     load_demo_source(con, contract, landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
     assert unvalidated_files(con, "pos_sales") == [report.files_loaded[0]]  # a re-export is validated again
+
+
+def _pos_day(store: str, day: str, quantities: list[str]) -> bytes:
+    lines = [f"{store},{day},200000000000{i},SALE,{q},1.50,{q}.00," for i, q in enumerate(quantities)]
+    return ("store,business_date,ean,line_type,qty,unit_price,net_amount,promo_id\n" + "\n".join(lines) + "\n").encode()
+
+
+def test_files_mapped_in_one_batch_keep_their_own_rows_order_and_path_and_a_broken_one_is_rejected_alone(con, tmp_path):
+    """The files of a source are mapped together: each keeps its rows in its order, numbered from
+    1, its own path's store (a row of another store named against its file); an unparseable file
+    between them is rejected naming its line, and the files before and after it load."""
+    landing = tmp_path / "landing"
+    files = {
+        "pos/ST01/sales_ST01_20260901.csv": _pos_day("ST01", "20260901", ["3", "1"]),
+        "pos/ST01/sales_ST01_20260902.csv": _pos_day("ST01", "20260902", ["1", "x"]) + b"ST01,20260902,2000,SALE,1,1.5\n",  # line 4 is cut
+        "pos/ST02/sales_ST02_20260901.csv": _pos_day("ST01", "20260901", ["5", "6", "7"]),  # rows of ST01 in ST02's file
+        "pos/ST03/sales_ST03_20260901.csv": _pos_day("ST03", "20260901", []),  # a header only
+    }
+    for relative, data in files.items():
+        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (landing / relative).write_bytes(data)
+    report = load_demo_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW, processed_dir=tmp_path / "processed")
+    [rejected] = report.rejected
+    assert rejected.file == "pos/ST01/sales_ST01_20260902.csv" and "line 4" in rejected.error
+    assert report.files_loaded == ["pos/ST01/sales_ST01_20260901.csv", "pos/ST02/sales_ST02_20260901.csv", "pos/ST03/sales_ST03_20260901.csv"]
+    assert report.rows_per_file == {"pos/ST01/sales_ST01_20260901.csv": 2, "pos/ST02/sales_ST02_20260901.csv": 3, "pos/ST03/sales_ST03_20260901.csv": 0}
+    rows = con.execute("SELECT _source_file, _row_number, qty, business_date, _path_problem FROM raw.pos_sales ORDER BY _source_file, _row_number").fetchall()
+    assert rows == [
+        ("pos/ST01/sales_ST01_20260901.csv", 1, "3", "2026-09-01", None),
+        ("pos/ST01/sales_ST01_20260901.csv", 2, "1", "2026-09-01", None),
+        *[("pos/ST02/sales_ST02_20260901.csv", n, q, "2026-09-01", "store ST01 in the file of ST02") for n, q in [(1, "5"), (2, "6"), (3, "7")]],
+    ]
+
+
+def test_a_file_whose_mapping_query_fails_is_rejected_alone_named_and_the_batch_loads(con, tmp_path, monkeypatch):
+    """A failure of the batch's mapping query maps its files one by one: only the file the query
+    cannot take is rejected (named, with the query's error), in its place among the rejections."""
+    from data_contracts.company import apply
+    from orchestration.ingestion import mapped_files
+
+    batched = apply.apply_mapping_batch
+
+    def failing_on_poison(parsed, *args, **kwargs):
+        if any("99" in (table["qty"].to_pylist()) for table in parsed):
+            raise ValueError("a value the query cannot take")
+        return batched(parsed, *args, **kwargs)
+
+    monkeypatch.setattr(apply, "apply_mapping_batch", failing_on_poison)
+    monkeypatch.setattr(mapped_files, "apply_mapping_batch", failing_on_poison)
+    landing = tmp_path / "landing"
+    for day, quantities in [("20260901", ["1"]), ("20260902", ["99"]), ("20260903", ["2", "3"])]:
+        (landing / "pos" / "ST01").mkdir(parents=True, exist_ok=True)
+        (landing / "pos" / "ST01" / f"sales_ST01_{day}.csv").write_bytes(_pos_day("ST01", day, quantities))
+    (landing / "pos" / "ST01" / "sales_ST01_20260904.csv").write_bytes(b"\x00")  # unparseable, after the poisoned one
+    report = load_demo_source(con, contract_for("pos_sales"), landing, tmp_path / "rejected", NOW)
+    assert [(r.file, r.error) for r in report.rejected] == [
+        ("pos/ST01/sales_ST01_20260902.csv", "pos/ST01/sales_ST01_20260902.csv: could not be read as CSV (ValueError: a value the query cannot take)"),
+        (
+            "pos/ST01/sales_ST01_20260904.csv",
+            "pos/ST01/sales_ST01_20260904.csv: NUL bytes at line 1 (byte 0): the file is corrupt, probably a failed transfer; ask for a re-export",
+        ),
+    ]
+    assert report.rows_per_file == {"pos/ST01/sales_ST01_20260901.csv": 1, "pos/ST01/sales_ST01_20260903.csv": 2}

@@ -1,10 +1,13 @@
-"""Apply a source mapping: the rows of one file, as read, become canonical rows of its table.
+"""Apply a source mapping: the rows of files, as read, become canonical rows of its table.
 
-The parsed file (every value text) goes through one DuckDB query: wide columns unpivoted, source
+The parsed files (every value text) go through one DuckDB query per batch of files of the same
+columns (a file's rows tagged with its place in the batch, ``_batch_file``, and its line,
+``_ordinal``; what its path gives in columns of its own): wide columns unpivoted, source
 columns renamed to canonical fields, constants and defaults filled in, numbers, dates and times
 rewritten from the source's notation to the canonical one (``.`` decimals without thousands
 separators, ``YYYY-MM-DD`` dates, ``YYYY-MM-DDTHH:MM:SSZ`` UTC timestamps), and, for master data
-drawn from transactional files, identical rows counted once.
+drawn from transactional files, identical rows counted once; each file's rows apart, in its order,
+as if it went through the query alone.
 
 Nothing is fixed silently: a value that is not written as the mapping says keeps its text as it
 was, and the row's ``_unparsed`` (a JSON object) names the field and the notation expected. The
@@ -19,6 +22,7 @@ import re
 from datetime import date
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from data_contracts.company.mapping import CANONICAL_DATE, CANONICAL_TIMESTAMP, SourceMapping, ValueFormats
@@ -26,6 +30,9 @@ from data_contracts.row_problems import PARSE_PROBLEM
 
 UNPARSED = "_unparsed"
 PATH_PROBLEM = "_path_problem"
+# A parsed file's place in a batch (0, 1, ...) and its rows' order in the file (1, 2, ...).
+BATCH_FILE = "_batch_file"
+ORDINAL = "_ordinal"
 # Field types a contract declares (Contract.field_types): what the notation rewrite applies to.
 NUMBER_TYPES = ("decimal", "whole_decimal", "integer")
 _SHAPES = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}", "%M": "[0-9]{2}", "%S": "[0-9]{2}", "%y": "[0-9]{2}"}
@@ -134,47 +141,61 @@ def path_values(mapping: SourceMapping, relative: str) -> dict[str, str]:
     return {name: match.group(1) for name, match in found.items() if match and match.group(1)}
 
 
+def path_column(part: int, name: str) -> str:
+    """The batch column holding, on each row, what its file's path gives field ``name`` under the
+    mapping's part ``part`` (null: the path gives nothing)."""
+    return f"_path_{part}_{name}"
+
+
 def _path_problem_sql(mapping: SourceMapping, from_path: dict[str, str]) -> str:
-    """SQL: what contradicts the path in a row (``store ST02 in a file of ST01``), else null."""
+    """SQL: what contradicts the path in a row (``store ST02 in a file of ST01``), else null;
+    ``from_path``: field -> SQL of what the row's file path gives it (null: nothing)."""
     checks = [
-        f"CASE WHEN {_identifier(mapping.field_source(name).column)} <> {sql_literal(value)} "
-        f"THEN {sql_literal(name + ' ')} || {_identifier(mapping.field_source(name).column)} || {sql_literal(' in the file of ' + value)} END"
+        f"CASE WHEN {_identifier(mapping.field_source(name).column)} <> {value} "
+        f"THEN {sql_literal(name + ' ')} || {_identifier(mapping.field_source(name).column)} || ' in the file of ' || {value} END"
         for name, value in from_path.items()
         if mapping.field_source(name) is not None
     ]
     return f"concat_ws('; ', {', '.join(checks)})" if checks else "CAST(NULL AS VARCHAR)"
 
 
-def canonical_query(
-    mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str, relative: str = ""
-) -> str:
-    """SQL turning the registered table ``parsed_file`` (the file's columns as text, then
-    ``_extra`` and ``_parse_problem``) into the canonical ``columns``, ``_extra``,
-    ``_parse_problem``, ``_unparsed`` and ``_path_problem``, in file order (``_ordinal``);
-    ``relative``: the file's path relative to the landing folder."""
+def canonical_query(mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str) -> str:
+    """SQL turning the registered table ``parsed_files`` (a batch of files: their columns as text,
+    ``_extra``, ``_parse_problem``, ``_batch_file``, ``_ordinal`` and the ``path_column`` of every
+    part's path values) into the canonical ``columns``, ``_extra``, ``_parse_problem``,
+    ``_unparsed``, ``_path_problem`` and ``_batch_file``: file by file, each in file order."""
     bodies = [
-        f"SELECT *, {number} AS _part FROM ({_part_query(part, columns, field_types, file_columns, business_timezone, relative)})"
+        f"SELECT *, {number} AS _part FROM ({_part_query(part, number, columns, field_types, file_columns, business_timezone)})"
         for number, part in enumerate(mapping.expanded())
     ]
-    return f"SELECT * EXCLUDE (_part, _ordinal) FROM ({' UNION ALL '.join(bodies)}) ORDER BY _part, _ordinal"
+    return f"SELECT * EXCLUDE (_part, {ORDINAL}) FROM ({' UNION ALL '.join(bodies)}) ORDER BY {BATCH_FILE}, _part, {ORDINAL}"
+
+
+def _unpivoted(mapping: SourceMapping, source: str, file_columns: list[str]) -> str:
+    """SQL: the rows of ``source`` with one row per wide cell (``_wide_column``, ``_wide_value``),
+    ordered within their line as the columns are in the file."""
+    wide_columns = [c for c in file_columns if re.fullmatch(mapping.wide.columns, c)]
+    listed = ", ".join(_identifier(c) for c in wide_columns)
+    positions = ", ".join(f"({sql_literal(c)}, {i})" for i, c in enumerate(wide_columns, start=1))
+    nulls = " INCLUDE NULLS" if mapping.wide.blank_cells == "keep" else ""
+    unpivot = f"SELECT * FROM ({source}) UNPIVOT{nulls} (_wide_value FOR _wide_column IN ({listed}))"
+    source = (
+        f"SELECT u.* EXCLUDE ({ORDINAL}), u.{ORDINAL} * {len(wide_columns) + 1} + c._cell AS {ORDINAL} FROM ({unpivot}) u "
+        f"JOIN (VALUES {positions}) c(_cell_column, _cell) ON u._wide_column = c._cell_column"
+    )
+    if mapping.wide.keep_values:
+        source = f"SELECT * FROM ({source}) WHERE _wide_value IN ({', '.join(sql_literal(v) for v in mapping.wide.keep_values)})"
+    return source
 
 
 def _part_query(
-    mapping: SourceMapping, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str, relative: str
+    mapping: SourceMapping, number: int, columns: tuple[str, ...], field_types: dict[str, str], file_columns: list[str], business_timezone: str
 ) -> str:
-    """canonical_query's rows of one part of the mapping, in file order (``_ordinal``)."""
-    from_path = path_values(mapping, relative)
-    source = "SELECT *, row_number() OVER () AS _ordinal FROM parsed_file"
+    """canonical_query's rows of part ``number`` of the mapping, with ``_batch_file`` and ``_ordinal``."""
+    from_path = {name: _identifier(path_column(number, name)) for name in mapping.path_values}
+    source = "SELECT * FROM parsed_files"
     if mapping.wide:
-        wide_columns = [c for c in file_columns if re.fullmatch(mapping.wide.columns, c)]
-        listed = ", ".join(_identifier(c) for c in wide_columns)
-        source = (
-            f"SELECT * EXCLUDE (_cell), _ordinal * {len(wide_columns) + 1} + _cell AS _ordinal FROM "
-            f"(SELECT *, row_number() OVER (PARTITION BY _ordinal) AS _cell FROM "
-            f"(SELECT * FROM ({source}) UNPIVOT{' INCLUDE NULLS' if mapping.wide.blank_cells == 'keep' else ''} (_wide_value FOR _wide_column IN ({listed}))))"
-        )
-        if mapping.wide.keep_values:
-            source = f"SELECT * FROM ({source}) WHERE _wide_value IN ({', '.join(sql_literal(v) for v in mapping.wide.keep_values)})"
+        source = _unpivoted(mapping, source, file_columns)
     selects, checks = [], []
     for name in columns:
         if name in mapping.constants:
@@ -189,7 +210,7 @@ def _part_query(
             selects.append(f"{_wide_key(mapping)} AS {_identifier(name)}")
             continue
         elif name in from_path:
-            value = sql_literal(from_path[name])
+            value = from_path[name]
         else:
             value = "CAST(NULL AS VARCHAR)"
         if name in mapping.defaults:
@@ -201,12 +222,12 @@ def _part_query(
         selects.append(f"CASE WHEN {value} IS NOT NULL AND {ok} THEN {canonical} ELSE {value} END AS {_identifier(name)}")
         checks.append((name, f"{value} IS NOT NULL AND NOT {ok}", expected))
     problems = f"{_unparsed_sql(checks)} AS {UNPARSED}, nullif({_path_problem_sql(mapping, from_path)}, '') AS {PATH_PROBLEM}"
-    body = f"SELECT {', '.join(selects)}, _extra, {PARSE_PROBLEM}, {problems}, _ordinal FROM ({source})"
+    body = f"SELECT {', '.join(selects)}, _extra, {PARSE_PROBLEM}, {problems}, {BATCH_FILE}, {ORDINAL} FROM ({source})"
     if mapping.skip_empty:  # lines that are no row of the table (an event column on a day without event)
         body = f"SELECT * FROM ({body}) WHERE {' AND '.join(f'{_identifier(name)} IS NOT NULL' for name in mapping.skip_empty)}"
-    if mapping.distinct:
+    if mapping.distinct:  # identical rows of a file count once (the first), each file apart
         names = ", ".join(_identifier(c) for c in columns)
-        body = f"SELECT DISTINCT ON ({names}, {UNPARSED}) * FROM ({body}) ORDER BY {names}, {UNPARSED}, _ordinal"
+        body = f"SELECT DISTINCT ON ({BATCH_FILE}, {names}, {UNPARSED}) * FROM ({body}) ORDER BY {BATCH_FILE}, {names}, {UNPARSED}, {ORDINAL}"
     return body
 
 
@@ -228,27 +249,70 @@ def apply_mapping(
     con: duckdb.DuckDBPyConnection | None = None,
     relative: str = "",
 ) -> pa.Table:
-    """The canonical rows of one parsed file.
+    """The canonical rows of one parsed file (``apply_mapping_batch`` of that file alone).
 
     Args:
         parsed: the file's columns as text (null for empty), then ``_extra`` and ``_parse_problem``.
         columns: the canonical table's fields, in order.
         field_types: canonical field -> ``decimal``, ``whole_decimal``, ``integer``, ``date`` or
             ``timestamp`` (fields not listed are text, kept as they are).
+        relative: the file's path relative to the landing folder (what ``path_values`` read).
     Returns:
         ``columns`` as text, ``_extra``, ``_parse_problem``, ``_unparsed`` (JSON text or null) and
         ``_path_problem`` (a field contradicting the file's path, or null).
     """
+    return apply_mapping_batch([parsed], [relative], mapping, columns, field_types, business_timezone, con)[0]
+
+
+def apply_mapping_batch(
+    parsed: list[pa.Table],
+    relatives: list[str],
+    mapping: SourceMapping,
+    columns: tuple[str, ...],
+    field_types: dict[str, str],
+    business_timezone: str = "UTC",
+    con: duckdb.DuckDBPyConnection | None = None,
+) -> list[pa.Table]:
+    """The canonical rows of each parsed file (as ``apply_mapping`` gives them), in one query.
+
+    The files have the same columns (names and types, in the same order); ``relatives`` are their
+    paths relative to the landing folder. A failure of the query is the batch's: map its files one
+    by one to learn whose it is.
+    """
     own = con is None
     con = con or duckdb.connect()
     try:
-        file_columns = [c for c in parsed.column_names if c not in ("_extra", PARSE_PROBLEM)]
-        query = canonical_query(mapping, columns, field_types, file_columns, business_timezone, relative)
-        con.register("parsed_file", parsed)
+        file_columns = [c for c in parsed[0].column_names if c not in ("_extra", PARSE_PROBLEM)]
+        query = canonical_query(mapping, columns, field_types, file_columns, business_timezone)
+        con.register("parsed_files", _batch_table(parsed, relatives, mapping))
         try:
-            return con.sql(query).to_arrow_table()
+            result = con.sql(query).to_arrow_table()
         finally:
-            con.unregister("parsed_file")
+            con.unregister("parsed_files")
     finally:
         if own:
             con.close()
+    return _split(result, len(parsed))
+
+
+def _batch_table(parsed: list[pa.Table], relatives: list[str], mapping: SourceMapping) -> pa.Table:
+    """The files' rows in one table, each tagged with ``_batch_file``, ``_ordinal`` and what its
+    file's path gives (``path_column``)."""
+    counts = np.array([t.num_rows for t in parsed], dtype=np.int64)
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    table = pa.concat_tables(parsed) if len(parsed) > 1 else parsed[0]
+    table = table.append_column(BATCH_FILE, pa.array(np.repeat(np.arange(len(parsed), dtype=np.int64), counts)))
+    table = table.append_column(ORDINAL, pa.array(np.arange(counts.sum(), dtype=np.int64) - starts + 1))
+    for number, part in enumerate(mapping.expanded()):
+        for name in part.path_values:
+            given = np.array([path_values(part, relative).get(name) for relative in relatives], dtype=object)
+            table = table.append_column(path_column(number, name), pa.array(np.repeat(given, counts), type=pa.string()))
+    return table
+
+
+def _split(result: pa.Table, files: int) -> list[pa.Table]:
+    """The query's rows (ordered by ``_batch_file``) as one table per file, without ``_batch_file``."""
+    counts = np.bincount(result[BATCH_FILE].to_numpy(), minlength=files) if result.num_rows else np.zeros(files, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    rows = result.drop_columns([BATCH_FILE])
+    return [rows.slice(int(start), int(count)) for start, count in zip(starts, counts)]

@@ -27,6 +27,7 @@ same, "left in the landing folder". Folders that cannot be listed are reported.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -38,6 +39,7 @@ import pyarrow as pa
 from data_contracts.company.apply import PATH_PROBLEM, UNPARSED
 from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract
+from orchestration.ingestion.batch import MappedFiles
 from orchestration.ingestion.kept_copies import archive, keep_rejected
 from orchestration.ingestion.listing import (
     NO_SOURCE_NAME,
@@ -51,7 +53,7 @@ from orchestration.ingestion.listing import (
     source_of,
     unchanged_since,
 )
-from orchestration.ingestion.mapped_files import canonical_rows
+from orchestration.ingestion.mapped_files import read_file, unreadable
 from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile
 
 # Where a rejected file is said to be when it could not be moved out of the landing folder.
@@ -309,13 +311,12 @@ def _archive_reported(con, entry: LandingEntry, sha: str, seen: tuple[int, int, 
 
 
 def _parse(con, contract: Contract, mapping: SourceMapping, data: bytes, relative: str, business_timezone: str):
-    """The file's canonical rows as an Arrow table; any failure of the readers names the file."""
+    """The file's rows as read (``read_file``: its columns as text), to be mapped with the others'
+    (``MappedFiles``); any failure of the readers names the file."""
     try:
-        return canonical_rows(data, relative, mapping, contract, business_timezone, con)
-    except UnparseableFile:
-        raise
+        return read_file(data, relative, mapping, contract)
     except Exception as error:  # a reader's own failure on odd input: the file is rejected, named, not the run crashed
-        raise UnparseableFile(f"{relative}: could not be read as {mapping.format.type.upper()} ({type(error).__name__}: {error})") from error
+        raise unreadable(error, relative, mapping) from error
 
 
 def _resolve_rejections(con, source: str, intact_files: list[str], now: datetime) -> None:
@@ -368,16 +369,18 @@ def load_source(
     ensure_raw_tables(con, contract)
     report = LoadReport(contract.source)
     known = dict(con.execute("SELECT source_file, sha256 FROM raw._load_log WHERE source = ? AND status = 'loaded'", [contract.source]).fetchall())
-    tables: list[pa.Table] = []
-    batch_files: list[tuple[str, str, int, bool]] = []
-    read: dict[str, tuple[LandingEntry, tuple[int, int, int]]] = {}
+
+    def reject(entry: LandingEntry, sha: str, error: UnparseableFile) -> None:
+        _reported(report, entry, _reject(con, contract.source, entry, sha, str(error), rejected_dir, now))
+
+    mapped = MappedFiles(con, contract, mapping, business_timezone, reject)
     intact: list[str] = []
     entries, errors = scan_landing([mapping, *(m for m in company_mappings or () if m.source != mapping.source)], landing)
     report.unlisted = [str(e) for e in errors if e.folder == "." or source_of([mapping], e.folder, folder=True)]
     for entry in [e for e in entries if contract.source in e.sources]:
         relative = entry.relative
         report.files_seen += 1
-        content = _read_entry(con, contract.source, entry, rejected_dir, now, report)
+        content = _read_entry(con, contract.source, entry, rejected_dir, now, report, mapped.settle)
         if content is None:
             continue
         data, sha, seen = content
@@ -388,16 +391,16 @@ def load_source(
                 _archive_reported(con, entry, sha, seen, processed_dir, report)
             continue
         try:
-            table = _parse(con, contract, mapping, data, relative, business_timezone)
+            parsed = _parse(con, contract, mapping, data, relative, business_timezone)
         except UnparseableFile as error:
-            _reported(report, entry, _reject(con, contract.source, entry, sha, str(error), rejected_dir, now))
+            mapped.settle()  # the files before it first: rejections are reported in the files' order
+            reject(entry, sha, error)
             continue
-        tables.append(table)
-        batch_files.append((relative, sha, table.num_rows, relative in known))
-        read[relative] = (entry, seen)
-
+        mapped.add(entry, sha, seen, parsed, relative in known)
+    mapped.settle()
+    batch_files, read = mapped.files, mapped.read
     if batch_files:
-        incoming = _with_row_origin(pa.concat_tables(tables).combine_chunks(), batch_files, now)
+        incoming = _with_row_origin(pa.concat_tables(mapped.tables).combine_chunks(), batch_files, now)
         con.register("incoming_rows", incoming)
         try:
             selection, partition_column = _select_files(con, contract, batch_files, window, report)
@@ -427,19 +430,23 @@ def _reported(report: LoadReport, entry: LandingEntry, rejected: RejectedFile | 
         report.rejected.append(rejected)
 
 
-def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path | None, now: datetime, report: LoadReport):
+def _read_entry(con, source: str, entry: LandingEntry, rejected_dir: Path | None, now: datetime, report: LoadReport, settle: Callable[[], None]):
     """The entry's (bytes, hash, (size, time, inode) as read); None when it is refused unread (a
     link, a device, a name that is not UTF-8) or cannot be read (both rejected and reported), or
-    is gone or changed since the listing (reported, left for the next run)."""
+    is gone or changed since the listing (reported, left for the next run). ``settle`` is called
+    before any of these is reported (the files read before it are mapped: the files' order)."""
     if entry.refusal:
+        settle()
         _reported(report, entry, _refuse(con, source, entry, rejected_dir, now))
         return None
     try:
         data, seen = read_regular(entry.path, entry.inode)
     except (FileNotFoundError, ChangedSinceListing) as error:
+        settle()
         report.skipped.append(f"{entry.relative}: gone or changed since the listing ({error.strerror}): left for the next run")
         return None
     except OSError as error:  # unreadable (permissions): rejected with the reason, the others load
+        settle()
         sha = name_sha(entry)
         _reported(report, entry, _reject(con, source, entry, sha, f"{entry.relative}: cannot be read ({error.strerror})", rejected_dir, now))
         return None
@@ -475,15 +482,20 @@ def _insert(con, contract: Contract, batch_files, days_sql: str, now: datetime) 
         )
     else:
         rows = "SELECT * FROM incoming_rows i WHERE list_contains($files, i._source_file)"
+    replaced = [f for f, _, _, was_loaded in batch_files if was_loaded]
     con.execute("BEGIN TRANSACTION")
     try:
-        for file in [f for f, _, _, was_loaded in batch_files if was_loaded]:
-            con.execute(f"DELETE FROM {contract.table} WHERE _source_file = ?", [file])
-            con.execute("UPDATE raw._load_log SET status = 'replaced' WHERE source = ? AND source_file = ? AND status = 'loaded'", [contract.source, file])
+        if replaced:  # one statement each for all the files (a statement per file cost a millisecond or two each)
+            con.execute(f"DELETE FROM {contract.table} WHERE list_contains($replaced, _source_file)", {"replaced": replaced})
+            con.execute(
+                "UPDATE raw._load_log SET status = 'replaced' WHERE source = $source AND list_contains($replaced, source_file) AND status = 'loaded'",
+                {"source": contract.source, "replaced": replaced},
+            )
         con.execute(f"INSERT INTO {contract.table} BY NAME {rows}", {"files": files})
-        con.executemany(
-            "INSERT INTO raw._load_log (source, source_file, sha256, rows, loaded_at, status) VALUES (?, ?, ?, ?, ?, 'loaded')",
-            [(contract.source, f, sha, n, now) for f, sha, n, _ in batch_files],
+        con.execute(
+            "INSERT INTO raw._load_log (source, source_file, sha256, rows, loaded_at, status) "
+            "SELECT $source, unnest($files), unnest($shas), unnest($rows), $now, 'loaded'",
+            {"source": contract.source, "files": files, "shas": [sha for _, sha, _, _ in batch_files], "rows": [n for *_, n, _ in batch_files], "now": now},
         )
         con.execute("COMMIT")
     except Exception:

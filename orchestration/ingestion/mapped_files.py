@@ -1,10 +1,15 @@
-"""Read one delivered file as its source mapping says, then turn it into canonical rows.
+"""Read delivered files as their source mapping says, then turn them into canonical rows.
 
 The bytes are decompressed and decoded as the mapping's ``format`` says, read by the strict
 parsers (``parsers``: every value text, every structural problem named by line), checked against
 the columns the mapping reads (by name or in the exact order), and handed to
 ``data_contracts.company.apply`` for the canonical rows. Any failure to read is an
 ``UnparseableFile`` naming the file, and the line or column: the loader rejects the file whole.
+
+The loader reads its files one by one (``read_file``: a file that cannot be read fails alone) and
+maps them together (``canonical_batch``: one query per layout of columns, the per-file query that
+cost most when a store delivers a file a day); a batch whose query fails is mapped file by file,
+so that the failure is the failing file's alone.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_contracts.company.apply import apply_mapping
+from data_contracts.company.apply import apply_mapping, apply_mapping_batch
 from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract
 from orchestration.ingestion.parsers import PARSE_PROBLEM, UnparseableFile, read_csv_table, read_jsonl_table
@@ -143,6 +148,13 @@ def read_file(data: bytes, label: str, mapping: SourceMapping, contract: Contrac
     return _read_parquet(data, label, mapping, contract)
 
 
+def unreadable(error: Exception, label: str, mapping: SourceMapping) -> UnparseableFile:
+    """A failure of the readers or of the mapping query as the file's rejection, naming the file."""
+    if isinstance(error, UnparseableFile):
+        return error
+    return UnparseableFile(f"{label}: could not be read as {mapping.format.type.upper()} ({type(error).__name__}: {error})")
+
+
 def canonical_rows(
     data: bytes, label: str, mapping: SourceMapping, contract: Contract, business_timezone: str, con: duckdb.DuckDBPyConnection | None = None
 ) -> pa.Table:
@@ -150,3 +162,39 @@ def canonical_rows(
     ``_parse_problem`` and ``_unparsed`` (see data_contracts.company.apply)."""
     parsed = read_file(data, label, mapping, contract)
     return apply_mapping(parsed, mapping, contract.columns, contract.field_types, business_timezone, con, relative=label)
+
+
+def canonical_batch(
+    files: list[tuple[str, pa.Table]], mapping: SourceMapping, contract: Contract, business_timezone: str, con: duckdb.DuckDBPyConnection | None = None
+) -> list[pa.Table | Exception]:
+    """The canonical rows of parsed files (their label and ``read_file``'s table), in their order,
+    as ``canonical_rows`` gives each: one query per group of files with the same columns (a
+    header by name may differ from file to file). A file whose mapping fails has its exception in
+    its place; the others their rows."""
+    groups: dict[tuple, list[int]] = {}
+    for index, (_, table) in enumerate(files):
+        groups.setdefault(tuple(zip(table.schema.names, table.schema.types)), []).append(index)
+    results: list[pa.Table | Exception] = [pa.table({})] * len(files)
+    for indexes in groups.values():
+        mapped = _mapped_group([files[i] for i in indexes], mapping, contract, business_timezone, con)
+        for index, rows in zip(indexes, mapped):
+            results[index] = rows
+    return results
+
+
+def _mapped_group(files: list[tuple[str, pa.Table]], mapping: SourceMapping, contract: Contract, business_timezone: str, con) -> list[pa.Table | Exception]:
+    """A group of files of the same columns mapped in one query; should it fail, file by file."""
+    tables, labels = [table for _, table in files], [label for label, _ in files]
+    try:
+        return apply_mapping_batch(tables, labels, mapping, contract.columns, contract.field_types, business_timezone, con)
+    except Exception as error:  # one file's values the query cannot take: find which
+        if len(files) == 1:
+            return [error]
+    return [_mapped_alone(table, label, mapping, contract, business_timezone, con) for label, table in files]
+
+
+def _mapped_alone(table: pa.Table, label: str, mapping: SourceMapping, contract: Contract, business_timezone: str, con) -> pa.Table | Exception:
+    try:
+        return apply_mapping(table, mapping, contract.columns, contract.field_types, business_timezone, con, relative=label)
+    except Exception as error:
+        return error

@@ -301,15 +301,15 @@ def _first_line(body: bytes) -> str:
 
 def _repeated_headers(table: pa.Table, present: list[str]) -> pa.Array:
     """The problem of the rows that repeat the header (the files of a concatenated export; the
-    second may start with its own byte-order mark), else null."""
+    second may start with its own byte-order mark), else null; none when no value of the first
+    column holds its name (the usual file: one look, not a pass per column)."""
+    if not present or not pc.any(pc.match_substring(table[present[0]], present[0])).as_py():
+        return pa.nulls(table.num_rows, pa.string())
     repeated = pa.scalar(True)
     for column in present:
         values = pc.utf8_trim_whitespace(pc.replace_substring(table[column], "\ufeff", ""))
         repeated = pc.and_(repeated, pc.fill_null(pc.equal(values, column), False))
-    mask = pc.fill_null(repeated, False) if present else pa.array([False] * table.num_rows)
-    if isinstance(mask, pa.Scalar):
-        mask = pa.array([mask.as_py()] * table.num_rows)
-    return pc.if_else(mask, pa.scalar(REPEATED_HEADER), pa.scalar(None, pa.string()))
+    return pc.if_else(pc.fill_null(repeated, False), pa.scalar(REPEATED_HEADER), pa.scalar(None, pa.string()))
 
 
 def read_csv_table(data: bytes, label: str, columns: tuple[str, ...], separator: str, optional: tuple[str, ...] = (), quote: str = '"') -> pa.Table:
