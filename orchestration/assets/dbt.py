@@ -22,6 +22,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from packaging import version
 
 from data_contracts import CONTRACTS
+from orchestration.assets.company import COMPANY_KEYS
 from orchestration.ingestion.loader import PartitionWindow, loaded_days
 from orchestration.partitions import FACT_FRESHNESS, HISTORY_END, WAREHOUSE_POOL, daily_partitions, run_window, single_run, window_environment
 from orchestration.resources import DuckDBWarehouse
@@ -147,7 +148,10 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
         if props["resource_type"] == "source":
             return spec
         if props["resource_type"] == "seed":
-            return spec.replace_attributes(group_name="reference", kinds={"dbt", "duckdb", "csv"})
+            # The seeds are built after the company's configuration is loaded, with its staging
+            # views: Dagster gives a dbt definition one step (one dbt process, ~8 s to start) per
+            # position in the graph, and seeds without upstream would take a step of their own.
+            return spec.replace_attributes(group_name="reference", kinds={"dbt", "duckdb", "csv"}, deps=[*spec.deps, *COMPANY_KEYS])
         folders = props["fqn"][1:-1]
         group = next((self.GROUPS[f] for f in reversed(folders) if f in self.GROUPS), "dbt")
         spec = spec.replace_attributes(group_name=group, kinds={"dbt", "duckdb", "sql"})
