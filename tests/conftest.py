@@ -1,4 +1,4 @@
-"""Shared fixtures: tiny demo data generated once per session, and one end-to-end run of the graph."""
+"""Shared fixtures: tiny demo data generated once per session, and one run of the data layer on it."""
 
 from __future__ import annotations
 
@@ -31,17 +31,16 @@ def tiny_landing(tmp_path_factory) -> tuple[Path, dict]:
 
 
 @pytest.fixture(scope="session")
-def pipeline_home(tmp_path_factory):
-    """A fresh PLANLINE_HOME with tiny data, the whole graph materialized once (in process)."""
-    home = tmp_path_factory.mktemp("planline_home")
-    manifest = generate(home / "landing", "tiny", seed=7)
-    with running_home(home, PLANLINE_AS_OF=manifest["end_date"]) as (instance, env):
-        from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
+def reference(tmp_path_factory) -> dict:
+    """The tiny demo company through the whole data layer, once for the session and every worker
+    (tests/reference_home.py): ``home`` (read only: copy it to run jobs on it), ``manifest`` (the
+    generator's), and what the tests read of the run (success, checks, digests of its marts)."""
+    from tests.reference_home import reference_home
 
-        job = defs.resolve_job_def("data_foundation")
-        first = job.execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
-        yield {"home": home, "manifest": manifest, "result": first, "job": job, "instance": instance, "env": env}
+    basetemp = tmp_path_factory.getbasetemp()
+    shared = basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp  # the workers' common folder
+    home, summary = reference_home(shared)
+    return {"home": home, **summary}
 
 
 @contextmanager

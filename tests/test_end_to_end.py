@@ -1,30 +1,27 @@
-"""One materialization of the whole graph on tiny data, checked against the generator's manifest.
+"""One materialization of the data layer on tiny data (the session's reference run, see
+tests/reference_home.py), checked against the generator's manifest.
 
 Governance must catch every injected defect, kind by kind, with exact counts and nothing more;
 every row read is harmonized or quarantined; the marts agree with figures computed directly from
-the landing files; and a second run over the same files changes nothing.
+the landing files; and a second run over the same files, rebuilding everything from scratch,
+changes nothing.
 """
 
 from __future__ import annotations
 
 import csv
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from ml.demo_company import generate
 from ml.demo_company.generate import MANIFEST_NAME
 from orchestration.jobs import all_days_tags
 from orchestration.warehouse_snapshot import published_path
 from tests.conftest import duckdb_path, marts_digest, running_home
+from tests.reference_home import copy_home
 from tests.test_warehouse_readers import held_reader
 
 pytestmark = pytest.mark.e2e
@@ -45,8 +42,8 @@ RULE_OF_KIND = {
 
 
 @pytest.fixture(scope="module")
-def warehouse(pipeline_home):
-    con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
+def warehouse(reference):
+    con = duckdb.connect(duckdb_path(reference["home"]), read_only=True)
     yield con
     con.close()
 
@@ -55,16 +52,13 @@ def _entries(manifest: dict, kinds) -> list[dict]:
     return [e for e in manifest["entries"] if e["kind"] in kinds]
 
 
-def test_the_whole_graph_materializes_and_its_error_checks_pass(pipeline_home):
-    result = pipeline_home["result"]
-    assert result.success, [e.message for e in result.get_step_failure_events()]
-    evaluations = [e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"]
-    failed = [(str(ev.asset_key.to_user_string()), ev.check_name) for ev in evaluations if not ev.passed and ev.severity.value == "ERROR"]
-    assert evaluations and not failed
+def test_the_whole_graph_materializes_and_its_error_checks_pass(reference):
+    assert reference["success"], reference["step_failures"]
+    assert reference["check_evaluations"] and not reference["failed_error_checks"]
 
 
-def test_every_injected_defect_is_in_quarantine_with_its_rule(pipeline_home, warehouse):
-    manifest = pipeline_home["manifest"]
+def test_every_injected_defect_is_in_quarantine_with_its_rule(reference, warehouse):
+    manifest = reference["manifest"]
     quarantine = warehouse.execute("SELECT source, source_file, row_number, rule, reason FROM governance.quarantine").df()
     flagged = set(zip(quarantine.source, quarantine.source_file, quarantine.row_number, quarantine.rule))
     for kind, rule in RULE_OF_KIND.items():
@@ -77,8 +71,8 @@ def test_every_injected_defect_is_in_quarantine_with_its_rule(pipeline_home, war
     assert quarantine.reason.str.len().min() > 30
 
 
-def test_findings_that_flow_on_are_reported_exactly(pipeline_home, warehouse):
-    manifest = pipeline_home["manifest"]
+def test_findings_that_flow_on_are_reported_exactly(reference, warehouse):
+    manifest = reference["manifest"]
     late = warehouse.execute("SELECT source, source_file, source_row_number FROM governance_marts.gov_late_events").fetchall()
     assert {(s, f, int(r)) for s, f, r in late} == {(e["source"], e["file"], e["row_number"]) for e in _entries(manifest, ["late_event"])}
     discrepancies = warehouse.execute("SELECT count(*) FROM governance_marts.gov_inventory_discrepancies").fetchone()[0]
@@ -88,25 +82,20 @@ def test_findings_that_flow_on_are_reported_exactly(pipeline_home, warehouse):
     assert applied == sum(1 for e in _entries(manifest, ["late_event"]) if e["source"] == "wms_events")
 
 
-def test_unparseable_files_are_rejected_and_kept(pipeline_home, warehouse):
-    manifest, home = pipeline_home["manifest"], pipeline_home["home"]
+def test_unparseable_files_are_rejected_and_kept(reference, warehouse):
+    manifest, home = reference["manifest"], reference["home"]
     rejected = warehouse.execute("SELECT source, source_file, error FROM raw._rejected_files ORDER BY source").fetchall()
     assert {(s, f) for s, f, _ in rejected} == {(r["source"], r["file"]) for r in manifest["rejected_files"]}
     for _, file, error in rejected:
         assert (home / "rejected" / file).exists() and "line" in error
 
 
-def test_rows_read_are_harmonized_or_quarantined(pipeline_home, warehouse):
+def test_rows_read_are_harmonized_or_quarantined(reference, warehouse):
     conservation = warehouse.execute("SELECT source, rows_read, rows_unaccounted, rows_quarantined FROM governance_marts.gov_row_conservation").fetchall()
-    assert {s: u for s, _, u, _ in conservation} == {s: 0 for s in pipeline_home["manifest"]["rows_per_source"]}
-    assert {s: r for s, r, _, _ in conservation} == pipeline_home["manifest"]["rows_per_source"]
+    assert {s: u for s, _, u, _ in conservation} == {s: 0 for s in reference["manifest"]["rows_per_source"]}
+    assert {s: r for s, r, _, _ in conservation} == reference["manifest"]["rows_per_source"]
     # the UI shows the same per-source counts on the quarantine asset
-    materialization = next(
-        e.event_specific_data.materialization
-        for e in pipeline_home["result"].get_asset_materialization_events()
-        if e.asset_key.path == ["governance", "quarantine"]
-    )
-    shown = {k.split("/", 1)[1]: v.value for k, v in materialization.metadata.items() if k.startswith("rows/")}
+    shown = {k.split("/", 1)[1]: v for k, v in reference["quarantine_metadata"].items()}
     assert shown == {s: q for s, _, _, q in conservation if q}
 
 
@@ -121,8 +110,8 @@ def _clean_rows(landing: Path, manifest: dict, pattern: str, sep: str) -> pd.Dat
     return frame[[(f, r) not in dirty for f, r in zip(frame._file, frame._row)]]
 
 
-def test_marts_agree_with_the_landing_files(pipeline_home, warehouse):
-    manifest, landing = pipeline_home["manifest"], pipeline_home["home"] / "processed"  # loaded files end there
+def test_marts_agree_with_the_landing_files(reference, warehouse):
+    manifest, landing = reference["manifest"], reference["home"] / "processed"  # loaded files end there
     pos = _clean_rows(landing, manifest, "pos/*/sales_*.csv", ",")
     store_units = pos[pos.line_type == "SALE"].qty.astype(int).sum()
     assert float(warehouse.execute("SELECT sum(units) FROM marts.fct_daily_demand WHERE channel_id = 'STORE'").fetchone()[0]) == float(store_units)
@@ -154,74 +143,25 @@ def test_every_sku_has_the_erp_unit_of_each_order_type_with_its_factor(warehouse
     assert (manufacturing.unit == manufacturing.base_unit).all() and (manufacturing.factor_to_base == 1).all()
 
 
-def test_a_second_run_over_the_same_files_changes_nothing(pipeline_home, warehouse):
-    home = pipeline_home["home"]
+def test_a_second_run_over_the_same_files_from_scratch_changes_nothing(reference, warehouse, tmp_path):
+    """Every file delivered again, then the full-refresh job (every raw row validated again, the
+    incremental models rebuilt): nothing is loaded twice and the marts are the same, while a
+    person reads the published copy through the whole run."""
+    home = copy_home(reference["home"], tmp_path / "home")
     before = marts_digest(warehouse)
     raw_before = warehouse.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0]
-    warehouse.close()  # one writer at a time
     shutil.copytree(home / "processed", home / "landing", dirs_exist_ok=True)  # every file delivered again
-    # a person reading (another process, on what readers are told to open) through the whole run
-    with held_reader(published_path(home / "warehouse.duckdb")) as reader, pytest.MonkeyPatch.context() as patch:
-        read_before = reader("SELECT count(*) FROM raw.pos_sales")
-        for key, value in pipeline_home["env"].items():
-            patch.setenv(key, value)
-        again = pipeline_home["job"].execute_in_process(instance=pipeline_home["instance"], raise_on_error=False, tags=all_days_tags())
-        assert reader("SELECT count(*) FROM raw.pos_sales") == read_before == f"[({raw_before},)]"
+    with running_home(home, PLANLINE_AS_OF=reference["manifest"]["end_date"]) as (instance, _):
+        from orchestration.definitions import defs
+
+        # a person reading (another process, on what readers are told to open) through the whole run
+        with held_reader(published_path(home / "warehouse.duckdb")) as reader:
+            read_before = reader("SELECT count(*) FROM raw.pos_sales")
+            job = defs.resolve_job_def("data_foundation_full_refresh")
+            again = job.execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
+            assert reader("SELECT count(*) FROM raw.pos_sales") == read_before == f"[({raw_before},)]"
     assert again.success, [e.message for e in again.get_step_failure_events()]
     assert not [p for p in (home / "landing").rglob("*") if p.is_file() and p.name != MANIFEST_NAME], "re-delivered files are archived"
-    con = duckdb.connect(duckdb_path(pipeline_home["home"]), read_only=True)
-    try:
+    with duckdb.connect(duckdb_path(home), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0] == raw_before
         assert marts_digest(con) == before
-    finally:
-        con.close()
-
-
-# A run in a child process, so that it can be killed like a crashed machine would kill it.
-RUN_IN_CHILD = (
-    "import dagster as dg\n"
-    "from orchestration.definitions import defs\n"
-    "from orchestration.jobs import all_days_tags\n"
-    "defs.resolve_job_def('data_foundation').execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_days_tags())\n"
-)
-
-
-def _kill_when(home: Path, reached, log: Path, timeout_s: float = 300) -> str:
-    """Start a run in a child process and SIGKILL it as soon as ``reached(home)`` holds."""
-    with log.open("ab") as output:
-        child = subprocess.Popen([sys.executable, "-c", RUN_IN_CHILD], stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ))
-        deadline = time.monotonic() + timeout_s
-        while not reached(home) and child.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        child.send_signal(signal.SIGKILL)
-        assert child.wait() == -signal.SIGKILL, f"the run ended before the point to kill it at; see {log}"
-    return log.read_text()
-
-
-def _some_sales_archived(home: Path) -> bool:
-    return (home / "processed" / "pos").exists()
-
-
-def _building_incremental_models(home: Path) -> bool:
-    return any("START sql incremental model" in log.read_text(errors="replace") for log in (home / "dbt").glob("*/dbt.log"))
-
-
-def test_a_run_killed_mid_way_and_run_again_ends_with_the_marts_of_an_uninterrupted_run(pipeline_home, tmp_path):
-    reference = pipeline_home["home"]
-    with duckdb.connect(duckdb_path(reference), read_only=True) as con:
-        expected = marts_digest(con, ("intermediate", "marts", "governance_marts"))
-    home = tmp_path / "home"
-    generate(home / "landing", "tiny", seed=7)  # the same deliveries as the reference run's
-    delivered = sorted(p.relative_to(home / "landing") for p in (home / "landing").rglob("*") if p.is_file())
-    with running_home(home, PLANLINE_AS_OF=pipeline_home["manifest"]["end_date"]) as (instance, _):
-        _kill_when(home, _some_sales_archived, home / "killed_runs.log")  # mid-ingestion: files half moved
-        _kill_when(home, _building_incremental_models, home / "killed_runs.log")  # mid-dbt: facts half built
-        from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
-
-        again = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
-    assert again.success, [e.message for e in again.get_step_failure_events()]
-    kept = sorted(p.relative_to(home / folder) for folder in ("landing", "processed", "rejected") for p in (home / folder).rglob("*") if p.is_file())
-    assert [p for p in kept if not p.name.endswith(".error.txt")] == delivered  # every delivered file, once
-    with duckdb.connect(duckdb_path(home), read_only=True) as con:
-        assert marts_digest(con, ("intermediate", "marts", "governance_marts")) == expected

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.demo_company import generate
 from orchestration.assets.forecasting import DEMAND_FORECAST, DEMAND_MODEL, MODEL_NAME
 from tests.conftest import duckdb_path, running_home
+from tests.reference_home import copy_home
 
 pytestmark = pytest.mark.e2e
 
@@ -36,18 +36,17 @@ TINY_TRAINING = {
 
 
 @pytest.fixture(scope="module")
-def forecast_home(tmp_path_factory):
-    """Tiny data through the data layer, then the weekly training job run twice."""
+def forecast_home(reference, tmp_path_factory):
+    """Tiny data through the data layer (a copy of the session's reference run), then the weekly
+    training job run twice (it rebuilds the panel for this module's horizon), the S&OP cycle and
+    its approvals."""
     import dagster as dg
 
-    home = tmp_path_factory.mktemp("forecast_home")
-    manifest = generate(home / "landing", "tiny", seed=7)
-    with running_home(home, PLANLINE_AS_OF=manifest["end_date"], PLANLINE_FORECAST_HORIZON_DAYS=str(HORIZON)) as (instance, env):
+    assert reference["success"], reference["step_failures"]
+    home = copy_home(reference["home"], tmp_path_factory.mktemp("forecast") / "home")
+    with running_home(home, PLANLINE_AS_OF=reference["manifest"]["end_date"], PLANLINE_FORECAST_HORIZON_DAYS=str(HORIZON)) as (instance, env):
         from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
 
-        data = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
-        assert data.success, [e.message for e in data.get_step_failure_events()]
         training = defs.resolve_job_def("demand_forecast_training")
         run_config = dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}})
         runs = [training.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False) for _ in range(2)]
