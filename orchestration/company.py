@@ -45,9 +45,10 @@ class SourceCheck:
     verdict: str = ""
 
 
-def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime | None = None) -> list[SourceCheck]:
+def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime | None = None, business_timezone: str | None = None) -> list[SourceCheck]:
     """Load and validate ``data`` (a folder laid out as the landing folder) as the company's mappings
-    say, in an in-memory database: nothing is written, no file moved. One entry per mapped source."""
+    say, in an in-memory database: nothing is written, no file moved. One entry per mapped source.
+    ``as_of`` and ``business_timezone`` default to company.yaml's (the settings give them in ``check``)."""
     import duckdb
 
     from data_contracts.company.export import write_company_tables
@@ -58,7 +59,7 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
 
     as_of = as_of or _company_as_of(configuration)
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
-    zone = configuration.company.business_timezone
+    zone = business_timezone or configuration.company.business_timezone
     checks = []
     with duckdb.connect() as con:
         ensure_governance_schema(con)
@@ -187,16 +188,29 @@ def main(argv: list[str] | None = None) -> int:
         written = scaffold(args.folder, args.name, CONTRACTS)
         print(f"wrote {len(written)} files in {args.folder}: fill in templates/<table>.yaml and copy each into sources/")
         return 0
+    return check_company(args.company, args.data)
+
+
+def check_company(company: Path | None, data: Path) -> int:
+    """``check``: the configuration and the settings (the environment's ``PLANLINE_*`` first, as a
+    run reads them), then the files as the run would load them; exit code 2 on a broken
+    configuration or setting, 1 on blocking problems in the files."""
+    from orchestration.settings_check import settings_or_exit
+
     started = time.perf_counter()
+    company = (company or company_folder()).resolve()
     try:
-        configuration = load_company(args.company or company_folder())
+        configuration = load_company(company)
     except CompanyConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    if not args.data.is_dir():
-        print(f"--data {args.data}: not a folder", file=sys.stderr)
+    if not data.is_dir():
+        print(f"--data {data}: not a folder", file=sys.stderr)
         return 2
-    checks = check_data(configuration, args.data)
+    settings = settings_or_exit({**os.environ, "PLANLINE_COMPANY": str(company)})  # one line per problem, exit 2
+    zone = settings.business_timezone
+    as_of = settings.as_of or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    checks = check_data(configuration, data, as_of, zone)
     _print_checks(checks, started)
     return 1 if any(c.blocking for c in checks) else 0
 

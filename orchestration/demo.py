@@ -201,6 +201,7 @@ def print_summary(warehouse: Path, settings) -> None:
     for name, n in counts:
         print(f"  {name:28s} {n:>10,}")
     con.close()
+    here = f"PLANLINE_COMPANY={settings.company_dir} PLANLINE_HOME={settings.home}"
     print(f"""
 Outputs
   warehouse (DuckDB)  {warehouse}   (runs write it; readers open {published_path(warehouse)})
@@ -211,9 +212,11 @@ Outputs
   planners' cockpit   {settings.exports / "cockpit" / "cockpit.html"}   (open it in a browser; works offline)
   approved S&OP plans {settings.exports / "sop"}   (job approve_sop_plan, one folder per version)
 
-Open the UI:  make ui   (DAGSTER_HOME={settings.dagster_home} .venv/bin/dagster dev -w workspace.yaml, then http://127.0.0.1:3000)
-MLflow UI:    make mlflow-ui   (experiments, backtests, the model registry: http://127.0.0.1:5000)
-Data docs:    make contracts-docs""")
+With this company's settings ({here}):
+Open the UI:  {here} make ui   (then http://127.0.0.1:3000)
+MLflow UI:    {here} make mlflow-ui   (experiments, backtests, the model registry: http://127.0.0.1:5000)
+Data docs:    {here} make contracts-docs
+Query:        {here} .venv/bin/python -m orchestration.warehouse_snapshot 'from marts.fct_daily_demand limit 5'""")
 
 
 def main() -> None:
@@ -252,6 +255,16 @@ def main() -> None:
     sys.exit(0 if run_main_job(settings, started) else 1)
 
 
+def prepare_dbt() -> None:
+    """`make dbt-parse` for this process's settings: `dbt parse` into their dbt state folder, which
+    every dbt step starts from (else each step parses the whole project again), and the manifest
+    the code location loads (a fresh clone has none: a company run must not need a make step).
+    In a child process: the code location cannot be imported before the manifest exists."""
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "orchestration.assets.dbt"], check=True, stdout=subprocess.DEVNULL)
+
+
 def run_main_job(settings, started: float) -> bool:
     """The main job on the settings' company: the data layer over every day, training and the
     forecast, the inventory plan, the ERP files, the S&OP cycle; then the summary. Each stage
@@ -260,6 +273,8 @@ def run_main_job(settings, started: float) -> bool:
     def stage(words: str) -> None:
         print(f"[{time.perf_counter() - started:6.0f} s] {words}")
 
+    stage("dbt: parsing the project for this state folder (the manifest too when missing)")
+    prepare_dbt()
     stage("the data layer: contracts, quarantine, dbt marts")
     ok = run_pipeline()
     if ok:

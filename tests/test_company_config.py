@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -353,3 +354,25 @@ def test_fields_a_path_gives_are_checked_against_the_rows_or_filled_from_it():
     assert out[0]["store"] == "ST07" and out[0]["_path_problem"] is None
     with pytest.raises(ValueError, match="has no group"):
         SourceMapping.model_validate({"table": "t", "files": "x", "path_values": {"store": "^pos/"}})
+
+
+def test_check_reads_the_settings_as_a_run_does_and_names_a_broken_one(tmp_path, monkeypatch, capsys):
+    """``check`` takes PLANLINE_* from the environment first, as a run does: an earlier as-of makes
+    the later sales future rows there too; a broken setting is one line naming it, status 2."""
+    from orchestration.company import main
+    from tests.test_minimal_company import AS_OF, write_minimal_company
+
+    write_minimal_company(tmp_path, [{"code": "SHOP", "role": "store"}])
+    command = ["check", "--company", str(tmp_path / "company"), "--data", str(tmp_path / "landing")]
+    monkeypatch.setenv("PLANLINE_AS_OF", AS_OF.isoformat())
+    assert main(command) == 0
+    assert "future_date" not in capsys.readouterr().out
+    monkeypatch.setenv("PLANLINE_AS_OF", "2026-09-15")
+    main(command)
+    assert re.search(r"sales_history: \w+: 1 file\(s\), [\d,]+ rows, [1-9][\d,]* would be quarantined", out := capsys.readouterr().out) and "future_date" in out
+    monkeypatch.setenv("PLANLINE_FORECAST_HORIZON_DAYS", "-3")
+    with pytest.raises(SystemExit) as stopped:
+        main(command)
+    assert stopped.value.code == 2
+    error = capsys.readouterr().err
+    assert "PLANLINE_FORECAST_HORIZON_DAYS" in error and "-3" in error and "Traceback" not in error
