@@ -79,6 +79,8 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
                 check.examples = [f"{r.source_file} row {r.row_number}: [{r.rule}] {r.reason}" for r in firsts.itertuples(index=False)]
             passed, check.verdict = contract_verdict(contract, (check.quarantined, check.rows), (check.quarantined, check.rows), outcome.schema_ok)
             check.blocking = bool(contract.blocking and not passed) or bool(check.rejected)
+            if not report.files_seen:  # a pattern with a typo is no table at all, not an "ok" one
+                check.verdict = f"no file matches its mapping's pattern {mapping.files!r}: nothing would load"
             checks.append(check)
         strays = reject_strays(con, list(configuration.mappings.values()), data, None, loaded_at)
     if strays:
@@ -156,7 +158,13 @@ def run_company(company: Path, data: Path | None, home: Path | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    import dagster as dg
+
     from data_contracts.company.templates import scaffold
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)  # the definitions' single-run backfill policies: noise on a command line
 
     parser = argparse.ArgumentParser(prog="python -m orchestration.company", description="Onboard a company's data: scaffold, check, run.")
     commands = parser.add_subparsers(dest="command", required=True)

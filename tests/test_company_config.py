@@ -376,3 +376,15 @@ def test_check_reads_the_settings_as_a_run_does_and_names_a_broken_one(tmp_path,
     assert stopped.value.code == 2
     error = capsys.readouterr().err
     assert "PLANLINE_FORECAST_HORIZON_DAYS" in error and "-3" in error and "Traceback" not in error
+
+
+def test_check_says_when_a_mappings_pattern_matches_no_file(tmp_path, capsys):
+    from orchestration.company import main
+    from tests.test_minimal_company import write_minimal_company
+
+    write_minimal_company(tmp_path, [{"code": "SHOP", "role": "store"}])
+    mapping = tmp_path / "company" / "sources" / "sales.yaml"
+    mapping.write_text(mapping.read_text().replace("sales/*.csv", "sale/*.csv"))  # a typo
+    assert main(["check", "--company", str(tmp_path / "company"), "--data", str(tmp_path / "landing")]) == 1  # its files are then unclaimed
+    out = capsys.readouterr().out
+    assert "sales_history: ok: 0 file(s), 0 rows, 0 would be quarantined (no file matches its mapping's pattern 'sale/*.csv': nothing would load)" in out

@@ -61,7 +61,9 @@ def _decode(data: bytes, label: str, empty: str = "not even a header") -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = _line_of(data, error.start)
-        raise UnparseableFile(f"{label}: not valid UTF-8 at line {line} (byte {error.start}): re-export the file in UTF-8") from None
+        raise UnparseableFile(
+            f"{label}: not valid UTF-8 at line {line} (byte {error.start}): re-export the file in UTF-8, or name its encoding in its mapping (format.encoding, e.g. cp1252)"
+        ) from None
 
 
 def _looks_utf16(data: bytes) -> bool:
