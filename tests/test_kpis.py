@@ -7,9 +7,12 @@ from collections import Counter
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
+from orchestration.assets.inventory import _why_no_stock
 from orchestration.assets.kpi import latest_values
+from orchestration.resources import DuckDBWarehouse
 from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 
 JANUARY = "2026-01-01"
@@ -141,6 +144,36 @@ def test_days_of_coverage_keep_each_plans_day_and_the_scorecard_takes_the_months
         ).fetchall()
     assert days == [("2026-01-31", 5.0), ("2026-02-01", 7.0)]  # the first plan's day is kept
     assert months == [("2026-01-01", 5.0), ("2026-02-01", 7.0)]
+
+
+def test_the_plan_starts_from_a_count_taken_the_day_after_the_last_day_of_history(kpi_warehouse, tmp_path):
+    """A company that counts its stock on the export day (or whose last day has no sale) sends a
+    count dated the plan's first day, 1 February here: the plan starts from it. A count dated
+    later is not used, and the plan that has none says so instead of blaming the company."""
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:  # the history ends on 31 January
+        con.execute(
+            "INSERT INTO marts.fct_inventory_snapshots (snapshot_date, location_id, sku_id, erp_quantity, wms_quantity, unit_cost, wms_value) VALUES "
+            "(DATE '2026-02-01', 'DC01', 'S1', 60, 60, 2, 120), (DATE '2026-02-01', 'DC01', 'S2', 1, 1, 4, 4), "
+            "(DATE '2026-02-02', 'ST01', 'S1', 9, 9, 2, 18)"  # after the plan's first day
+        )
+    build(copy, tmp_path, "fct_stock_position")
+    with duckdb.connect(copy) as con:
+        positions = con.execute(
+            "SELECT location_id, sku_id, counted_on::VARCHAR, on_hand_units, as_of_date::VARCHAR, plan_start_date::VARCHAR "
+            "FROM inventory.fct_stock_position ORDER BY 1, 2"
+        ).fetchall()
+        con.execute("DELETE FROM marts.fct_inventory_snapshots WHERE snapshot_date <= DATE '2026-02-01'")
+    assert positions == [
+        ("DC01", "S1", "2026-02-01", 60.0, "2026-01-31", "2026-02-01"),  # not the 25 January count (50)
+        ("DC01", "S2", "2026-02-01", 1.0, "2026-01-31", "2026-02-01"),
+        ("ST01", "S1", "2026-01-25", 0.0, "2026-01-31", "2026-02-01"),  # the 2 February count is not used
+    ]
+    # only the 2 February count left: no stock position, and the plan says why
+    assert _why_no_stock(DuckDBWarehouse(database=copy), pd.Timestamp("2026-02-01")) == (
+        "1 stock count dated after 2026-02-01, the plan's first day (from 2026-02-02), is not used"
+    )
 
 
 def test_forecast_accuracy_gives_wape_and_bias_by_each_cut(kpis):

@@ -101,6 +101,25 @@ def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**{column: pd.to_datetime(frame[column]).dt.date for column in columns})
 
 
+def _why_no_stock(warehouse: DuckDBWarehouse, first_day) -> str:
+    """Why fct_stock_position is empty: the company sends no stock counts, or its counts are dated
+    after the plan's first day (the stock position takes the latest count on or before it), or
+    none of them gives a physical count at a warehouse or store."""
+    counts = read_frame(
+        warehouse,
+        "SELECT count(*) AS counts, count(*) FILTER (WHERE snapshot_date > ?) AS later, min(snapshot_date) FILTER (WHERE snapshot_date > ?) AS first_later "
+        "FROM marts.fct_inventory_snapshots",
+        [first_day, first_day],
+    ).iloc[0]
+    day = pd.Timestamp(first_day).date()
+    if counts.later:
+        later = int(counts.later)
+        return f"{later} stock count{'s' * (later != 1)} dated after {day}, the plan's first day (from {pd.Timestamp(counts.first_later).date()}), {'are' if later != 1 else 'is'} not used"
+    if counts.counts:
+        return f"none of the {int(counts.counts)} stock counts on or before {day} has a physical count at a warehouse or store"
+    return "the company sends no stock counts"
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -133,8 +152,8 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
         yield from _no_plan(context, warehouse, policies, reason)
         return
     first_day = inputs.projection_date.min()
-    if stock.empty:  # a company that sends no stock (the minimal input): its plan starts from none, and says so
-        context.log.warning("No stock position at all (the company sends no stock counts): every SKU x location is planned from zero stock")
+    if stock.empty:  # a company that sends no stock (the minimal input) or none usable: its plan starts from none, and says why
+        context.log.warning(f"No stock position at all ({_why_no_stock(warehouse, first_day)}): every SKU x location is planned from zero stock")
     after = read_frame(
         warehouse,
         f"SELECT sku_id, location_id, sum(open_quantity) AS units FROM {SCHEMA}.fct_open_supply WHERE location_id IS NOT NULL AND due_date > ? GROUP BY ALL",

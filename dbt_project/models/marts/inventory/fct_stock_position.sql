@@ -1,19 +1,24 @@
--- Physical stock per SKU at each stocking location at the end of the last day of history: the
--- location's latest WMS count (weekly snapshot; the ERP's book when the company has no WMS) plus the stock movements recorded since (receipts,
--- transfers in, shipments, returns restocked, adjustments) minus the store sales since (POS sales
--- are not WMS movements). A computed quantity below zero (events missing or late) is reported in
--- computed_on_hand_units and planned from zero.
+-- Physical stock per SKU at each stocking location at the start of the plan (the end of the last
+-- day of history): the location's latest WMS count (weekly snapshot; the ERP's book when the
+-- company has no WMS) on or before the plan's first day, the day after the last day of history (a
+-- count taken that day, e.g. with the morning's export or on a day without sales, is the stock
+-- the plan starts from), plus the stock movements recorded since up to the last day of history
+-- (receipts, transfers in, shipments, returns restocked, adjustments) minus the store sales since
+-- (POS sales are not WMS movements). A count dated after the plan's first day is not used. A
+-- computed quantity below zero (events missing or late) is reported in computed_on_hand_units and
+-- planned from zero.
 with
 
 history_end as (
-    {{ history_last_day() }}
+    select last_day, cast({{ dbt.dateadd('day', 1, 'last_day') }} as date) as plan_start
+    from ({{ history_last_day() }}) as history
 ),
 
 latest_counts as (
     select snapshots.location_id, max(snapshots.snapshot_date) as snapshot_date
     from {{ ref('fct_inventory_snapshots') }} as snapshots
     cross join history_end
-    where snapshots.snapshot_date <= history_end.last_day
+    where snapshots.snapshot_date <= history_end.plan_start
     group by 1
 ),
 
@@ -62,6 +67,7 @@ select
     positions.sku_id,
     positions.location_id,
     history_end.last_day as as_of_date,
+    history_end.plan_start as plan_start_date,
     positions.counted_on,
     positions.counted_units,
     positions.erp_book_units,
