@@ -430,7 +430,7 @@ def test_harness_reports_uncaught_exceptions_and_failed_loads(browser, tmp_path)
     page.write_text('<!DOCTYPE html><title>t</title><img src="missing.png" alt=""><script>setTimeout(function () { throw new Error("kaboom"); }, 0);</script>')
     errors = browser.load(page).errors
     assert any(m.origin == "exception" and "Error: kaboom" in m.text for m in errors), errors
-    assert any(m.origin.startswith("log/") and "ERR_FILE_NOT_FOUND" in m.text for m in errors), errors
+    assert any(m.origin == "request" and "ERR_FILE_NOT_FOUND" in m.text and m.url.endswith("/missing.png") for m in errors), errors
 
 
 def test_harness_times_out_cleanly(tmp_path):
