@@ -25,7 +25,7 @@ setup: $(VENV)/.installed
 # with the environment runs use, so that they can parse dbt partially (see parse_project)
 dbt-parse: setup
 	$(BIN)/python -m orchestration.settings_check
-	$(BIN)/python -m orchestration.assets.dbt
+	$(BIN)/python -m orchestration.dbt_project
 
 demo: dbt-parse
 	$(BIN)/python -m orchestration.demo --scale demo

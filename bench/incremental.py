@@ -82,7 +82,7 @@ def hold_back(landing: Path, held: Path, days: list[date]) -> None:
 
 def child_setup() -> dict:
     """`make dbt-parse` and the instance's dagster.yaml: once per deployment, not per run."""
-    from orchestration.assets.dbt import parse_project
+    from orchestration.dbt_project import parse_project
     from orchestration.instance import prepare_instance
     from orchestration.settings import load_settings
 
@@ -103,7 +103,9 @@ def _execute(job: str, what: str, **run_arguments) -> dict:
     """Execute ``job`` on the instance of DAGSTER_HOME; its steps' durations, or exit on failure."""
     import dagster as dg
 
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     result = defs.resolve_job_def(job).execute_in_process(instance=dg.DagsterInstance.get(), raise_on_error=False, **run_arguments)
     if not result.success:
@@ -112,7 +114,7 @@ def _execute(job: str, what: str, **run_arguments) -> dict:
 
 
 def child_full() -> dict:
-    from orchestration.jobs import all_days_tags
+    from orchestration.partitions import all_days_tags
 
     return _execute("data_foundation", "full run", tags=all_days_tags())
 
@@ -121,8 +123,10 @@ def child_update() -> dict:
     """Evaluate the landing sensor and execute the runs it requests, as the daemon would."""
     import dagster as dg
 
-    from orchestration.definitions import defs
-    from orchestration.sensors import landing_sensor
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
+    from orchestration.defs.ingestion.sensors import landing_sensor
 
     instance = dg.DagsterInstance.get()
     started = time.perf_counter()

@@ -59,8 +59,10 @@ def run_pipeline(job_name: str = "data_foundation", all_days: bool = True) -> bo
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)  # single-run backfill policies: noise in a summary
 
-    from orchestration.definitions import defs
-    from orchestration.jobs import all_days_tags
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
+    from orchestration.partitions import all_days_tags
 
     job = defs.resolve_job_def(job_name)
     run_config = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -262,7 +264,7 @@ def prepare_dbt() -> None:
     In a child process: the code location cannot be imported before the manifest exists."""
     import subprocess
 
-    subprocess.run([sys.executable, "-m", "orchestration.assets.dbt"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-m", "orchestration.dbt_project"], check=True, stdout=subprocess.DEVNULL)
 
 
 def run_main_job(settings, started: float) -> bool:

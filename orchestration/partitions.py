@@ -79,3 +79,9 @@ WINDOW_ENV = ("PLANLINE_WINDOW_START", "PLANLINE_WINDOW_END")
 def window_environment(window: PartitionWindow) -> dict[str, str]:
     """Environment of a dbt run over a window (end exclusive): see dbt_project/macros/incremental.sql."""
     return dict(zip(WINDOW_ENV, (window.start.isoformat(), window.end.isoformat())))
+
+
+def all_days_tags() -> dict[str, str]:
+    """Run tags covering every daily partition in one run (a single-run backfill)."""
+    first, last = partition_bounds()
+    return {"dagster/asset_partition_range_start": first.isoformat(), "dagster/asset_partition_range_end": last.isoformat()}

@@ -1,4 +1,4 @@
-"""Dagster resources: the DuckDB warehouse and the landing zone."""
+"""Dagster resources: the DuckDB warehouse, the landing zone, the export folder, MLflow tracking."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+
+from ml.forecasting.tracking import TrackingStore, tracking_store
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -124,3 +126,14 @@ class ExportFolder(dg.ConfigurableResource):
         staging.write_bytes(data)
         os.replace(staging, folder / name)
         return folder / name
+
+
+class MLflowTracking(dg.ConfigurableResource):
+    """Where trainings are logged and models registered: the local store in ``mlflow_dir``
+    unless MLFLOW_TRACKING_URI points elsewhere; ``ui_url`` makes the links in the metadata."""
+
+    mlflow_dir: str
+    ui_url: str = "http://127.0.0.1:5000"
+
+    def store(self) -> TrackingStore:
+        return tracking_store(Path(self.mlflow_dir))

@@ -45,9 +45,8 @@ def reference(tmp_path_factory) -> dict:
 
 @contextmanager
 def running_home(home: Path, **variables: str):
-    """In-process runs on ``home``: its environment set, the code location's ``defs`` with the
-    resources of its settings (the resources take their paths from the settings, read when the
-    definitions were made: a process imports them once), dbt's partial-parse state primed for its
+    """In-process runs on ``home``: its environment set (the code location's ``defs()`` called
+    within takes its resources' paths from it), dbt's partial-parse state primed for its
     warehouse (else every dbt step re-parses the project), and an in-memory Dagster instance (the
     SQLite one on disk costs about 13 ms per event, thousands per partitioned run).
 
@@ -59,11 +58,8 @@ def running_home(home: Path, **variables: str):
     with pytest.MonkeyPatch.context() as patch:
         for key, value in env.items():
             patch.setenv(key, value)
-        import orchestration.definitions as location
-        from orchestration.assets.dbt import parse_project
-        from orchestration.settings import load_settings
+        from orchestration.dbt_project import parse_project
 
-        patch.setattr(location, "defs", location.build_definitions(load_settings()))
         parse_project(update_manifest=False)
         with dg.DagsterInstance.ephemeral() as instance:
             yield instance, env

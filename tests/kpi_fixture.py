@@ -22,7 +22,7 @@ from data_contracts.company.config import Company
 from data_contracts.company.export import write_company_tables
 from ml.demo_company import resolve_scale
 from ml.demo_company.company_config import company_document
-from orchestration.assets.dbt import DBT_PROJECT_DIR
+from orchestration.dbt_project import DBT_PROJECT_DIR
 
 D = dt.date
 

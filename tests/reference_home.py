@@ -49,8 +49,10 @@ def _summary(result, home: Path) -> dict:
 def _build(home: Path) -> dict:
     manifest = generate(home / "landing", "tiny", seed=7)
     with running_home(home, PLANLINE_AS_OF=manifest["end_date"]) as (instance, _):
-        from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
+        from orchestration.partitions import all_days_tags
 
         result = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
     return {"manifest": manifest, **_summary(result, home)}

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from data_contracts import contract_for
-from orchestration.assets.ingestion import build_raw_asset, contract_verdict
+from orchestration.defs.ingestion.raw import build_raw_asset, contract_verdict
 
 SALES = contract_for("erp_sales_orders")  # a system source: 10 % at most, judged from 200 rows
 ITEMS = contract_for("erp_items")  # master data: no row may be quarantined

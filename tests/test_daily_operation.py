@@ -23,7 +23,7 @@ import pytest
 
 from ml.demo_company import generate
 from ml.demo_company.generate import MANIFEST_NAME
-from orchestration.assets.dbt import DBT_PROJECT_DIR
+from orchestration.dbt_project import DBT_PROJECT_DIR
 from tests.conftest import duckdb_path, marts_digest, running_home
 from tests.reference_home import DIGESTS
 
@@ -44,9 +44,11 @@ def daily_home(tmp_path_factory):
             target.parent.mkdir(parents=True, exist_ok=True)
             path.rename(target)
     with running_home(home) as (instance, _):
-        from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
-        from orchestration.sensors import landing_sensor
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
+        from orchestration.defs.ingestion.sensors import landing_sensor
+        from orchestration.partitions import all_days_tags
 
         first = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
         assert first.success
@@ -92,8 +94,8 @@ def _run_one_day_on_a_file_holding_another(home: Path, manifest: dict, instance,
     """A file of 2026-09-25 holding a late event of 2026-09-12, loaded by a run of 2026-09-25 alone
     (the schedule's run, or a manual one: no run is requested for the 12th): the run must
     harmonize both rows, whatever their date (issue 15 point 11)."""
-    from orchestration.assets.ingestion import raw_key
-    from orchestration.jobs import DAILY_DOWNSTREAM_KEYS
+    from orchestration.defs.ingestion.raw import raw_key
+    from orchestration.defs.jobs import DAILY_DOWNSTREAM_KEYS
 
     dirty = {e["row_number"] for e in manifest["entries"] if e["file"] == "wms/events_20260930.jsonl"}
     lines = (home / "processed" / "wms" / "events_20260930.jsonl").read_text().splitlines()

@@ -12,7 +12,7 @@ import re
 
 from ml.demo_company import resolve_scale
 from ml.demo_company.company_config import company_document
-from orchestration.assets.dbt import DBT_PROJECT_DIR
+from orchestration.dbt_project import DBT_PROJECT_DIR
 
 _DEMO = company_document(resolve_scale("tiny"))
 # what only a company names (its code systems' names, ERP, WMS, POS, are also Planline's names of
@@ -84,7 +84,7 @@ def test_the_unnamed_source_is_one_name_in_dbt_and_in_the_balancing():
     matches their opening stock to it by the same text."""
     import yaml
 
-    from orchestration.assets.sop import UNNAMED_SOURCE
+    from orchestration.defs.sop.assets import UNNAMED_SOURCE
 
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
     assert project["vars"]["unnamed_source"] == UNNAMED_SOURCE

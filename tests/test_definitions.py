@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+import os
+from pathlib import Path
+
 import dagster as dg
 
 from data_contracts import CONTRACTS
 
 
 def test_definitions_load_as_one_graph():
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
@@ -23,7 +29,9 @@ def test_definitions_load_as_one_graph():
 
 
 def test_every_raw_asset_has_its_contract_check_blocking():
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     graph = defs.resolve_asset_graph()
     checks = {(key.asset_key.path[-1], key.name) for key in graph.asset_check_keys}
@@ -34,7 +42,9 @@ def test_every_raw_asset_has_its_contract_check_blocking():
 
 
 def test_forecasting_runs_weekly_through_the_champion_gate_and_refreshes_after_each_data_run():
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     graph = defs.resolve_asset_graph()
     key = dg.AssetKey
@@ -52,8 +62,8 @@ def test_forecasting_runs_weekly_through_the_champion_gate_and_refreshes_after_e
 
 
 def test_a_successful_data_run_requests_a_forecast_refresh_once_a_model_is_trained():
-    from orchestration.assets.forecasting import DEMAND_MODEL
-    from orchestration.sensors import forecast_after_data_runs
+    from orchestration.defs.automation import forecast_after_data_runs
+    from orchestration.defs.forecasting.assets import DEMAND_MODEL
 
     @dg.op
     def noop():
@@ -86,7 +96,9 @@ def test_the_company_configuration_feeds_the_models_through_tested_staging_views
     staging view per table; the views' tests (the roles' rules) are asset checks; no seed holds a
     company's configuration any more."""
     from data_contracts.company.export import COLUMNS, SCHEMA
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     graph = defs.resolve_asset_graph()
     for table in COLUMNS:
@@ -100,3 +112,67 @@ def test_the_company_configuration_feeds_the_models_through_tested_staging_views
     # Planline's Python assets read the configuration too, not a seed
     atp = graph.get(dg.AssetKey(["inventory", "available_to_promise"])).parent_keys
     assert {dg.AssetKey([SCHEMA, "channels"]), dg.AssetKey([SCHEMA, "location_types"])} <= atp
+
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+def asset_graph_snapshot() -> str:
+    """The code location's graph as text: every asset with its group, owners and parents, every
+    check, every job's selection and every schedule and sensor, sorted (one line each)."""
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        parents = ",".join(sorted(p.to_user_string() for p in node.parent_keys))
+        lines.append(f"asset {key.to_user_string()} group={node.group_name} owners={','.join(node.owners)} parents={parents}")
+    lines += sorted(f"check {c.asset_key.to_user_string()}:{c.name}" for c in graph.asset_check_keys)
+    for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
+        if not job.name.startswith("__"):
+            lines.append(f"job {job.name} " + ",".join(sorted(k.to_user_string() for k in job.asset_layer.executable_asset_keys)))
+    lines += sorted(f"schedule {s.name} {s.job_name} {s.cron_schedule}" for s in defs.get_repository_def().schedule_defs)
+    lines += sorted(f"sensor {s.name}" for s in defs.get_repository_def().sensor_defs)
+    return "\n".join(lines) + "\n"
+
+
+def test_the_asset_graph_is_the_reviewed_one():
+    """A change to the graph (an asset, a group, an owner, a dependency, a check, a job's
+    selection) shows as a diff of tests/snapshots/asset_graph.txt. After a deliberate change:
+    PLANLINE_UPDATE_SNAPSHOT=1 pytest tests/test_definitions.py, and review the diff."""
+    current = asset_graph_snapshot()
+    if os.environ.get("PLANLINE_UPDATE_SNAPSHOT"):
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text(current)
+    assert SNAPSHOT.exists(), "no snapshot yet: run with PLANLINE_UPDATE_SNAPSHOT=1"
+    expected = SNAPSHOT.read_text()
+    diff = "".join(difflib.unified_diff(expected.splitlines(True), current.splitlines(True), "reviewed", "current", n=0))
+    assert current == expected, f"the asset graph changed (PLANLINE_UPDATE_SNAPSHOT=1 to accept):\n{diff[:4000]}"
+
+
+def test_every_asset_has_an_owner_and_a_code_reference():
+    from orchestration.definitions import defs as planline
+    from orchestration.owners import OWNERS_BY_GROUP
+
+    graph = planline().resolve_asset_graph()
+    nodes = [graph.get(k) for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+    assert {n.group_name for n in nodes} <= set(OWNERS_BY_GROUP), "a group without an owner: add it to orchestration/owners.py"
+    assert all(n.owners for n in nodes)
+    assert all("dagster/code_references" in n.metadata for n in nodes)
+
+
+def test_the_dagster_dbt_private_members_overridden_still_exist():
+    """PlanlineDbtCliResource overrides two private members of dagster-dbt's DbtCliResource
+    (pinned to a range in pyproject.toml): if an upgrade renames them, the overrides silently stop
+    saving their seconds per dbt step; this test fails instead."""
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.dbt_project import PlanlineDbtCliResource
+
+    for name in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert name in vars(DbtCliResource), f"dagster-dbt no longer defines DbtCliResource.{name}: review PlanlineDbtCliResource"
+        assert name in vars(PlanlineDbtCliResource)

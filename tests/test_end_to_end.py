@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 
 from ml.demo_company.generate import MANIFEST_NAME
-from orchestration.jobs import all_days_tags
+from orchestration.partitions import all_days_tags
 from orchestration.warehouse_snapshot import published_path
 from tests.conftest import duckdb_path, marts_digest, running_home
 from tests.reference_home import copy_home
@@ -152,7 +152,9 @@ def test_a_second_run_over_the_same_files_from_scratch_changes_nothing(reference
     raw_before = warehouse.execute("SELECT count(*) FROM raw.pos_sales").fetchone()[0]
     shutil.copytree(home / "processed", home / "landing", dirs_exist_ok=True)  # every file delivered again
     with running_home(home, PLANLINE_AS_OF=reference["manifest"]["end_date"]) as (instance, _):
-        from orchestration.definitions import defs
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
 
         # a person reading (another process, on what readers are told to open) through the whole run
         with held_reader(published_path(home / "warehouse.duckdb")) as reader:

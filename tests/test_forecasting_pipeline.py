@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.assets.forecasting import DEMAND_FORECAST, DEMAND_MODEL, MODEL_NAME
+from orchestration.defs.forecasting.assets import DEMAND_FORECAST, DEMAND_MODEL, MODEL_NAME
 from tests.conftest import duckdb_path, running_home
 from tests.reference_home import copy_home
 
@@ -45,7 +45,9 @@ def forecast_home(reference, tmp_path_factory):
     assert reference["success"], reference["step_failures"]
     home = copy_home(reference["home"], tmp_path_factory.mktemp("forecast") / "home")
     with running_home(home, PLANLINE_AS_OF=reference["manifest"]["end_date"], PLANLINE_FORECAST_HORIZON_DAYS=str(HORIZON)) as (instance, env):
-        from orchestration.definitions import defs
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
 
         training = defs.resolve_job_def("demand_forecast_training")
         run_config = dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}})
@@ -377,7 +379,9 @@ def test_rebalancing_moves_only_what_costs_less_than_the_shortage_it_avoids(ware
 
 
 def test_publishing_a_plan_twice_writes_the_same_erp_files(forecast_home, warehouse):
-    from orchestration.definitions import defs
+    from orchestration.definitions import defs as planline
+
+    defs = planline()
 
     job = defs.resolve_job_def("publish_plan")
     version = warehouse.execute("SELECT any_value(plan_version) FROM inventory.projected_inventory").fetchall()[0][0]
@@ -514,7 +518,7 @@ def test_otif_and_unit_fill_rate_follow_the_order_lines_due(warehouse):
 
 
 def test_the_latest_kpis_are_numeric_metadata_the_ui_can_plot(forecast_home):
-    from orchestration.assets.kpi import KPI_LATEST
+    from orchestration.defs.reporting.kpi import KPI_LATEST
 
     event = forecast_home["instance"].get_latest_materialization_event(KPI_LATEST)
     metadata = event.asset_materialization.metadata

@@ -157,10 +157,10 @@ def test_without_daily_series_the_forecast_and_the_plan_say_why_instead_of_faili
     import dagster as dg
 
     from ml.inventory.replenishment import POLICY_COLUMNS
-    from orchestration.assets.forecasting import MLflowTracking, demand_forecast, demand_model
-    from orchestration.assets.inventory import rebalancing_transfers, replenishment_plan
-    from orchestration.assets.publication import erp_plan_files
-    from orchestration.resources import DuckDBWarehouse, ExportFolder
+    from orchestration.defs.forecasting.assets import demand_forecast, demand_model
+    from orchestration.defs.inventory.assets import rebalancing_transfers, replenishment_plan
+    from orchestration.defs.publication.assets import erp_plan_files
+    from orchestration.resources import DuckDBWarehouse, ExportFolder, MLflowTracking
 
     warehouse = str(tmp_path / "warehouse.duckdb")
     with duckdb.connect(warehouse) as con:

@@ -69,7 +69,7 @@ def _strays(con, home: Path) -> list[loader.RejectedFile]:
 
 
 def _tick(home: Path):
-    from orchestration.sensors import landing_sensor
+    from orchestration.defs.ingestion.sensors import landing_sensor
 
     zone = LandingZone(
         landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
@@ -271,7 +271,7 @@ def test_a_folder_that_cannot_be_listed_is_reported_by_the_run_and_the_sweep(hom
 
 
 def test_the_raw_asset_fails_files_parsed_naming_a_folder_it_cannot_list(home, monkeypatch):
-    from orchestration.assets.ingestion import build_raw_asset
+    from orchestration.defs.ingestion.raw import build_raw_asset
     from orchestration.resources import DuckDBWarehouse
 
     (home / "landing" / "erp" / "suppliers.csv").write_bytes(b"supplier_code;name;lead_time_days;lead_time_sd_days;payment_terms_days\nS1;A;1;1;1\n")
@@ -279,7 +279,7 @@ def test_the_raw_asset_fails_files_parsed_naming_a_folder_it_cannot_list(home, m
     zone = LandingZone(
         landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
     )
-    from orchestration.assets.company import company_configuration
+    from orchestration.defs.ingestion.company import company_configuration
 
     result = dg.materialize(
         [company_configuration, build_raw_asset(contract_for("erp_suppliers"))],

@@ -350,7 +350,7 @@ def test_the_erp_plan_files_asset_writes_a_manifest_of_units_and_roundings_and_t
     import dagster as dg
     import duckdb
 
-    from orchestration.assets.publication import erp_plan_files
+    from orchestration.defs.publication.assets import erp_plan_files
     from orchestration.resources import DuckDBWarehouse, ExportFolder
 
     version = "PLAN-20260930-0123abcd"

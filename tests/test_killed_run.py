@@ -25,8 +25,9 @@ pytestmark = pytest.mark.e2e
 # A run in a child process, so that it can be killed like a crashed machine would kill it.
 RUN_IN_CHILD = (
     "import dagster as dg\n"
-    "from orchestration.definitions import defs\n"
-    "from orchestration.jobs import all_days_tags\n"
+    "from orchestration.definitions import defs as planline\n"
+    "defs = planline()\n"
+    "from orchestration.partitions import all_days_tags\n"
     "defs.resolve_job_def('data_foundation').execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=all_days_tags())\n"
 )
 
@@ -58,8 +59,10 @@ def test_a_run_killed_mid_way_and_run_again_ends_with_the_marts_of_an_uninterrup
     with running_home(home, PLANLINE_AS_OF=reference["manifest"]["end_date"]) as (instance, _):
         _kill_when(home, _some_sales_archived, home / "killed_runs.log")  # mid-ingestion: files half moved
         _kill_when(home, _building_incremental_models, home / "killed_runs.log")  # mid-dbt: facts half built
-        from orchestration.definitions import defs
-        from orchestration.jobs import all_days_tags
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
+        from orchestration.partitions import all_days_tags
 
         again = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)
     assert again.success, [e.message for e in again.get_step_failure_events()]

@@ -10,8 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.assets.inventory import _why_no_stock
-from orchestration.assets.kpi import latest_values
+from orchestration.defs.inventory.assets import _why_no_stock
+from orchestration.defs.reporting.kpi import latest_values
 from orchestration.resources import DuckDBWarehouse
 from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 

@@ -30,7 +30,7 @@ def _wms(event_time: str) -> str:
 
 
 def _tick(home: Path, cursor: str | None = None):
-    from orchestration.sensors import landing_sensor
+    from orchestration.defs.ingestion.sensors import landing_sensor
 
     zone = LandingZone(
         landing_dir=str(home / "landing"), rejected_dir=str(home / "rejected"), processed_dir=str(home / "processed"), company_dir=str(home / "company")
@@ -64,7 +64,7 @@ def test_a_file_with_cr_only_line_ends_is_read_and_the_good_file_still_gets_its_
 
 
 def test_a_file_whose_days_cannot_be_read_is_requested_for_the_last_day_and_the_others_still_run(home, monkeypatch):
-    import orchestration.sensors as sensors
+    import orchestration.defs.ingestion.sensors as sensors
 
     (home / "landing" / "pos" / "ST01" / "sales_ST01_20260929.csv").write_text(_pos("20260929"))
     read = sensors.file_days
@@ -79,7 +79,7 @@ def test_a_file_whose_days_cannot_be_read_is_requested_for_the_last_day_and_the_
 
 
 def test_links_are_never_read_and_files_no_source_claims_request_the_run_that_rejects_them(home, monkeypatch, tmp_path_factory):
-    import orchestration.sensors as sensors
+    import orchestration.defs.ingestion.sensors as sensors
 
     outside = tmp_path_factory.mktemp("outside")
     (outside / "sales_ST09_20260901.csv").write_text(_pos("20260901"))

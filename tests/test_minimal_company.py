@@ -74,10 +74,12 @@ def write_minimal_company(home: Path, channels: list[dict]) -> None:
 
 
 def run_data_layer(home: Path):
-    from orchestration.jobs import all_days_tags
+    from orchestration.partitions import all_days_tags
 
     with running_home(home, PLANLINE_AS_OF=AS_OF.isoformat()) as (instance, _):
-        from orchestration.definitions import defs
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
 
         result = defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, raise_on_error=False, tags=all_days_tags())
     return result
@@ -129,13 +131,15 @@ def minimal_plan(minimal_home) -> dict:
     from tests.test_forecasting_pipeline import TINY_TRAINING
 
     with running_home(minimal_home, PLANLINE_AS_OF=AS_OF.isoformat()) as (instance, _):
-        from orchestration.definitions import defs
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
 
         training = defs.resolve_job_def("demand_forecast_training")
         result = training.execute_in_process(instance=instance, run_config=dg.RunConfig(ops={"demand_model": {"config": TINY_TRAINING}}), raise_on_error=False)
         failed = [e.step_key for e in result.get_step_failure_events()]
         assert result.success, f"failed steps: {failed}"
-        from orchestration.assets.kpi import KPI_LATEST
+        from orchestration.defs.reporting.kpi import KPI_LATEST
 
         kpi_metadata = instance.get_latest_materialization_event(KPI_LATEST).asset_materialization.metadata
     return {"home": minimal_home, "kpi_metadata": kpi_metadata}

@@ -6,7 +6,7 @@ import duckdb
 
 from data_contracts.validate import ensure_governance_schema
 from ml.cockpit import render_cockpit
-from orchestration.assets.cockpit import refused_overrides
+from orchestration.defs.reporting.cockpit import refused_overrides
 from orchestration.resources import DuckDBWarehouse
 from tests.test_cockpit import tiny_data
 

@@ -101,12 +101,14 @@ def nordic(tmp_path_factory):
     """The company through the main job: data layer, training, forecast and plan, S&OP."""
     import dagster as dg
 
-    from orchestration.jobs import all_days_tags
+    from orchestration.partitions import all_days_tags
 
     home = tmp_path_factory.mktemp("nordic_tools")
     write_company(home)
     with running_home(home) as (instance, _):
-        from orchestration.definitions import defs
+        from orchestration.definitions import defs as planline
+
+        defs = planline()
 
         runs = {"data_foundation": defs.resolve_job_def("data_foundation").execute_in_process(instance=instance, tags=all_days_tags(), raise_on_error=False)}
         training = defs.resolve_job_def("demand_forecast_training")

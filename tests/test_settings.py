@@ -192,7 +192,7 @@ import orchestration.definitions as location
 from orchestration.partitions import daily_partitions
 changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k))
 print(json.dumps({"changed": changed, "seen": seen, "start": daily_partitions.start.date().isoformat(), "end": daily_partitions.end.date().isoformat(),
-                  "warehouse": location.defs.resources["warehouse"].database, "dbt": location.defs.resources["dbt"].environment}))
+                  "warehouse": location.defs().resources["warehouse"].database, "dbt": location.defs().resources["dbt"].environment}))
 """
 
 
@@ -213,7 +213,7 @@ def test_importing_the_code_location_changes_nothing_runs_no_dbt_and_never_reads
 
 
 def test_a_missing_dbt_manifest_says_to_run_make_dbt_parse(tmp_path):
-    from orchestration.assets.dbt import ManifestMissingError, ensure_manifest
+    from orchestration.dbt_project import ManifestMissingError, ensure_manifest
 
     with pytest.raises(ManifestMissingError, match="run `make dbt-parse`"):
         ensure_manifest(tmp_path / "manifest.json")
@@ -222,7 +222,7 @@ def test_a_missing_dbt_manifest_says_to_run_make_dbt_parse(tmp_path):
 def test_dbt_gets_the_settings_environment_only_while_it_starts(tmp_path, monkeypatch):
     from dagster_dbt import DbtCliResource
 
-    from orchestration.assets.dbt import dbt_resource
+    from orchestration.dbt_project import dbt_resource
 
     started = []
     monkeypatch.setattr(DbtCliResource, "cli", lambda self, args, **kwargs: started.append({k: os.environ.get(k) for k in self.environment}))

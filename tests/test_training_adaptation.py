@@ -15,7 +15,7 @@ from tests.test_training import mart_panel
 
 
 def weekly(horizon: int = 28, n_origins: int = 3, history_days: int | None = 730, young_rows: bool = False) -> TrainingSettings:
-    """The weekly schedule's settings (orchestration.assets.forecasting.TrainingConfig)."""
+    """The weekly schedule's settings (orchestration.defs.forecasting.assets.TrainingConfig)."""
     return TrainingSettings(model=GlobalModelConfig(horizon=horizon, history_days=history_days, young_rows=young_rows), n_origins=n_origins)
 
 

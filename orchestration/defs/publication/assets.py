@@ -15,10 +15,10 @@ import dagster as dg
 import pandas as pd
 
 from ml.inventory.publication import check_plan_version, erp_import_files
-from orchestration.assets.forecasting import daily_series_missing
-from orchestration.assets.inventory import GROUP, PLANNED_ORDERS, SCHEMA
-from orchestration.assets.warehouse_tables import read_frame
+from orchestration.defs.forecasting.assets import daily_series_missing
+from orchestration.defs.inventory.assets import PLANNED_ORDERS, SCHEMA
 from orchestration.resources import DuckDBWarehouse, ExportFolder
+from orchestration.warehouse_tables import read_frame
 
 ERP_PLAN_FILES = dg.AssetKey([SCHEMA, "erp_plan_files"])
 ORDER_UNITS = dg.AssetKey(["marts", "dim_sku_order_units"])
@@ -39,7 +39,7 @@ class PublicationConfig(dg.Config):
 @dg.asset(
     key=ERP_PLAN_FILES,
     deps=[PLANNED_ORDERS, ORDER_UNITS],
-    group_name=GROUP,
+    group_name="publication",
     kinds={"python", "csv"},
     description="The plan's planned purchase, transfer and manufacturing orders as ERP import files (ERP item codes, whole units of "
     "each order type's receiving unit, the ERP's CSV format), one folder per plan version under the export folder; the same version "

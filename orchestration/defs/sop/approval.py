@@ -14,7 +14,7 @@ import json
 import dagster as dg
 
 from ml.sop.approval import approval_statuses, check_sop_plan_version, consensus_plan_csv
-from orchestration.assets.sop import CONSENSUS_PLAN, GROUP, SCHEMA
+from orchestration.defs.sop.assets import CONSENSUS_PLAN, GROUP, SCHEMA
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 

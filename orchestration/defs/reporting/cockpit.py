@@ -13,13 +13,13 @@ import dagster as dg
 import pandas as pd
 
 from ml.cockpit import CockpitData, render_cockpit
-from orchestration.assets.inventory import PROJECTED_INVENTORY
-from orchestration.assets.kpi import SCORECARD
-from orchestration.assets.sop import CONSENSUS_PLAN, GAP_REPORT, SCENARIO_PLANS
-from orchestration.assets.sop_approval import APPROVED_PLAN
-from orchestration.assets.warehouse_tables import read_frame
+from orchestration.defs.inventory.assets import PROJECTED_INVENTORY
+from orchestration.defs.reporting.kpi import SCORECARD
+from orchestration.defs.sop.approval import APPROVED_PLAN
+from orchestration.defs.sop.assets import CONSENSUS_PLAN, GAP_REPORT, SCENARIO_PLANS
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
+from orchestration.warehouse_tables import read_frame
 
 COCKPIT = dg.AssetKey(["cockpit", "planners_cockpit"])
 EXCEPTIONS = dg.AssetKey(["exceptions", "fct_exceptions"])

@@ -20,17 +20,9 @@ import dagster as dg
 
 from data_contracts import contract_for
 from data_contracts.company import CompanyConfigError
-from orchestration.assets.forecasting import DEMAND_MODEL
-from orchestration.assets.ingestion import raw_key
+from orchestration.defs.ingestion.raw import raw_key
+from orchestration.defs.jobs import DAILY_DOWNSTREAM_KEYS, daily_data_foundation_job, master_data_job
 from orchestration.ingestion.landing import LandedFile, batch_key, day_ranges, file_days, landed_files
-from orchestration.jobs import (
-    DAILY_DOWNSTREAM_KEYS,
-    daily_data_foundation_job,
-    daily_forecast_job,
-    data_foundation_full_refresh_job,
-    data_foundation_job,
-    master_data_job,
-)
 from orchestration.partitions import partition_bounds
 from orchestration.resources import LandingZone
 
@@ -125,23 +117,3 @@ def _days_of(context: dg.SensorEvaluationContext, landed: LandedFile, source: st
     except Exception as error:  # the run's loader names the problem; the tick goes on
         context.log.warning(f"{landed.relative}: its days cannot be read ({type(error).__name__}: {error}); requested for {last}, whose run rejects it")
         return {last}
-
-
-@dg.run_status_sensor(
-    name="forecast_after_data_runs",
-    run_status=dg.DagsterRunStatus.SUCCESS,
-    monitored_jobs=[daily_data_foundation_job, master_data_job, data_foundation_job, data_foundation_full_refresh_job],
-    request_job=daily_forecast_job,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="After each successful data run (a day's data, master data such as new overrides, a full load), refresh the forecast and the consensus.",
-)
-def forecast_after_data_runs(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
-    if context.instance.get_latest_materialization_event(DEMAND_MODEL) is None:
-        return dg.SkipReason("No demand model trained yet: run demand_forecast_training (or wait for its weekly schedule) first.")
-    waiting = context.instance.get_run_records(
-        dg.RunsFilter(job_name=daily_forecast_job.name, statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]), limit=1
-    )
-    if waiting:  # a refresh not started yet will read this run's data too
-        return dg.SkipReason(f"A daily_forecast run is already waiting ({waiting[0].dagster_run.run_id}).")
-    return dg.RunRequest(run_key=f"after:{context.dagster_run.run_id}", tags={"planline/after_run": context.dagster_run.run_id})

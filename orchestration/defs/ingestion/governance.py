@@ -4,8 +4,8 @@ import dagster as dg
 
 from data_contracts import CONTRACTS
 from data_contracts.validate import QUARANTINE_TABLE
-from orchestration.assets.ingestion import raw_key
-from orchestration.assets.metadata import markdown_table
+from orchestration.defs.ingestion.raw import raw_key
+from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 

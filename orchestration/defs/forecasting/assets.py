@@ -19,7 +19,6 @@ the consensus and the inventory plan to build on, empty too.
 """
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -29,12 +28,12 @@ from ml.forecasting.adaptation import InsufficientHistoryError, adapt_to_history
 from ml.forecasting.baselines import BASELINES
 from ml.forecasting.global_model import GlobalModelConfig
 from ml.forecasting.panel import model_inputs
-from ml.forecasting.tracking import TrackingStore, load_champion, log_training, promote_if_better, tracking_store
+from ml.forecasting.tracking import load_champion, log_training, promote_if_better
 from ml.forecasting.training import MODEL_COLUMN, TrainingSettings, train
-from orchestration.assets.metadata import markdown_table
-from orchestration.assets.warehouse_tables import read_frame, replace_table
+from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
-from orchestration.resources import DuckDBWarehouse
+from orchestration.resources import DuckDBWarehouse, MLflowTracking
+from orchestration.warehouse_tables import read_frame, replace_table
 
 GROUP = "forecasting"
 SCHEMA = "forecasting"
@@ -46,17 +45,6 @@ BACKTEST_FORECASTS = dg.AssetKey([SCHEMA, "backtest_forecasts"])
 BACKTEST_SCORES = dg.AssetKey([SCHEMA, "backtest_scores"])
 DEMAND_FORECAST = dg.AssetKey([SCHEMA, "demand_forecast"])
 SERIES_COLUMNS = ["sku_id", "location_id", "channel_id"]
-
-
-class MLflowTracking(dg.ConfigurableResource):
-    """Where trainings are logged and models registered: the local store in ``mlflow_dir``
-    unless MLFLOW_TRACKING_URI points elsewhere; ``ui_url`` makes the links in the metadata."""
-
-    mlflow_dir: str
-    ui_url: str = "http://127.0.0.1:5000"
-
-    def store(self) -> TrackingStore:
-        return tracking_store(Path(self.mlflow_dir))
 
 
 class TrainingConfig(dg.Config):

@@ -17,11 +17,11 @@ import pandas as pd
 
 from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios, valued_sources
 from ml.sop.demand_review import monthly_statistical_forecast as forecast_months
-from orchestration.assets.metadata import markdown_table
-from orchestration.assets.warehouse_tables import read_frame, replace_table
+from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import load_settings
+from orchestration.warehouse_tables import read_frame, replace_table
 
 GROUP = "sop"
 SCHEMA = "sop"
@@ -32,6 +32,7 @@ MONTHLY_STATISTICAL_FORECAST = dg.AssetKey([SCHEMA, "monthly_statistical_forecas
 DEMAND_PLAN = dg.AssetKey([SCHEMA, "fct_demand_plan"])
 SUPPLY_SOURCES = dg.AssetKey([SCHEMA, "fct_supply_sources"])
 SUPPLY_CAPACITY = dg.AssetKey([SCHEMA, "fct_supply_capacity"])
+SOP_DAILY_DEMAND = dg.AssetKey([SCHEMA, "fct_sop_daily_demand"])
 SCENARIOS = dg.AssetKey(["reference", "sop_scenarios"])
 STOCK_POSITION = dg.AssetKey(["inventory", "fct_stock_position"])
 SCENARIO_PLANS = dg.AssetKey([SCHEMA, "scenario_plans"])

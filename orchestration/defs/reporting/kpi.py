@@ -11,9 +11,9 @@ streams...) has no number but its reason, ``<kpi>_not_computed``, the same the c
 import dagster as dg
 import pandas as pd
 
-from orchestration.assets.warehouse_tables import read_frame
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
+from orchestration.warehouse_tables import read_frame
 
 GROUP = "kpi"
 SCHEMA = "kpi"

@@ -22,10 +22,10 @@ import pandas as pd
 from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.availability import PAIR, SegmentTiers, allocate_scarce_stock, available_to_promise, available_to_sell
 from ml.inventory.routing import route_online_orders
-from orchestration.assets.inventory import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
-from orchestration.assets.metadata import markdown_table
-from orchestration.assets.warehouse_tables import read_frame, replace_table
+from orchestration.defs.inventory.assets import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
+from orchestration.metadata import markdown_table
 from orchestration.resources import DuckDBWarehouse
+from orchestration.warehouse_tables import read_frame, replace_table
 
 AVAILABLE_TO_PROMISE = dg.AssetKey([SCHEMA, "available_to_promise"])
 ORDER_ALLOCATION = dg.AssetKey([SCHEMA, "order_allocation"])

@@ -19,8 +19,7 @@ import dagster as dg
 
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
-from orchestration.assets.company import COMPANY_KEYS
-from orchestration.assets.metadata import markdown_table
+from orchestration.defs.ingestion.company import COMPANY_KEYS
 from orchestration.ingestion.loader import (
     LoadReport,
     PartitionWindow,
@@ -31,6 +30,7 @@ from orchestration.ingestion.loader import (
     reject_strays,
     unvalidated_files,
 )
+from orchestration.metadata import markdown_table
 from orchestration.partitions import RAW_FRESHNESS, WAREHOUSE_POOL, daily_partitions, run_window, single_run
 from orchestration.resources import DuckDBWarehouse, LandingZone
 from orchestration.settings import as_of
