@@ -79,23 +79,23 @@ def has_quarantine(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def add_quarantine_notes(site: Path, rows: dict[str, int], quarantined: dict[str, int]) -> None:
-    """Say beside the index and each validation what was validated and what is held back."""
+    """Say beside the index and each validation whose verdict it is and what is held back."""
     index = site / "index.html"
     held = sum(quarantined.values())
     note = (
-        f'<div class="alert alert-info planline-note">Each validation below checks the rows that flowed on; the '
-        f"{held:,} rows held back by a contract rule are listed by source and rule in "
-        f'<a href="{QUARANTINE_PAGE}">the quarantine</a>.</div>'
+        '<div class="alert alert-info planline-note">Each validation below is the one the pipeline ran, in SQL, on the '
+        f"source's raw table: an expectation fails where its rule held rows back. The {held:,} rows held back are listed by "
+        f'source and rule, with their files, rows and reasons, in <a href="{QUARANTINE_PAGE}">the quarantine</a>.</div>'
     )
     _insert_note(index, note)
-    for source, validated in rows.items():
+    for source, table_rows in rows.items():
         held = quarantined.get(source, 0)
         for page in (site / "validations" / f"{source}_contract").rglob("*.html"):
             link = Path(os.path.relpath(site / QUARANTINE_PAGE, page.parent)).as_posix()
             note = (
-                f'<div class="alert alert-info planline-note">This validation checks the {validated:,} rows of '
-                f"{source} that flowed on; {held:,} more rows of the raw table are held back in "
-                f'<a href="{link}#{source}">the quarantine</a>, each with the rule it broke.</div>'
+                f'<div class="alert alert-info planline-note">The pipeline\'s validation of the {table_rows:,} rows of {source}: '
+                f'{held:,} are held back in <a href="{link}#{source}">the quarantine</a>, each with its file, row and the rule '
+                f"it broke; the other {table_rows - held:,} flowed on.</div>"
             )
             _insert_note(page, note)
 
@@ -109,8 +109,9 @@ def _insert_note(page: Path, note: str) -> None:
 
 
 def write_quarantine_page(con: duckdb.DuckDBPyConnection, site: Path, rows: dict[str, int], examples: int = 5) -> Path:
-    """``quarantine.html``: per source, the rows that flowed on and those held back; per rule broken,
-    its plain words, how many rows broke it and a few of them (file, row, value, reason)."""
+    """``quarantine.html``: per source (``rows``: its raw table's rows), the rows that flowed on and
+    those held back; per rule broken, its plain words, how many rows broke it and a few of them
+    (file, row, value, reason)."""
     findings: dict[str, list[tuple]] = {}
     samples: dict[tuple, list[tuple]] = {}
     if has_quarantine(con):
@@ -128,18 +129,22 @@ def write_quarantine_page(con: duckdb.DuckDBPyConnection, site: Path, rows: dict
             samples.setdefault((source, rule, column), []).append((file, row, value, reason))
     quarantined = quarantine_counts(con)
     summary = "".join(
-        f"<tr><td>{_source_link(source, quarantined)}</td><td>{rows[source]:,}</td><td>{quarantined.get(source, 0):,}</td></tr>" if source in rows else ""
+        f"<tr><td>{_source_link(source, quarantined)}</td><td>{rows[source] - quarantined.get(source, 0):,}</td><td>{quarantined.get(source, 0):,}</td></tr>"
+        if source in rows
+        else ""
         for source in CONTRACTS
     )
     sections = "".join(
-        _source_section(source, rows.get(source, 0), quarantined[source], findings.get(source, []), samples) for source in CONTRACTS if source in quarantined
+        _source_section(source, rows.get(source, 0) - quarantined[source], quarantined[source], findings.get(source, []), samples)
+        for source in CONTRACTS
+        if source in quarantined
     )
     body = (
         '<nav class="navbar border-bottom"><a href="index.html">&larr; Data docs</a></nav>'
         '<div class="container-fluid pt-4 pb-4 pl-5 pr-5"><h1 class="h3">Quarantine</h1>'
         f"<p>{sum(quarantined.values()):,} rows of the raw tables broke a contract rule and are held back in "
         "<code>governance.quarantine</code>, each with its file, row and a reason to act on; they flow on once the "
-        "source system sends them corrected. The validations in the data docs check the rows that flowed on.</p>"
+        "source system sends them corrected. Each source's validation in the data docs counts them under the expectations they broke.</p>"
         '<table class="table table-sm table-bordered w-auto"><thead><tr><th>source</th><th>rows that flowed on</th>'
         f"<th>rows held back</th></tr></thead><tbody>{summary}</tbody></table>{sections}</div>"
     )
@@ -157,12 +162,12 @@ def _source_link(source: str, quarantined: dict[str, int]) -> str:
     return f'<a href="#{source}">{source}</a>' if source in quarantined else source
 
 
-def _source_section(source: str, validated: int, held: int, findings: list[tuple], samples: dict) -> str:
+def _source_section(source: str, flowed: int, held: int, findings: list[tuple], samples: dict) -> str:
     """A source's rules broken, each with the words of the contract rule (name and column)."""
     words = {(rule.name, rule.column): plain_words(rule) for rule in CONTRACTS[source].row_rules}
     items = "".join(_finding_row(rule, count, words.get((rule, column), rule), samples.get((source, rule, column), [])) for rule, column, count in findings)
     return (
-        f'<h2 class="h5 mt-4" id="{source}">{source}</h2><p>{validated:,} rows flowed on; {held:,} held back. '
+        f'<h2 class="h5 mt-4" id="{source}">{source}</h2><p>{flowed:,} rows flowed on; {held:,} held back. '
         "A row that broke several rules is listed under each.</p>"
         '<table class="table table-sm table-bordered"><thead><tr><th>rule</th><th>rows</th><th>a valid row</th>'
         f"<th>examples (file, row, value: reason)</th></tr></thead><tbody>{items}</tbody></table>"

@@ -5,7 +5,7 @@ mapping says, with the notation expected): the reasons of format rules name that
 
 Lookups read master data that passed its own contract (``VALID(source)`` in a contract's SQL).
 Cross-row columns (the duplicate of a key) are computed over the table before any row is
-checked, so the frame can be evaluated chunk by chunk, by Great Expectations or in SQL.
+checked, so an incremental validation can check the rows in scope alone (``sql_evaluator``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import re
 
 from data_contracts.fields import EARLIEST_DATE
 from data_contracts.model import PATH_PROBLEM, UNPARSED, Contract
-from data_contracts.suites import FRESHNESS_COLUMN
 
 QUARANTINE_TABLE = "governance.quarantine"
+# Timestamp of the rows that are not in the future: the newest is the source's freshness.
+FRESHNESS_COLUMN = "_freshness_ts"
 _VALID = re.compile(r"\bVALID\((\w+)\)")
 
 
@@ -55,6 +56,15 @@ def _payload_changes(contract: Contract) -> str:
     return f"coalesce(', re-sent with a different payload (' || nullif(concat_ws('; ', {changes}), '') || ')', '')" if changes else "''"
 
 
+def freshness_sql(contract: Contract) -> str:
+    """SQL over a raw row ``r``: its timestamp when it can have happened, else null (``$as_of`` bound).
+
+    Freshness looks at such rows only: future-dated rows are quarantined anyway, and so are dates
+    before the earliest plausible one (year 0001)."""
+    ts = contract.derived[contract.timestamp_column]
+    return f"CASE WHEN {ts} <= $as_of AND {ts} >= TIMESTAMP '{EARLIEST_DATE.isoformat()}' THEN {ts} END"
+
+
 def validation_sql(contract: Contract, incremental: bool = False) -> str:
     """SQL of the validation frame; ``$as_of`` is bound when the contract has a timestamp,
     ``$scope_files`` when ``incremental``.
@@ -66,10 +76,7 @@ def validation_sql(contract: Contract, incremental: bool = False) -> str:
     columns = ", ".join(f"r.{c}" for c in contract.columns)
     expressions = {**contract.derived, **{rule.column: rule.sql for rule in contract.rules if rule.sql}}
     if contract.timestamp_column:
-        # freshness looks at rows that can have happened: future-dated rows are quarantined anyway,
-        # and so are dates before the earliest plausible one (pandas could not even hold year 0001)
-        ts = contract.derived[contract.timestamp_column]
-        expressions[FRESHNESS_COLUMN] = f"CASE WHEN {ts} <= $as_of AND {ts} >= TIMESTAMP '{EARLIEST_DATE.isoformat()}' THEN {ts} END"
+        expressions[FRESHNESS_COLUMN] = freshness_sql(contract)
     derived = "".join(f",\n  {expand_valid(expr)} AS {name}" for name, expr in expressions.items())
     rows = contract.table
     if contract.key:

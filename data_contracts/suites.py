@@ -1,4 +1,9 @@
-"""Compile contracts into Great Expectations expectation suites (imported lazily: GX is slow to import)."""
+"""State contracts as Great Expectations expectation suites, for the data docs (``docs.py``).
+
+A suite describes the contract: one expectation per rule, in plain words, with the rule's name,
+column and reason in its meta. The data docs' validation results are built from the pipeline's
+verdict (``docs_results.py``). GX is imported lazily, inside the functions: it is slow to import.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from data_contracts.frame import FRESHNESS_COLUMN
 from data_contracts.model import Contract, Rule
 from data_contracts.registry import contract_for
 
@@ -14,8 +20,6 @@ if TYPE_CHECKING:
     import great_expectations as gx
 
 FRESHNESS_RULE = "freshness"
-# Timestamp of the rows that are not in the future, computed by the validator.
-FRESHNESS_COLUMN = "_freshness_ts"
 SCHEMA_RULE = "schema"
 
 

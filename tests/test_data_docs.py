@@ -1,5 +1,5 @@
 """The Great Expectations data docs (``make contracts-docs``) on the tiny company: readable offline,
-rules in plain words, validations of the rows that flowed on with the quarantine beside them."""
+rules in plain words, each source's validation the pipeline's verdict with the quarantine beside it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 
 from data_contracts import CONTRACTS
 from data_contracts.docs import RUN_NAME, build_data_docs
-from data_contracts.suites import FRESHNESS_RULE, plain_words
+from data_contracts.row_problems import PARSE_RULE
+from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, plain_words
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
 from tests.browser import Browser, BrowserError
 from tests.demo_sources import load_demo_source
@@ -38,8 +39,10 @@ def docs(tiny_landing, tmp_path_factory) -> dict:
             write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
         raw = {source: con.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] for source in CONTRACTS}
         held = dict(con.execute("SELECT source, count(DISTINCT (source_file, row_number)) FROM governance.quarantine GROUP BY ALL").fetchall())
+        by_rule = con.execute("SELECT source, rule, column_name, count(*), list(bad_value) FROM governance.quarantine GROUP BY ALL").fetchall()
     index = build_data_docs(warehouse, root / "gx", AS_OF)
-    return {"index": index, "site": index.parent, "gx": root / "gx" / "gx", "raw": raw, "held": held}
+    by_rule = {(source, rule, column): (rows, values) for source, rule, column, rows, values in by_rule}
+    return {"index": index, "site": index.parent, "gx": root / "gx" / "gx", "raw": raw, "held": held, "by_rule": by_rule}
 
 
 def _text(page: Path) -> str:
@@ -70,20 +73,35 @@ def test_suites_state_every_rule_in_plain_words(docs):
         assert not missing, f"{source}: rules not stated in plain words: {missing}"
 
 
-def test_validations_check_the_rows_that_flowed_on(docs):
+def test_each_validation_is_the_pipelines_verdict(docs):
+    """A rule's expectation fails exactly when the pipeline held rows back under it, with their
+    count and values; no data is evaluated a second time."""
     results = {p.parts[-4].removesuffix("_contract"): json.loads(p.read_text()) for p in (docs["gx"] / "uncommitted" / "validations").rglob("*.json")}
     assert set(results) == set(CONTRACTS)  # one validation per source: earlier builds' are not kept
     assert sum(docs["held"].values()) >= 20  # the tiny company's deliberate defects are in quarantine
+    reported = set()
     for source, result in results.items():
         assert result["meta"]["run_id"]["run_name"] == RUN_NAME
-        failed = [r["expectation_config"]["meta"].get("rule") for r in result["results"] if not r["success"]]
-        assert set(failed) <= {FRESHNESS_RULE}, f"{source}: rows that flowed on break {failed}"
+        for outcome in result["results"]:
+            meta, found = outcome["expectation_config"]["meta"], outcome["result"]
+            if meta["rule"] in (SCHEMA_RULE, FRESHNESS_RULE):
+                assert meta["rule"] == FRESHNESS_RULE or outcome["success"], f"{source}: {found}"
+                continue
+            key = (source, meta["rule"], outcome["expectation_config"]["kwargs"]["column"])
+            rows, values = docs["by_rule"].get(key, (0, []))
+            assert outcome["success"] == (rows == 0) and found["unexpected_count"] == rows, key
+            assert found["element_count"] == docs["raw"][source]
+            shown = found["partial_unexpected_counts"]  # the most frequent values held back, with their counts
+            assert len(shown) == min(len(set(values)), 20) and all(v["count"] == values.count(v["value"]) for v in shown), key
+            reported |= {key} if rows else set()
+    # every rule that held a row back is reported by its expectation (a malformed row has a rule of its own)
+    assert reported == {key for key in docs["by_rule"] if key[1] != PARSE_RULE}
     quarantine = _text(docs["site"] / "quarantine.html")
     for source, held in docs["held"].items():
         flowed = docs["raw"][source] - held
         assert f"{source} {flowed:,} {held:,}" in quarantine  # the summary table's row
         page = next((docs["site"] / "validations" / f"{source}_contract").rglob("*.html"))
-        assert f"checks the {flowed:,} rows of {source} that flowed on; {held:,} more rows" in _text(page)
+        assert f"The pipeline's validation of the {docs['raw'][source]:,} rows of {source}: {held:,} are held back" in _text(page)
 
 
 def test_index_and_pages_render_offline_in_chromium(docs, tmp_path):
