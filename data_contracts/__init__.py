@@ -1,11 +1,12 @@
-"""Data contracts: one Great Expectations suite per source (SPEC section 4).
+"""Data contracts: one contract per source (SPEC section 4).
 
 A contract states what a valid row of a source looks like (schema, types, mandatory fields,
-ranges, allowed values, uniqueness, references to master data, freshness). Validation runs the
-suite on the raw table and returns one quarantine entry per broken rule and row, each with the
-source file, row number and a reason a person can act on.
-
-Great Expectations is imported lazily (it takes seconds to import).
+ranges, allowed values, uniqueness, references to master data, freshness). Validation evaluates
+its rules in SQL on the raw table (``validate.py``, ``sql_evaluator.py``) and returns one
+quarantine entry per broken rule and row, each with the source file, row number and a reason a
+person can act on. Each contract is also a Great Expectations suite (``suites.py``), shown with
+the validations' verdicts in the data docs (``docs.py``); only that command imports Great
+Expectations (it takes seconds to import).
 """
 
 import importlib

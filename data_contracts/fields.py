@@ -18,10 +18,9 @@ maximum, a percentage stays in a sane range) are declared with the field, and so
 between dates (a receipt does not precede its order) and the periods (an end does not precede
 its start).
 
-Every rule here checks a problem column computed in SQL (the offending raw value, else null), so
-Great Expectations and the SQL evaluator read the same verdict: the two cannot disagree on how a
-regular expression treats a trailing newline (``matches``: every pattern rule is one), and no
-typed date ever reaches pandas unchecked.
+Every rule here checks a problem column computed in SQL with the validation frame (the offending
+raw value, else null): the verdict is DuckDB's (``matches``: a pattern is matched whole, a trailing
+newline is no match), and the expectation a data docs suite shows for it reads that column.
 """
 
 from __future__ import annotations
@@ -163,8 +162,8 @@ def integer(column: str, minimum: float | None = None, maximum: float | None = N
 def matches(column: str, pattern: str, name: str, reason: str, statement: str, when: tuple[str, tuple[str, ...]] | None = None) -> Rule:
     """``column`` matches the regular expression ``pattern`` whole (``regexp_full_match``: no
     anchor to get wrong, and a final newline is no match), on the rows ``when`` selects: a problem
-    column computed in SQL, so Great Expectations and the SQL evaluator read the same verdict (a
-    regex expectation would not: Python's ``$`` matches before a trailing newline)."""
+    column computed in SQL (a regex expectation, in Python, would let a trailing newline through:
+    its ``$`` matches before it)."""
     condition = f"r.{column} IS NOT NULL AND NOT regexp_full_match(r.{column}, {_literal(pattern)})"
     if when:
         condition = f"r.{when[0]} IN ({', '.join(_literal(v) for v in when[1])}) AND {condition}"

@@ -1,6 +1,7 @@
 """The contract model: sources, their file layout and their rules.
 
-Rules are declarative; ``suites.py`` compiles them to Great Expectations expectations. A rule
+Rules are declarative: ``sql_evaluator.py`` evaluates them in SQL (the only evaluator) and
+``suites.py`` states them as Great Expectations expectations for the data docs. A rule
 checks a raw column, a typed column (``derived``: SQL over the raw row) or a *problem column*:
 a derived column that holds the offending value when a cross-table rule is broken (a code
 missing from the cross-reference, a duplicate key) and is null otherwise.
@@ -18,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-# No "regex" kind: a pattern is a problem column computed in SQL (fields.matches), else Great
-# Expectations (Python's re: "$" matches before a final newline) and SQL would disagree.
+# No "regex" kind: a pattern is a problem column computed in SQL (fields.matches), matched whole
+# (a Python pattern's "$" would match before a final newline).
 RuleKind = Literal["not_null", "null", "in_set", "between"]
 # Types of typed fields: the loader rewrites their values from the company's notation to the
 # canonical text; ``whole_decimal`` is a whole number that may be written with zero decimals (30,00).

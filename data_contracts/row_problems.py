@@ -5,7 +5,7 @@ that is not an object, a key given twice in an object, a CSV line repeating the 
 concatenated export) with the problem in the raw column ``_parse_problem``. Such a row gets one
 quarantine entry with that problem as its reason, instead of one entry per field its odd values
 break ("'status' is not an allowed value of 'status'" twelve times): the rules' entries for it
-are dropped. Both evaluators go through here, so they agree.
+are dropped (``validate.validate_source`` calls this after the rules' evaluation).
 """
 
 from __future__ import annotations

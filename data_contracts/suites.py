@@ -1,20 +1,19 @@
 """State contracts as Great Expectations expectation suites, for the data docs (``docs.py``).
 
 A suite describes the contract: one expectation per rule, in plain words, with the rule's name,
-column and reason in its meta. The data docs' validation results are built from the pipeline's
-verdict (``docs_results.py``). GX is imported lazily, inside the functions: it is slow to import.
+column and reason in its meta. It evaluates nothing: the rules are evaluated in SQL
+(``sql_evaluator.py``), and the docs' validation results are built from that verdict
+(``docs_results.py``). GX is imported lazily, inside the functions: it is slow to import.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from functools import cache
 from typing import TYPE_CHECKING
 
 from data_contracts.frame import FRESHNESS_COLUMN
 from data_contracts.model import Contract, Rule
-from data_contracts.registry import contract_for
 
 if TYPE_CHECKING:
     import great_expectations as gx
@@ -60,8 +59,6 @@ def _expectation(rule: Rule):
     from great_expectations.expectations.row_conditions import Column
 
     meta = {"rule": rule.name, "reason": rule.reason, "column": rule.column, "section": section_title(rule)}
-    if rule.field_type:  # a format rule's reason names the notation expected (validate._entries fills it in)
-        meta |= {"field": rule.field, "expected": rule.expected}
     held_back = _without_value(rule)
     extra = {
         "meta": meta,
@@ -107,8 +104,3 @@ def build_suite(contract: Contract) -> gx.ExpectationSuite:
             )
         )
     return gx.ExpectationSuite(name=f"{contract.source}_contract", expectations=expectations, meta={"description": contract.description})
-
-
-@cache
-def suite_for(source: str) -> gx.ExpectationSuite:
-    return build_suite(contract_for(source))

@@ -399,8 +399,8 @@ CASES: list[Case] = [
 ]
 
 # Values a later step casts or compares (issue 15): each must fit the type dbt's staging casts it to
-# and a plausible range, or be quarantined naming the field; Great Expectations and the SQL
-# evaluator must agree on each (``deliver`` compares them).
+# and a plausible range, or be quarantined naming the field; a whole validation and a day's
+# incremental one must agree on each (``deliver`` compares them).
 CASES += [
     Case(
         "quoted_number_with_a_trailing_newline",
@@ -608,7 +608,7 @@ TOLERATED += [
 ]
 
 CASES += [
-    # a pattern is matched whole in SQL by both evaluators (Python's '$' matches before a final newline)
+    # a pattern is matched whole (regexp_full_match; Python's '$' would match before the final newline)
     Case(
         "receipt_reference_with_a_trailing_newline",
         "wms_events",

@@ -36,7 +36,7 @@ def docs(tiny_landing, tmp_path_factory) -> dict:
         ensure_governance_schema(con)
         for source in load_order():
             load_demo_source(con, CONTRACTS[source], landing, root / "rejected", AS_OF)
-            write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
+            write_quarantine(con, validate_source(con, source, AS_OF))
         raw = {source: con.execute(f"SELECT count(*) FROM raw.{source}").fetchone()[0] for source in CONTRACTS}
         held = dict(con.execute("SELECT source, count(DISTINCT (source_file, row_number)) FROM governance.quarantine GROUP BY ALL").fetchall())
         by_rule = con.execute("SELECT source, rule, column_name, count(*), list(bad_value) FROM governance.quarantine GROUP BY ALL").fetchall()

@@ -41,17 +41,14 @@ def templates(tiny_landing) -> dict[str, Template]:
 
 @pytest.fixture(scope="module")
 def master_data_warehouse(tmp_path_factory, tiny_landing) -> Path:
-    """A warehouse with the tiny company's master data loaded and validated (lookups need it).
-
-    Validated in SQL: the same quarantine as Great Expectations' (test_contracts.py compares them
-    on the tiny company), without a GX run per source; each case's own delivery runs both."""
+    """A warehouse with the tiny company's master data loaded and validated (lookups need it)."""
     landing, _ = tiny_landing
     folder = tmp_path_factory.mktemp("master_data")
     path = folder / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         for source in MASTER_DATA + ORDERS:
             load_demo_source(con, contract_for(source), landing, folder / "rejected", AS_OF)
-            write_quarantine(con, validate_source(con, source, AS_OF, evaluator="sql"))
+            write_quarantine(con, validate_source(con, source, AS_OF))
     return path
 
 
@@ -74,9 +71,9 @@ def deliver(case: Case, templates, warehouse: Path, folder: Path) -> Delivery:
     shutil.copy(warehouse, folder / "warehouse.duckdb")
     with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
         report = load_demo_source(con, contract_for(case.source), folder / "landing", folder / "rejected", DELIVERED_AT, processed_dir=folder / "processed")
-        outcome = validate_source(con, case.source, AS_OF)
-        # a daily run checks the same delivery incrementally, in SQL: it must find the same entries
-        assert_same_quarantine(outcome, validate_source(con, case.source, AS_OF, scope_files=list(files), evaluator="sql"))
+        outcome = validate_source(con, case.source, AS_OF)  # whole, as master data and a full refresh are
+        # a daily run checks the same delivery incrementally: it must find the same entries
+        assert_same_quarantine(outcome, validate_source(con, case.source, AS_OF, scope_files=list(files)))
         write_quarantine(con, outcome)
         quarantine = con.execute("SELECT * FROM governance.quarantine WHERE source = ? AND list_contains(?, source_file)", [case.source, list(files)]).df()
         raw = con.execute(f"SELECT * FROM raw.{case.source} WHERE list_contains(?, _source_file) ORDER BY _source_file, _row_number", [list(files)]).df()
