@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup browser demo recover test dbt-parse ui mlflow-ui contracts-docs bench lock clean
+.PHONY: setup browser demo recover test dbt-parse dbt-docs ui mlflow-ui contracts-docs bench lock clean
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile dagster, dbt and great_expectations again (measured: 12.6 s -> 6.3 s to import
@@ -54,6 +54,11 @@ ui: dbt-parse
 # MLflow's UI on the local tracking store (experiments, backtests, the model registry)
 mlflow-ui: setup
 	$(BIN)/python -m orchestration.mlflow_ui
+
+# dbt's docs of the warehouse (every model, column, type, test and the lineage) on
+# 127.0.0.1:$PLANLINE_DBT_DOCS_PORT (8080); needs a built warehouse (make demo or a data run)
+dbt-docs: setup
+	$(BIN)/python -m orchestration.dbt_docs
 
 contracts-docs: setup
 	$(BIN)/python -m data_contracts.docs
