@@ -11,20 +11,36 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 
 from ml.forecasting.tracking import TrackingStore, tracking_store
 
 
-class DuckDBWarehouse(dg.ConfigurableResource):
-    """The embedded DuckDB warehouse. One writer at a time: open, write, close.
+class DuckDBWarehouse(DuckDBResource):
+    """The embedded DuckDB warehouse: dagster-duckdb's ``DuckDBResource`` (``get_connection()``
+    works as there), with what a single-file warehouse shared by runs and readers needs.
 
-    Steps queue for it in the warehouse pool; readers outside runs open the copy every run
-    publishes when it ends (``orchestration.warehouse_snapshot``), not this file."""
+    - ``connect(read_only=...)``: readers open it read-only; a writer finding the file locked by
+      another process waits ``lock_wait_seconds`` with a log line naming that process (dagster-duckdb
+      retries blindly), then fails saying readers must open the published copy.
+    - At the end of a run it publishes the readers' copy (``orchestration.warehouse_snapshot``).
 
-    database: str
+    One writer at a time: steps queue for it in the warehouse pool; readers outside runs open the
+    copy every run publishes, not this file."""
+
     # Someone holding the live file anyway (a reader that ignored the published copy) is waited
     # for this long, with a log line naming the process, before the step fails.
     lock_wait_seconds: float = 120.0
+
+    @classmethod
+    def _is_dagster_maintained(cls) -> bool:
+        return False  # Planline's subclass, not dagster-duckdb's resource as shipped
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """dagster-duckdb's entry point: a writer's connection."""
+        with self.connect() as con:
+            yield con
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -40,7 +56,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         started = time.monotonic()
         while True:
             try:
-                return duckdb.connect(self.database, read_only=read_only)
+                return duckdb.connect(self.database, read_only=read_only, config=self.connection_config)
             except duckdb.IOException as error:
                 waited = time.monotonic() - started
                 if "Could not set lock" not in str(error):

@@ -33,7 +33,7 @@ from ml.forecasting.training import MODEL_COLUMN, TrainingSettings, train
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, MLflowTracking
-from orchestration.warehouse_tables import read_frame, replace_table
+from orchestration.warehouse_io import append_version, read_frame, replace_table
 
 GROUP = "forecasting"
 SCHEMA = "forecasting"
@@ -358,13 +358,8 @@ def demand_forecast(context: dg.AssetExecutionContext, warehouse: DuckDBWarehous
         "mlflow_run_id",
         "created_at",
     ]
-    with warehouse.connect() as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        con.register("incoming", table[columns])
-        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.demand_forecast AS SELECT * FROM incoming WITH NO DATA")
-        con.execute(f"DELETE FROM {SCHEMA}.demand_forecast WHERE origin_date = ?", [origin.date()])  # a refresh of the same day replaces it
-        con.execute(f"INSERT INTO {SCHEMA}.demand_forecast SELECT * FROM incoming")
-        origins = con.execute(f"SELECT count(DISTINCT origin_date) FROM {SCHEMA}.demand_forecast").fetchone()[0]
+    with warehouse.connect() as con:  # one forecast per origin day: a refresh of the same day replaces it
+        origins = append_version(con, SCHEMA, "demand_forecast", table[columns], "origin_date")
     metrics = champion.metrics
     return dg.MaterializeResult(
         metadata={

@@ -19,15 +19,15 @@ import pandas as pd
 
 from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.placement import place_safety_stock, placement_summary
+from ml.inventory.plan_version import plan_version
 from ml.inventory.policies import compute_policies
-from ml.inventory.publication import plan_version
 from ml.inventory.rebalancing import plan_rebalancing
 from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
 from orchestration.defs.forecasting.assets import daily_series_missing
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
-from orchestration.warehouse_tables import read_frame, replace_table
+from orchestration.warehouse_io import read_frame, replace_table
 
 GROUP = "inventory"
 SCHEMA = "inventory"

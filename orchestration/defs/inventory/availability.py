@@ -25,7 +25,7 @@ from ml.inventory.routing import route_online_orders
 from orchestration.defs.inventory.assets import INVENTORY_POLICIES, OPEN_SUPPLY, PROJECTION_INPUTS, SCHEMA, STOCK_POSITION, planning_asset
 from orchestration.metadata import markdown_table
 from orchestration.resources import DuckDBWarehouse
-from orchestration.warehouse_tables import read_frame, replace_table
+from orchestration.warehouse_io import read_frame, replace_table
 
 AVAILABLE_TO_PROMISE = dg.AssetKey([SCHEMA, "available_to_promise"])
 ORDER_ALLOCATION = dg.AssetKey([SCHEMA, "order_allocation"])

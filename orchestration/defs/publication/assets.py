@@ -1,7 +1,7 @@
 """Plan publication (SPEC section 9): the planned orders of a plan version as ERP import files.
 
 ``inventory/erp_plan_files`` writes ``<export folder>/erp/<plan version>/`` with one file per order
-type (``ml.inventory.publication``) and a manifest of their row counts and SHA-256 digests, the
+type (``publication.erp_files``) and a manifest of their row counts and SHA-256 digests, the
 units each file uses (``marts.dim_sku_order_units``, from seed ``erp_order_units``), the orders
 rounded up to whole units and the SKUs published in their base unit for want of a conversion.
 Without a configured version it publishes the current plan (the projection's). Publishing a version
@@ -14,11 +14,12 @@ import json
 import dagster as dg
 import pandas as pd
 
-from ml.inventory.publication import check_plan_version, erp_import_files
+from ml.inventory.plan_version import check_plan_version
 from orchestration.defs.forecasting.assets import daily_series_missing
 from orchestration.defs.inventory.assets import PLANNED_ORDERS, SCHEMA
 from orchestration.resources import DuckDBWarehouse, ExportFolder
-from orchestration.warehouse_tables import read_frame
+from orchestration.warehouse_io import read_frame
+from publication.erp_files import erp_import_files
 
 ERP_PLAN_FILES = dg.AssetKey([SCHEMA, "erp_plan_files"])
 ORDER_UNITS = dg.AssetKey(["marts", "dim_sku_order_units"])

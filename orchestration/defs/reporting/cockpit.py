@@ -2,7 +2,7 @@
 plan and every S&OP cycle, at ``<export folder>/cockpit/cockpit.html``.
 
 The asset reads the marts (KPI scorecard, S&OP scenarios and gap report, forecast accuracy, the
-exceptions) into the frames of ``ml.cockpit.CockpitData``; ``ml.cockpit.render_cockpit`` makes
+exceptions) into the frames of ``reporting.cockpit.CockpitData``; ``reporting.cockpit.render_cockpit`` makes
 the page. It works offline: its styles, charts (SVG) and small script are inline; nothing comes
 from outside the file.
 """
@@ -12,14 +12,14 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from ml.cockpit import CockpitData, render_cockpit
 from orchestration.defs.inventory.assets import PROJECTED_INVENTORY
 from orchestration.defs.reporting.kpi import SCORECARD
 from orchestration.defs.sop.approval import APPROVED_PLAN
 from orchestration.defs.sop.assets import CONSENSUS_PLAN, GAP_REPORT, SCENARIO_PLANS
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
-from orchestration.warehouse_tables import read_frame
+from orchestration.warehouse_io import read_frame
+from reporting.cockpit import CockpitData, render_cockpit
 
 COCKPIT = dg.AssetKey(["cockpit", "planners_cockpit"])
 EXCEPTIONS = dg.AssetKey(["exceptions", "fct_exceptions"])

@@ -13,7 +13,7 @@ import pandas as pd
 
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
-from orchestration.warehouse_tables import read_frame
+from orchestration.warehouse_io import read_frame
 
 GROUP = "kpi"
 SCHEMA = "kpi"

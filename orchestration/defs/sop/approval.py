@@ -8,8 +8,6 @@ approval is recorded in ``sop.plan_approvals``, and the plan is published as
 """
 
 import datetime as dt
-import hashlib
-import json
 
 import dagster as dg
 
@@ -17,6 +15,7 @@ from ml.sop.approval import approval_statuses, check_sop_plan_version, consensus
 from orchestration.defs.sop.assets import CONSENSUS_PLAN, GROUP, SCHEMA
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
+from orchestration.warehouse_io import write_export
 
 APPROVED_PLAN = dg.AssetKey([SCHEMA, "approved_consensus_plan"])
 
@@ -64,16 +63,8 @@ def approved_consensus_plan(
         con.execute(f"INSERT INTO {SCHEMA}.plan_approvals VALUES (?, ?, ?, ?)", [version, config.approved_by.strip(), approved_at, config.comment])
         con.execute("COMMIT")
     text = consensus_plan_csv(plan, version)
-    folder = exports.folder("sop", version)
-    exports.write(folder, "consensus_plan.csv", text.encode("utf-8"))
-    manifest = {
-        "plan_version": version,
-        "approved_by": config.approved_by.strip(),
-        "approved_at": approved_at.isoformat(),
-        "comment": config.comment,
-        "files": {"consensus_plan.csv": {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}},
-    }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    manifest = {"plan_version": version, "approved_by": config.approved_by.strip(), "approved_at": approved_at.isoformat(), "comment": config.comment}
+    folder = write_export(exports, ("sop", version), {"consensus_plan.csv": text.encode("utf-8")}, manifest)
     superseded = sorted(updated.index[(updated == "superseded") & (statuses == "approved")])
     context.log.info(f"{version} approved by {config.approved_by}; published to {folder}" + (f"; superseded {', '.join(superseded)}" if superseded else ""))
     return dg.MaterializeResult(

@@ -21,7 +21,7 @@ from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import load_settings
-from orchestration.warehouse_tables import read_frame, replace_table
+from orchestration.warehouse_io import read_frame, replace_table
 
 GROUP = "sop"
 SCHEMA = "sop"
