@@ -173,7 +173,7 @@ def in_child(step: str, home: Path) -> tuple[float, dict]:
 
 
 def measure_scale(scale: str, days: int, keep: bool) -> dict:
-    from ml.demo_company import generate
+    from demo_company import generate
 
     home = Path(tempfile.mkdtemp(prefix=f"planline_incremental_{scale}_"))
     try:

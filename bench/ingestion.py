@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.code:
         sys.path.insert(0, str(args.code.resolve()))
     from data_contracts.company import load_company
-    from ml.demo_company import generate
+    from demo_company import generate
 
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)

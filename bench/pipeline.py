@@ -60,7 +60,7 @@ GROUP BY ALL
 
 
 def stage_generate(home: Path, scale: str) -> dict:
-    from ml.demo_company import generate
+    from demo_company import generate
 
     manifest = generate(home / "landing", scale, seed=42)
     return {"rows": sum(manifest["rows_per_source"].values()), "end_date": manifest["end_date"]}
@@ -90,7 +90,7 @@ def stage_contracts(home: Path, scale: str) -> dict:
 
     from data_contracts import CONTRACTS
     from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
-    from ml.demo_company.generate import MANIFEST_NAME
+    from demo_company.generate import MANIFEST_NAME
 
     as_of = datetime.fromisoformat(json.loads((home / "landing" / MANIFEST_NAME).read_text())["end_date"]).replace(hour=23, minute=59, second=59)
     con = duckdb.connect(str(home / "warehouse.duckdb"))

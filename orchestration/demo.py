@@ -226,13 +226,13 @@ def main() -> None:
     parser.add_argument("--scale", default="demo", help="tiny (12 weeks of history), demo (3 years), m5 or a multiplier such as 10x")
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
-    from ml.demo_company import resolve_scale
+    from demo_company import resolve_scale
 
     try:
         scale = resolve_scale(args.scale)
     except ValueError as error:
         parser.error(str(error))
-    # The demo's "now": the last day of the demo company's history (ml/demo_company: Scale.end_date),
+    # The demo's "now": the last day of the demo company's history (demo_company: Scale.end_date),
     # unless PLANLINE_AS_OF says otherwise (the environment comes first).
     as_of = os.environ.get("PLANLINE_AS_OF") or scale.end_date.isoformat()
     # every setting, and the company configuration, checked as the runs will read them before a file is written
@@ -246,7 +246,7 @@ def main() -> None:
     with dg.DagsterInstance.get() as instance:  # no daemon here: a run killed earlier would hold the warehouse pool's slot forever
         recover_dead_runs(instance)
 
-    from ml.demo_company import generate
+    from demo_company import generate
 
     started = time.perf_counter()
     print(f"Generating the demo company ({args.scale}, seed {args.seed}) into {settings.landing}")

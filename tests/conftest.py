@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ml.demo_company import generate
-from ml.demo_company.generate import MANIFEST_NAME
+from demo_company import generate
+from demo_company.generate import MANIFEST_NAME
 from orchestration.settings import home_environment
 
 # The tests live in the demo company's world: its history ends on 2026-09-30, so does "now" (for

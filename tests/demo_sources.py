@@ -5,9 +5,9 @@ from __future__ import annotations
 from data_contracts.company.config import Company
 from data_contracts.company.export import SCHEMA, write_company_tables
 from data_contracts.company.mapping import SourceMapping
-from ml.demo_company import resolve_scale
-from ml.demo_company.company_config import company_document, mapping_documents
-from ml.demo_company.formats import COMPANY_TIMEZONE
+from demo_company import resolve_scale
+from demo_company.company_config import company_document, mapping_documents
+from demo_company.formats import COMPANY_TIMEZONE
 from orchestration.ingestion.loader import LoadReport, ensure_raw_tables, load_source
 
 DEMO_MAPPINGS: dict[str, SourceMapping] = {source: SourceMapping.model_validate(document) for source, document in mapping_documents().items()}

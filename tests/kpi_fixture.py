@@ -20,8 +20,8 @@ import pandas as pd
 
 from data_contracts.company.config import Company
 from data_contracts.company.export import write_company_tables
-from ml.demo_company import resolve_scale
-from ml.demo_company.company_config import company_document
+from demo_company import resolve_scale
+from demo_company.company_config import company_document
 from orchestration.dbt_project import DBT_PROJECT_DIR
 
 D = dt.date

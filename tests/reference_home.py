@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 from filelock import FileLock
 
-from ml.demo_company import generate
+from demo_company import generate
 from tests.conftest import duckdb_path, marts_digest, running_home
 
 RUN_SUMMARY = "run.json"

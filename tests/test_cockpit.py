@@ -1,4 +1,4 @@
-"""The planners' cockpit (ml/cockpit): the renderer on tiny frames, and the page in a real browser."""
+"""The planners' cockpit (reporting/cockpit): the renderer on tiny frames, and the page in a real browser."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.cockpit import CockpitData, render_cockpit
-from ml.cockpit import format as fmt
-from ml.cockpit.data import COLUMNS
-from ml.cockpit.sample import sample_data
+from reporting.cockpit import CockpitData, render_cockpit
+from reporting.cockpit import format as fmt
+from reporting.cockpit.data import COLUMNS
+from reporting.cockpit.sample import sample_data
 from tests.browser import Browser, BrowserError
 
 NAN = float("nan")
@@ -398,7 +398,7 @@ def test_formats():
 
 
 def test_renderer_imports_neither_dagster_nor_dbt():
-    code = "import sys, ml.cockpit; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dbt', 'orchestration')))"
+    code = "import sys, reporting.cockpit; print(sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'dbt', 'orchestration')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

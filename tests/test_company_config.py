@@ -14,8 +14,8 @@ import yaml
 
 from data_contracts.company import CompanyConfigError, SourceMapping, load_company
 from data_contracts.company.apply import apply_mapping
-from ml.demo_company.company_config import write_company
-from ml.demo_company.config import resolve_scale
+from demo_company.company_config import write_company
+from demo_company.config import resolve_scale
 from orchestration.ingestion.mapped_files import read_file
 from orchestration.ingestion.parsers import UnparseableFile
 

@@ -31,7 +31,7 @@ from data_contracts.fields import (
 )
 from data_contracts.model import CANONICAL_NOTATION, Rule
 from data_contracts.sources.sql import BUSINESS_TIMEZONE, DATE_FORMAT, TIMESTAMP_FORMAT, day_of, number, time_of
-from ml.demo_company.config import SCALES
+from demo_company.config import SCALES
 
 
 def verdicts(rules, values: dict[str, list], as_of: datetime | None = None) -> list[dict[str, str | None]]:

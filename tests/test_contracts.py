@@ -283,8 +283,8 @@ def test_the_tiny_company_quarantines_its_injected_defects_alike_in_full_and_by_
 def _company(**changes):
     """The demo company's configuration with ``changes`` to its company.yaml keys."""
     from data_contracts.company.config import Company
-    from ml.demo_company import resolve_scale
-    from ml.demo_company.company_config import company_document
+    from demo_company import resolve_scale
+    from demo_company.company_config import company_document
 
     return Company.model_validate({**company_document(resolve_scale("tiny")), **changes})
 

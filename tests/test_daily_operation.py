@@ -21,8 +21,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from ml.demo_company import generate
-from ml.demo_company.generate import MANIFEST_NAME
+from demo_company import generate
+from demo_company.generate import MANIFEST_NAME
 from orchestration.dbt_project import DBT_PROJECT_DIR
 from tests.conftest import duckdb_path, marts_digest, running_home
 from tests.reference_home import DIGESTS

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ml.demo_company.config import Scale
-from ml.demo_company.demand import build_demand
-from ml.demo_company.master_data import build_master_data
+from demo_company.config import Scale
+from demo_company.demand import build_demand
+from demo_company.master_data import build_master_data
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,20 @@ import csv
 import hashlib
 import importlib
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from ml.demo_company import generate, resolve_scale
-from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS
-from ml.demo_company.master_data import ean13
+from demo_company import generate, resolve_scale
+from demo_company.company_config import company_document
+from demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS
+from demo_company.master_data import ean13
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _tree_digest(folder: Path) -> str:
@@ -23,6 +29,38 @@ def _tree_digest(folder: Path) -> str:
             digest.update(path.relative_to(folder).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def test_the_command_line_writes_what_generate_writes(tmp_path, tiny_landing):
+    landing, manifest = tiny_landing
+    out = tmp_path / "landing"
+    command = [sys.executable, "-m", "demo_company", "--scale", "tiny", "--seed", "7", "--out", str(out)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout[run.stdout.index("{") :]) == manifest["counts"]  # what it prints last
+    assert _tree_digest(out) == _tree_digest(landing)
+
+
+def test_no_planning_reporting_or_publication_code_names_a_demo_code():
+    """The demo company stays in demo_company/: the planning logic, the cockpit and the ERP files
+    never name one of its channels, location types, units, segments, families or holidays."""
+    demo = company_document(resolve_scale("tiny"))
+    codes = {
+        *(c["code"] for key in ("channels", "location_types", "units", "segments") for c in demo[key]),
+        *demo["families"],
+        *(h["name"] for h in demo["holidays"]),
+    }
+    literal = re.compile(r"""(["'])([^"'\n]+)\1""")
+    found = [
+        (path.relative_to(REPO).as_posix(), number, text)
+        for folder in ("ml", "reporting", "publication")
+        for path in sorted((REPO / folder).rglob("*"))
+        if path.suffix in (".py", ".j2")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        for _, text in literal.findall(line)
+        if text in codes
+    ]
+    assert codes and not found, found
 
 
 def test_same_seed_gives_identical_files(tmp_path, tiny_landing):
@@ -123,7 +161,7 @@ def test_completed_production_orders_carry_a_consistent_confirmation(tiny_landin
 
 def test_production_confirmations_leave_every_other_generated_value_as_it_was(tmp_path, tiny_landing, monkeypatch):
     """The confirmations draw from a stream of their own: without them, every other file is the same."""
-    generate_module = importlib.import_module("ml.demo_company.generate")  # the package exports the function under this name
+    generate_module = importlib.import_module("demo_company.generate")  # the package exports the function under this name
 
     def unconfirmed(orders, lines, rng):
         return orders.assign(run_hours=0.0, downtime_hours=0.0, scrap_qty=0)

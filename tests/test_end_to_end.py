@@ -17,7 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from ml.demo_company.generate import MANIFEST_NAME
+from demo_company.generate import MANIFEST_NAME
 from orchestration.partitions import all_days_tags
 from orchestration.warehouse_snapshot import published_path
 from tests.conftest import duckdb_path, marts_digest, running_home

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 
 from data_contracts import contract_for
-from ml.demo_company.company_config import write_company
-from ml.demo_company.config import resolve_scale
+from demo_company.company_config import write_company
+from demo_company.config import resolve_scale
 from orchestration.ingestion import loader
 from orchestration.ingestion.listing import BAD_NAME
 from orchestration.ingestion.loader import LEFT_IN_LANDING, PartitionWindow, outstanding_rejections, reject_strays

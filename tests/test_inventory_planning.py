@@ -12,9 +12,10 @@ from scipy import stats
 
 from ml.inventory import echelon, policy
 from ml.inventory.placement import network_nodes, place_safety_stock, placement_summary
+from ml.inventory.plan_version import check_plan_version, plan_version
 from ml.inventory.policies import compute_policies
-from ml.inventory.publication import check_plan_version, erp_import_files, plan_version
 from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
+from publication.erp_files import erp_import_files
 
 
 def _parameters(**overrides) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ml.demo_company import generate
+from demo_company import generate
 from tests.conftest import duckdb_path, marts_digest, running_home
 from tests.reference_home import DIGESTS
 

@@ -14,8 +14,8 @@ import dagster as dg
 import pytest
 
 from data_contracts import contract_for
-from ml.demo_company.company_config import write_company
-from ml.demo_company.config import resolve_scale
+from demo_company.company_config import write_company
+from demo_company.config import resolve_scale
 from orchestration.resources import LandingZone
 
 

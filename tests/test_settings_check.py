@@ -47,7 +47,7 @@ def test_every_planline_variable_the_code_reads_is_checked():
     pattern = re.compile(r"PLANLINE_[A-Z][A-Z_]*[A-Z]")
     sources = [
         p
-        for folder in ("orchestration", "ml", "data_contracts", "bench", "dbt_project")
+        for folder in ("orchestration", "ml", "data_contracts", "bench", "dbt_project", "demo_company", "reporting", "publication")
         for p in (REPO_ROOT / folder).rglob("*")
         if p.suffix in (".py", ".sql", ".yml")
     ]

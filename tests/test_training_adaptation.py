@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ml.demo_company import SCALES
+from demo_company import SCALES
 from ml.forecasting.adaptation import MIN_COMPLETE_FEATURE_DAYS, InsufficientHistoryError, adapt_to_history, minimum_history_days
 from ml.forecasting.global_model import GlobalDemandForecaster, GlobalModelConfig
 from ml.forecasting.training import MIN_TRAINING_DAYS, TrainingSettings, train

@@ -4,7 +4,7 @@
 its own format, plus `manifest.json` listing every injected defect by kind, file and row.
 """
 
-from ml.demo_company.config import SCALES, Scale, resolve_scale
-from ml.demo_company.generate import generate
+from demo_company.config import SCALES, Scale, resolve_scale
+from demo_company.generate import generate
 
 __all__ = ["SCALES", "Scale", "generate", "resolve_scale"]

@@ -4,8 +4,8 @@ Every builder returns a frame of the file's columns plus ``file`` (path relative
 folder). Rows are in file order. Dirt is injected afterwards (see ``dirt.py``).
 """
 
-from ml.demo_company.exports.erp import ErpExports
-from ml.demo_company.exports.streams import StreamExports
+from demo_company.exports.erp import ErpExports
+from demo_company.exports.streams import StreamExports
 
 
 class Exports(ErpExports, StreamExports):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.formats import COMPANY_TIMEZONE
-from ml.demo_company.master_data import MasterData, ean13
+from demo_company.formats import COMPANY_TIMEZONE
+from demo_company.master_data import MasterData, ean13
 
 # Kinds that end in quarantine (row held back) versus findings (row flows on, flagged).
 QUARANTINE_KINDS = (

@@ -1,4 +1,4 @@
-"""python -m ml.demo_company --scale demo --seed 42 --out DIR"""
+"""python -m demo_company --scale demo --seed 42 --out DIR"""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from ml.demo_company.generate import generate
+from demo_company.generate import generate
 
 
 def main() -> None:

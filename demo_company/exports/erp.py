@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.demand import CHANNEL_PRICE_FACTOR
-from ml.demo_company.exports.base import ExportBuilder
-from ml.demo_company.formats import (
+from demo_company.demand import CHANNEL_PRICE_FACTOR
+from demo_company.exports.base import ExportBuilder
+from demo_company.formats import (
     erp_date,
     erp_decimal,
     erp_int,
 )
-from ml.demo_company.master_data import BUNDLE_SIZE, PACK_SIZE
+from demo_company.master_data import BUNDLE_SIZE, PACK_SIZE
 
 
 class ErpExports(ExportBuilder):

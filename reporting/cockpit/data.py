@@ -81,7 +81,7 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
 
 @dataclass(frozen=True, eq=False)
 class CockpitData:
-    """Everything the cockpit shows (see the module docstring of :mod:`ml.cockpit`).
+    """Everything the cockpit shows (see the module docstring of :mod:`reporting.cockpit`).
 
     ``scenario`` is the scenario whose capacity and gap report are drawn; ``company`` is an
     optional name for the header.

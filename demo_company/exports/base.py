@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.config import Scale
-from ml.demo_company.demand import Demand
-from ml.demo_company.formats import (
+from demo_company.config import Scale
+from demo_company.demand import Demand
+from demo_company.formats import (
     compact_day,
     month_of,
 )
-from ml.demo_company.master_data import MasterData
-from ml.demo_company.operations import Operations
+from demo_company.master_data import MasterData
+from demo_company.operations import Operations
 
 
 class ExportBuilder:

@@ -15,8 +15,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.config import Scale
-from ml.demo_company.master_data import BUNDLE_SIZE, REGIONS, MasterData
+from demo_company.config import Scale
+from demo_company.master_data import BUNDLE_SIZE, REGIONS, MasterData
 
 # Days the stores are closed (month, day): no store sales.
 STORE_CLOSED = {(1, 1), (5, 1), (12, 25)}

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ml.cockpit import format as fmt
-from ml.cockpit.data import CockpitData
-from ml.cockpit.format import esc
-from ml.cockpit.markup import card, empty, legend, pill, section, table, td, tr
-from ml.cockpit.svg import INK, LIGHT_BLUE, RED, bar_line_chart
+from reporting.cockpit import format as fmt
+from reporting.cockpit.data import CockpitData
+from reporting.cockpit.format import esc
+from reporting.cockpit.markup import card, empty, legend, pill, section, table, td, tr
+from reporting.cockpit.svg import INK, LIGHT_BLUE, RED, bar_line_chart
 
 SOURCE_NAMES = {"production": "Production line", "purchase": "Supplier"}
 

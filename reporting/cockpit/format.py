@@ -76,7 +76,7 @@ def signed_percent(value, decimals: int = 1) -> str:
 
 
 def kpi_value(value, unit: str) -> str:
-    """A KPI's value in its unit (see :data:`ml.cockpit.data.KPI_UNITS`)."""
+    """A KPI's value in its unit (see :data:`reporting.cockpit.data.KPI_UNITS`)."""
     if is_missing(value):
         return MISSING
     value = float(value)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ml.cockpit import format as fmt
-from ml.cockpit.data import ACCURACY_CUTS, REASON_CODES, CockpitData
-from ml.cockpit.format import esc
-from ml.cockpit.markup import card, empty, legend, pill, section, table, td, tr
-from ml.cockpit.svg import SERIES_COLOURS, stacked_bars
+from reporting.cockpit import format as fmt
+from reporting.cockpit.data import ACCURACY_CUTS, REASON_CODES, CockpitData
+from reporting.cockpit.format import esc
+from reporting.cockpit.markup import card, empty, legend, pill, section, table, td, tr
+from reporting.cockpit.svg import SERIES_COLOURS, stacked_bars
 
 COMPONENTS = (
     ("production_cost", "Production"),

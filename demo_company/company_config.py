@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-from ml.demo_company.config import Scale
-from ml.demo_company.formats import COMPANY_TIMEZONE
+from demo_company.config import Scale
+from demo_company.formats import COMPANY_TIMEZONE
 
 # (source, files, format, value notations)
 _ERP = {"type": "csv", "delimiter": ";", "header": "exact"}
@@ -167,7 +167,7 @@ def write_company(folder: Path, scale: Scale) -> Path:
     sources.mkdir(parents=True, exist_ok=True)
     for stale in sources.glob("*.yaml"):
         stale.unlink()
-    header = "# Written by the demo company's generator (ml/demo_company): a company configuration like any other.\n"
+    header = "# Written by the demo company's generator (demo_company): a company configuration like any other.\n"
     (folder / "company.yaml").write_text(header + yaml.safe_dump(company_document(scale), sort_keys=False, allow_unicode=True))
     for source, document in mapping_documents().items():
         (sources / f"{source}.yaml").write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from ml.cockpit.format import esc, is_missing
+from reporting.cockpit.format import esc, is_missing
 
 INK = "#1f2933"
 MUTED = "#6b7785"

@@ -5,16 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.demand import CHANNEL_PRICE_FACTOR
-from ml.demo_company.exports.base import ExportBuilder
-from ml.demo_company.formats import (
+from demo_company.demand import CHANNEL_PRICE_FACTOR
+from demo_company.exports.base import ExportBuilder
+from demo_company.formats import (
     day_timestamp,
     export_latency,
     iso_timestamp,
     pos_date,
     sequence_ids,
 )
-from ml.demo_company.master_data import BUNDLE_SIZE, PACK_SIZE
+from demo_company.master_data import BUNDLE_SIZE, PACK_SIZE
 
 
 class StreamExports(ExportBuilder):

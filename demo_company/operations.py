@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.config import Scale
-from ml.demo_company.demand import Demand
-from ml.demo_company.master_data import BUNDLE_SIZE, PACK_SIZE, MasterData
+from demo_company.config import Scale
+from demo_company.demand import Demand
+from demo_company.master_data import BUNDLE_SIZE, PACK_SIZE, MasterData
 
 STORE_REVIEW_DAYS = 7
 DC_REVIEW_DAYS = 1

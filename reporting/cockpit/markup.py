@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from ml.cockpit.format import esc
+from reporting.cockpit.format import esc
 
 
 def attributes(**values) -> str:

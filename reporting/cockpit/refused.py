@@ -3,9 +3,9 @@ so that their author can correct them (the section appears only while there are 
 
 from __future__ import annotations
 
-from ml.cockpit.data import CockpitData
-from ml.cockpit.format import esc
-from ml.cockpit.markup import card, section, table, td, tr
+from reporting.cockpit.data import CockpitData
+from reporting.cockpit.format import esc
+from reporting.cockpit.markup import card, section, table, td, tr
 
 HEADERS = (("Override", False), ("Author", False), ("Item or family", False), ("For", False), ("Submitted", False), ("File and row", False), ("Why", False))
 

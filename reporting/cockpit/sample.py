@@ -1,6 +1,6 @@
 """A realistic synthetic cockpit (fixed seed) for previews and tests, independent of the marts.
 
-``python -m ml.cockpit.sample /tmp/cockpit.html`` writes the page.
+``python -m reporting.cockpit.sample /tmp/cockpit.html`` writes the page.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from ml.cockpit.data import COLUMNS, CockpitData
+from reporting.cockpit.data import COLUMNS, CockpitData
 
 AS_OF = dt.date(2026, 9, 30)
 HISTORY = pd.date_range("2025-04-01", "2026-09-01", freq="MS")
@@ -179,7 +179,7 @@ def sample_data(seed: int = 11, generated_at: dt.datetime | None = None) -> Cock
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from ml.cockpit.render import render_cockpit
+    from reporting.cockpit.render import render_cockpit
 
     target = sys.argv[1] if len(sys.argv) > 1 else "cockpit.html"
     with open(target, "w", encoding="utf-8") as out:

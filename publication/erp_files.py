@@ -1,5 +1,9 @@
 """Plan publication (SPEC section 9): planned orders as ERP import files.
 
+Not planning logic: the plan is made in ``ml.inventory`` (its version by
+:func:`ml.inventory.plan_version.plan_version`); this module only writes its orders in the ERP's
+format.
+
 One file per order type (planned purchase orders, transfer orders, manufacturing orders), in the
 ERP's own format (the one its exports use): ``;`` separated, decimal commas, dates DD/MM/YYYY,
 UTF-8, a header line. Each line: plan version, order number, order type, the SKU's ERP item code,
@@ -19,8 +23,6 @@ so publishing the same plan version twice yields the same bytes.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +36,6 @@ FILES = {
 NUMBER_PREFIX = {"PURCHASE_ORDER": "PPO", "TRANSFER_ORDER": "PTO", "MANUFACTURING_ORDER": "PMO"}
 ORDER_COLUMNS = ("plan_version", "order_type", "sku_id", "from_id", "to_location_id", "release_date", "due_date", "quantity_units", "reason_code", "reason")
 UNIT_COLUMNS = ("sku_id", "order_type", "unit", "factor_to_base", "base_unit")
-VERSION_PATTERN = re.compile(r"^PLAN-\d{8}-[0-9a-f]{8}$")
 HEADER = (
     "plan_version",
     "order_number",
@@ -52,22 +53,6 @@ HEADER = (
     "reason_code",
     "reason",
 )
-
-
-def plan_version(as_of, orders: pd.DataFrame) -> str:
-    """``PLAN-<as-of day>-<hash of every column of the orders>``: the same version always holds the
-    same orders, reasons included, so its published files never change."""
-    # rounded: parallel sums upstream differ in their last bits from run to run
-    numbers = orders.select_dtypes("number").columns
-    content = orders.round(dict.fromkeys(numbers, 6)).sort_values(list(orders.columns)).to_csv(index=False)
-    return f"PLAN-{as_of:%Y%m%d}-{hashlib.sha256(content.encode()).hexdigest()[:8]}"
-
-
-def check_plan_version(version: str) -> str:
-    """A plan version names a folder: only the form ``PLAN-YYYYMMDD-<8 hex digits>`` is accepted."""
-    if not VERSION_PATTERN.match(version or ""):
-        raise ValueError(f"plan version must look like PLAN-20260930-1a2b3c4d, got {version!r}")
-    return version
 
 
 def _decimal(values: pd.Series, places: int) -> pd.Series:

@@ -1,19 +1,19 @@
-"""The cockpit page: header, KPIs against targets, then the sections of :mod:`ml.cockpit.supply`
-and :mod:`ml.cockpit.sections`. One HTML string, nothing loaded from outside it."""
+"""The cockpit page: header, KPIs against targets, then the sections of :mod:`reporting.cockpit.supply`
+and :mod:`reporting.cockpit.sections`. One HTML string, nothing loaded from outside it."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from ml.cockpit import format as fmt
-from ml.cockpit.data import CockpitData
-from ml.cockpit.format import esc
-from ml.cockpit.markup import attributes, card, empty, pill, section, table, td, tr
-from ml.cockpit.refused import refused_overrides_section
-from ml.cockpit.sections import accuracy_section, exceptions_section, scenarios_section
-from ml.cockpit.style import CSS, SCRIPT
-from ml.cockpit.supply import supply_section
-from ml.cockpit.svg import BLUE, sparkline
+from reporting.cockpit import format as fmt
+from reporting.cockpit.data import CockpitData
+from reporting.cockpit.format import esc
+from reporting.cockpit.markup import attributes, card, empty, pill, section, table, td, tr
+from reporting.cockpit.refused import refused_overrides_section
+from reporting.cockpit.sections import accuracy_section, exceptions_section, scenarios_section
+from reporting.cockpit.style import CSS, SCRIPT
+from reporting.cockpit.supply import supply_section
+from reporting.cockpit.svg import BLUE, sparkline
 
 SPARK_MONTHS = 12
 NAVIGATION = (("kpis", "KPIs"), ("supply", "Demand vs capacity"), ("scenarios", "Scenarios"), ("accuracy", "Forecast accuracy"), ("exceptions", "Exceptions"))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.config import Scale
+from demo_company.config import Scale
 
 FAMILIES = ("BEVERAGES", "SNACKS", "HOUSEHOLD", "PERSONAL_CARE", "PETCARE")
 # Families the plant can make, each on its own production line.

@@ -14,10 +14,10 @@ reason code.
 
 Figures are machine-checkable: KPI tiles carry ``data-kpi`` and ``data-value`` (the raw value
 rounded to 6 decimals), scenario cells ``data-scenario``, ``data-metric`` and ``data-value``,
-top-exception rows ``data-reason``; see :mod:`ml.cockpit.data` for the input contract.
+top-exception rows ``data-reason``; see :mod:`reporting.cockpit.data` for the input contract.
 """
 
-from ml.cockpit.data import CockpitData
-from ml.cockpit.render import render_cockpit
+from reporting.cockpit.data import CockpitData
+from reporting.cockpit.render import render_cockpit
 
 __all__ = ["CockpitData", "render_cockpit"]

@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ml.demo_company.company_config import write_company
-from ml.demo_company.config import Scale, resolve_scale
-from ml.demo_company.demand import build_demand
-from ml.demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
-from ml.demo_company.exports import Exports
-from ml.demo_company.master_data import build_master_data
-from ml.demo_company.operations import CONFIRMATION_STREAM, confirm_production, simulate
-from ml.demo_company.writers import corrupt, ordered_rows, write_table
+from demo_company.company_config import write_company
+from demo_company.config import Scale, resolve_scale
+from demo_company.demand import build_demand
+from demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS, DirtInjector
+from demo_company.exports import Exports
+from demo_company.master_data import build_master_data
+from demo_company.operations import CONFIRMATION_STREAM, confirm_production, simulate
+from demo_company.writers import corrupt, ordered_rows, write_table
 
 # Hidden (a dot first): the landing folder leaves it alone, as it does any file whose name starts with a dot.
 MANIFEST_NAME = ".demo_manifest.json"

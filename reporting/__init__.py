@@ -1,0 +1,1 @@
+"""What Planline shows people: the planners' cockpit (``reporting.cockpit``), built from the marts."""
