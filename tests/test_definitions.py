@@ -176,3 +176,34 @@ def test_the_dagster_dbt_private_members_overridden_still_exist():
     for name in ("_cli_version", "_initialize_dbt_core_adapter"):
         assert name in vars(DbtCliResource), f"dagster-dbt no longer defines DbtCliResource.{name}: review PlanlineDbtCliResource"
         assert name in vars(PlanlineDbtCliResource)
+
+
+def test_asset_descriptions_keep_their_globs_and_underscores_through_markdown():
+    """Dagster's UI renders an asset's description as Markdown (GitHub's flavour): a file glob
+    written bare, pos/*/sales_*.csv, loses its stars and turns italic. Every ``*`` and ``_`` a
+    description holds must still be in the rendered text: file names and globs go in backticks."""
+    from markdown_it import MarkdownIt
+
+    from orchestration.definitions import defs as planline
+
+    markdown = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+    def lost_characters(description: str) -> dict[str, int]:
+        """How many of the description's stars and underscores the rendered text lacks."""
+        written = description.replace("\\*", "*").replace("\\_", "_")  # an escaped one is shown as itself
+        shown = "".join(
+            leaf.content
+            for token in markdown.parse(description)
+            for leaf in (token.children or [token])
+            if leaf.type in ("text", "code_inline", "fence", "code_block")
+        )
+        return {c: written.count(c) - shown.count(c) for c in "*_" if written.count(c) != shown.count(c)}
+
+    # the check itself: a bare glob is caught, the same in backticks (and a lone star) is not
+    assert lost_characters("Files: pos/*/sales_*.csv and erp/inventory_*.csv.") == {"*": 2}
+    assert lost_characters("Files: `pos/*/sales_*.csv`, seed kpi_targets, a * for all.\n\n```sql\nselect * from t\n```") == {}
+
+    graph = planline().resolve_asset_graph()
+    lost = {key.to_user_string(): lost_characters(graph.get(key).description or "") for key in graph.get_all_asset_keys()}
+    lost = {key: characters for key, characters in lost.items() if characters}
+    assert not lost, f"descriptions whose * or _ Markdown takes for emphasis (put file names and globs in backticks): {lost}"

@@ -54,7 +54,7 @@ def _check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec
             "contract",
             asset=key,
             blocking=contract.blocking,
-            description=f"Great Expectations suite {contract.source}_contract (a day's increment: its rules in SQL): schema, and "
+            description=f"The data contract of `{contract.source}` (suite `{contract.source}_contract`, its rules evaluated in SQL): schema, and "
             + (
                 f"at most {contract.max_quarantine_share:.0%} of rows quarantined (judged over {contract.min_rows_for_share} rows or more)."
                 if contract.blocking
@@ -73,6 +73,17 @@ def _check_specs(contract: Contract, key: dg.AssetKey) -> list[dg.AssetCheckSpec
     return checks
 
 
+def _description(contract: Contract) -> str:
+    """The asset's description, Markdown in Dagster's UI: file names and globs in backticks, where
+    a glob's ``*`` or a name's ``_`` cannot turn into emphasis. The files are the company's: its
+    mapping (read at each run, not when the code location loads) names them by a glob."""
+    return (
+        f"{contract.description} Table `{contract.table}`. Files: those the `files` glob of the company's mapping "
+        f"with `table: {contract.source}` matches (a YAML file in `<company folder>/sources/`)."
+        + (" Partitioned by business day." if contract.partitioned else "")
+    )
+
+
 def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     key = raw_key(contract.source)
     partitioned = contract.partitioned
@@ -80,8 +91,7 @@ def build_raw_asset(contract: Contract) -> dg.AssetsDefinition:
     @dg.asset(
         key=key,
         group_name=RAW_GROUP,
-        description=f"{contract.description} Files: as the company's mapping of {contract.source} says."
-        + (" Partitioned by business day." if partitioned else ""),
+        description=_description(contract),
         kinds={"duckdb", "python"},
         # the company's codes and roles the contract checks against, and the master data it looks up
         deps=[*COMPANY_KEYS, *(raw_key(d) for d in contract.depends_on)],
