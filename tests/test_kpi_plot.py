@@ -104,3 +104,36 @@ def test_no_kpi_with_a_value_still_gives_a_figure_naming_them_all(scorecard):
     assert chart.plotted == [] and set(chart.without_value) == {"oee", "sync_latency_p95_seconds"}
     assert "No KPI has a value yet." in [t.get_text() for t in chart.figure.findobj(Text)]
     assert chart.png()
+
+
+def test_kpi_latest_shows_the_chart_in_its_metadata_and_writes_it_to_the_export_folder(scorecard, tmp_path):
+    """What the asset's page shows: the metadata ``kpi_history`` is a Markdown image whose data URI
+    is the PNG written to ``<export folder>/kpi/kpi_history.png`` (Dagster's UI allows ``data:``
+    image sources), and it names the KPIs without a value for a reader that shows no image."""
+    import base64
+
+    import duckdb
+    from markdown_it import MarkdownIt
+
+    from orchestration.defs.reporting.kpi import kpi_latest
+    from orchestration.resources import DuckDBWarehouse, ExportFolder
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE SCHEMA kpi")
+        con.register("scorecard", scorecard)
+        con.execute("CREATE TABLE kpi.kpi_scorecard AS SELECT * FROM scorecard")
+
+    result = kpi_latest(warehouse=DuckDBWarehouse(database=str(database)), exports=ExportFolder(export_dir=str(tmp_path / "exports")))
+
+    written = tmp_path / "exports" / "kpi" / "kpi_history.png"
+    assert result.metadata["kpi_history_file"].value == str(written.resolve())
+    markdown = result.metadata["kpi_history"].value
+    images = [leaf for token in MarkdownIt("commonmark").parse(markdown) for leaf in token.children or [] if leaf.type == "image"]
+    assert len(images) == 1
+    source = images[0].attrGet("src")
+    assert source.startswith("data:image/png;base64,")
+    assert base64.b64decode(source.removeprefix("data:image/png;base64,")) == written.read_bytes()
+    assert Image.open(written).format == "PNG"
+    assert "without a value: `oee`, `sync_latency_p95_seconds`" in markdown
+    assert result.metadata["otif_rate"].value == pytest.approx(0.96)  # the numeric metadata the UI plots across runs stays
