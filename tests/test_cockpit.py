@@ -273,12 +273,58 @@ def test_scenario_costs_counted_in_units_say_so():
 
 def test_text_from_the_data_is_escaped(tiny_page):
     assert tiny_page.count("<script") == 1  # the page's own script only
-    assert "&lt;script&gt;alert(&quot;pwned&quot;)&lt;/script&gt; &amp; &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;" in tiny_page
+    # as the template engine escapes (markupsafe: a double quote is &#34;)
+    assert "&lt;script&gt;alert(&#34;pwned&#34;)&lt;/script&gt; &amp; &#34;quoted&#34; &lt;b&gt;bold&lt;/b&gt;" in tiny_page
     assert "<b>bold</b>" not in tiny_page
     row = dom(tiny_page).one("tr", data_sku='SKU-"2"')
     assert row.attrs["data-reason"] == "supplier"
     detail = dom(tiny_page).one("tr", data_sku="SKU-1").one("td", class_="detail")
     assert detail.text == INJECTION and not detail.children
+
+
+HOSTILE = "<script>alert(1)</script>"
+
+
+def hostile_data() -> CockpitData:
+    """Every text a company or a planner supplies set to a script: item, location, channel,
+    resource, family, scenario, cut and KPI names, reasons, the override's author, the company."""
+    frames = tiny_frames()
+    exceptions = frames["exceptions"].assign(sku_id=[HOSTILE, "SKU-2"], location_id=HOSTILE, channel_id=HOSTILE)
+    refused = pd.DataFrame([("OV1", HOSTILE, HOSTILE, HOSTILE, "2026-09-01", "planning/overrides.csv", 2, HOSTILE)], columns=list(COLUMNS["refused_overrides"]))
+    kpis = frames["kpis"].assign(label=HOSTILE, reason="")
+    kpis.loc[kpis["kpi"] == "otif_rate", "reason"] = HOSTILE  # a KPI not computed, its reason the script
+    return tiny_data(
+        kpis=kpis,
+        kpi_cuts=frames["kpi_cuts"].assign(cut_value=HOSTILE),
+        resource_months=frames["resource_months"].assign(resource_id=HOSTILE, binding_constraint=HOSTILE),
+        gap_report=frames["gap_report"].assign(family=HOSTILE),
+        scenarios=frames["scenarios"].assign(scenario=["base", HOSTILE]),
+        forecast_accuracy=frames["forecast_accuracy"].assign(cut_value=HOSTILE),
+        exceptions=exceptions,
+        refused_overrides=refused,
+        company=HOSTILE,
+        plan_version=HOSTILE,
+    )
+
+
+def test_hostile_names_and_reasons_are_escaped_by_the_templates():
+    page = render_cockpit(hostile_data())
+    assert page.count("<script") == 1 and HOSTILE not in page  # the page's own script only
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert page.count(escaped) > 20
+    tree = dom(page)
+    assert tree.one("div", class_="brand").text == f"{HOSTILE} \u00b7 Planline"
+    assert tree.one("body").attrs["data-plan-version"] == HOSTILE
+    assert tree.one("tr", data_sku=HOSTILE).find_all("td")[4].text == HOSTILE  # the location
+    assert tree.one("div", data_kpi="otif_rate").one("span", data_field="reason").text == HOSTILE[:1].upper() + HOSTILE[1:] + "."
+    resource = tree.one("div", data_resource=HOSTILE)
+    assert resource.one("h3").text == HOSTILE and resource.one("svg").attrs["aria-label"].startswith(HOSTILE)
+    assert all(rect.text.endswith(f"binding: {HOSTILE}") for rect in resource.find_all("rect") if rect.attrs["fill"] == "#c0392b")
+    assert tree.one("tr", data_family=HOSTILE).find_all("b")[0].text == HOSTILE
+    assert tree.one("g", data_scenario=HOSTILE).find_all("title")[0].text == HOSTILE  # the bar's label
+    assert tree.one("tr", data_cut_type="family").attrs["data-cut-value"] == HOSTILE
+    assert [td.text for td in tree.one("tr", data_override="OV1").find_all("td")[1:4]] == [HOSTILE] * 3
+    assert tree.one("tr", data_override="OV1").one("td", class_="detail").text == HOSTILE
 
 
 def test_scenarios_side_by_side_with_the_best_value_highlighted(tiny_page):
@@ -472,6 +518,16 @@ def test_escaped_injection_stays_text_in_chromium(browser, tmp_path, tiny_page):
     page = dom(loaded.dom)
     assert len(page.find_all("script")) == 1
     assert page.one("tr", data_sku="SKU-1").one("td", class_="detail").text == INJECTION
+
+
+def test_hostile_names_stay_text_in_chromium(browser, tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text(render_cockpit(hostile_data()), encoding="utf-8")
+    loaded = browser.load(path)
+    assert not loaded.errors, [str(m) for m in loaded.errors]
+    page = dom(loaded.dom)
+    assert len(page.find_all("script")) == 1 and page.one("html").attrs.get("data-ready") == "1"
+    assert page.one("tr", data_override="OV1").one("td", class_="detail").text == HOSTILE
 
 
 def test_tables_sort_in_chromium(browser, tmp_path):

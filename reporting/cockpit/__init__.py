@@ -1,8 +1,10 @@
 """The planners' cockpit: one self-contained HTML page from a few frames read from the marts.
 
-``render_cockpit(CockpitData(...))`` returns the page as a string: inline CSS, inline SVG charts
-drawn in Python and a small inline script (sortable tables); nothing is loaded from outside the
-file, so it works offline, prints, and can be mailed. No Dagster, no dbt here: the asset that reads
+``render_cockpit(CockpitData(...))`` returns the page as a string, written by the Jinja2 templates
+of ``templates/`` (autoescape: every text from the data is escaped by the template engine): inline
+CSS, inline SVG charts (geometry computed in Python, ``svg.py``) and a small inline script
+(sortable tables); nothing is loaded from outside the file, so it works offline, prints, and can
+be mailed. No Dagster, no dbt here: the asset that reads
 the marts and writes the file lives in ``orchestration``.
 
 Sections: the plan context (as-of date, inventory and S&OP plan versions, S&OP status); KPIs

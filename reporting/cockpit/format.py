@@ -1,4 +1,5 @@
 """Number, date and text formatting for the cockpit: one place, so tiles, tables and charts agree.
+Plain text out: the templates escape it.
 
 Missing numbers show as an en dash; negative numbers carry a true minus sign; percents are given
 as fractions (0.939 is shown 93.9 %).
@@ -7,18 +8,12 @@ as fractions (0.939 is shown 93.9 %).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import math
 
 import pandas as pd
 
 MISSING = "\u2013"  # en dash
 MINUS = "\u2212"
-
-
-def esc(value) -> str:
-    """Text for HTML content and attribute values (quotes escaped too)."""
-    return html.escape("" if value is None else str(value), quote=True)
 
 
 def is_missing(value) -> bool:

@@ -1,233 +1,93 @@
-"""The cockpit page: header, KPIs against targets, then the sections of :mod:`reporting.cockpit.supply`
-and :mod:`reporting.cockpit.sections`. One HTML string, nothing loaded from outside it."""
+"""The cockpit page: header, KPIs against targets, then the sections of
+:mod:`reporting.cockpit.supply` and :mod:`reporting.cockpit.sections`.
+
+The Python modules compute what each section shows (plain values, chart geometry); the Jinja2
+templates in ``templates/`` write the HTML, with autoescape on, so every text that comes from the
+data (codes, names, reasons) is escaped by the template engine. One HTML string, nothing loaded
+from outside it: the stylesheet and the script are included in the page.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+from functools import cache
+from pathlib import Path
+
+import jinja2
 
 from reporting.cockpit import format as fmt
+from reporting.cockpit import svg
 from reporting.cockpit.data import CockpitData
-from reporting.cockpit.format import esc
-from reporting.cockpit.markup import attributes, card, empty, pill, section, table, td, tr
-from reporting.cockpit.refused import refused_overrides_section
-from reporting.cockpit.sections import accuracy_section, exceptions_section, scenarios_section
-from reporting.cockpit.style import CSS, SCRIPT
-from reporting.cockpit.supply import supply_section
-from reporting.cockpit.svg import BLUE, sparkline
+from reporting.cockpit.kpis import kpi_view
+from reporting.cockpit.refused import HEADERS as REFUSED_HEADERS
+from reporting.cockpit.refused import refused_view
+from reporting.cockpit.sections import accuracy_view, exceptions_view, scenarios_view
+from reporting.cockpit.supply import BINDING_HEADERS, GAP_LEGEND, RESOURCE_LEGEND, supply_view
 
-SPARK_MONTHS = 12
+TEMPLATES = Path(__file__).parent / "templates"
 NAVIGATION = (("kpis", "KPIs"), ("supply", "Demand vs capacity"), ("scenarios", "Scenarios"), ("accuracy", "Forecast accuracy"), ("exceptions", "Exceptions"))
-STATUS_TEXT = {"good": "On target", "none": "No target"}
-NOT_COMPUTED = "Not computed"  # a KPI the company's data cannot give: its reason instead of a value
+EXCEPTION_HEADERS = (
+    ("#", True),
+    ("Type", False),
+    ("Reason", False),
+    ("SKU", False),
+    ("Location", False),
+    ("Channel", False),
+    ("Date", True),
+    ("Units", True),
+    ("Value", True),
+    ("Detail", False),
+)
+SOP_STATUS_KINDS = {"approved": "good", "proposed": "warn", "rejected": "bad"}
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The templates' environment: autoescape on for every template, an unknown name in a
+    template is an error (not an empty string)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["colours"] = {name: getattr(svg, name) for name in ("INK", "MUTED", "GRID")}
+    return env
 
 
 def render_cockpit(data: CockpitData) -> str:
     """The whole page for ``data``: the same input gives the same text (``generated_at`` aside)."""
-    title = "Planners' cockpit" + (f" \u00b7 {data.company}" if data.company else "")
-    body = "".join(
-        (
-            kpi_section(data),
-            supply_section(data),
-            scenarios_section(data),
-            accuracy_section(data),
-            exceptions_section(data),
-            refused_overrides_section(data),
+    refused = refused_view(data)
+    status = (data.sop_status or "").strip()
+    context = [
+        {"name": "as-of", "label": "As of", "value": fmt.iso_date(data.as_of)},
+        {"name": "plan-version", "label": "Inventory plan", "value": data.plan_version},
+        {"name": "sop-plan-version", "label": "S&OP plan", "value": data.sop_plan_version, "status": status, "kind": SOP_STATUS_KINDS.get(status.lower(), "")},
+        {"name": "scenario", "label": "Scenario shown", "value": data.scenario},
+        {"name": "generated-at", "label": "Generated", "value": fmt.iso_timestamp(data.generated_at)},
+    ]
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            title="Planners' cockpit" + (f" \u00b7 {data.company}" if data.company else ""),
+            company=data.company,
+            as_of=fmt.iso_date(data.as_of),
+            plan_version=data.plan_version,
+            generated_at=fmt.iso_timestamp(data.generated_at),
+            context=context,
+            navigation=NAVIGATION + ((("refused-overrides", "Refused overrides"),) if refused else ()),
+            kpis=kpi_view(data),
+            supply=supply_view(data),
+            scenarios=scenarios_view(data),
+            accuracy=accuracy_view(data),
+            exceptions=exceptions_view(data),
+            refused=refused,
+            resource_legend=RESOURCE_LEGEND,
+            gap_legend=GAP_LEGEND,
+            binding_headers=BINDING_HEADERS,
+            exception_headers=EXCEPTION_HEADERS,
+            refused_headers=REFUSED_HEADERS,
         )
     )
-    navigation = NAVIGATION + ((("refused-overrides", "Refused overrides"),) if not data.refused_overrides.empty else ())
-    nav = "".join(f'<a href="#{anchor}">{esc(text)}</a>' for anchor, text in navigation)
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="generator" content="Planline cockpit"><title>{esc(title)} \u00b7 {esc(fmt.iso_date(data.as_of))}</title>'
-        f"<style>{CSS}</style></head>"
-        f'<body data-as-of="{esc(fmt.iso_date(data.as_of))}" data-plan-version="{esc(data.plan_version)}">'
-        f"{header(data)}"
-        f'<nav class="sections" aria-label="Sections">{nav}</nav>'
-        f"<main>{body}</main>"
-        f"<footer>Generated by Planline at {esc(fmt.iso_timestamp(data.generated_at))} \u00b7 self-contained page: nothing is loaded from outside this file</footer>"
-        f"<script>{SCRIPT}</script>"
-        "</body></html>\n"
-    )
-
-
-def header(data: CockpitData) -> str:
-    status = (data.sop_status or "").strip()
-    kind = {"approved": "good", "proposed": "warn", "rejected": "bad"}.get(status.lower(), "")
-    sop = esc(data.sop_plan_version) if data.sop_plan_version else '<span class="muted">none yet</span>'
-    if status:
-        sop += " " + pill(status, kind)
-    items = (
-        ("As of", esc(fmt.iso_date(data.as_of)), "as-of"),
-        ("Inventory plan", esc(data.plan_version), "plan-version"),
-        ("S&OP plan", sop, "sop-plan-version"),
-        ("Scenario shown", esc(data.scenario), "scenario"),
-        ("Generated", esc(fmt.iso_timestamp(data.generated_at)), "generated-at"),
-    )
-    context = "".join(f'<div data-field="{name}"><dt>{esc(label)}</dt><dd>{value}</dd></div>' for label, value, name in items)
-    company = f"{esc(data.company)} \u00b7 " if data.company else ""
-    return f'<header class="top"><div class="brand">{company}Planline</div><h1>Planners\u2019 cockpit</h1><dl class="context">{context}</dl></header>'
-
-
-def status(value, target, direction: str) -> str:
-    """``good`` when the value meets its target in the KPI's direction, ``bad`` when it misses,
-    ``none`` without a target or a value."""
-    if fmt.is_missing(value) or fmt.is_missing(target):
-        return "none"
-    if direction == "zero":  # a bias: its distance from zero against the target
-        met = abs(float(value)) <= float(target)
-    else:
-        met = float(value) >= float(target) if direction == "higher" else float(value) <= float(target)
-    return "good" if met else "bad"
-
-
-def status_text(state: str, direction: str, value=None) -> str:
-    if state == "bad":
-        return {"higher": "Below target", "zero": "Outside target"}.get(direction, "Above target")
-    if state == "none" and fmt.is_missing(value):
-        return "No value"
-    return STATUS_TEXT[state]
-
-
-def reason_text(reason: str) -> str:
-    """A KPI's reason for not being computed as a sentence: ``The company sends no stock on hand (...).``"""
-    reason = reason.strip()
-    return reason[:1].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
-
-
-def not_computed(row) -> bool:
-    return bool(row["reason"])
-
-
-def kpi_section(data: CockpitData) -> str:
-    lead = (
-        "Latest month against target; the line shows the last 12 months (dashed: target). Green meets the target, red misses it, grey has no target. "
-        "Not computed: the company's data does not give the KPI; the tile says which input is missing."
-    )
-    if data.kpis.empty and data.kpi_cuts.empty:
-        return section("kpis", "KPIs against targets", lead, empty("No KPI data yet: the KPI marts have no rows."))
-    groups = [group for _, group in data.kpis.groupby("kpi", sort=False)]
-    # the KPIs with figures first, then those the data cannot give, each in the scorecard's order
-    groups.sort(key=lambda group: not_computed(group.sort_values("month", kind="stable").iloc[-1]))
-    tiles = [kpi_tile(group) for group in groups]
-    content = f'<div class="grid tiles">{"".join(tiles)}</div>' if tiles else empty("No KPI history yet: only breakdowns are available.")
-    content += "<h4>Breakdown, latest month</h4>" + kpi_breakdowns(data)
-    return section("kpis", "KPIs against targets", lead, content)
-
-
-def kpi_tile(group: pd.DataFrame) -> str:
-    history = group.sort_values("month", kind="stable")
-    latest = history.iloc[-1]
-    if not_computed(latest):
-        return not_computed_tile(latest)
-    kpi, label, unit, direction = latest["kpi"], latest["label"] or latest["kpi"], latest["unit"], latest["direction"]
-    value, target = latest["value"], latest["target"]
-    state = status(value, target, direction)
-    better = {"higher": "higher", "zero": "closer to zero"}.get(direction, "lower")
-    bound = {"higher": "\u2265", "zero": "\u00b1"}.get(direction, "\u2264")
-    target_text = f"Target {bound} {fmt.kpi_value(target, unit)}" if not fmt.is_missing(target) else f"{better} is better"
-    meta = f"{pill(status_text(state, direction, value), state)}<span>{esc(target_text)}</span>"
-    recent = history.tail(SPARK_MONTHS)
-    points = ", ".join(f"{fmt.iso_month(m)} {fmt.kpi_value(v, unit)}" for m, v in zip(recent["month"], recent["value"]))
-    spark = sparkline(
-        list(recent["value"]), target=None if fmt.is_missing(target) else float(target), label=f"{label}, last {len(recent)} months: {points}", colour=BLUE
-    )
-    delta_html = ""
-    if len(history) > 1 and not fmt.is_missing(value) and not fmt.is_missing(history.iloc[-2]["value"]):
-        previous = float(history.iloc[-2]["value"])
-        delta = float(value) - previous
-        improved = abs(float(value)) < abs(previous) if direction == "zero" else (delta > 0) == (direction == "higher")
-        tone = "" if delta == 0 else "good" if improved else "bad"
-        delta_html = f'<span class="delta {tone}">{esc(fmt.kpi_delta(delta, unit))} vs {esc(fmt.iso_month(history.iloc[-2]["month"]))}</span>'
-    trait = attributes(
-        class_=f"card tile {state}",
-        data_kpi=kpi,
-        data_value=fmt.data_value(value),
-        data_target=fmt.data_value(target),
-        data_status=state,
-        data_month=fmt.iso_date(latest["month"]),
-        data_unit=unit,
-    )
-    return (
-        f"<div{trait}>"
-        f'<div class="tile-label" title="{better} is better">{esc(label)}</div>'
-        f'<div class="tile-value">{esc(fmt.kpi_value(value, unit))}</div>'
-        f'<div class="tile-meta">{meta}</div>{spark}'
-        f'<div class="tile-foot"><span>{esc(fmt.iso_month(latest["month"]))}</span>{delta_html}</div>'
-        "</div>"
-    )
-
-
-def not_computed_tile(latest: pd.Series) -> str:
-    """The tile of a KPI the company's data cannot give: no value, no status colour, the reason."""
-    label, reason = latest["label"] or latest["kpi"], reason_text(latest["reason"])
-    trait = attributes(
-        class_="card tile none not-computed",
-        data_kpi=latest["kpi"],
-        data_value=fmt.data_value(None),
-        data_target=fmt.data_value(latest["target"]),
-        data_status="not_computed",
-        data_month=fmt.iso_date(latest["month"]),
-        data_unit=latest["unit"],
-        title=f"{NOT_COMPUTED}: {reason}",
-    )
-    return (
-        f"<div{trait}>"
-        f'<div class="tile-label">{esc(label)}</div>'
-        f'<div class="tile-value">{esc(NOT_COMPUTED)}</div>'
-        f'<div class="tile-meta"><span class="tile-reason" data-field="reason">{esc(reason)}</span></div>'
-        f'<div class="tile-foot"><span>{esc(fmt.iso_month(latest["month"]))}</span></div>'
-        "</div>"
-    )
-
-
-def kpi_breakdowns(data: CockpitData) -> str:
-    cuts = data.kpi_cuts
-    if cuts.empty:
-        return empty("No KPI breakdowns yet: the cuts frame has no rows.")
-    order = {kpi: i for i, kpi in enumerate(dict.fromkeys([*data.kpis["kpi"], *cuts["kpi"]]))}
-    cards = []
-    for kpi, group in sorted(cuts.groupby("kpi", sort=False), key=lambda item: order[item[0]]):
-        first = group.iloc[0]
-        rows = []
-        for cut_type, block in group.groupby("cut_type", sort=False):
-            rows.append(tr([td(esc(fmt.humanize(cut_type)), colspan=4)], class_="group"))
-            for _, cut in block.iterrows():
-                if not_computed(cut):
-                    reason = reason_text(cut["reason"])
-                    rows.append(
-                        tr(
-                            [
-                                td(esc(cut["cut_value"])),
-                                td(esc(NOT_COMPUTED), num=True, title=reason),
-                                td(esc(fmt.kpi_value(cut["target"], cut["unit"])), num=True),
-                                td(f'<span class="dot none" title="{esc(f"{NOT_COMPUTED}: {reason}")}"></span>'),
-                            ],
-                            data_kpi=kpi,
-                            data_cut_type=cut_type,
-                            data_cut_value=cut["cut_value"],
-                            data_value=fmt.data_value(None),
-                            data_status="not_computed",
-                        )
-                    )
-                    continue
-                state = status(cut["value"], cut["target"], cut["direction"])
-                rows.append(
-                    tr(
-                        [
-                            td(esc(cut["cut_value"])),
-                            td(esc(fmt.kpi_value(cut["value"], cut["unit"])), num=True),
-                            td(esc(fmt.kpi_value(cut["target"], cut["unit"])), num=True),
-                            td(f'<span class="dot {state}" title="{esc(status_text(state, cut["direction"], cut["value"]))}"></span>'),
-                        ],
-                        data_kpi=kpi,
-                        data_cut_type=cut_type,
-                        data_cut_value=cut["cut_value"],
-                        data_value=fmt.data_value(cut["value"]),
-                        data_status=state,
-                    )
-                )
-        headers = [("Cut", False), ("Value", True), ("Target", True), ("", False)]
-        cards.append(card(f"<h3>{esc(first['label'] or kpi)}</h3>" + table(headers, rows), data_kpi_breakdown=kpi))
-    return f'<div class="grid cards">{"".join(cards)}</div>'

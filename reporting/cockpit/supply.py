@@ -1,6 +1,6 @@
 """Demand versus capacity for the selected scenario: used vs capacity per resource and month
 (binding months highlighted), demand vs constrained supply by month and family (gap report), and
-the binding constraints named."""
+the binding constraints named. Plain values here; the markup is ``templates/supply.html.j2``."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import pandas as pd
 
 from reporting.cockpit import format as fmt
 from reporting.cockpit.data import CockpitData
-from reporting.cockpit.format import esc
-from reporting.cockpit.markup import card, empty, legend, pill, section, table, td, tr
 from reporting.cockpit.svg import INK, LIGHT_BLUE, RED, bar_line_chart
 
 SOURCE_NAMES = {"production": "Production line", "purchase": "Supplier"}
+RESOURCE_LEGEND = (("Used", LIGHT_BLUE, False), ("Used, binding month", RED, False), ("Capacity", INK, True))
+GAP_LEGEND = (("Constrained supply", LIGHT_BLUE, False), ("Supply, month with unmet demand", RED, False), ("Demand", INK, True))
+BINDING_HEADERS = (("Constraint", False), ("Months", False), ("Resources", False), ("Families short", False), ("Unmet units", True))
 
 
 def is_binding(value) -> bool:
@@ -30,24 +31,24 @@ def _for_scenario(frame: pd.DataFrame, scenario: str, what: str) -> tuple[pd.Dat
     return rows, ""
 
 
-def supply_section(data: CockpitData) -> str:
-    scenario = data.scenario
-    lead = f"Scenario <b>{esc(scenario)}</b>. Bars: capacity used per month; line: capacity. Red bars are months where the resource is a binding constraint."
-    resources, why = _for_scenario(data.resource_months, scenario, "capacity data")
-    content = "<h3>Capacity vs used, by resource</h3>" + (empty(why) if why else resource_charts(resources))
-    gap, why_gap = _for_scenario(data.gap_report, scenario, "gap report")
-    if why_gap:
-        content += "<h4>Demand vs constrained supply</h4>" + empty(why_gap)
-    else:
-        content += "<h4>Demand vs constrained supply</h4>" + f'<div class="split even">{gap_chart(gap)}{binding_table(resources, gap)}</div>'
-        content += card("<h3>Coverage by family and month</h3>" + gap_heat_table(gap), style="margin-top:14px")
-    if why_gap and not why:
-        content += "<h4>Binding constraints</h4>" + binding_table(resources, gap)
-    return section("supply", "Demand versus capacity by month", lead, content)
+def supply_view(data: CockpitData) -> dict:
+    """The scenario; the resources' charts or why there are none; the gap chart, the binding
+    constraints and the coverage table, or why there are none."""
+    resources, why = _for_scenario(data.resource_months, data.scenario, "capacity data")
+    gap, why_gap = _for_scenario(data.gap_report, data.scenario, "gap report")
+    return {
+        "scenario": data.scenario,
+        "resources_missing": why,
+        "resources": [] if why else resource_charts(resources),
+        "gap_missing": why_gap,
+        "gap": None if why_gap else gap_chart(gap),
+        "coverage": None if why_gap else gap_heat_table(gap),
+        # the binding constraints need the gap report or, without it, the capacity data
+        "binding": binding_table(resources, gap) if not (why and why_gap) else None,
+    }
 
 
-def resource_charts(rows: pd.DataFrame) -> str:
-    keys = legend([("Used", LIGHT_BLUE, False), ("Used, binding month", RED, False), ("Capacity", INK, True)])
+def resource_charts(rows: pd.DataFrame) -> list[dict]:
     order = rows.assign(_kind=rows["source_type"].map({"production": 0, "purchase": 1}).fillna(2))
     cards = []
     for (_, source_type, resource), group in order.groupby(["_kind", "source_type", "resource_id"], sort=True):
@@ -64,25 +65,35 @@ def resource_charts(rows: pd.DataFrame) -> str:
             + (f" \u00b7 binding: {b}" if hot else "")
             for m, u, c, p, b, hot in zip(months, group["used"], group["capacity"], group["utilisation"], group["binding_constraint"], binding)
         ]
-        chart = bar_line_chart(
-            months, list(group["used"]), list(group["capacity"]), highlight=binding, titles=titles, label=f"{resource}: used vs capacity per month, {unit}"
-        )
         peak = group["utilisation"].max()
-        peak_at = fmt.iso_month(group.loc[group["utilisation"].idxmax(), "month"]) if group["utilisation"].notna().any() else fmt.MISSING
         count = sum(binding)
-        flag = pill(f"{count} binding month{'s' if count != 1 else ''}", "bad") if count else pill("not binding", "good")
-        head = (
-            f'<div class="resource-head"><h3>{esc(resource)}</h3>{flag}</div>'
-            f'<div class="resource-head sub"><span>{esc(SOURCE_NAMES.get(source_type, fmt.humanize(source_type)))} \u00b7 {esc(unit)}</span>'
-            f"<span>peak {esc(fmt.percent(peak))} in {esc(peak_at)}</span></div>"
-        )
         cards.append(
-            card(head + chart, data_resource=resource, data_source_type=source_type, data_binding_months=count, data_peak_utilisation=fmt.data_value(peak))
+            {
+                "attributes": {
+                    "data-resource": resource,
+                    "data-source-type": source_type,
+                    "data-binding-months": count,
+                    "data-peak-utilisation": fmt.data_value(peak),
+                },
+                "resource": resource,
+                "flag": (f"{count} binding month{'s' if count != 1 else ''}", "bad") if count else ("not binding", "good"),
+                "source": f"{SOURCE_NAMES.get(source_type, fmt.humanize(source_type))} \u00b7 {unit}",
+                "peak": f"peak {fmt.percent(peak)} in "
+                + (fmt.iso_month(group.loc[group["utilisation"].idxmax(), "month"]) if group["utilisation"].notna().any() else fmt.MISSING),
+                "chart": bar_line_chart(
+                    months,
+                    list(group["used"]),
+                    list(group["capacity"]),
+                    highlight=binding,
+                    titles=titles,
+                    label=f"{resource}: used vs capacity per month, {unit}",
+                ),
+            }
         )
-    return keys + f'<div class="grid resources">{"".join(cards)}</div>'
+    return cards
 
 
-def gap_chart(gap: pd.DataFrame) -> str:
+def gap_chart(gap: pd.DataFrame) -> dict:
     monthly = gap.groupby("month", sort=True)[["demand", "constrained_supply", "unmet_units"]].sum(min_count=1).reset_index()
     months = [fmt.iso_month(m) for m in monthly["month"]]
     short = [not fmt.is_missing(u) and float(u) > 1e-6 for u in monthly["unmet_units"]]
@@ -90,26 +101,26 @@ def gap_chart(gap: pd.DataFrame) -> str:
         f"{m}: demand {fmt.number(d)}, constrained supply {fmt.number(s)}, unmet {fmt.number(u)} units"
         for m, d, s, u in zip(months, monthly["demand"], monthly["constrained_supply"], monthly["unmet_units"])
     ]
-    chart = bar_line_chart(
-        months,
-        list(monthly["constrained_supply"]),
-        list(monthly["demand"]),
-        highlight=short,
-        titles=titles,
-        label="Demand vs constrained supply per month, units",
-        width=640,
-        height=220,
-    )
-    keys = legend([("Constrained supply", LIGHT_BLUE, False), ("Supply, month with unmet demand", RED, False), ("Demand", INK, True)])
     total_demand, total_unmet = monthly["demand"].sum(), monthly["unmet_units"].sum()
     share = total_unmet / total_demand if total_demand else float("nan")
-    summary = f'<p class="small muted">All families: demand {esc(fmt.number(total_demand))} units, unmet {esc(fmt.number(total_unmet))} ({esc(fmt.percent(share))}).</p>'
-    return card("<h3>All families, units per month</h3>" + keys + chart + summary, data_chart="gap")
+    return {
+        "chart": bar_line_chart(
+            months,
+            list(monthly["constrained_supply"]),
+            list(monthly["demand"]),
+            highlight=short,
+            titles=titles,
+            label="Demand vs constrained supply per month, units",
+            width=640,
+            height=220,
+        ),
+        "summary": f"All families: demand {fmt.number(total_demand)} units, unmet {fmt.number(total_unmet)} ({fmt.percent(share)}).",
+    }
 
 
-def binding_table(resources: pd.DataFrame, gap: pd.DataFrame) -> str:
+def binding_table(resources: pd.DataFrame, gap: pd.DataFrame) -> list[dict]:
     """The binding constraints: their months and resources (capacity), the families short and
-    their unmet units (gap report)."""
+    their unmet units (gap report); empty when no month binds."""
     found: dict[str, dict] = {}
 
     def entry(name: str) -> dict:
@@ -126,23 +137,17 @@ def binding_table(resources: pd.DataFrame, gap: pd.DataFrame) -> str:
             item["months"].add(fmt.iso_month(row["month"]))
             item["families"].add(str(row["family"]))
             item["unmet"] += 0.0 if fmt.is_missing(row["unmet_units"]) else float(row["unmet_units"])
-    if not found:
-        return card("<h3>Binding constraints</h3>" + empty("No binding constraint in this scenario: every month has spare capacity."))
-    rows = [
-        tr(
-            [
-                td(f"<b>{esc(name)}</b>"),
-                td(esc(", ".join(sorted(item["months"])))),
-                td(esc(", ".join(sorted(item["resources"])) or fmt.MISSING)),
-                td(esc(", ".join(sorted(item["families"])) or fmt.MISSING)),
-                td(esc(fmt.number(item["unmet"])), num=True, data_sort=fmt.data_value(item["unmet"])),
-            ],
-            data_constraint=name,
-        )
+    return [
+        {
+            "name": name,
+            "months": ", ".join(sorted(item["months"])),
+            "resources": ", ".join(sorted(item["resources"])) or fmt.MISSING,
+            "families": ", ".join(sorted(item["families"])) or fmt.MISSING,
+            "unmet": fmt.number(item["unmet"]),
+            "unmet_sort": fmt.data_value(item["unmet"]),
+        }
         for name, item in sorted(found.items(), key=lambda kv: (min(kv[1]["months"]), kv[0]))
     ]
-    headers = [("Constraint", False), ("Months", False), ("Resources", False), ("Families short", False), ("Unmet units", True)]
-    return card("<h3>Binding constraints</h3>" + table(headers, rows, sortable=True), data_table="binding")
 
 
 def _coverage_class(demand, supply) -> str:
@@ -158,7 +163,7 @@ def _coverage(demand, supply) -> str:
     return fmt.percent((0.0 if fmt.is_missing(supply) else float(supply)) / float(demand))
 
 
-def gap_heat_table(gap: pd.DataFrame) -> str:
+def gap_heat_table(gap: pd.DataFrame) -> dict:
     """Families x months: constrained supply as a share of demand, tinted by the shortfall."""
     cells = gap.groupby(["family", "month"], sort=True)[["demand", "constrained_supply", "unmet_units"]].sum(min_count=1)
     binding = (
@@ -169,31 +174,26 @@ def gap_heat_table(gap: pd.DataFrame) -> str:
     months = sorted(gap["month"].unique())
     rows = []
     for family in sorted(gap["family"].unique()):
-        parts = [td(f"<b>{esc(family)}</b>")]
+        row = []
         for month in months:
             if (family, month) not in cells.index:
-                parts.append(td(fmt.MISSING, class_="cell"))
+                row.append({"text": fmt.MISSING, "attributes": {"class": "cell"}})
                 continue
             demand, supply, unmet = cells.loc[(family, month)]
             title = f"{family} \u00b7 {fmt.iso_month(month)}: demand {fmt.number(demand)}, supply {fmt.number(supply)}, unmet {fmt.number(unmet)}"
             if binding.get((family, month)):
                 title += f" \u00b7 binding: {binding[(family, month)]}"
-            parts.append(
-                td(
-                    esc(_coverage(demand, supply)),
-                    class_=f"cell {_coverage_class(demand, supply)}",
-                    title=title,
-                    data_month=fmt.iso_month(month),
-                    data_unmet=fmt.data_value(unmet),
-                )
-            )
-        family_rows = cells.loc[family]
-        parts.append(td(f"<b>{esc(fmt.number(family_rows['unmet_units'].sum()))}</b>", num=True))
-        rows.append(tr(parts, data_family=family))
+            attributes = {
+                "class": f"cell {_coverage_class(demand, supply)}",
+                "title": title,
+                "data-month": fmt.iso_month(month),
+                "data-unmet": fmt.data_value(unmet),
+            }
+            row.append({"text": _coverage(demand, supply), "attributes": attributes})
+        rows.append({"family": family, "cells": row, "unmet": fmt.number(cells.loc[family]["unmet_units"].sum())})
     monthly = cells.groupby(level="month").sum(min_count=1)
-    total = [td("All families")]
-    total += [td(esc(_coverage(monthly.loc[m, "demand"], monthly.loc[m, "constrained_supply"])), class_="cell") for m in months]
-    total.append(td(esc(fmt.number(monthly["unmet_units"].sum())), num=True))
+    footer = [{"text": "All families", "css": None}]
+    footer += [{"text": _coverage(monthly.loc[m, "demand"], monthly.loc[m, "constrained_supply"]), "css": "cell"} for m in months]
+    footer.append({"text": fmt.number(monthly["unmet_units"].sum()), "css": "num"})
     headers = [("Family", False), *[(fmt.iso_month(m), True) for m in months], ("Unmet units", True)]
-    note = '<p class="small muted">Cells: constrained supply as a share of demand. Green: fully covered; amber: 97\u2013100 %; red: below 97 % (darker below 90 %). Hover a cell for units and the binding constraint.</p>'
-    return table(headers, rows, class_="heat", footer_rows=[tr(total, class_="total")]) + note
+    return {"headers": headers, "rows": rows, "footer": footer}

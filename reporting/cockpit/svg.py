@@ -1,7 +1,10 @@
-"""Inline SVG charts drawn in Python: a sparkline, bars with a line (used vs capacity), stacked
-horizontal bars (cost per scenario). No script, no external font: the page's own font is
-inherited. Every chart scales to its container (``viewBox``, width 100 %) and carries an
-``aria-label``; every mark a ``<title>`` (the browser's tooltip).
+"""Inline SVG charts: the geometry, computed in Python; ``templates/charts.html.j2`` draws it.
+
+A sparkline, bars with a line (used vs capacity), stacked horizontal bars (cost per scenario). No
+script, no external font: the page's own font is inherited. Every chart scales to its container
+(``viewBox``, width 100 %) and carries an ``aria-label``; every mark a ``<title>`` (the browser's
+tooltip). The functions return plain dictionaries of coordinates (short strings, one decimal at
+most) and texts; the template escapes the texts.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from reporting.cockpit.format import esc, is_missing
+from reporting.cockpit.format import is_missing
 
 INK = "#1f2933"
 MUTED = "#6b7785"
@@ -49,19 +52,16 @@ def tick_label(value: float) -> str:
     return f"{value:g}"
 
 
-def _svg(width: float, height: float, label: str, body: list[str], css_class: str = "chart") -> str:
-    return (
-        f'<svg class="{css_class}" viewBox="0 0 {_n(width)} {_n(height)}" '
-        f'role="img" aria-label="{esc(label)}" preserveAspectRatio="xMidYMid meet">' + "".join(body) + "</svg>"
-    )
+def _chart(kind: str, width: float, height: float, label: str, css_class: str = "chart", **marks) -> dict:
+    return {"kind": kind, "css_class": css_class, "view_box": f"0 0 {_n(width)} {_n(height)}", "label": label, **marks}
 
 
-def empty_chart(label: str, width: float = 360, height: float = 60) -> str:
-    text = f'<text x="{_n(width / 2)}" y="{_n(height / 2)}" text-anchor="middle" dominant-baseline="middle" fill="{MUTED}" font-size="11">{esc(label)}</text>'
-    return _svg(width, height, label, [text])
+def empty_chart(label: str, width: float = 360, height: float = 60) -> dict:
+    """A chart without data: its label in the middle."""
+    return _chart("empty", width, height, label, x=_n(width / 2), y=_n(height / 2), fill=MUTED)
 
 
-def sparkline(values: Sequence[float], *, target: float | None = None, label: str = "", width: float = 160, height: float = 40, colour: str = BLUE) -> str:
+def sparkline(values: Sequence[float], *, target: float | None = None, label: str = "", width: float = 160, height: float = 40, colour: str = BLUE) -> dict:
     """A line of the values (gaps where missing), the last one dotted, the target dashed."""
     points = [None if is_missing(v) else float(v) for v in values]
     known = [v for v in points if v is not None]
@@ -80,32 +80,24 @@ def sparkline(values: Sequence[float], *, target: float | None = None, label: st
     def y(v: float) -> float:
         return height - pad - (v - low) / (high - low) * (height - 2 * pad)
 
-    body = []
+    target_line = None
     if not is_missing(target):
-        body.append(
-            f'<line x1="{_n(pad)}" x2="{_n(width - pad)}" y1="{_n(y(float(target)))}" y2="{_n(y(float(target)))}" stroke="{MUTED}" stroke-width="1" stroke-dasharray="3 3"/>'
-        )
-    segment: list[str] = []
+        target_line = {"x1": _n(pad), "x2": _n(width - pad), "y": _n(y(float(target))), "stroke": MUTED}
+    lines, segment = [], []
     for i, v in enumerate([*points, None]):
         if v is None:
             if len(segment) > 1:
-                body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.8" stroke-linejoin="round" points="{" ".join(segment)}"/>')
+                lines.append(" ".join(segment))
             segment = []
         else:
             segment.append(f"{_n(x(i))},{_n(y(v))}")
     last = max(i for i, v in enumerate(points) if v is not None)
-    body.append(f'<circle cx="{_n(x(last))}" cy="{_n(y(points[last]))}" r="2.6" fill="{colour}"/>')
-    return _svg(width, height, label, [f"<title>{esc(label)}</title>", *body], "spark")
+    dot = {"cx": _n(x(last)), "cy": _n(y(points[last]))}
+    return _chart("spark", width, height, label, "spark", target_line=target_line, lines=lines, dot=dot, colour=colour)
 
 
-def _y_axis(ticks: list[float], y: Callable[[float], float], left: float, right: float) -> list[str]:
-    out = []
-    for t in ticks:
-        out.append(f'<line x1="{_n(left)}" x2="{_n(right)}" y1="{_n(y(t))}" y2="{_n(y(t))}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(
-            f'<text x="{_n(left - 5)}" y="{_n(y(t))}" text-anchor="end" dominant-baseline="middle" fill="{MUTED}" font-size="10">{esc(tick_label(t))}</text>'
-        )
-    return out
+def _y_axis(ticks: list[float], y: Callable[[float], float], left: float, right: float) -> list[dict]:
+    return [{"x1": _n(left), "x2": _n(right), "y": _n(y(t)), "text_x": _n(left - 5), "text": tick_label(t)} for t in ticks]
 
 
 def bar_line_chart(
@@ -121,7 +113,7 @@ def bar_line_chart(
     bar_colour: str = LIGHT_BLUE,
     highlight_colour: str = RED,
     line_colour: str = INK,
-) -> str:
+) -> dict:
     """Bars (e.g. used) with a line over them (e.g. capacity), one band per label; highlighted
     bars (e.g. binding months) in ``highlight_colour``."""
     n = len(labels)
@@ -142,28 +134,37 @@ def bar_line_chart(
 
     band = plot_w / n
     bar_w = max(band * 0.62, 1.0)
-    body = _y_axis(ticks, y, left, width - right)
+    rects = []
     for i, (v, hot, title) in enumerate(zip(bars, highlight, titles)):
         if is_missing(v):
             continue
         x0 = left + i * band + (band - bar_w) / 2
         top_y = y(float(v))
-        body.append(
-            f'<rect x="{_n(x0)}" y="{_n(top_y)}" width="{_n(bar_w)}" height="{_n(top + plot_h - top_y)}" '
-            f'fill="{highlight_colour if hot else bar_colour}"><title>{esc(title)}</title></rect>'
+        rects.append(
+            {
+                "x": _n(x0),
+                "y": _n(top_y),
+                "width": _n(bar_w),
+                "height": _n(top + plot_h - top_y),
+                "fill": highlight_colour if hot else bar_colour,
+                "title": title,
+            }
         )
     points = [(left + (i + 0.5) * band, y(float(v))) for i, v in enumerate(line) if not is_missing(v)]
-    if len(points) > 1:
-        body.append(
-            f'<polyline fill="none" stroke="{line_colour}" stroke-width="1.8" stroke-linejoin="round" points="{" ".join(f"{_n(a)},{_n(b)}" for a, b in points)}"/>'
-        )
-    body.extend(f'<circle cx="{_n(a)}" cy="{_n(b)}" r="2.2" fill="{line_colour}"/>' for a, b in points)
-    body.append(f'<line x1="{_n(left)}" x2="{_n(width - right)}" y1="{_n(top + plot_h)}" y2="{_n(top + plot_h)}" stroke="{MUTED}" stroke-width="1"/>')
     every = max(1, math.ceil(n * 52 / plot_w))  # an ISO month needs about 44 units, and some air
-    for i, text in enumerate(labels):
-        if i % every == 0:
-            body.append(f'<text x="{_n(left + (i + 0.5) * band)}" y="{_n(height - 6)}" text-anchor="middle" fill="{MUTED}" font-size="10">{esc(text)}</text>')
-    return _svg(width, height, label, body)
+    return _chart(
+        "bars",
+        width,
+        height,
+        label,
+        grid=_y_axis(ticks, y, left, width - right),
+        rects=rects,
+        line=" ".join(f"{_n(a)},{_n(b)}" for a, b in points) if len(points) > 1 else "",
+        dots=[{"cx": _n(a), "cy": _n(b)} for a, b in points],
+        line_colour=line_colour,
+        axis={"x1": _n(left), "x2": _n(width - right), "y": _n(top + plot_h)},
+        x_labels=[{"x": _n(left + (i + 0.5) * band), "y": _n(height - 6), "text": text} for i, text in enumerate(labels) if i % every == 0],
+    )
 
 
 def stacked_bars(
@@ -175,7 +176,7 @@ def stacked_bars(
     row_attribute: str | None = None,
     width: float = 760,
     colours: Sequence[str] = SERIES_COLOURS,
-) -> str:
+) -> dict:
     """One horizontal bar per row, stacked by series (negative parts drawn as zero), its total at
     its end; ``row_attribute`` (e.g. ``data-scenario``) names each row's group by its label."""
     if not rows:
@@ -192,32 +193,30 @@ def stacked_bars(
         return left + v / high * plot_w
 
     plot_bottom = top + row_h * len(rows)
-    body = []
-    for t in ticks:
-        body.append(f'<line x1="{_n(x(t))}" x2="{_n(x(t))}" y1="{_n(top)}" y2="{_n(plot_bottom)}" stroke="{GRID}" stroke-width="1"/>')
-        body.append(f'<text x="{_n(x(t))}" y="{_n(height - 7)}" text-anchor="middle" fill="{MUTED}" font-size="10">{esc(tick_label(t))}</text>')
+    grid = [{"x": _n(x(t)), "y1": _n(top), "y2": _n(plot_bottom), "text_y": _n(height - 7), "text": tick_label(t)} for t in ticks]
+    bars = []
+    fits = int((left - 12) / 6.6)  # characters the label column holds
     for r, ((name, values), total) in enumerate(zip(rows, totals)):
         y0 = top + r * row_h + 5
-        fits = int((left - 12) / 6.6)  # characters the label column holds
-        shown = name if len(name) <= fits else name[: fits - 1] + "\u2026"
-        parts = [
-            f'<text x="{_n(left - 8)}" y="{_n(y0 + 8)}" text-anchor="end" dominant-baseline="middle" fill="{INK}" font-size="11">'
-            f"<title>{esc(name)}</title>{esc(shown)}</text>"
-        ]
-        start = 0.0
+        parts, start = [], 0.0
         for k, v in enumerate(values):
             v = 0.0 if is_missing(v) else max(float(v), 0.0)
             if v <= 0:
                 continue
-            parts.append(
-                f'<rect x="{_n(x(start))}" y="{_n(y0)}" width="{_n(x(start + v) - x(start))}" height="16" fill="{colours[k % len(colours)]}">'
-                f"<title>{esc(name)} \u00b7 {esc(series[k])}: {esc(value_format(v))}</title></rect>"
-            )
+            title = f"{name} \u00b7 {series[k]}: {value_format(v)}"
+            parts.append({"x": _n(x(start)), "width": _n(x(start + v) - x(start)), "fill": colours[k % len(colours)], "title": title})
             start += v
-        parts.append(
-            f'<text x="{_n(x(total) + 6)}" y="{_n(y0 + 8)}" dominant-baseline="middle" fill="{INK}" font-size="11" font-weight="600">{esc(value_format(total))}</text>'
+        bars.append(
+            {
+                "attributes": {row_attribute: name} if row_attribute else {},
+                "name": name,
+                "shown": name if len(name) <= fits else name[: fits - 1] + "\u2026",
+                "label_x": _n(left - 8),
+                "text_y": _n(y0 + 8),
+                "y": _n(y0),
+                "parts": parts,
+                "total_x": _n(x(total) + 6),
+                "total": value_format(total),
+            }
         )
-        attribute = f' {row_attribute}="{esc(name)}"' if row_attribute else ""
-        body.append(f"<g{attribute}>{''.join(parts)}</g>")
-    body.append(f'<line x1="{_n(left)}" x2="{_n(left)}" y1="{_n(top)}" y2="{_n(plot_bottom)}" stroke="{MUTED}" stroke-width="1"/>')
-    return _svg(width, height, label, body)
+    return _chart("stacked", width, height, label, grid=grid, bars=bars, axis={"x": _n(left), "y1": _n(top), "y2": _n(plot_bottom)})
