@@ -9,7 +9,6 @@ Great Expectations states the same contracts as expectation suites for the data 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -69,20 +68,13 @@ def validate_source(
     source: str,
     as_of: datetime,
     scope_files: list[str] | None = None,
-    *,
-    evaluator: str | None = None,
 ) -> ValidationOutcome:
     """Validate ``raw.<source>`` against its contract, in SQL (``sql_evaluator``); nothing is written.
 
     With ``scope_files`` the validation is incremental: only the rows of those files and the rows
     in quarantine now are checked (the others passed before and cannot have changed), and ``rows``
     counts the checked rows.
-
-    ``evaluator`` is ignored: it chose between Great Expectations and SQL when there were two
-    evaluators, and is accepted until every caller stops passing it.
     """
-    if evaluator is not None:
-        warnings.warn("validate_source(evaluator=...) is ignored: contracts are evaluated in SQL only", DeprecationWarning, stacklevel=2)
     contract = contract_for(source)
     detected_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     newest = []

@@ -70,7 +70,7 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
             if mapping is None:
                 continue
             report = load_source(con, contract, data, None, loaded_at, mapping=mapping, business_timezone=zone)
-            outcome = validate_source(con, source, as_of, evaluator="sql")
+            outcome = validate_source(con, source, as_of)
             write_quarantine(con, outcome)
             check = SourceCheck(source, report.files_seen, [(r.file, r.error) for r in report.rejected], outcome.rows, outcome.quarantined_rows)
             check.rules = dict(sorted(outcome.rule_counts.items()))

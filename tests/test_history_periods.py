@@ -62,7 +62,7 @@ def history_warehouse(folder: Path, spread: str, sales: list[dict]) -> str:
         _raw(con, "erp_items", [{"item_code": item, "family": family} for item, family in ITEMS.items()])
         _raw(con, "erp_locations", [{"location_code": "S1", "location_type": "SHOP", "region": "R1"}])
         _raw(con, "sales_history", [{"item_code": "A", "location_code": "S1", **sale} for sale in sales], partition="sale_date")
-        outcome = validate_source(con, "sales_history", datetime(2026, 9, 30, 23, 59, 59), evaluator="sql")
+        outcome = validate_source(con, "sales_history", datetime(2026, 9, 30, 23, 59, 59))
         assert outcome.quarantine.empty, outcome.quarantine.reason.tolist()
     env = dict(os.environ)
     env.pop("PLANLINE_WINDOW_START", None)
