@@ -54,7 +54,7 @@ def check_data(configuration: CompanyConfiguration, data: Path, as_of: datetime 
     from data_contracts.company.export import write_company_tables
     from data_contracts.registry import CONTRACTS
     from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
-    from orchestration.defs.ingestion.raw import contract_verdict
+    from data_contracts.verdict import contract_verdict
     from orchestration.ingestion.loader import ensure_raw_tables, load_source, reject_strays
 
     as_of = as_of or _company_as_of(configuration)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
 from data_contracts import contract_for
-from orchestration.defs.ingestion.raw import build_raw_asset, contract_verdict
+from data_contracts.verdict import contract_verdict
+from orchestration.defs.ingestion.raw import build_raw_asset
 
 SALES = contract_for("erp_sales_orders")  # a system source: 10 % at most, judged from 200 rows
 ITEMS = contract_for("erp_items")  # master data: no row may be quarantined
@@ -47,3 +49,17 @@ def test_a_planners_typo_warns_and_never_blocks_the_run():
 
 def test_a_source_file_with_a_wrong_schema_fails_whatever_its_size():
     assert not contract_verdict(replace(SALES, min_rows_for_share=200), (0, 3), (0, 3), schema_ok=False)[0]
+
+
+@pytest.mark.parametrize(
+    ("table", "delivery", "files", "named"),
+    [
+        ((9, 8), (0, 0), None, "table: 9 quarantined rows out of 8"),
+        ((0, 8), (-1, 2), None, "delivery: -1 quarantined rows"),
+        ((0, 8), (0, 2), {"a.csv": (3, 2)}, "file a.csv: 3 quarantined rows out of 2"),
+        ((0, 8), (0,), None, "delivery: expected (quarantined rows, rows)"),
+    ],
+)
+def test_counts_that_cannot_be_row_counts_are_refused_naming_the_part(table, delivery, files, named):
+    with pytest.raises(ValueError, match=re.escape(named)):
+        contract_verdict(SALES, table, delivery, schema_ok=True, files=files)

@@ -19,6 +19,7 @@ import dagster as dg
 
 from data_contracts import CONTRACTS, Contract
 from data_contracts.validate import QUARANTINE_TABLE, ValidationOutcome, validate_source, write_quarantine
+from data_contracts.verdict import contract_verdict
 from orchestration.defs.ingestion.company import COMPANY_KEYS
 from orchestration.ingestion.loader import (
     LoadReport,
@@ -188,27 +189,6 @@ def _table_counts(con, contract: Contract, window: PartitionWindow | None) -> di
         ).fetchone()
         counts["rows_in_window"], counts["quarantined_in_window"] = in_window
     return counts
-
-
-def contract_verdict(
-    contract: Contract, table: tuple[int, int], delivery: tuple[int, int], schema_ok: bool, files: dict[str, tuple[int, int]] | None = None
-) -> tuple[bool, str]:
-    """Whether the ``contract`` check passes, and what it judged, from the (quarantined, rows) of
-    the whole table, of this run's new files together and of each new file (``files``).
-
-    A share says something systemic only over enough rows: the table's, the delivery's and each
-    file's are judged from ``min_rows_for_share`` rows on (a share of 0, master data, on any rows):
-    a large bad file is not diluted by good ones. People's inputs (``blocking=False``) pass only
-    with no row refused, as a warning that never blocks.
-    """
-    if not contract.blocking:
-        return schema_ok and table[0] == 0, "people's input: warns while rows are refused, never blocks"
-    strict = contract.max_quarantine_share == 0
-    counted = {"table": table, "delivery": delivery, **(files or {})}
-    shares = {name: bad / rows for name, (bad, rows) in counted.items() if rows and (strict or rows >= contract.min_rows_for_share)}
-    too_high = [name for name, share in shares.items() if share > contract.max_quarantine_share]
-    judged = ", ".join(f"{name} share {share:.1%}" for name, share in shares.items()) or f"fewer than {contract.min_rows_for_share} rows: not judged"
-    return schema_ok and not too_high, judged
 
 
 def _result(
