@@ -20,6 +20,7 @@ class PlanlineDbtTranslator(DagsterDbtTranslator):
         "sop": "sop",
         "kpi": "kpi",
         "exceptions": "exceptions",
+        "reporting": "cockpit",  # the cockpit's inputs, built in the reporting layer before it
     }
 
     def get_asset_spec(self, manifest, unique_id, project) -> dg.AssetSpec:

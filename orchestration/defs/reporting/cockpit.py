@@ -23,7 +23,9 @@ from reporting.cockpit import CockpitData, render_cockpit
 
 COCKPIT = dg.AssetKey(["cockpit", "planners_cockpit"])
 EXCEPTIONS = dg.AssetKey(["exceptions", "fct_exceptions"])
-FORECAST_ACCURACY = dg.AssetKey(["kpi", "kpi_forecast_accuracy"])
+# the cockpit's inputs dbt shapes (dbt_project/models/marts/reporting, group cockpit)
+ACCURACY_BY_CUT = dg.AssetKey(["cockpit", "forecast_accuracy_by_cut"])
+EXCEPTION_COUNTS = dg.AssetKey(["cockpit", "exception_counts"])
 
 
 class CockpitConfig(dg.Config):
@@ -56,6 +58,11 @@ def refused_overrides(warehouse: DuckDBWarehouse) -> pd.DataFrame:
 
 
 def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generated_at: dt.datetime) -> CockpitData:
+    """The page's frames. Aggregations over the marts are dbt models (``models/marts/reporting``);
+    the reads left here are plain selections, the exceptions' filter on this run's config, and
+    the S&OP tables and refused overrides, which may not exist yet (before the first S&OP cycle,
+    a home without some tables): a dbt model over a missing table fails to build, so these stay
+    queries guarded by ``_frame_or_empty``."""
     # reason: why the company's data cannot give a KPI (status not_computed), shown in place of a value
     scorecard = read_frame(warehouse, "SELECT kpi, label, unit, direction, month, cut_type, cut_value, value, target, reason FROM kpi.kpi_scorecard")
     latest_month = scorecard.groupby("kpi").month.transform("max")
@@ -75,12 +82,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
         "ORDER BY proposed_at DESC NULLS LAST, plan_version LIMIT 1",
     )
     accuracy = read_frame(
-        warehouse,
-        """SELECT cut_type, cut_value, source,
-                  sum(wape * actual_units) / nullif(sum(actual_units), 0) AS wape,
-                  sum(bias * actual_units) / nullif(sum(actual_units), 0) AS bias,
-                  sum(actual_units) AS actual_units
-           FROM kpi.kpi_forecast_accuracy WHERE cut_type <> 'all' GROUP BY ALL""",
+        warehouse, "SELECT cut_type, cut_value, source, wape, bias, actual_units FROM cockpit.forecast_accuracy_by_cut ORDER BY cut_type, cut_value, source"
     )
     recent_from = pd.Timestamp(history_end) - pd.Timedelta(days=config.recent_history_days)
     exceptions = read_frame(
@@ -92,10 +94,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
            LIMIT ?""",
         [recent_from.date(), config.top_exceptions],
     )
-    counts = read_frame(
-        warehouse,
-        "SELECT exception_type, reason_code, count(*) AS exceptions, sum(units) AS units, sum(value) AS value FROM exceptions.fct_exceptions GROUP BY ALL ORDER BY 1, 2",
-    )
+    counts = read_frame(warehouse, "SELECT exception_type, reason_code, exceptions, units, value FROM cockpit.exception_counts ORDER BY 1, 2")
     return CockpitData(
         as_of=pd.Timestamp(history_end).date(),
         company=company or None,
@@ -125,7 +124,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
 
 @dg.asset(
     key=COCKPIT,
-    deps=[SCORECARD, FORECAST_ACCURACY, EXCEPTIONS, PROJECTED_INVENTORY, SCENARIO_PLANS, GAP_REPORT, CONSENSUS_PLAN, APPROVED_PLAN],
+    deps=[SCORECARD, ACCURACY_BY_CUT, EXCEPTION_COUNTS, EXCEPTIONS, PROJECTED_INVENTORY, SCENARIO_PLANS, GAP_REPORT, CONSENSUS_PLAN, APPROVED_PLAN],
     group_name="cockpit",
     kinds={"python", "html"},
     pool=WAREHOUSE_POOL,

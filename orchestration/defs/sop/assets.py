@@ -9,23 +9,22 @@
 The logic lives in ``ml.sop``; these assets read the marts, call it and write tables.
 """
 
-import hashlib
-
 import dagster as dg
 import numpy as np
 import pandas as pd
 
+from ml.sop.consensus import proposed_consensus_plan, status_on_proposal
 from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios, valued_sources
 from ml.sop.demand_review import monthly_statistical_forecast as forecast_months
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
 from orchestration.settings import load_settings
-from orchestration.warehouse_io import read_frame, replace_table
+from orchestration.warehouse_io import append_version, read_frame, replace_table, table_exists
 
 GROUP = "sop"
 SCHEMA = "sop"
-# the supplier of items the data names no source for (dbt var unnamed_source, the same text)
+# the supplier of items the data names no source for: dbt var unnamed_source (the same text, tests/test_dbt_project.py)
 UNNAMED_SOURCE = "(unnamed source)"
 MONTHLY_HISTORY = dg.AssetKey([SCHEMA, "fct_monthly_demand_history"])
 MONTHLY_STATISTICAL_FORECAST = dg.AssetKey([SCHEMA, "monthly_statistical_forecast"])
@@ -35,6 +34,7 @@ SUPPLY_CAPACITY = dg.AssetKey([SCHEMA, "fct_supply_capacity"])
 SOP_DAILY_DEMAND = dg.AssetKey([SCHEMA, "fct_sop_daily_demand"])
 SCENARIOS = dg.AssetKey(["reference", "sop_scenarios"])
 STOCK_POSITION = dg.AssetKey(["inventory", "fct_stock_position"])
+OPENING_STOCK = dg.AssetKey([SCHEMA, "fct_sop_opening_stock"])
 SCENARIO_PLANS = dg.AssetKey([SCHEMA, "scenario_plans"])
 GAP_REPORT = dg.AssetKey([SCHEMA, "gap_report"])
 CONSENSUS_PLAN = dg.AssetKey([SCHEMA, "consensus_plan"])
@@ -93,7 +93,7 @@ def _spec(key: dg.AssetKey, deps: list, description: str) -> dg.AssetSpec:
     specs=[
         _spec(
             SCENARIO_PLANS,
-            [DEMAND_PLAN, SUPPLY_SOURCES, SUPPLY_CAPACITY, SCENARIOS, STOCK_POSITION],
+            [DEMAND_PLAN, SUPPLY_SOURCES, SUPPLY_CAPACITY, SCENARIOS, OPENING_STOCK],
             "Every scenario of seed sop_scenarios balanced by the LP (least cost within line hours and supplier capacity): "
             "plans by month x family x region in sop.scenario_plans, resources in sop.scenario_resources, totals in sop.scenario_summary.",
         ),
@@ -116,19 +116,8 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
         context.log.warning(f"{groups} planning groups have neither unit cost nor list price: their costs are in units (a unit worth 1)")
     capacities = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_capacity")
     scenarios = read_frame(warehouse, "SELECT * FROM reference.sop_scenarios")
-    opening = read_frame(
-        warehouse,
-        f"""SELECT sources.planning_group AS family, locations.region, sum(stock.on_hand_units) AS units
-            FROM inventory.fct_stock_position AS stock
-            JOIN marts.dim_sku AS skus USING (sku_id)
-            JOIN marts.dim_location AS locations USING (location_id)
-            JOIN (SELECT DISTINCT planning_group, family, resource_id, region FROM {SCHEMA}.fct_supply_sources) AS sources
-              ON sources.family = skus.family AND sources.region = locations.region
-             AND sources.resource_id = CASE WHEN skus.make_or_buy = 'MAKE' AND skus.production_line_id IS NOT NULL
-                                            THEN skus.production_line_id ELSE coalesce(skus.supplier_id, ?) END
-            GROUP BY ALL""",
-        [UNNAMED_SOURCE],
-    )
+    # the opening stock by planning group and region (the LP's "family" is the planning group)
+    opening = read_frame(warehouse, f"SELECT planning_group AS family, region, on_hand_units AS units FROM {SCHEMA}.fct_sop_opening_stock")
     if plan.empty:
         raise dg.Failure("sop.fct_demand_plan is empty: run the demand review first (job sop_monthly).")
     demand = group_demand(plan, sources)
@@ -156,21 +145,18 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
     replace_table(warehouse, SCHEMA, "scenario_resources", resources)
     replace_table(warehouse, SCHEMA, "scenario_summary", summary)
     replace_table(warehouse, SCHEMA, "gap_report", gaps)
-    base = (
-        plans[plans.scenario == "base"].groupby(["month", "family", "region"], as_index=False)[["demand", "supply", "inventory", "backlog", "lost_sales"]].sum()
-    )
-    digest = hashlib.sha256(base.round(6).to_csv(index=False).encode()).hexdigest()[:8]
-    version = f"SOP-{pd.Timestamp(base.month.min()):%Y%m}-{digest}"
-    consensus = base.assign(plan_version=version, status="proposed", proposed_at=pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None))
+    consensus = proposed_consensus_plan(plans, proposed_at=pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None))
+    version = str(consensus.plan_version.iloc[0])
     with warehouse.connect() as con:
-        con.register("proposal", consensus)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.consensus_plan AS SELECT * FROM proposal WITH NO DATA")
-        con.execute(f"ALTER TABLE {SCHEMA}.consensus_plan ADD COLUMN IF NOT EXISTS proposed_at TIMESTAMP")  # tables made before it
-        # the same plan proposed again keeps its decision (an approved version stays approved)
-        [(status,)] = con.execute(f"SELECT coalesce(any_value(status), 'proposed') FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchall()
-        con.register("incoming", consensus.assign(status=status))
-        con.execute(f"DELETE FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version])
-        con.execute(f"INSERT INTO {SCHEMA}.consensus_plan BY NAME SELECT * FROM incoming")
+        con.execute("BEGIN")
+        recorded = (
+            con.execute(f"SELECT any_value(status) FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchone()[0]
+            if table_exists(con, SCHEMA, "consensus_plan")
+            else None
+        )
+        status = status_on_proposal(recorded)  # the same plan proposed again keeps its decision
+        append_version(con, SCHEMA, "consensus_plan", consensus.assign(status=status), "plan_version")
+        con.execute("COMMIT")
     context.log.info(f"{len(results)} scenarios balanced; consensus plan {version}")
     yield dg.MaterializeResult(
         asset_key=SCENARIO_PLANS,
