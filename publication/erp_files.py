@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ml.schema import FrameSchema
+
 FILES = {
     "PURCHASE_ORDER": "planned_purchase_orders.csv",
     "TRANSFER_ORDER": "planned_transfer_orders.csv",
@@ -78,36 +80,33 @@ class ErpFiles:
 MAX_ERP_QUANTITY = float(2**53)
 
 
+# a bad row named as a planner finds it: the PURCHASE_ORDER of 10001000 to DC01; SKU 10001000 for TRANSFER_ORDER (PK6)
+ORDERS = FrameSchema(
+    {**dict.fromkeys(ORDER_COLUMNS, "any"), "quantity_units": "number"},
+    nullable=("from_id", "release_date", "due_date", "reason_code", "reason"),
+    positive=("quantity_units",),
+    choices={"order_type": list(FILES)},
+    row_name=lambda row: f"the {row.order_type} of {row.sku_id} to {row.to_location_id}",
+)
+ORDER_UNITS = FrameSchema(
+    {**dict.fromkeys(UNIT_COLUMNS, "any"), "factor_to_base": "number"},
+    nullable=("unit", "factor_to_base", "base_unit"),  # null factor: no conversion, the base unit is used
+    positive=("factor_to_base",),
+    unique=("sku_id", "order_type"),
+    row_name=lambda row: f"SKU {row.sku_id} for {row.order_type} ({row.unit})",
+)
+
+
 def _validate(orders: pd.DataFrame, order_units: pd.DataFrame, plant_of_line: dict[str, str]) -> None:
-    missing = [c for c in ORDER_COLUMNS if c not in orders.columns] + [c for c in UNIT_COLUMNS if c not in order_units.columns]
-    if missing:
-        raise ValueError(f"missing columns: {', '.join(missing)}")
+    ORDERS.validate(orders, "planned orders")
+    ORDER_UNITS.validate(order_units, "order units")
     versions = orders["plan_version"].unique()
     if len(versions) > 1:
         raise ValueError(f"one plan version per publication, got {len(versions)}: {', '.join(map(str, versions[:3]))}")
-    unknown_types = set(orders["order_type"]) - set(FILES)
-    if unknown_types:
-        raise ValueError(f"unknown order types: {', '.join(sorted(unknown_types))}")
-    quantity = pd.to_numeric(orders["quantity_units"], errors="coerce")
-    bad = ~np.isfinite(quantity.to_numpy(float)) | (quantity <= 0).to_numpy()
-    if bad.any():
-        row = orders[bad].iloc[0]
-        raise ValueError(
-            f"planned order quantity_units must be a number > 0, got {row.quantity_units} ({row.order_type} of {row.sku_id} to {row.to_location_id})"
-        )
-    repeated = order_units.duplicated(["sku_id", "order_type"])
-    if repeated.any():
-        row = order_units[repeated].iloc[0]
-        raise ValueError(f"order units: SKU {row.sku_id} has more than one unit for {row.order_type}")
     no_base = order_units["base_unit"].isna() | (order_units["base_unit"].astype(str).str.strip() == "")
     if no_base.any():
         row = order_units[no_base].iloc[0]
         raise ValueError(f"order units: SKU {row.sku_id} has no base unit for {row.order_type} (base_quantity is stated in it)")
-    factor = pd.to_numeric(order_units["factor_to_base"], errors="coerce")
-    bad_factor = order_units["factor_to_base"].notna() & ~(np.isfinite(factor) & (factor > 0))
-    if bad_factor.any():
-        row = order_units[bad_factor].iloc[0]
-        raise ValueError(f"order units: factor_to_base of SKU {row.sku_id} in {row.unit} must be > 0, got {row.factor_to_base}")
     unplaced = (orders["order_type"] == "MANUFACTURING_ORDER") & ~orders["from_id"].isin(list(plant_of_line))
     if unplaced.any():
         raise ValueError(f"production line {orders.loc[unplaced, 'from_id'].iloc[0]} has no plant")

@@ -58,7 +58,7 @@ def test_atp_accepts_python_dates():
         (lambda f: pd.concat([f, f.iloc[[0]]]), r"balances has several rows .* sku_id='A', location_id='DC01', date=2026-10-01"),
         (lambda f: f.assign(committed=[1, -2, 0]), r"balances.committed must be >= 0, got -2 at sku_id='A', location_id='DC01', date=2026-10-02"),
         (lambda f: f.assign(on_hand=[5, 4, 4]), r"balances.on_hand must repeat"),
-        (lambda f: f.drop(columns="receipts"), r"balances lacks column 'receipts'"),
+        (lambda f: f.drop(columns="receipts"), r"balances lacks the columns \['receipts'\]"),
         (lambda f: f.assign(receipts=[1, None, 0]), r"balances.receipts has missing values"),
         (lambda f: f.assign(date=f["date"] + pd.Timedelta(hours=6)), r"balances.date must hold whole days"),
     ],
@@ -330,7 +330,7 @@ def test_segments_are_named_from_their_codes_and_ranked_by_the_table():
         (SEGMENTS.assign(allocation_priority=[1, 1.5, 3]), r"segments.allocation_priority must be a whole number, got 1.5 at segment='COMMITTED_VOLUME'"),
         (pd.concat([SEGMENTS, SEGMENTS.head(1)]), r"segments has several rows for the key \(segment\), e.g. segment='KEY_ACCOUNT'"),
         (SEGMENTS.head(0), r"segments is empty"),
-        (SEGMENTS.drop(columns="allocation_priority"), r"segments lacks column 'allocation_priority'"),
+        (SEGMENTS.drop(columns="allocation_priority"), r"segments lacks the columns \['allocation_priority'\]"),
     ],
 )
 def test_segment_table_validation_names_the_field(segments, message):
@@ -350,7 +350,7 @@ def test_segment_table_validation_names_the_field(segments, message):
         ),
         (lambda f: f.assign(reserved_buffer_pct=120), r"lines.reserved_buffer_pct must be at most 100"),
         (lambda f: f.assign(order_line=1), r"lines has several rows for the key \(order_id, order_line\), e.g. order_id='C1', order_line=1"),
-        (lambda f: f.drop(columns="promised_date"), r"lines lacks column 'promised_date'"),
+        (lambda f: f.drop(columns="promised_date"), r"lines lacks the columns \['promised_date'\]"),
         (lambda f: f.assign(reserved_buffer_pct=np.arange(len(f))), r"reserved_buffer_pct must be the same on all lines of a customer, e.g. customer 'CV1'"),
     ],
 )

@@ -402,13 +402,13 @@ def test_every_frame_empty():
 
 def test_missing_columns_are_named():
     frames = tiny_frames()
-    with pytest.raises(ValueError, match=r"^kpis: missing columns direction, target \("):
+    with pytest.raises(ValueError, match=r"^kpis lacks the columns \['direction', 'target'\] \("):
         tiny_data(kpis=frames["kpis"].drop(columns=["direction", "target"]).assign(extra=1))
-    with pytest.raises(ValueError, match="exceptions: missing columns detail"):
+    with pytest.raises(ValueError, match=r"exceptions lacks the columns \['detail'\]"):
         tiny_data(exceptions=frames["exceptions"].drop(columns=["detail"]))
-    with pytest.raises(ValueError, match="kpis: column unit holds 'percentage'"):
+    with pytest.raises(ValueError, match=r"kpis.unit must be one of percent, .*, got 'percentage' at row 0"):
         tiny_data(kpis=frames["kpis"].assign(unit="percentage"))
-    with pytest.raises(ValueError, match="scenarios: column total_cost is not numeric"):
+    with pytest.raises(ValueError, match="scenarios.total_cost must be numeric, got 'a lot' at row 0"):
         tiny_data(scenarios=frames["scenarios"].assign(total_cost="a lot"))
     with pytest.raises(TypeError, match="as_of must be a date"):
         tiny_data(as_of="2026-09-30")

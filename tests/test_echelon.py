@@ -232,12 +232,12 @@ def valid() -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("column", "row", "value", "message"),
     [
-        ("processing_time_days", 1, 2.5, r"processing_time_days must be a whole number of days, got 2.5 at tree 'A' node 2"),
+        ("processing_time_days", 1, 2.5, r"nodes.processing_time_days must be a whole number, got 2.5 at tree 'A' node 2"),
         ("processing_time_days", 0, -1, r"processing_time_days must be >= 0"),
         ("demand_sd", 2, -0.1, r"demand_sd must be >= 0, got -0.1 at tree 'A' node 3"),
-        ("holding_cost", 3, np.nan, r"holding_cost has a missing or non-numeric value"),
-        ("max_service_time_days", 4, 0.5, r"max_service_time_days must be a whole number of days"),
-        ("inbound_service_time_days", 0, 1.5, r"inbound_service_time_days must be a whole number of days, got 1.5 at tree 'A' node 1"),
+        ("holding_cost", 3, np.nan, r"nodes.holding_cost has missing values, e.g. at tree 'B' node 1"),
+        ("max_service_time_days", 4, 0.5, r"nodes.max_service_time_days must be a whole number"),
+        ("inbound_service_time_days", 0, 1.5, r"nodes.inbound_service_time_days must be a whole number, got 1.5 at tree 'A' node 1"),
         ("parent_id", 2, 7, r"parent_id 7 of tree 'A' node 3 is not a node of that tree"),
         ("parent_id", 4, 2, r"parent_id 2 of tree 'B' node 9 is not a node of that tree"),  # node 2 exists, in tree A
         ("parent_id", 2, None, r"tree 'A' has 2 roots"),

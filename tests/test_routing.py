@@ -109,7 +109,7 @@ def test_the_input_order_and_index_are_kept_while_arrival_decides():
         (0, lambda f: f.assign(order_line=1, order_id="W"), r"lines has several rows for the key \(order_id, order_line\)"),
         (0, lambda f: f.assign(ordered_at=None), r"lines.ordered_at has missing values"),
         (1, lambda f: f.assign(available_quantity=-1), r"stock.available_quantity must be >= 0, got -1 at location_id='DC01', sku_id='A'"),
-        (2, lambda f: f.drop(columns="cost_per_unit"), r"costs lacks column 'cost_per_unit'"),
+        (2, lambda f: f.drop(columns="cost_per_unit"), r"costs lacks the columns \['cost_per_unit'\]"),
         (3, lambda f: f.iloc[1:], r"load.location_id has no row for 'DC01'"),
         (3, lambda f: f.assign(capacity_lines=-3), r"load.capacity_lines must be >= 0, got -3 at location_id='DC01'"),
     ],

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ml.forecasting import metrics
+from ml.schema import FrameSchema
 
 ID, TIME, TARGET = "unique_id", "ds", "y"
 Forecaster = Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]
@@ -43,9 +44,7 @@ def rolling_origins(last_day, n_origins: int, horizon: int, step: int | None = N
 def run_backtest(panel: pd.DataFrame, forecasters: dict[str, Forecaster], origins: Sequence[pd.Timestamp], horizon: int, progress=None) -> pd.DataFrame:
     """Forecasts of every forecaster at every origin next to the actuals: ``origin``,
     ``unique_id``, ``ds``, ``y`` and the forecasters' columns. ``progress(text)`` is told each step."""
-    missing = [c for c in (ID, TIME, TARGET) if c not in panel.columns]
-    if missing:
-        raise ValueError(f"panel lacks the columns {missing}")
+    FrameSchema(dict.fromkeys((ID, TIME, TARGET), "any")).require_columns(panel, "panel")
     results = []
     for origin in origins:
         end = origin + pd.Timedelta(days=horizon)

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ml.schema import FrameSchema
+
 ID, TIME, TARGET = "unique_id", "ds", "y"
 # The longest rolling window of the features (days), taken on lags of up to ``horizon`` days.
 LONGEST_WINDOW = 112
@@ -155,7 +157,7 @@ class GlobalDemandForecaster:
     def fit(self, history: pd.DataFrame, static: pd.DataFrame | None = None) -> GlobalDemandForecaster:
         """Learn from ``history`` (see the module docstring); returns self."""
         _require(history, [ID, TIME, TARGET], "history")
-        if (history[TARGET] < 0).any():
+        if (history[TARGET] < 0).any():  # not FrameSchema's message: this one says where returns go
             raise ValueError("history has negative demand: returns belong in their own series, not in y")
         self._exogenous = [c for c in history.columns if c not in (ID, TIME, TARGET)]
         if static is not None:
@@ -246,9 +248,7 @@ class GlobalDemandForecaster:
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks the columns {missing} (has {list(frame.columns)})")
+    FrameSchema(dict.fromkeys(columns, "any")).require_columns(frame, name)
 
 
 # A static attribute the data leaves empty (a store without region) is a category of its own: a

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ml.schema import FrameSchema
+
 SERIES_KEY = ["sku_id", "location_id", "channel_id"]
 KNOWN_FUTURE = ["relative_price", "is_promotion", "discount_pct", "is_holiday", "is_closed", "event_code", "local_event_code"]
 STATIC = ["sku_id", "family", "location_id", "location_type", "region", "channel_id", "abc_class"]
@@ -39,9 +41,7 @@ def series_id(frame: pd.DataFrame) -> pd.Series:
 
 def model_inputs(panel: pd.DataFrame) -> ModelInputs:
     """Split ``panel`` (the mart's columns) into history, future and static frames."""
-    missing = [c for c in REQUIRED if c not in panel.columns]
-    if missing:
-        raise ValueError(f"the demand panel lacks the columns {missing}")
+    FrameSchema(dict.fromkeys(REQUIRED, "any")).require_columns(panel, "the demand panel")
     frame = pd.DataFrame(
         {
             "unique_id": series_id(panel),

@@ -20,8 +20,12 @@ Ship-from routing of online orders is in ``ml.inventory.routing``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
+from ml.schema import FrameSchema
 
 PAIR = ["sku_id", "location_id"]
 LINE_KEY = ["order_id", "order_line"]
@@ -33,7 +37,33 @@ SHORT_REASONS = {
     "BEYOND_RESERVED_BUFFER": "a line served within its customer's reserved buffer, short on the quantity beyond it",
 }
 _TOLERANCE = 1e-9
-_ALLOCATION_COLUMNS = [*LINE_KEY, *PAIR, "customer_id", "segment", "reserved_buffer_pct", "order_date", "promised_date", "open_quantity"]
+
+# the inputs: quantities >= 0 units, each row named by its key in errors
+BALANCES = FrameSchema(
+    {"sku_id": "any", "location_id": "any", "date": "day", "on_hand": "number", "receipts": "number", "committed": "number"},
+    non_negative=("on_hand", "receipts", "committed"),
+    unique=(*PAIR, "date"),
+)
+ATP = FrameSchema({"sku_id": "any", "location_id": "any", "date": "any", "atp": "number"}, unique=(*PAIR, "date"))
+SEGMENTS = FrameSchema(
+    {"segment": "any", "allocation_priority": "number"}, non_negative=("allocation_priority",), whole=("allocation_priority",), unique=("segment",)
+)
+SUPPLY = FrameSchema({"sku_id": "any", "location_id": "any", "available_quantity": "number"}, non_negative=("available_quantity",), unique=PAIR)
+
+
+def _buffers_schema(per_sku: bool) -> FrameSchema:
+    """Channel buffers by location and channel, or also by SKU (a null SKU: every other SKU)."""
+    keys = ["location_id", "channel_id", *(["sku_id"] if per_sku else [])]
+    return FrameSchema(
+        {**dict.fromkeys(keys, "any"), "buffer_units": "number"}, nullable=("sku_id",) if per_sku else (), non_negative=("buffer_units",), unique=keys
+    )
+
+
+def _lines_schema(segments: Sequence[str]) -> FrameSchema:
+    """Open order lines, their segment one of the ranked ``segments``."""
+    columns = {**dict.fromkeys([*LINE_KEY, *PAIR, "customer_id", "segment"], "any"), "reserved_buffer_pct": "number", "order_date": "date"}
+    columns |= {"promised_date": "date", "open_quantity": "number"}
+    return FrameSchema(columns, non_negative=("reserved_buffer_pct",), positive=("open_quantity",), choices={"segment": list(segments)}, unique=LINE_KEY)
 
 
 def _example(frame: pd.DataFrame, mask, keys: list[str]) -> str:
@@ -41,51 +71,6 @@ def _example(frame: pd.DataFrame, mask, keys: list[str]) -> str:
     row = frame.loc[np.asarray(mask, dtype=bool)].iloc[0]
     shown = [f"{row[key]:%Y-%m-%d}" if isinstance(row[key], pd.Timestamp) else repr(row[key]) if isinstance(row[key], str) else row[key] for key in keys]
     return ", ".join(f"{key}={value}" for key, value in zip(keys, shown))
-
-
-def _checked(frame: pd.DataFrame, name: str, columns: list[str], keys: list[str], nullable: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy of ``frame`` after checking that ``columns`` are present, filled (except
-    ``nullable``) and that ``keys`` identify the rows."""
-    if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a DataFrame, got {type(frame).__name__}")
-    absent = [column for column in columns if column not in frame.columns]
-    if absent:
-        raise ValueError(f"{name} lacks column {absent[0]!r} (needs {', '.join(columns)})")
-    for column in columns:  # a loop over column names, not rows
-        missing = frame[column].isna()
-        if column not in nullable and missing.any():
-            raise ValueError(f"{name}.{column} has missing values, e.g. at {_example(frame, missing, keys)}")
-    duplicated = frame.duplicated(keys, keep=False)
-    if duplicated.any():
-        raise ValueError(f"{name} has several rows for the key ({', '.join(keys)}), e.g. {_example(frame, duplicated, keys)}")
-    return frame.copy()
-
-
-def _quantities(frame: pd.DataFrame, name: str, column: str, keys: list[str], strict: bool = False) -> pd.Series:
-    """``frame[column]`` as floats, checked ``>= 0`` (``> 0`` when ``strict``)."""
-    try:
-        values = pd.to_numeric(frame[column]).astype(float)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name}.{column} must be numeric: {error}") from error
-    bad = (values <= 0) if strict else (values < 0)
-    if bad.any():
-        raise ValueError(f"{name}.{column} must be {'>' if strict else '>='} 0, got {values[bad].iloc[0]:g} at {_example(frame, bad, keys)}")
-    return values
-
-
-def _datetimes(frame: pd.DataFrame, name: str, column: str, keys: list[str], whole_days: bool = False) -> pd.Series:
-    """``frame[column]`` (datetime64, Timestamps or python dates) as naive ``datetime64[ns]``."""
-    try:
-        values = pd.to_datetime(frame[column])
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{name}.{column} must hold dates: {error}") from error
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        raise ValueError(f"{name}.{column} must hold naive dates (no time zone)")
-    values = values.astype("datetime64[ns]")
-    timed = values.ne(values.dt.normalize())
-    if whole_days and timed.any():
-        raise ValueError(f"{name}.{column} must hold whole days (no time of day), e.g. at {_example(frame, timed, keys)}")
-    return values
 
 
 def _units(values: pd.Series) -> pd.Series:
@@ -121,10 +106,7 @@ def available_to_promise(balances: pd.DataFrame) -> pd.DataFrame:
     duplicate keys, missing days, negative quantities or an ``on_hand`` that changes within a pair.
     """
     keys = [*PAIR, "date"]
-    frame = _checked(balances, "balances", [*keys, "on_hand", "receipts", "committed"], keys)
-    frame["date"] = _datetimes(frame, "balances", "date", keys, whole_days=True)
-    for column in ("on_hand", "receipts", "committed"):
-        frame[column] = _quantities(frame, "balances", column, keys)
+    frame = BALANCES.validate(balances, "balances")
     frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     pairs = frame.groupby(PAIR, sort=False)
 
@@ -167,11 +149,9 @@ def available_to_sell(atp: pd.DataFrame, channel_buffers: pd.DataFrame) -> pd.Da
     locations the table does not name get no ATS rows. Returns ``sku_id, location_id, date,
     channel_id, atp, buffer_units, ats`` sorted by those keys, fresh index.
     """
-    frame = _checked(atp, "atp", [*PAIR, "date", "atp"], [*PAIR, "date"])
-    per_sku = "sku_id" in channel_buffers.columns
-    keys = ["location_id", "channel_id", *(["sku_id"] if per_sku else [])]
-    buffers = _checked(channel_buffers, "channel_buffers", [*keys, "buffer_units"], keys, nullable=("sku_id",))
-    buffers["buffer_units"] = _quantities(buffers, "channel_buffers", "buffer_units", keys)
+    frame = ATP.validate(atp, "atp")
+    per_sku = isinstance(channel_buffers, pd.DataFrame) and "sku_id" in channel_buffers.columns
+    buffers = _buffers_schema(per_sku).validate(channel_buffers, "channel_buffers")
     specific = buffers["sku_id"].notna() if per_sku else pd.Series(False, index=buffers.index)
 
     channels = buffers[["location_id", "channel_id"]].drop_duplicates()
@@ -197,15 +177,10 @@ class SegmentTiers:
     it is the last."""
 
     def __init__(self, segments: pd.DataFrame) -> None:
-        frame = _checked(segments, "segments", ["segment", "allocation_priority"], ["segment"])
+        frame = SEGMENTS.validate(segments, "segments")
         if frame.empty:
             raise ValueError("segments is empty: give every customer segment its allocation_priority (seed segment_service_levels)")
-        priority = _quantities(frame, "segments", "allocation_priority", ["segment"])
-        fractional = priority.ne(np.floor(priority))
-        if fractional.any():
-            raise ValueError(
-                f"segments.allocation_priority must be a whole number, got {priority[fractional].iloc[0]:g} at {_example(frame, fractional, ['segment'])}"
-            )
+        priority = frame["allocation_priority"]
         ranked = pd.DataFrame({"segment": frame["segment"].astype(str).to_numpy(), "priority": priority.astype("int64").to_numpy()})
         ranked = ranked.sort_values(["priority", "segment"], kind="stable")
         self.priority = pd.Series(ranked["priority"].to_numpy(), index=ranked["segment"].to_numpy())  # by priority, then name
@@ -297,18 +272,8 @@ def allocate_scarce_stock(lines: pd.DataFrame, supply: pd.DataFrame, segments: p
     this standard line (ordered 2026-09-20); 30 of 30 short``.
     """
     tiers = SegmentTiers(segments)
-    work = _checked(lines, "lines", _ALLOCATION_COLUMNS, LINE_KEY)
-    stock = _checked(supply, "supply", [*PAIR, "available_quantity"], PAIR)
-    work["open_quantity"] = _quantities(work, "lines", "open_quantity", LINE_KEY, strict=True)
-    work["reserved_buffer_pct"] = _quantities(work, "lines", "reserved_buffer_pct", LINE_KEY)
-    stock["available_quantity"] = _quantities(stock, "supply", "available_quantity", PAIR)
-    for column in ("order_date", "promised_date"):
-        work[column] = _datetimes(work, "lines", column, LINE_KEY)
-    unknown = ~work["segment"].isin(list(tiers.priority.index))
-    if unknown.any():
-        raise ValueError(
-            f"lines.segment must be one of {', '.join(tiers.priority.index)}, got {work['segment'][unknown].iloc[0]!r} at {_example(work, unknown, LINE_KEY)}"
-        )
+    work = _lines_schema(tiers.priority.index).validate(lines, "lines")
+    stock = SUPPLY.validate(supply, "supply")
     tier = work["segment"].map(tiers.priority).to_numpy(dtype="int64")
     if "priority" in work.columns:
         disagree = pd.to_numeric(work["priority"], errors="coerce").to_numpy() != tier

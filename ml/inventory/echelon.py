@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.schema import FrameSchema
+
 INPUT_COLUMNS = ("tree_id", "node_id", "parent_id", "processing_time_days", "demand_sd", "holding_cost", "z", "max_service_time_days")
 OUTPUT_COLUMNS = ("inbound_service_time_days", "outbound_service_time_days", "net_lead_time_days", "safety_stock_units", "safety_stock_cost")
 _TIE = 1e-9  # relative cost difference below which two service times tie (the smaller one wins)
@@ -31,24 +33,30 @@ def _show(value) -> str:
     return repr(value.item() if isinstance(value, np.generic) else value)  # 3, not np.int64(3)
 
 
+def _node(row: pd.Series) -> str:
+    return f"tree {_show(row['tree_id'])} node {_show(row['node_id'])}"
+
+
 def _where(nodes: pd.DataFrame, bad: np.ndarray) -> str:
-    first = int(np.flatnonzero(bad)[0])
-    return f"tree {_show(nodes['tree_id'].iloc[first])} node {_show(nodes['node_id'].iloc[first])}"
+    return _node(nodes.iloc[int(np.flatnonzero(bad)[0])])
 
 
-def _number(nodes: pd.DataFrame, values, name: str, *, integer: bool, allow_inf: bool = False) -> np.ndarray:
-    """The column as floats, refused (naming the field and the first offending node) when missing,
-    negative, infinite (unless ``allow_inf``) or, for ``integer``, not a whole number."""
-    values = pd.to_numeric(pd.Series(values, index=nodes.index), errors="coerce").to_numpy(dtype=float)
-    checks = [(np.isnan(values), "has a missing or non-numeric value"), (values < 0, "must be >= 0")]
-    if not allow_inf:
-        checks.append((np.isinf(values), "must be finite"))
-    if integer:
-        checks.append((np.isfinite(values) & (values != np.round(values)), "must be a whole number of days"))
-    for bad, message in checks:
-        if bad.any():
-            raise ValueError(f"{name} {message}, got {values[bad][0]} at {_where(nodes, bad)}")
-    return values
+# every number >= 0; times in whole days; a node without a service-time limit has max_service_time_days inf
+_NUMBERS = ("processing_time_days", "demand_sd", "holding_cost", "z", "max_service_time_days")
+NODES = FrameSchema(
+    {"tree_id": "any", "node_id": "any", "parent_id": "any", **dict.fromkeys(_NUMBERS, "number")},
+    nullable=("parent_id",),
+    infinite=("max_service_time_days",),
+    non_negative=_NUMBERS,
+    whole=("processing_time_days", "max_service_time_days"),
+    row_name=_node,
+)
+ROOT_INBOUND = FrameSchema(
+    {"tree_id": "any", "node_id": "any", "inbound_service_time_days": "number"},
+    non_negative=("inbound_service_time_days",),
+    whole=("inbound_service_time_days",),
+    row_name=_node,
+)
 
 
 def _structure(nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -87,21 +95,21 @@ def _structure(nodes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _inputs(nodes: pd.DataFrame) -> dict[str, np.ndarray]:
-    missing = [column for column in INPUT_COLUMNS if column not in nodes.columns]
-    if missing:
-        raise ValueError(f"nodes lacks the columns {missing}")
+    NODES.require_columns(nodes, "nodes")
     parent, depth = _structure(nodes)
     given = nodes["inbound_service_time_days"] if "inbound_service_time_days" in nodes.columns else pd.Series(0.0, index=nodes.index)
     root_si = given.where((parent < 0) & given.notna(), 0.0)  # roots only: a non-root's SI is its parent's S
+    typed = NODES.validate(nodes, "nodes")
+    root_si = ROOT_INBOUND.validate(nodes[["tree_id", "node_id"]].assign(inbound_service_time_days=root_si), "nodes")["inbound_service_time_days"]
     return {
         "parent": parent,
         "depth": depth,
-        "T": _number(nodes, nodes["processing_time_days"], "processing_time_days", integer=True).astype(np.int64),
-        "sigma": _number(nodes, nodes["demand_sd"], "demand_sd", integer=False),
-        "h": _number(nodes, nodes["holding_cost"], "holding_cost", integer=False),
-        "z": _number(nodes, nodes["z"], "z", integer=False),
-        "s_max": _number(nodes, nodes["max_service_time_days"], "max_service_time_days", integer=True, allow_inf=True),
-        "root_si": _number(nodes, root_si, "inbound_service_time_days", integer=True).astype(np.int64),
+        "T": typed["processing_time_days"].to_numpy().astype(np.int64),
+        "sigma": typed["demand_sd"].to_numpy(),
+        "h": typed["holding_cost"].to_numpy(),
+        "z": typed["z"].to_numpy(),
+        "s_max": typed["max_service_time_days"].to_numpy(),
+        "root_si": root_si.to_numpy().astype(np.int64),
     }
 
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ml.inventory import echelon
+from ml.schema import FrameSchema
 
 POLICY_COLUMNS = (
     "sku_id",
@@ -51,9 +52,7 @@ DIRECT = "direct"  # suffix of the virtual node of a DC's own customers
 def network_nodes(policies: pd.DataFrame, direct_service_days: int = 0) -> pd.DataFrame:
     """The forest of distribution trees (``ml.inventory.echelon`` input columns, plus ``sku_id``,
     ``location_id`` and ``role``: dc, store or direct)."""
-    missing = [c for c in POLICY_COLUMNS if c not in policies.columns]
-    if missing:
-        raise ValueError(f"policies lack columns: {', '.join(missing)}")
+    FrameSchema(dict.fromkeys(POLICY_COLUMNS, "any")).require_columns(policies, "policies")
     if direct_service_days < 0:
         raise ValueError(f"direct_service_days must be >= 0, got {direct_service_days}")
     p = policies.reset_index(drop=True)

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ml.inventory import policy
+from ml.schema import FrameSchema
 
 REQUIRED_COLUMNS = (
     "mean_daily_demand",
@@ -51,28 +52,15 @@ LOT_SIZINGS = ("eoq", "none")
 DAYS_PER_YEAR = 365.0
 
 
-def _validate(parameters: pd.DataFrame) -> None:
-    missing = [c for c in REQUIRED_COLUMNS if c not in parameters.columns]
-    if missing:
-        raise ValueError(f"policy parameters lack columns: {', '.join(missing)}")
-    unknown = ~parameters["lot_sizing"].isin(LOT_SIZINGS)
-    if unknown.any():
-        raise ValueError(f"lot_sizing must be one of {LOT_SIZINGS}, got {parameters.loc[unknown, 'lot_sizing'].iloc[0]!r} (row {parameters.index[unknown][0]})")
-    # unit_cost may be unknown (NaN), never infinite: it only prices the stock and sizes the EOQ
-    cost = pd.to_numeric(parameters["unit_cost"], errors="coerce").to_numpy(float)
-    if np.isinf(cost).any():
-        row = parameters.index[np.isinf(cost)][0]
-        raise ValueError(f"policy parameters: unit_cost must be a finite number or unknown (NaN), got {parameters.loc[row, 'unit_cost']} (row {row})")
-    numbers = parameters[[c for c in REQUIRED_COLUMNS if c not in ("demand_pattern", "lot_sizing", "unit_cost")]].apply(pd.to_numeric, errors="coerce")
-    not_finite = ~np.isfinite(numbers.to_numpy(float))
-    if not_finite.any():  # an infinite spread or cost would give an infinite stock, silently
-        row, column = np.argwhere(not_finite)[0]
-        raise ValueError(
-            f"policy parameters: {numbers.columns[column]} must be a finite number, got {parameters.iloc[row][numbers.columns[column]]} (row {parameters.index[row]})"
-        )
-    if (cost <= 0).any():
-        row = parameters.index[cost <= 0][0]
-        raise ValueError(f"unit_cost must be > 0 for the EOQ's holding cost, got {parameters.loc[row, 'unit_cost']} (row {row})")
+# every parameter a finite number; unit_cost may be unknown (NaN): it only prices the stock and
+# sizes the EOQ, whose holding cost needs it > 0 (an infinite spread or cost would give an
+# infinite stock, silently)
+PARAMETERS = FrameSchema(
+    {column: "any" if column in ("demand_pattern", "lot_sizing") else "number" for column in REQUIRED_COLUMNS},
+    nullable=("unit_cost", "demand_pattern"),  # no pattern: sized as smooth demand
+    positive=("unit_cost",),
+    choices={"lot_sizing": LOT_SIZINGS},
+)
 
 
 def compute_policies(parameters: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +70,7 @@ def compute_policies(parameters: pd.DataFrame) -> pd.DataFrame:
     ``z_cycle_service``, ``z_fill_rate``, ``safety_factor``, ``binding_target``,
     ``safety_stock_units``, ``reorder_point_units``, ``order_up_to_units``,
     ``safety_stock_value``, ``order_up_to_value``."""
-    _validate(parameters)
+    PARAMETERS.validate(parameters, "policy parameters")
     p = parameters
     demand = p["mean_daily_demand"].to_numpy(float)
     sigma_e = p["forecast_error_sd"].to_numpy(float)

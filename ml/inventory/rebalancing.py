@@ -31,18 +31,34 @@ import numpy as np
 import pandas as pd
 
 from ml.inventory.policy import checked_array
+from ml.schema import FrameSchema
 
-POSITION_COLUMNS = (
-    "sku_id",
-    "location_id",
-    "on_hand",
-    "order_up_to",
-    "mean_daily_demand",
-    "projected_shortage_units",
-    "shortage_date",
-    "shortage_cost_per_unit",
+# one row per SKU x location; on_hand may be negative (a book deficit: no excess)
+POSITIONS = FrameSchema(
+    {
+        "sku_id": "any",
+        "location_id": "any",
+        "on_hand": "number",
+        "order_up_to": "number",
+        "mean_daily_demand": "number",
+        "projected_shortage_units": "number",
+        "shortage_date": "date",
+        "shortage_cost_per_unit": "number",
+    },
+    nullable=("shortage_date",),
+    non_negative=("order_up_to", "mean_daily_demand", "projected_shortage_units", "shortage_cost_per_unit"),
+    unique=("sku_id", "location_id"),
 )
-LANE_COLUMNS = ("from_location_id", "to_location_id", "transfer_cost_per_unit", "transfer_days")
+PACKS = FrameSchema({"pack_size": "number"}, positive=("pack_size",))  # optional column, default 1
+LANES = FrameSchema(
+    {"from_location_id": "any", "to_location_id": "any", "transfer_cost_per_unit": "number", "transfer_days": "number"},
+    non_negative=("transfer_cost_per_unit", "transfer_days"),
+    unique=("from_location_id", "to_location_id"),
+)
+EXCESS = FrameSchema(
+    {column: "number" for column in ("on_hand", "order_up_to", "mean_daily_demand", "projected_shortage_units")},
+    non_negative=("order_up_to", "mean_daily_demand", "projected_shortage_units"),
+)
 RESULT_COLUMNS = (
     "sku_id",
     "from_location_id",
@@ -60,16 +76,6 @@ RESULT_COLUMNS = (
 )
 
 
-def _require(frame: pd.DataFrame, columns: tuple[str, ...], name: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks columns {missing}")
-
-
-def _column(frame: pd.DataFrame, column: str, name: str, minimum: float | None = None, strict: bool = False) -> np.ndarray:
-    return checked_array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=minimum, strict=strict)
-
-
 def _whole_packs(units: np.ndarray, pack: np.ndarray) -> np.ndarray:
     return np.floor(np.round(units / pack, 9))  # round(): 3 packs of 0.1 must stay 3 packs
 
@@ -82,10 +88,9 @@ def excess_units(positions: pd.DataFrame, excess_margin_days: float = 7.0) -> np
     """Units each row can give away: ``max(0, on_hand - order_up_to - margin * mean_daily_demand)``,
     zero where the row is projected short. One value per row of ``positions``."""
     margin = float(checked_array(excess_margin_days, "excess_margin_days", minimum=0))
-    on_hand = _column(positions, "on_hand", "positions")  # may be negative (a book deficit): no excess
-    level = _column(positions, "order_up_to", "positions", minimum=0)
-    demand = _column(positions, "mean_daily_demand", "positions", minimum=0)
-    shortage = _column(positions, "projected_shortage_units", "positions", minimum=0)
+    frame = EXCESS.validate(positions, "positions")
+    on_hand, level = frame["on_hand"].to_numpy(), frame["order_up_to"].to_numpy()
+    demand, shortage = frame["mean_daily_demand"].to_numpy(), frame["projected_shortage_units"].to_numpy()
     return np.where(shortage > 0, 0.0, np.maximum(on_hand - level - margin * demand, 0.0))
 
 
@@ -125,35 +130,23 @@ def plan_rebalancing(positions: pd.DataFrame, lanes: pd.DataFrame, excess_margin
     costs), ``net_saving`` (their difference), ``ship_date``, ``arrival_date``, the receiver's
     ``shortage_date`` and a ``reason`` a planner can read.
     """
-    _require(positions, POSITION_COLUMNS, "positions")
-    _require(lanes, LANE_COLUMNS, "lanes")
+    positions = POSITIONS.validate(positions, "positions")
+    lanes = LANES.validate(lanes, "lanes")
     as_of = pd.Timestamp(as_of_date)
     if pd.isna(as_of):
         raise ValueError("as_of_date is missing")
-    if positions[["sku_id", "location_id"]].isna().any().any():
-        raise ValueError("positions has missing sku_id or location_id")
-    if positions.duplicated(["sku_id", "location_id"]).any():
-        raise ValueError("positions has more than one row for a sku_id x location_id")
-    if lanes[["from_location_id", "to_location_id"]].isna().any().any():
-        raise ValueError("lanes has missing from_location_id or to_location_id")
-    if lanes.duplicated(["from_location_id", "to_location_id"]).any():
-        raise ValueError("lanes has more than one row for a from_location_id x to_location_id")
 
     margin = float(checked_array(excess_margin_days, "excess_margin_days", minimum=0))
     excess = excess_units(positions, margin)
-    shortage = _column(positions, "projected_shortage_units", "positions", minimum=0)
-    shortage_cost = _column(positions, "shortage_cost_per_unit", "positions", minimum=0)
-    pack = _column(positions, "pack_size", "positions", minimum=0, strict=True) if "pack_size" in positions else np.ones(len(positions))
+    shortage = positions["projected_shortage_units"].to_numpy()
+    shortage_cost = positions["shortage_cost_per_unit"].to_numpy()
+    pack = PACKS.validate(positions, "positions")["pack_size"].to_numpy() if "pack_size" in positions else np.ones(len(positions))
     if (pd.Series(pack).groupby(positions["sku_id"].to_numpy()).nunique() > 1).any():
         raise ValueError("positions.pack_size differs between locations of a sku_id")
-    try:
-        shortage_date = pd.to_datetime(positions["shortage_date"]).reset_index(drop=True)
-    except (ValueError, TypeError) as error:
-        raise ValueError(f"positions.shortage_date is not a date: {error}") from error
+    shortage_date = positions["shortage_date"].reset_index(drop=True)
     if (shortage_date.isna() & (shortage > 0)).any():
         raise ValueError("positions.shortage_date is missing where projected_shortage_units > 0")
-    lane_cost = _column(lanes, "transfer_cost_per_unit", "lanes", minimum=0)
-    lane_days = _column(lanes, "transfer_days", "lanes", minimum=0)
+    lane_cost, lane_days = lanes["transfer_cost_per_unit"].to_numpy(), lanes["transfer_days"].to_numpy()
 
     rows = np.arange(len(positions))
     capacity, need = _whole_packs(excess, pack), _whole_packs(shortage, pack)

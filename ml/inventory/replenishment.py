@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ml.inventory import policy
+from ml.schema import FrameSchema
 
 ORDER_TYPES = {"PURCHASE": "PURCHASE_ORDER", "PRODUCTION": "MANUFACTURING_ORDER", "TRANSFER": "TRANSFER_ORDER"}
 POLICY_COLUMNS = (
@@ -108,9 +109,7 @@ def plan_replenishment(
     demand by day (units). ``receipts_after_horizon`` [rows]: open supply due after the horizon
     (in the position only).
     """
-    missing = [c for c in POLICY_COLUMNS if c not in policies.columns]
-    if missing:
-        raise ValueError(f"policies lack columns: {', '.join(missing)}")
+    FrameSchema(dict.fromkeys(POLICY_COLUMNS, "any")).require_columns(policies, "policies")
     policies = policies.reset_index(drop=True)
     rows = len(policies)
     receipts = _matrix(receipts, rows, np.shape(receipts)[1] if np.ndim(receipts) == 2 else -1, "receipts")

@@ -10,7 +10,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.inventory.availability import LINE_KEY, _checked, _datetimes, _quantities, _units
+from ml.inventory.availability import LINE_KEY, _units
+from ml.schema import FrameSchema
+
+LINES = FrameSchema(
+    {**dict.fromkeys([*LINE_KEY, "sku_id"], "any"), "quantity": "number", "region": "any", "ordered_at": "date"},
+    positive=("quantity",),
+    unique=LINE_KEY,
+)
+STOCK = FrameSchema(
+    {"location_id": "any", "sku_id": "any", "available_quantity": "number"}, non_negative=("available_quantity",), unique=("location_id", "sku_id")
+)
+COSTS = FrameSchema({"location_id": "any", "region": "any", "cost_per_unit": "number"}, non_negative=("cost_per_unit",), unique=("location_id", "region"))
+LOAD = FrameSchema(
+    {"location_id": "any", "open_lines": "number", "capacity_lines": "number"}, non_negative=("open_lines", "capacity_lines"), unique=("location_id",)
+)
 
 UNROUTED_REASONS = {
     "NO_LOCATION_IN_REACH": "no location ships to the line's region",
@@ -64,16 +78,10 @@ def route_online_orders(lines: pd.DataFrame, stock: pd.DataFrame, costs: pd.Data
     why none) and ``unrouted_reason`` (a code of ``UNROUTED_REASONS``; null when routed).
     """
     location, sku = ["location_id"], ["sku_id"]
-    work = _checked(lines, "lines", [*LINE_KEY, "sku_id", "quantity", "region", "ordered_at"], LINE_KEY)
-    work["quantity"] = _quantities(work, "lines", "quantity", LINE_KEY, strict=True)
-    work["ordered_at"] = _datetimes(work, "lines", "ordered_at", LINE_KEY)
-    stock = _checked(stock, "stock", [*location, *sku, "available_quantity"], [*location, *sku])
-    stock["available_quantity"] = _quantities(stock, "stock", "available_quantity", [*location, *sku])
-    costs = _checked(costs, "costs", [*location, "region", "cost_per_unit"], [*location, "region"])
-    costs["cost_per_unit"] = _quantities(costs, "costs", "cost_per_unit", [*location, "region"])
-    load = _checked(load, "load", [*location, "open_lines", "capacity_lines"], location)
-    for column in ("open_lines", "capacity_lines"):
-        load[column] = _quantities(load, "load", column, location)
+    work = LINES.validate(lines, "lines")
+    stock = STOCK.validate(stock, "stock")
+    costs = COSTS.validate(costs, "costs")
+    load = LOAD.validate(load, "load")
     unknown = ~costs["location_id"].isin(load["location_id"])
     if unknown.any():
         raise ValueError(

@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from ml.schema import FrameSchema
+
 SOP_VERSION_PATTERN = re.compile(r"^SOP-\d{6}-[0-9a-f]{8}$")
 PLAN_COLUMNS = ("month", "family", "region", "demand", "supply", "inventory", "backlog", "lost_sales")
 STATUSES = ("proposed", "approved", "superseded")
@@ -40,9 +42,7 @@ def approval_statuses(statuses: pd.Series, approved: str) -> pd.Series:
 def consensus_plan_csv(plan: pd.DataFrame, version: str) -> str:
     """The approved plan as CSV: plan_version, month (ISO), family, region and the units of
     ``PLAN_COLUMNS`` rounded to whole units; rows sorted by month, family and region."""
-    missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
-    if missing:
-        raise ValueError(f"consensus plan lacks columns {missing}")
+    FrameSchema(dict.fromkeys(PLAN_COLUMNS, "any")).require_columns(plan, "consensus plan")
     rows = plan.loc[:, list(PLAN_COLUMNS)].copy()
     rows["month"] = pd.to_datetime(rows.month).dt.strftime("%Y-%m")
     units = list(PLAN_COLUMNS[3:])

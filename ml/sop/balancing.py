@@ -56,6 +56,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from ml.inventory.policy import checked_array
+from ml.schema import FrameSchema
 
 DEMAND_COLUMNS = ("month", "family", "region", "demand_units")
 SOURCE_COLUMNS = ("family", "source_type", "resource_id", "unit_cost")  # + units_per_hour for production
@@ -117,16 +118,17 @@ class BalancingResult:
 
 
 def _require(frame: pd.DataFrame, columns, name: str) -> None:
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name} lacks columns {missing}")
+    """The frame has the columns (their values are checked where they are read)."""
+    FrameSchema(dict.fromkeys(columns, "any")).require_columns(frame, name)
 
 
-def _numbers(frame: pd.DataFrame, column: str, name: str, finite: bool = True) -> np.ndarray:
-    values = checked_array(pd.to_numeric(frame[column], errors="coerce"), f"{name}.{column}", minimum=0, finite=False)
-    if finite and not np.isfinite(values).all():
-        raise ValueError(f"{name}.{column} must be finite")
-    return values
+def _numbers(frame: pd.DataFrame, column: str, name: str, finite: bool = True, positive: bool = False) -> np.ndarray:
+    """A quantity column: numbers >= 0 (> 0 when ``positive``), finite unless ``finite`` is False
+    (a capacity of ``inf``: no limit)."""
+    schema = FrameSchema(
+        {column: "number"}, infinite=() if finite else (column,), non_negative=() if positive else (column,), positive=(column,) if positive else ()
+    )
+    return schema.validate(frame, name)[column].to_numpy(dtype=float)
 
 
 def _months(values: pd.Series, name: str) -> pd.PeriodIndex:
@@ -172,11 +174,9 @@ def _sources(sources: pd.DataFrame, families: pd.Index) -> pd.DataFrame:
     unsupplied = families.difference(frame["family"])
     if len(unsupplied):
         raise ValueError(f"sources.family: no source for family {unsupplied[0]!r}")
-    unknown = frame.loc[~frame["source_type"].isin(SOURCE_TYPES), "source_type"]
-    if len(unknown):
-        raise ValueError(f"sources.source_type must be one of {SOURCE_TYPES}, got {unknown.iloc[0]!r}")
-    if frame.duplicated(["family", "resource_id"]).any():
-        raise ValueError(f"sources has several rows for family x resource_id (row {frame.index[frame.duplicated(['family', 'resource_id'])][0]})")
+    FrameSchema(
+        {"family": "any", "resource_id": "any", "source_type": "any"}, choices={"source_type": SOURCE_TYPES}, unique=("family", "resource_id")
+    ).validate(frame, "sources")
     kinds = frame.groupby("resource_id")["source_type"].nunique()
     if (kinds > 1).any():
         raise ValueError(f"sources.source_type: resource {kinds.index[kinds > 1][0]!r} is both a production line and a supplier")
@@ -184,9 +184,7 @@ def _sources(sources: pd.DataFrame, families: pd.Index) -> pd.DataFrame:
     rate = np.full(len(frame), np.nan)
     if production.any():
         _require(frame, ("units_per_hour",), "sources")
-        rate[production] = checked_array(
-            pd.to_numeric(frame.loc[production, "units_per_hour"], errors="coerce"), "sources.units_per_hour", minimum=0, strict=True
-        )
+        rate[production] = _numbers(frame.loc[production], "units_per_hour", "sources", positive=True)
     return frame.assign(units_per_hour=rate, unit_cost=_numbers(frame, "unit_cost", "sources"))
 
 

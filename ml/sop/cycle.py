@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ml.schema import FrameSchema
 from ml.sop.balancing import BalancingCosts, BalancingResult, balance_supply_and_demand
 from ml.sop.scenarios import apply_scenario
 
@@ -105,9 +106,7 @@ def solve_scenarios(
     """Every scenario of ``scenarios`` (:data:`SCENARIO_COLUMNS`) balanced on its own demand and
     capacities, in the order of the configuration. ``demand`` is :func:`group_demand`'s frame,
     ``sources`` the supply sources (planning groups), ``capacities`` the LP's capacity frame."""
-    missing = [c for c in SCENARIO_COLUMNS if c not in scenarios.columns]
-    if missing:
-        raise ValueError(f"scenarios lack columns: {', '.join(missing)}")
+    FrameSchema(dict.fromkeys(SCENARIO_COLUMNS, "any")).require_columns(scenarios, "scenarios")
     results = {}
     for name, rows in scenarios.groupby("scenario", sort=False):  # scenarios: a handful, each one LP
         demand_factor, capacity_factor = scenario_multipliers(rows, sources, capacities)

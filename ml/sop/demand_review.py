@@ -16,24 +16,24 @@ import pandas as pd
 from statsforecast import StatsForecast
 from statsforecast.models import AutoETS
 
-HISTORY_COLUMNS = ("month", "family", "region", "units")
+from ml.schema import FrameSchema
+
 SEASON_MONTHS = 12
 MIN_MONTHS = 6  # below it a series' forecast is the mean of its months
+# one row per month x family x region (checked on the months: two days of a month are one month)
+HISTORY = FrameSchema({"month": "date", "family": "any", "region": "any", "units": "number"}, nullable=("family", "region"), non_negative=("units",))
 
 
 def _series_frame(history: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
-    if missing:
-        raise ValueError(f"monthly history lacks columns: {', '.join(missing)}")
+    history = HISTORY.validate(history, "monthly history")
     frame = history.assign(
         unique_id=history["family"].astype(str) + "|" + history["region"].astype(str),
-        ds=pd.to_datetime(history["month"]).dt.to_period("M").dt.to_timestamp(),
-        y=pd.to_numeric(history["units"], errors="coerce"),
+        ds=history["month"].dt.to_period("M").dt.to_timestamp(),
+        y=history["units"],
     )
-    if frame["y"].isna().any() or (frame["y"] < 0).any():
-        raise ValueError("monthly history units must be numbers >= 0")
-    if frame.duplicated(["unique_id", "ds"]).any():
-        raise ValueError("monthly history has several rows for one month, family and region")
+    if frame.duplicated(["unique_id", "ds"]).any():  # two days of one month count as one month
+        row = frame.index[frame.duplicated(["unique_id", "ds"], keep=False)][0]
+        raise ValueError(f"monthly history has several rows for the key (month, family, region), e.g. row {row}")
     # a month without a row had no demand: every series runs from its first month to the last one
     ordinal = frame["ds"].dt.to_period("M").astype("int64")  # months since 1970-01
     first = ordinal.groupby(frame["unique_id"]).min()

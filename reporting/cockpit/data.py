@@ -1,7 +1,7 @@
 """The cockpit's input: a few frames read from the marts, validated at the edge.
 
 Every frame must carry its columns (extra columns are ignored; an optional column, ``OPTIONAL``,
-is added empty when absent); a frame may be empty (no rows, or a
+is added empty when absent), checked by :class:`ml.schema.FrameSchema`; a frame may be empty (no rows, or a
 bare ``pd.DataFrame()``), the page then says so. Numbers are coerced to floats (NaN where missing), months and dates to timestamps, text
 columns to strings. The frames kept on the instance are normalized copies: the caller's frames are
 never changed.
@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field, fields
 
 import pandas as pd
+
+from ml.schema import FrameSchema
 
 KPI_UNITS = ("percent", "ratio", "currency", "days", "seconds", "turns", "units")
 DIRECTIONS = ("higher", "lower", "zero")  # zero: closer to zero is better (a bias), target the largest distance
@@ -121,37 +123,31 @@ class CockpitData:
                 object.__setattr__(self, frame.name, normalize_frame(frame.name, getattr(self, frame.name)))
 
 
+def _schema(name: str) -> FrameSchema:
+    """The contract of the frame ``name``: any value may be missing except the value sets that
+    drive formatting and colours; numbers may be infinite (a capacity without limit)."""
+    columns = COLUMNS[name] + OPTIONAL.get(name, ())
+    numbers, dates, choices = NUMBERS.get(name, ()), DATES.get(name, ()), CHOICES.get(name, {})
+    kinds = {column: "number" if column in numbers else "date" if column in dates else "any" for column in columns}
+    return FrameSchema(kinds, nullable=[c for c in columns if c not in choices], infinite=numbers, choices=choices)
+
+
 def normalize_frame(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame ``name`` with its contract's columns only, typed; ValueError naming the
-    frame and the columns when some are missing or hold values of the wrong kind."""
+    frame, the column and the first bad row when columns are missing or hold values of the wrong
+    kind."""
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
-    required = COLUMNS[name]
-    columns = required + OPTIONAL.get(name, ())
+    columns = COLUMNS[name] + OPTIONAL.get(name, ())
     if frame.shape == (0, 0):  # "nothing yet" given as a bare pd.DataFrame()
         frame = pd.DataFrame(columns=list(columns))
-    missing = [column for column in required if column not in frame.columns]
-    if missing:
-        raise ValueError(f"{name}: missing columns {', '.join(missing)} (expected {', '.join(required)})")
     frame = frame.assign(**{column: "" for column in OPTIONAL.get(name, ()) if column not in frame.columns})
-    out = frame.loc[:, list(columns)].reset_index(drop=True).copy()
+    out = _schema(name).validate(frame, name).loc[:, list(columns)].reset_index(drop=True)
     for column in columns:
-        if column in NUMBERS.get(name, ()):
-            try:
-                out[column] = pd.to_numeric(out[column], errors="raise").astype("float64")
-            except (ValueError, TypeError) as error:
-                raise ValueError(f"{name}: column {column} is not numeric ({error})") from None
-        elif column in DATES.get(name, ()):
-            try:
-                out[column] = pd.to_datetime(out[column], errors="raise").dt.normalize()
-            except (ValueError, TypeError) as error:
-                raise ValueError(f"{name}: column {column} does not hold dates ({error})") from None
-        else:
+        if column in DATES.get(name, ()):
+            out[column] = out[column].dt.normalize()
+        elif column not in NUMBERS.get(name, ()):
             out[column] = out[column].map(_text).astype(object)
-    for column, allowed in CHOICES.get(name, {}).items():
-        wrong = sorted(set(out[column]) - set(allowed))
-        if wrong:
-            raise ValueError(f"{name}: column {column} holds {', '.join(map(repr, wrong))}, expected one of {', '.join(allowed)}")
     return out
 
 
