@@ -5,6 +5,9 @@
   (``ml.sop.demand_review``).
 - ``sop/fct_demand_plan`` (dbt): the demand review's plan: the daily consensus where it reaches,
   the monthly forecast beyond it, the planners' overrides.
+- ``sop/fct_sop_opening_stock`` (dbt): the stock the balancing starts from, by planning group x region.
+- ``sop/scenario_plans``, ``sop/gap_report``, ``sop/consensus_plan``: every scenario balanced
+  (``ml.sop.cycle``), the gaps, and the base plan proposed under a plan version (``ml.sop.consensus``).
 
 The logic lives in ``ml.sop``; these assets read the marts, call it and write tables.
 """
@@ -33,7 +36,6 @@ SUPPLY_SOURCES = dg.AssetKey([SCHEMA, "fct_supply_sources"])
 SUPPLY_CAPACITY = dg.AssetKey([SCHEMA, "fct_supply_capacity"])
 SOP_DAILY_DEMAND = dg.AssetKey([SCHEMA, "fct_sop_daily_demand"])
 SCENARIOS = dg.AssetKey(["reference", "sop_scenarios"])
-STOCK_POSITION = dg.AssetKey(["inventory", "fct_stock_position"])
 OPENING_STOCK = dg.AssetKey([SCHEMA, "fct_sop_opening_stock"])
 SCENARIO_PLANS = dg.AssetKey([SCHEMA, "scenario_plans"])
 GAP_REPORT = dg.AssetKey([SCHEMA, "gap_report"])
