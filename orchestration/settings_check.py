@@ -105,6 +105,7 @@ def _executable(value: str) -> str | None:
 # parses its own: the paths, the as-of, the time zone, the calendar, the horizons...).
 VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_UI_PORT": _whole_number(1, 65535, "a TCP port number"),
+    "PLANLINE_DBT_DOCS_PORT": _whole_number(1, 65535, "a TCP port number"),  # make dbt-docs'
     "PLANLINE_DBT_TARGET": _dbt_target,
     "PLANLINE_WINDOW_START": _iso_date,
     "PLANLINE_WINDOW_END": _iso_date,

@@ -109,9 +109,13 @@ def test_the_company_configuration_feeds_the_models_through_tested_staging_views
     assert any(asset == "stg_company__channels" and name.startswith("unique_stg_company__channels_channel_role") for asset, name in checks)
     assert any(asset == "stg_company__code_systems" and name.startswith("unique_stg_company__code_systems_code_role") for asset, name in checks)
     assert not [key for key in graph.get_all_asset_keys() if key.path[0] == "reference" and key.path[-1] in COLUMNS]
-    # Planline's Python assets read the configuration too, not a seed
-    atp = graph.get(dg.AssetKey(["inventory", "available_to_promise"])).parent_keys
-    assert {dg.AssetKey([SCHEMA, "channels"]), dg.AssetKey([SCHEMA, "location_types"])} <= atp
+    # Planline's Python assets read the configuration too, not a seed: the channels' safety buffers
+    # through the views of the company's channels and location types, the allocation its segments
+    buffers = dg.AssetKey(["inventory", "dim_channel_safety_buffers"])
+    assert buffers in graph.get(dg.AssetKey(["inventory", "available_to_promise"])).parent_keys
+    views = {dg.AssetKey(["staging", f"stg_company__{table}"]) for table in ("channels", "location_types")}
+    assert views <= graph.get(buffers).parent_keys
+    assert dg.AssetKey([SCHEMA, "segment_service_levels"]) in graph.get(dg.AssetKey(["inventory", "order_allocation"])).parent_keys
 
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
@@ -180,8 +184,9 @@ def test_the_dagster_dbt_private_members_overridden_still_exist():
 
 def test_asset_descriptions_keep_their_globs_and_underscores_through_markdown():
     """Dagster's UI renders an asset's description as Markdown (GitHub's flavour): a file glob
-    written bare, pos/*/sales_*.csv, loses its stars and turns italic. Every ``*`` and ``_`` a
-    description holds must still be in the rendered text: file names and globs go in backticks."""
+    written bare, pos/*/sales_*.csv, loses its stars and turns italic, and a placeholder such as
+    <export folder> is taken for an HTML tag and dropped. Every ``*``, ``_`` and ``<`` a description
+    holds must still be in the rendered text: file names, globs and paths go in backticks."""
     from markdown_it import MarkdownIt
 
     from orchestration.definitions import defs as planline
@@ -197,10 +202,11 @@ def test_asset_descriptions_keep_their_globs_and_underscores_through_markdown():
             for leaf in (token.children or [token])
             if leaf.type in ("text", "code_inline", "fence", "code_block")
         )
-        return {c: written.count(c) - shown.count(c) for c in "*_" if written.count(c) != shown.count(c)}
+        return {c: written.count(c) - shown.count(c) for c in "*_<" if written.count(c) != shown.count(c)}
 
     # the check itself: a bare glob is caught, the same in backticks (and a lone star) is not
     assert lost_characters("Files: pos/*/sales_*.csv and erp/inventory_*.csv.") == {"*": 2}
+    assert lost_characters("Written to <export folder>/cockpit.html.") == {"<": 1}
     assert lost_characters("Files: `pos/*/sales_*.csv`, seed kpi_targets, a * for all.\n\n```sql\nselect * from t\n```") == {}
 
     graph = planline().resolve_asset_graph()

@@ -180,7 +180,10 @@ def test_the_demo_stops_with_status_2_before_writing_anything(tmp_path):
 
 
 def test_the_code_location_fails_to_load_naming_the_setting(tmp_path):
-    run = _run(["-c", "import orchestration.definitions"], {"PLANLINE_HOME": str(tmp_path), "PLANLINE_AS_OF": "yesterday"})
+    """Importing the module does nothing; Dagster's load (the call of ``defs``) stops on the setting."""
+    load = "import orchestration.definitions as location; print('imported', flush=True); location.defs()"
+    run = _run(["-c", load], {"PLANLINE_HOME": str(tmp_path), "PLANLINE_AS_OF": "yesterday"})
+    assert run.stdout.startswith("imported")
     assert run.returncode != 0 and "SettingsError" in run.stderr and "PLANLINE_AS_OF='yesterday'" in run.stderr
 
 

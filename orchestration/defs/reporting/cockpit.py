@@ -129,7 +129,7 @@ def load_cockpit_data(warehouse: DuckDBWarehouse, config: CockpitConfig, generat
     kinds={"python", "html"},
     pool=WAREHOUSE_POOL,
     description="The planners' cockpit: one self-contained HTML file (works offline) with the KPIs against their targets, demand versus "
-    "capacity by month, the S&OP scenarios side by side, forecast accuracy and the top exceptions; <export folder>/cockpit/cockpit.html.",
+    "capacity by month, the S&OP scenarios side by side, forecast accuracy and the top exceptions; `<export folder>/cockpit/cockpit.html`.",
 )
 def planners_cockpit(context: dg.AssetExecutionContext, config: CockpitConfig, warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.MaterializeResult:
     data = load_cockpit_data(warehouse, config, dt.datetime.now(dt.UTC).replace(microsecond=0))

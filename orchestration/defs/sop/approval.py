@@ -35,7 +35,7 @@ class ApprovalConfig(dg.Config):
     kinds={"python", "duckdb", "csv"},
     pool=WAREHOUSE_POOL,
     description="The approved S&OP consensus plan: a proposed version approved (the previous approved one superseded), the approval "
-    "recorded in sop.plan_approvals, the plan published to <export folder>/sop/<version>/consensus_plan.csv.",
+    "recorded in sop.plan_approvals, the plan published to `<export folder>/sop/<version>/consensus_plan.csv`.",
 )
 def approved_consensus_plan(
     context: dg.AssetExecutionContext, config: ApprovalConfig, warehouse: DuckDBWarehouse, exports: ExportFolder
