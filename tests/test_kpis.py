@@ -10,9 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.defs.inventory.assets import _why_no_stock
+from ml.inventory.replenishment_plan import why_no_stock
 from orchestration.defs.reporting.kpi import latest_values
-from orchestration.resources import DuckDBWarehouse
 from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 
 JANUARY = "2026-01-01"
@@ -165,15 +164,16 @@ def test_the_plan_starts_from_a_count_taken_the_day_after_the_last_day_of_histor
             "FROM inventory.fct_stock_position ORDER BY 1, 2"
         ).fetchall()
         con.execute("DELETE FROM marts.fct_inventory_snapshots WHERE snapshot_date <= DATE '2026-02-01'")
+    build(copy, tmp_path, "fct_stock_count_days")
+    with duckdb.connect(copy, read_only=True) as con:
+        count_days = con.execute("SELECT * FROM inventory.fct_stock_count_days").df()
     assert positions == [
         ("DC01", "S1", "2026-02-01", 60.0, "2026-01-31", "2026-02-01"),  # not the 25 January count (50)
         ("DC01", "S2", "2026-02-01", 1.0, "2026-01-31", "2026-02-01"),
         ("ST01", "S1", "2026-01-25", 0.0, "2026-01-31", "2026-02-01"),  # the 2 February count is not used
     ]
     # only the 2 February count left: no stock position, and the plan says why
-    assert _why_no_stock(DuckDBWarehouse(database=copy), pd.Timestamp("2026-02-01")) == (
-        "1 stock count dated after 2026-02-01, the plan's first day (from 2026-02-02), is not used"
-    )
+    assert why_no_stock(count_days, pd.Timestamp("2026-02-01")) == "1 stock count dated after 2026-02-01, the plan's first day (from 2026-02-02), is not used"
 
 
 def test_forecast_accuracy_gives_wape_and_bias_by_each_cut(kpis):

@@ -4,44 +4,44 @@
   SKU x stocking location, from ``fct_replenishment_parameters`` (``ml.inventory.policies``).
 - ``inventory/projected_inventory`` and ``inventory/planned_orders``: the day-by-day projection
   over the forecast horizon and the purchase, transfer and manufacturing orders it plans, under a
-  plan version (``ml.inventory.replenishment``). Every plan version's orders are kept.
+  plan version (``ml.inventory.replenishment_plan``). Every plan version's orders are kept.
 - ``inventory/safety_stock_placement``: the guaranteed-service placement of safety stock across
   each SKU's DC -> store tree against independent single-echelon policies (``ml.inventory.placement``).
 - ``inventory/rebalancing_transfers``: moves of excess stock to locations projected short within
-  their lead time, where the transfer costs less than the margin the shortage would lose.
+  their lead time, where the transfer costs less than the margin the shortage would lose
+  (``ml.inventory.rebalancing_plan``).
 
-The logic lives in ``ml.inventory``; these assets read the marts, call it and write tables.
+The logic lives in ``ml.inventory`` and the inputs' shaping in the dbt models of
+``models/marts/inventory``; these assets read the models, call one function and write tables.
 """
 
 import dagster as dg
-import numpy as np
-import pandas as pd
 
-from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.placement import place_safety_stock, placement_summary
-from ml.inventory.plan_version import plan_version
 from ml.inventory.policies import compute_policies
-from ml.inventory.rebalancing import plan_rebalancing
-from ml.inventory.replenishment import plan_replenishment, shortages_within_lead_time
+from ml.inventory.rebalancing_plan import no_rebalancing, rebalance_plan
+from ml.inventory.replenishment_plan import VersionedPlan, empty_plan, versioned_plan, why_no_stock
 from orchestration.defs.forecasting.assets import daily_series_missing
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse
-from orchestration.warehouse_io import read_frame, replace_table
+from orchestration.warehouse_io import append_version, read_frame, replace_table
 
 GROUP = "inventory"
 SCHEMA = "inventory"
 PARAMETERS = dg.AssetKey([SCHEMA, "fct_replenishment_parameters"])
 PROJECTION_INPUTS = dg.AssetKey([SCHEMA, "fct_projection_inputs"])
 STOCK_POSITION = dg.AssetKey([SCHEMA, "fct_stock_position"])
-OPEN_SUPPLY = dg.AssetKey([SCHEMA, "fct_open_supply"])
 TRANSFER_LANES = dg.AssetKey([SCHEMA, "dim_transfer_lanes"])
+SCHEDULED_RECEIPTS = dg.AssetKey([SCHEMA, "fct_scheduled_receipts"])
+STOCK_COUNT_DAYS = dg.AssetKey([SCHEMA, "fct_stock_count_days"])
+PLACEMENT_POLICIES = dg.AssetKey([SCHEMA, "fct_placement_policies"])
+SKUS = dg.AssetKey(["marts", "dim_sku"])
 INVENTORY_POLICIES = dg.AssetKey([SCHEMA, "inventory_policies"])
 PROJECTED_INVENTORY = dg.AssetKey([SCHEMA, "projected_inventory"])
 PLANNED_ORDERS = dg.AssetKey([SCHEMA, "planned_orders"])
 SAFETY_STOCK_PLACEMENT = dg.AssetKey([SCHEMA, "safety_stock_placement"])
 REBALANCING_TRANSFERS = dg.AssetKey([SCHEMA, "rebalancing_transfers"])
-KEYS = ["sku_id", "location_id"]
 
 
 def planning_asset(key: dg.AssetKey, deps: list, description: str):
@@ -92,39 +92,11 @@ def policy_levels_are_ordered(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult
     return dg.AssetCheckResult(passed=bad.empty, metadata={"incoherent_policies": dg.MetadataValue.int(len(bad))})
 
 
-def _matrix(inputs: pd.DataFrame, index: pd.MultiIndex, column: str) -> np.ndarray:
-    return inputs.pivot_table(index=KEYS, columns="projection_date", values=column, aggfunc="sum").reindex(index).fillna(0.0).to_numpy()
-
-
-def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Day columns as dates, like the marts' (the projection works on timestamps)."""
-    return frame.assign(**{column: pd.to_datetime(frame[column]).dt.date for column in columns})
-
-
-def _why_no_stock(warehouse: DuckDBWarehouse, first_day) -> str:
-    """Why fct_stock_position is empty: the company sends no stock counts, or its counts are dated
-    after the plan's first day (the stock position takes the latest count on or before it), or
-    none of them gives a physical count at a warehouse or store."""
-    counts = read_frame(
-        warehouse,
-        "SELECT count(*) AS counts, count(*) FILTER (WHERE snapshot_date > ?) AS later, min(snapshot_date) FILTER (WHERE snapshot_date > ?) AS first_later "
-        "FROM marts.fct_inventory_snapshots",
-        [first_day, first_day],
-    ).iloc[0]
-    day = pd.Timestamp(first_day).date()
-    if counts.later:
-        later = int(counts.later)
-        return f"{later} stock count{'s' * (later != 1)} dated after {day}, the plan's first day (from {pd.Timestamp(counts.first_later).date()}), {'are' if later != 1 else 'is'} not used"
-    if counts.counts:
-        return f"none of the {int(counts.counts)} stock counts on or before {day} has a physical count at a warehouse or store"
-    return "the company sends no stock counts"
-
-
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
             PROJECTED_INVENTORY,
-            deps=[INVENTORY_POLICIES, PROJECTION_INPUTS, STOCK_POSITION, OPEN_SUPPLY],
+            deps=[INVENTORY_POLICIES, PROJECTION_INPUTS, STOCK_POSITION, SCHEDULED_RECEIPTS, STOCK_COUNT_DAYS],
             group_name=GROUP,
             kinds={"python", "duckdb"},
             description="Projected on hand by SKU x location x day over the forecast horizon: on hand + scheduled and planned receipts "
@@ -149,53 +121,29 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
         reason = daily_series_missing(warehouse)
         if reason is None:
             raise dg.Failure("No projection inputs: materialize the inventory marts (data_foundation, daily_forecast).")
-        yield from _no_plan(context, warehouse, policies, reason)
+        context.log.warning(f"No replenishment plan: {reason}")
+        _write_plan(warehouse, empty_plan(policies))  # no new plan version: the plans kept are
+        metadata = {"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0)}
+        yield dg.MaterializeResult(asset_key=PROJECTED_INVENTORY, metadata=metadata)
+        yield dg.MaterializeResult(asset_key=PLANNED_ORDERS, metadata=metadata)
         return
-    first_day = inputs.projection_date.min()
+    receipts = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_scheduled_receipts")
+    plan = versioned_plan(policies, inputs, stock, receipts)
     if stock.empty:  # a company that sends no stock (the minimal input) or none usable: its plan starts from none, and says why
-        context.log.warning(f"No stock position at all ({_why_no_stock(warehouse, first_day)}): every SKU x location is planned from zero stock")
-    after = read_frame(
-        warehouse,
-        f"SELECT sku_id, location_id, sum(open_quantity) AS units FROM {SCHEMA}.fct_open_supply WHERE location_id IS NOT NULL AND due_date > ? GROUP BY ALL",
-        [inputs.projection_date.max()],
-    )
-    index = pd.MultiIndex.from_frame(policies[KEYS])
-    on_hand = stock.set_index(KEYS)["on_hand_units"].reindex(index)
-    context.log.info(f"{int(on_hand.isna().sum())} SKU x locations without a stock count are planned from zero stock")
-    plan = plan_replenishment(
-        policies,
-        on_hand.fillna(0.0).to_numpy(),
-        _matrix(inputs, index, "scheduled_receipts"),
-        _matrix(inputs, index, "independent_demand_units"),
-        first_day,
-        receipts_after_horizon=after.set_index(KEYS)["units"].reindex(index).fillna(0.0).to_numpy(),
-    )
-    orders = _as_dates(plan.orders, ["release_date", "due_date"])
-    # the plan is as of the stock count, else (no stock at all) as of the day before its first day
-    as_of = pd.Timestamp(stock.as_of_date.max()) if not stock.empty else pd.Timestamp(first_day) - pd.Timedelta(days=1)
-    version = plan_version(as_of, orders)
-    unit_cost = policies.set_index(KEYS)["unit_cost"]
-    orders = orders.assign(
-        plan_version=version, order_value=lambda o: o.quantity_units * unit_cost.reindex(pd.MultiIndex.from_frame(o[["sku_id", "to_location_id"]])).to_numpy()
-    )
-    # the forecast and the committed orders the independent demand consumed, beside it
-    shown = inputs[[*KEYS, "projection_date", "forecast_units", "committed_units"]]
-    projection = _as_dates(plan.projection, ["projection_date"]).merge(_as_dates(shown, ["projection_date"]), on=[*KEYS, "projection_date"], how="left")
-    replace_table(warehouse, SCHEMA, "projected_inventory", projection.assign(plan_version=version))
-    with warehouse.connect() as con:
-        con.register("incoming", orders)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS SELECT * FROM incoming WITH NO DATA")
-        con.execute(f"DELETE FROM {SCHEMA}.planned_orders WHERE plan_version = ?", [version])  # the same plan twice: replaced
-        con.execute(f"INSERT INTO {SCHEMA}.planned_orders BY NAME SELECT * FROM incoming")
+        count_days = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_stock_count_days")
+        context.log.warning(f"No stock position at all ({why_no_stock(count_days, plan.first_day)}): every SKU x location is planned from zero stock")
+    context.log.info(f"{plan.uncounted_rows} SKU x locations without a stock count are planned from zero stock")
+    versions_kept = _write_plan(warehouse, plan)
+    projection, orders = plan.projection, plan.orders
     by_type = orders.groupby("order_type").agg(orders=("sku_id", "size"), units=("quantity_units", "sum"), value=("order_value", "sum"))
     yield dg.MaterializeResult(
         asset_key=PROJECTED_INVENTORY,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(projection)),
-            "plan_version": version,
-            "first_day": str(first_day.date()),
-            "stock_counted_rows": dg.MetadataValue.int(int(on_hand.notna().sum())),
-            "planned_from_zero_stock_rows": dg.MetadataValue.int(int(on_hand.isna().sum())),
+            "plan_version": plan.version,
+            "first_day": str(plan.first_day.date()),
+            "stock_counted_rows": dg.MetadataValue.int(plan.counted_rows),
+            "planned_from_zero_stock_rows": dg.MetadataValue.int(plan.uncounted_rows),
             "days": dg.MetadataValue.int(projection.projection_date.nunique()),
             "short_location_days": dg.MetadataValue.int(int(projection.is_short.sum())),
             "below_safety_stock_share": dg.MetadataValue.float(round(float(projection.is_below_safety_stock.mean()), 4)),
@@ -205,7 +153,8 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
         asset_key=PLANNED_ORDERS,
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(orders)),
-            "plan_version": version,
+            "plan_version": plan.version,
+            "plan_versions_kept": dg.MetadataValue.int(versions_kept),
             "order_value": _money(orders.order_value.sum()),
             "by_order_type": markdown_table(
                 ("order type", "orders", "units", "value"), [(t, int(r.orders), f"{r.units:,.0f}", f"{r.value:,.0f}") for t, r in by_type.iterrows()]
@@ -215,27 +164,18 @@ def replenishment_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWareh
     )
 
 
-def _no_plan(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, policies: pd.DataFrame, reason: str):
-    """No series to plan (the company has no daily demand, ``reason``): an empty projection and no
-    new plan version (the plans kept are), said in the log and in both assets' metadata."""
-    context.log.warning(f"No replenishment plan: {reason}")
-    empty = plan_replenishment(policies.iloc[0:0], np.zeros(0), np.zeros((0, 0)), np.zeros((0, 0)), pd.Timestamp.now().normalize())
-    projection = empty.projection.assign(forecast_units=0.0, committed_units=0.0, plan_version="")
-    orders = empty.orders.assign(plan_version="", order_value=0.0)
+def _write_plan(warehouse: DuckDBWarehouse, plan: VersionedPlan) -> int:
+    """The plan's projection replaces the current one; its orders are appended under its version
+    (the same plan twice: its orders replaced). A plan without orders, or no plan (no version),
+    leaves the versions kept as they are, the table made if it is not there yet for its readers.
+    Returns the number of versions ``planned_orders`` keeps."""
+    replace_table(warehouse, SCHEMA, "projected_inventory", plan.projection)
     with warehouse.connect() as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
-        con.register("projection", projection)
-        con.execute(
-            f"CREATE OR REPLACE TABLE {SCHEMA}.projected_inventory AS SELECT * REPLACE (CAST(projection_date AS DATE) AS projection_date) FROM projection"
-        )
-        con.register("orders", orders)
-        con.execute(
-            f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS "
-            "SELECT * REPLACE (CAST(release_date AS DATE) AS release_date, CAST(due_date AS DATE) AS due_date) FROM orders WITH NO DATA"
-        )
-    metadata = {"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0)}
-    yield dg.MaterializeResult(asset_key=PROJECTED_INVENTORY, metadata=metadata)
-    yield dg.MaterializeResult(asset_key=PLANNED_ORDERS, metadata=metadata)
+        if not plan.orders.empty:
+            return append_version(con, SCHEMA, "planned_orders", plan.orders, "plan_version")
+        con.register("no_orders", plan.orders)
+        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS SELECT * FROM no_orders WITH NO DATA")
+        return con.execute(f"SELECT count(DISTINCT plan_version) FROM {SCHEMA}.planned_orders").fetchone()[0]
 
 
 class PlacementConfig(dg.Config):
@@ -248,17 +188,12 @@ class PlacementConfig(dg.Config):
 
 @planning_asset(
     SAFETY_STOCK_PLACEMENT,
-    [INVENTORY_POLICIES],
+    [PLACEMENT_POLICIES],
     "Safety stock placed across each SKU's DC -> store tree with the guaranteed-service model (Graves & Willems), "
     "against independent single-echelon policies at the same service targets: service times, net lead times, units and value per node.",
 )
 def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-    # the location's role: a store that buys for itself is a tree of its own
-    policies = read_frame(
-        warehouse,
-        f"""SELECT policies.*, types.location_role FROM {SCHEMA}.inventory_policies AS policies
-            LEFT JOIN {COMPANY}.location_types AS types USING (location_type) ORDER BY sku_id, location_id""",
-    )
+    policies = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_placement_policies ORDER BY sku_id, location_id")
     placement = place_safety_stock(policies, config.direct_service_days)
     replace_table(warehouse, SCHEMA, "safety_stock_placement", placement)
     summary = placement_summary(placement)
@@ -282,18 +217,6 @@ def safety_stock_placement(config: PlacementConfig, warehouse: DuckDBWarehouse) 
     )
 
 
-# The positions rebalancing weighs, none: what an empty plan gives it (no daily series).
-_POSITIONS = pd.DataFrame(
-    {
-        "sku_id": pd.Series(dtype=str),
-        "location_id": pd.Series(dtype=str),
-        **{c: pd.Series(dtype=float) for c in ("on_hand", "order_up_to", "mean_daily_demand", "projected_shortage_units")},
-        "shortage_date": pd.Series(dtype="datetime64[ns]"),
-        **{c: pd.Series(dtype=float) for c in ("shortage_cost_per_unit", "pack_size")},
-    }
-)
-
-
 class RebalancingConfig(dg.Config):
     """Run parameters of rebalancing."""
 
@@ -302,7 +225,7 @@ class RebalancingConfig(dg.Config):
 
 @planning_asset(
     REBALANCING_TRANSFERS,
-    [PROJECTED_INVENTORY, TRANSFER_LANES],
+    [PROJECTED_INVENTORY, INVENTORY_POLICIES, STOCK_POSITION, SKUS, TRANSFER_LANES],
     "Transfers of excess stock (the lowest on hand projected within the giver's lead time above order-up-to plus a margin of days, "
     "in whole packs) to locations "
     "projected short before their own replenishment can arrive, where the transfer costs less per unit than the margin a unit short "
@@ -316,47 +239,18 @@ def rebalancing_transfers(context: dg.AssetExecutionContext, config: Rebalancing
     reason = daily_series_missing(warehouse) if projection.empty else None
     if reason:  # no plan to rebalance (the company has no daily demand): no transfer, and why
         context.log.warning(f"No rebalancing: {reason}")
-        empty = plan_rebalancing(_POSITIONS.copy(), lanes.iloc[0:0], config.excess_margin_days, as_of_date=pd.Timestamp.now().normalize())
-        replace_table(warehouse, SCHEMA, "rebalancing_transfers", empty.assign(plan_version=""))
+        replace_table(warehouse, SCHEMA, "rebalancing_transfers", no_rebalancing(lanes, config.excess_margin_days))
         return dg.MaterializeResult(metadata={"no_daily_series": reason, "dagster/row_count": dg.MetadataValue.int(0)})
-    version = projection.plan_version.iloc[0]
-    shortages = shortages_within_lead_time(projection, policies)
-    # what a location can give is what it holds at its lowest until an order placed today could make
-    # up for it (within its own lead time), not just today
-    lead = policies.set_index(KEYS).lead_time_days.reindex(pd.MultiIndex.from_frame(projection[KEYS])).to_numpy()
-    within_lead = (pd.to_datetime(projection.projection_date) - pd.to_datetime(projection.projection_date).min()).dt.days <= np.maximum(1, np.rint(lead))
-    lowest = projection[within_lead].groupby(KEYS).projected_on_hand.min().rename("lowest_projected")
     packs = read_frame(warehouse, "SELECT sku_id, pack_size FROM marts.dim_sku")
-    positions = (
-        policies[[*KEYS, "order_up_to_units", "local_mean_daily_forecast", "list_price", "unit_cost"]]
-        .merge(stock, on=KEYS, how="left")
-        .merge(lowest.reset_index(), on=KEYS, how="left")
-        .merge(shortages, on=KEYS, how="left")
-        .merge(packs, on="sku_id", how="left")
-    )
-    unknown_margin = (positions.list_price - positions.unit_cost).isna().sum()
-    positions = pd.DataFrame(
-        {
-            "sku_id": positions.sku_id,
-            "location_id": positions.location_id,
-            "on_hand": np.minimum(positions.on_hand_units.fillna(0.0), positions.lowest_projected.fillna(0.0)),
-            "order_up_to": positions.order_up_to_units,
-            "mean_daily_demand": positions.local_mean_daily_forecast,
-            "projected_shortage_units": positions.projected_shortage_units.fillna(0.0),
-            "shortage_date": positions.shortage_date,
-            # the margin a short unit loses; unknown (no list price or cost): 0, no transfer is judged worth its cost
-            "shortage_cost_per_unit": (positions.list_price - positions.unit_cost).clip(lower=0.0).fillna(0.0),
-            "pack_size": positions.pack_size.fillna(1.0),  # transfers move whole WMS packs
-        }
-    )
-    transfers = plan_rebalancing(positions, lanes, config.excess_margin_days, as_of_date=projection.projection_date.min()).assign(plan_version=version)
+    rebalancing = rebalance_plan(policies, projection, stock, packs, lanes, config.excess_margin_days)
+    transfers = rebalancing.transfers
     replace_table(warehouse, SCHEMA, "rebalancing_transfers", transfers)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": dg.MetadataValue.int(len(transfers)),
-            "plan_version": version,
-            "locations_short_within_lead_time": dg.MetadataValue.int(int((positions.projected_shortage_units > 0).sum())),
-            "positions_without_margin": dg.MetadataValue.int(int(unknown_margin)),
+            "plan_version": projection.plan_version.iloc[0],
+            "locations_short_within_lead_time": dg.MetadataValue.int(int((rebalancing.positions.projected_shortage_units > 0).sum())),
+            "positions_without_margin": dg.MetadataValue.int(rebalancing.positions_without_margin),
             "units_moved": dg.MetadataValue.float(float(transfers.quantity.sum()) if len(transfers) else 0.0),
             "net_saving": _money(transfers.net_saving.sum() if len(transfers) else 0.0),
         }

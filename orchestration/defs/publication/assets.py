@@ -8,9 +8,6 @@ Without a configured version it publishes the current plan (the projection's). P
 again rewrites the same bytes, so the ERP can re-import safely.
 """
 
-import hashlib
-import json
-
 import dagster as dg
 import pandas as pd
 
@@ -18,11 +15,12 @@ from ml.inventory.plan_version import check_plan_version
 from orchestration.defs.forecasting.assets import daily_series_missing
 from orchestration.defs.inventory.assets import PLANNED_ORDERS, SCHEMA
 from orchestration.resources import DuckDBWarehouse, ExportFolder
-from orchestration.warehouse_io import read_frame
+from orchestration.warehouse_io import read_frame, write_export
 from publication.erp_files import erp_import_files
 
 ERP_PLAN_FILES = dg.AssetKey([SCHEMA, "erp_plan_files"])
 ORDER_UNITS = dg.AssetKey(["marts", "dim_sku_order_units"])
+PRODUCTION_LINES = dg.AssetKey(["marts", "dim_production_line"])
 
 
 ROUNDING = (
@@ -39,7 +37,7 @@ class PublicationConfig(dg.Config):
 
 @dg.asset(
     key=ERP_PLAN_FILES,
-    deps=[PLANNED_ORDERS, ORDER_UNITS],
+    deps=[PLANNED_ORDERS, ORDER_UNITS, PRODUCTION_LINES],
     group_name="publication",
     kinds={"python", "csv"},
     description="The plan's planned purchase, transfer and manufacturing orders as ERP import files (ERP item codes, whole units of "
@@ -59,15 +57,10 @@ def erp_plan_files(context: dg.AssetExecutionContext, config: PublicationConfig,
     units = read_frame(warehouse, "SELECT sku_id, order_type, unit, factor_to_base, base_unit FROM marts.dim_sku_order_units")
     lines = read_frame(warehouse, "SELECT production_line_id, plant_location_id FROM marts.dim_production_line")
     published = erp_import_files(orders, units, dict(zip(lines.production_line_id, lines.plant_location_id, strict=True)))
-    folder = exports.folder("erp", version)
-    manifest = {"plan_version": version, "rounding": ROUNDING, "unit_fallbacks": published.notes["unit_fallbacks"], "files": {}}
-    for name, text in published.files.items():
-        data = text.encode("utf-8")
-        exports.write(folder, name, data)
-        manifest["files"][name] = {"lines": text.count("\n") - 1, "sha256": hashlib.sha256(data).hexdigest(), **published.notes["files"][name]}
+    manifest = {"plan_version": version, "rounding": ROUNDING, "unit_fallbacks": published.notes["unit_fallbacks"], "files": published.notes["files"]}
+    folder = write_export(exports, ("erp", version), {name: text.encode("utf-8") for name, text in published.files.items()}, manifest)
     if published.notes["unit_fallbacks"]:
         context.log.warning(f"{len(published.notes['unit_fallbacks'])} SKU x order types published in their base unit for want of a conversion (manifest.json)")
-    exports.write(folder, "manifest.json", (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     context.log.info(f"published {version} to {folder}")
     counts = orders.order_type.value_counts()
     return dg.MaterializeResult(
