@@ -1,6 +1,6 @@
 """A tiny hand-made warehouse for the KPI and exception models: January 2026 at one DC (DC01) and
 one store (ST01), two SKUs, a production line and a supplier. The expected values in
-tests/test_kpis.py are worked out by hand from these rows (see the comments there).
+tests/dbt/test_kpis.py are worked out by hand from these rows (see the comments there).
 
 Only the columns the models read are created; dbt builds the models over these tables as it
 would over the real marts (the refs resolve to the same schema.table names). The company's
@@ -210,7 +210,7 @@ def dbt_build(folder: Path, select: str, *options: str, env: dict[str, str] | No
     build's 15), and dbt parses partially only with the state of a build made with the same
     profile, the warehouse path included. So dbt runs from the warehouse's folder and opens it by
     the same relative path every time, and each build starts from the first build's state: only
-    that first one, per process, parses the whole project. (tests/test_history_periods.py too.)
+    that first one, per process, parses the whole project. (tests/dbt/test_history_periods.py too.)
     """
     global _parsed_state
     target = Path(folder) / "dbt"

@@ -27,7 +27,7 @@ from orchestration.warehouse_io import append_version, read_frame, replace_table
 
 GROUP = "sop"
 SCHEMA = "sop"
-# the supplier of items the data names no source for: dbt var unnamed_source (the same text, tests/test_dbt_project.py)
+# the supplier of items the data names no source for: dbt var unnamed_source (the same text, tests/dbt/test_dbt_project.py)
 UNNAMED_SOURCE = "(unnamed source)"
 MONTHLY_HISTORY = dg.AssetKey([SCHEMA, "fct_monthly_demand_history"])
 MONTHLY_STATISTICAL_FORECAST = dg.AssetKey([SCHEMA, "monthly_statistical_forecast"])

@@ -20,7 +20,7 @@ from data_contracts.suites import FRESHNESS_RULE, SCHEMA_RULE, plain_words
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
 from tests.browser import Browser, BrowserError
 from tests.demo_sources import load_demo_source
-from tests.test_contracts import load_order
+from tests.unit.test_contracts import load_order
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 _RESOURCE = re.compile(r"""<(?:link|script|img)\b[^>]*?\b(?:href|src)=["']([^"']*)["']""", re.I)

@@ -225,7 +225,7 @@ def test_inventory_classes_follow_value_and_weekly_variability(warehouse):
         np.select([value.share <= 0.8, value.share <= 0.95], ["A", "B"], "C"), index=pd.MultiIndex.from_frame(value[["sku_id", "location_id"]])
     )
     assert (classes.abc_class == expected_abc.reindex(classes.index)).all()
-    targets = pd.read_csv(Path(__file__).parents[1] / "dbt_project" / "seeds" / "service_level_targets.csv").set_index(["abc_class", "xyz_class"])
+    targets = pd.read_csv(Path(__file__).parents[2] / "dbt_project" / "seeds" / "service_level_targets.csv").set_index(["abc_class", "xyz_class"])
     joined = targets.reindex(pd.MultiIndex.from_arrays([classes.abc_class, classes.xyz_class]))
     assert classes.cycle_service_level.to_numpy(dtype=float) == pytest.approx(joined.cycle_service_level.to_numpy())
 
@@ -475,7 +475,7 @@ def test_the_demand_plan_takes_the_daily_consensus_where_it_reaches_and_the_mont
 
 
 def test_every_configured_scenario_is_balanced_and_the_gap_report_adds_up(warehouse):
-    scenarios = pd.read_csv(Path(__file__).parents[1] / "dbt_project" / "seeds" / "sop_scenarios.csv").scenario.unique()
+    scenarios = pd.read_csv(Path(__file__).parents[2] / "dbt_project" / "seeds" / "sop_scenarios.csv").scenario.unique()
     summary = warehouse.execute("SELECT * FROM sop.scenario_summary").df().set_index("scenario")
     assert list(summary.index) == list(scenarios)
     parts = [c for c in summary.columns if c.endswith("_cost") and c != "total_cost"]

@@ -146,8 +146,8 @@ def asset_graph_snapshot() -> str:
 
 def test_the_asset_graph_is_the_reviewed_one():
     """A change to the graph (an asset, a group, an owner, a dependency, a check, a job's
-    selection) shows as a diff of tests/snapshots/asset_graph.txt. After a deliberate change:
-    PLANLINE_UPDATE_SNAPSHOT=1 pytest tests/test_definitions.py, and review the diff."""
+    selection) shows as a diff of tests/assets/snapshots/asset_graph.txt. After a deliberate change:
+    PLANLINE_UPDATE_SNAPSHOT=1 pytest tests/assets/test_definitions.py, and review the diff."""
     current = asset_graph_snapshot()
     if os.environ.get("PLANLINE_UPDATE_SNAPSHOT"):
         SNAPSHOT.parent.mkdir(exist_ok=True)

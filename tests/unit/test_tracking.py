@@ -11,7 +11,7 @@ import pytest
 from ml.forecasting.backtest import rolling_origins, run_backtest, score
 from ml.forecasting.global_model import GlobalDemandForecaster, GlobalModelConfig
 from ml.forecasting.tracking import champion, log_training, promote_if_better, tracking_at, tracking_store
-from tests.test_global_model import FAST, HORIZON, synthetic_panel
+from tests.unit.test_global_model import FAST, HORIZON, synthetic_panel
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 Readers open the copy every run publishes when it ends (``orchestration.warehouse_snapshot``);
 a reader held open on the live file anyway is waited for, with its process named in the log.
 The whole-graph version (a reader held through a tiny ``data_foundation`` run) is in
-``tests/test_end_to_end.py``.
+``tests/e2e/test_end_to_end.py``.
 """
 
 import logging

@@ -128,7 +128,7 @@ def minimal_plan(minimal_home) -> dict:
     """The weekly training on the minimal company's data layer: forecast, plan, KPIs, cockpit."""
     import dagster as dg
 
-    from tests.test_forecasting_pipeline import TINY_TRAINING
+    from tests.e2e.test_forecasting_pipeline import TINY_TRAINING
 
     with running_home(minimal_home, PLANLINE_AS_OF=AS_OF.isoformat()) as (instance, _):
         from orchestration.definitions import defs as planline
@@ -187,7 +187,7 @@ def test_the_kpis_its_data_cannot_give_say_why_instead_of_a_figure(minimal_plan)
 
 
 def test_the_cockpit_shows_not_computed_with_the_reason_and_no_made_up_figure(minimal_plan):
-    from tests.test_cockpit import dom
+    from tests.unit.test_cockpit import dom
 
     page = dom((minimal_plan["home"] / "exports" / "cockpit" / "cockpit.html").read_text(encoding="utf-8"))
     tiles = {t.attrs["data-kpi"]: t for t in page.find_all("div", data_kpi=True) if t.has_class("tile")}

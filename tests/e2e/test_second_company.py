@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import duckdb_path, running_home
-from tests.test_forecasting_pipeline import TINY_TRAINING
+from tests.e2e.test_forecasting_pipeline import TINY_TRAINING
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import pytest
 from ml.forecasting.backtest import rolling_origins, run_backtest, score
 from ml.forecasting.baselines import baseline_forecasts
 from ml.forecasting.demand_class import demand_classes
-from tests.test_global_model import synthetic_panel
+from tests.unit.test_global_model import synthetic_panel
 
 
 def test_demand_classes_follow_syntetos_and_boylan():

@@ -24,7 +24,7 @@ from data_contracts.validate import validate_source, write_quarantine
 from orchestration.ingestion.loader import LoadReport
 from tests.demo_sources import DEMO_MAPPINGS, load_demo_source
 from tests.malformed_corpus import CASES, TOLERATED, Case, LoadsAsClean, Quarantined, Rejected, Template, clean, load_templates
-from tests.test_contracts import assert_same_quarantine
+from tests.unit.test_contracts import assert_same_quarantine
 
 AS_OF = datetime(2026, 9, 30, 23, 59, 59)
 DELIVERED_AT = datetime(2026, 10, 1, 6, 0)  # the cases' files arrive after the master data

@@ -19,7 +19,7 @@ from demo_company.company_config import company_document
 from demo_company.dirt import FILE_KINDS, FINDING_KINDS, QUARANTINE_KINDS
 from demo_company.master_data import ean13
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _tree_digest(folder: Path) -> str:

@@ -10,7 +10,7 @@ from ml.forecasting.baselines import baseline_forecasts
 from ml.forecasting.global_model import GlobalModelConfig
 from ml.forecasting.panel import model_inputs
 from ml.forecasting.training import MODEL_COLUMN, TrainingSettings, train
-from tests.test_global_model import FAST, HORIZON, synthetic_panel
+from tests.unit.test_global_model import FAST, HORIZON, synthetic_panel
 
 
 def mart_panel(n_series: int = 6, n_days: int = 200, horizon: int = HORIZON) -> pd.DataFrame:

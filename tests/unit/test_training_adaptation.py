@@ -10,8 +10,8 @@ from demo_company import SCALES
 from ml.forecasting.adaptation import MIN_COMPLETE_FEATURE_DAYS, InsufficientHistoryError, adapt_to_history, minimum_history_days
 from ml.forecasting.global_model import GlobalDemandForecaster, GlobalModelConfig
 from ml.forecasting.training import MIN_TRAINING_DAYS, TrainingSettings, train
-from tests.test_global_model import FAST, synthetic_panel
-from tests.test_training import mart_panel
+from tests.unit.test_global_model import FAST, synthetic_panel
+from tests.unit.test_training import mart_panel
 
 
 def weekly(horizon: int = 28, n_origins: int = 3, history_days: int | None = 730, young_rows: bool = False) -> TrainingSettings:

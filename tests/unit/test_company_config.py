@@ -360,7 +360,7 @@ def test_check_reads_the_settings_as_a_run_does_and_names_a_broken_one(tmp_path,
     """``check`` takes PLANLINE_* from the environment first, as a run does: an earlier as-of makes
     the later sales future rows there too; a broken setting is one line naming it, status 2."""
     from orchestration.company import main
-    from tests.test_minimal_company import AS_OF, write_minimal_company
+    from tests.e2e.test_minimal_company import AS_OF, write_minimal_company
 
     write_minimal_company(tmp_path, [{"code": "SHOP", "role": "store"}])
     command = ["check", "--company", str(tmp_path / "company"), "--data", str(tmp_path / "landing")]
@@ -380,7 +380,7 @@ def test_check_reads_the_settings_as_a_run_does_and_names_a_broken_one(tmp_path,
 
 def test_check_says_when_a_mappings_pattern_matches_no_file(tmp_path, capsys):
     from orchestration.company import main
-    from tests.test_minimal_company import write_minimal_company
+    from tests.e2e.test_minimal_company import write_minimal_company
 
     write_minimal_company(tmp_path, [{"code": "SHOP", "role": "store"}])
     mapping = tmp_path / "company" / "sources" / "sales.yaml"

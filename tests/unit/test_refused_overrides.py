@@ -8,7 +8,7 @@ from data_contracts.validate import ensure_governance_schema
 from orchestration.defs.reporting.cockpit import refused_overrides
 from orchestration.resources import DuckDBWarehouse
 from reporting.cockpit import render_cockpit
-from tests.test_cockpit import tiny_data
+from tests.unit.test_cockpit import tiny_data
 
 REASON = "item '1000X444' is not in the ERP item master"
 
