@@ -20,9 +20,9 @@ import pytest
 from demo_company.generate import MANIFEST_NAME
 from orchestration.partitions import all_days_tags
 from orchestration.warehouse_snapshot import published_path
+from tests.assets.test_warehouse_readers import held_reader
 from tests.conftest import duckdb_path, marts_digest, running_home
 from tests.reference_home import copy_home
-from tests.assets.test_warehouse_readers import held_reader
 
 pytestmark = pytest.mark.e2e
 
