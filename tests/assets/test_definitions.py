@@ -149,7 +149,7 @@ def test_the_asset_graph_is_the_reviewed_one():
     selection) shows as a diff of tests/assets/snapshots/asset_graph.txt. After a deliberate change:
     PLANLINE_UPDATE_SNAPSHOT=1 pytest tests/assets/test_definitions.py, and review the diff."""
     current = asset_graph_snapshot()
-    if os.environ.get("PLANLINE_UPDATE_SNAPSHOT"):
+    if os.environ.get("PLANLINE_UPDATE_SNAPSHOT") == "1":
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text(current)
     assert SNAPSHOT.exists(), "no snapshot yet: run with PLANLINE_UPDATE_SNAPSHOT=1"

@@ -38,8 +38,14 @@ class DbtRunConfig(dg.Config):
     full_refresh: bool = False  # rebuild the incremental models from scratch (dbt --full-refresh)
 
 
+# dbt's unit tests (tests/dbt/test_dbt_unit_tests.py runs them) check the models' logic on fixed
+# rows: development's and CI's work, not a run's (a failing case would skip its model in production).
+NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+
+
 def _build_args(config: DbtRunConfig) -> list[str]:
-    return ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    return [*command, *NO_UNIT_TESTS]
 
 
 def _covering_loaded_rows(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, window: PartitionWindow) -> PartitionWindow:
