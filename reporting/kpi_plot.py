@@ -18,13 +18,13 @@ import io
 import math
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib.dates as mdates
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
 from PIL import Image
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 COLUMNS = 3
 PANEL_INCHES = (4.2, 2.5)  # width, height of one KPI's panel
@@ -71,6 +71,11 @@ def kpi_history_chart(scorecard: pd.DataFrame) -> KpiHistoryChart:
     footer_lines = _footer_lines(without_value, labels)
     footer_inches = 0.25 + 0.19 * len(footer_lines) if footer_lines else 0.0
     width, height = PANEL_INCHES[0] * COLUMNS, PANEL_INCHES[1] * rows + footer_inches + 0.5
+    # imported here: matplotlib writes its font cache under $HOME when imported, and loading the
+    # code location (which imports this module) must write nothing outside the state folder
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(
@@ -121,6 +126,8 @@ def _footer_lines(without_value: dict[str, str], labels: dict[str, str]) -> list
 
 
 def _draw_panel(ax, history: pd.DataFrame, label: str) -> None:
+    from matplotlib.ticker import FuncFormatter  # imported when drawing: see kpi_history_chart
+
     unit = str(history.unit.iloc[0]) if "unit" in history and pd.notna(history.unit.iloc[0]) else ""
     direction = str(history.direction.iloc[0]) if "direction" in history and pd.notna(history.direction.iloc[0]) else ""
     targets = history.target.dropna() if "target" in history else pd.Series(dtype=float)
@@ -157,6 +164,8 @@ def _meets(value: float, target: float | None, direction: str) -> bool | None:
 
 
 def _month_axis(ax, months: pd.Series) -> None:
+    import matplotlib.dates as mdates  # imported when drawing: see kpi_history_chart
+
     count = months.dt.to_period("M").nunique()
     ax.xaxis.set_major_locator(mdates.MonthLocator(interval=max(1, math.ceil(count / 6))))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y" if count <= 6 else "%Y-%m"))

@@ -201,8 +201,11 @@ def test_importing_the_code_location_changes_nothing_runs_no_dbt_and_never_reads
     (home / "landing").mkdir(parents=True)
     (home / "landing" / "demo_manifest.json").write_text(json.dumps({"end_date": "2026-09-30"}))  # a generator's artefact, not a setting
     _company(home, "as_of: 2026-09-15\n")  # the as-of is company.yaml's
+    user = tmp_path / "user"  # the user's own folders: a library's caches must not land there either
+    user.mkdir()
+    environ = {k: v for k, v in _environ(home).items() if not k.startswith("XDG_") and k != "MPLCONFIGDIR"} | {"HOME": str(user)}
     files_before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    run = subprocess.run([sys.executable, "-c", IMPORT_LOCATION], env=_environ(home), cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    run = subprocess.run([sys.executable, "-c", IMPORT_LOCATION], env=environ, cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-3000:]
     found = json.loads(run.stdout.strip().splitlines()[-1])
     assert found["changed"] == [], "importing the code location wrote these environment variables"
