@@ -1,7 +1,7 @@
 """What an input frame must hold, stated once: the shared check of the planning functions' frames.
 
 A :class:`FrameSchema` names the columns a frame needs and their kind, which may be missing, which
-must be >= 0, > 0 or whole, the values a column may take and the key that identifies a row.
+must be >= 0, > 0, whole or strictly between 0 and 1, the values a column may take and the key that identifies a row.
 ``schema.validate(frame, "positions")`` returns a typed copy (numbers as floats, dates as naive
 ``datetime64[ns]``) or raises ValueError naming the frame, the column, the bad value and the first
 row that holds it: ``positions.on_hand must be >= 0, got -2 at sku_id='A', location_id='DC01'``.
@@ -25,7 +25,8 @@ KINDS = ("any", "text", "number", "date", "day")  # day: a date without time of 
 class FrameSchema:
     """``columns``: each required column and its kind (:data:`KINDS`). Every column must be filled
     except those in ``nullable``; numbers must be finite except in ``infinite``. ``non_negative``,
-    ``positive`` and ``whole`` are number columns; ``choices`` the values a column may take;
+    ``positive``, ``whole`` and ``probabilities`` (strictly between 0 and 1: a service target
+    of 0 or 100 % has no finite answer) are number columns; ``choices`` the values a column may take;
     ``unique`` the columns that identify a row (at most one row per combination). A bad row is
     named by ``row_name`` (e.g. ``lambda row: f"tree {row.tree_id!r}"``), else by its ``unique``
     columns, else by its index label."""
@@ -36,6 +37,7 @@ class FrameSchema:
     non_negative: Collection[str] = ()
     positive: Collection[str] = ()
     whole: Collection[str] = ()
+    probabilities: Collection[str] = ()
     choices: Mapping[str, Collection] = field(default_factory=dict)
     unique: Sequence[str] = ()
     row_name: Callable[[pd.Series], str] | None = None
@@ -44,7 +46,7 @@ class FrameSchema:
         wrong = {column: kind for column, kind in self.columns.items() if kind not in KINDS}
         if wrong:
             raise ValueError(f"unknown column kinds {wrong}: choose among {KINDS}")
-        numeric = {*self.non_negative, *self.positive, *self.whole, *self.infinite}
+        numeric = {*self.non_negative, *self.positive, *self.whole, *self.probabilities, *self.infinite}
         not_numbers = sorted(c for c in numeric if self.columns.get(c) != "number")
         named = {*self.nullable, *self.choices, *self.unique}
         unknown = sorted(c for c in named if c not in self.columns)
@@ -122,6 +124,8 @@ class FrameSchema:
             checks.append((numbers <= 0, "must be > 0"))
         if column in self.whole:
             checks.append((np.isfinite(numbers) & (numbers != np.round(numbers)), "must be a whole number"))
+        if column in self.probabilities:
+            checks.append(((numbers <= 0) | (numbers >= 1), "must lie strictly between 0 and 1"))
         for bad, message in checks:
             if bad.any():
                 raise ValueError(f"{name}.{column} {message}, got {numbers[bad][0]:g} at {self._where(frame, bad)}")

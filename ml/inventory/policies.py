@@ -1,7 +1,7 @@
 """Inventory policies per SKU x location: safety stock, reorder point, order-up-to level, lot size.
 
-One row per SKU x stocking location in, the same rows out with the policy added (the formulas
-are in :mod:`ml.inventory.policy`):
+One row per SKU x stocking location in (``sku_id``, ``location_id``: a bad parameter is reported
+by them), the same rows out with the policy added (the formulas are in :mod:`ml.inventory.policy`):
 
 - The protection interval is ``L + R`` (lead time plus review period, days).
 - Smooth and erratic demand: normal lead-time demand with standard deviation
@@ -47,29 +47,48 @@ REQUIRED_COLUMNS = (
     "demand_pattern",
     "lot_sizing",
 )
+DEMAND_PATTERNS = ("smooth", "erratic", "intermittent", "lumpy")  # Syntetos-Boylan classes (fct_inventory_classes)
 COUNT_PATTERNS = ("intermittent", "lumpy")  # demand patterns sized with the negative binomial
 LOT_SIZINGS = ("eoq", "none")
 DAYS_PER_YEAR = 365.0
 
 
-# every parameter a finite number; unit_cost may be unknown (NaN): it only prices the stock and
-# sizes the EOQ, whose holding cost needs it > 0 (an infinite spread or cost would give an
-# infinite stock, silently)
+# every parameter a finite number within the bounds the formulas of ml.inventory.policy accept,
+# checked here first so a bad row is named by its SKU x location (the formulas see bare arrays);
+# unit_cost may be unknown (NaN): it only prices the stock and sizes the EOQ, whose holding cost
+# needs it > 0 (an infinite spread or cost would give an infinite stock, silently)
 PARAMETERS = FrameSchema(
-    {column: "any" if column in ("demand_pattern", "lot_sizing") else "number" for column in REQUIRED_COLUMNS},
+    {
+        "sku_id": "text",
+        "location_id": "text",
+        **{column: "any" if column in ("demand_pattern", "lot_sizing") else "number" for column in REQUIRED_COLUMNS},
+    },
     nullable=("unit_cost", "demand_pattern"),  # no pattern: sized as smooth demand
-    positive=("unit_cost",),
-    choices={"lot_sizing": LOT_SIZINGS},
+    non_negative=(
+        "mean_daily_demand",
+        "forecast_error_sd",
+        "lead_time_days",
+        "lead_time_sd_days",
+        "review_period_days",  # 0: continuous review
+        "order_cost",
+        "minimum_order_quantity",
+    ),
+    # the EOQ's holding cost (unit cost x rate) is computed on every row; an order multiple of 0 is no pack
+    positive=("unit_cost", "annual_holding_rate", "order_multiple"),
+    probabilities=("cycle_service_level", "fill_rate_target"),
+    choices={"lot_sizing": LOT_SIZINGS, "demand_pattern": DEMAND_PATTERNS},
+    unique=("sku_id", "location_id"),
 )
 
 
 def compute_policies(parameters: pd.DataFrame) -> pd.DataFrame:
     """Add the policy columns to ``parameters`` (one row per SKU x location, any extra columns
-    kept). Columns added: ``protection_days``, ``lead_time_demand``, ``lead_time_demand_sd``,
-    ``economic_order_quantity``, ``lot_size``, ``expected_order_quantity``, ``distribution``,
-    ``z_cycle_service``, ``z_fill_rate``, ``safety_factor``, ``binding_target``,
-    ``safety_stock_units``, ``reorder_point_units``, ``order_up_to_units``,
-    ``safety_stock_value``, ``order_up_to_value``."""
+    kept); a parameter missing, out of its bounds or not one of its choices is refused with a
+    ValueError naming the column, the value and the row's SKU x location. Columns added:
+    ``protection_days``, ``lead_time_demand``, ``lead_time_demand_sd``, ``economic_order_quantity``,
+    ``lot_size``, ``expected_order_quantity``, ``distribution``, ``z_cycle_service``,
+    ``z_fill_rate``, ``safety_factor``, ``binding_target``, ``safety_stock_units``,
+    ``reorder_point_units``, ``order_up_to_units``, ``safety_stock_value``, ``order_up_to_value``."""
     PARAMETERS.validate(parameters, "policy parameters")
     p = parameters
     demand = p["mean_daily_demand"].to_numpy(float)

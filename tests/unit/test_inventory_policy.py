@@ -167,8 +167,11 @@ def test_infinite_parameters_are_refused_with_the_parameter_named(call, message)
 
 
 def _parameters() -> pd.DataFrame:
+    """One SKU at two locations (a bad value on the second row is reported at A x L2)."""
     return pd.DataFrame(
         {
+            "sku_id": ["A", "A"],
+            "location_id": ["L1", "L2"],
             "mean_daily_demand": [2.0, 3.0],
             "forecast_error_sd": [1.0, 1.5],
             "lead_time_days": [4.0, 4.0],
@@ -187,19 +190,75 @@ def _parameters() -> pd.DataFrame:
     )
 
 
+AT_SECOND_ROW = "at sku_id='A', location_id='L2'"
+
+
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("forecast_error_sd", np.inf, "must be a finite number, got inf at row 1"),
-        ("unit_cost", np.inf, "must be a finite number, got inf at row 1"),
-        ("lead_time_days", np.nan, "has missing values, e.g. at row 1"),
+        ("forecast_error_sd", np.inf, "must be a finite number, got inf"),
+        ("unit_cost", np.inf, "must be a finite number, got inf"),
+        ("lead_time_days", np.nan, "has missing values, e.g."),
+        ("sku_id", None, "has missing values, e.g."),
     ],
 )
 def test_policies_refuse_parameters_that_are_not_finite_naming_the_column_and_row(column, value, message):
     parameters = _parameters()
     parameters.loc[1, column] = value
-    with pytest.raises(ValueError, match=rf"^policy parameters\.{column} {message}$"):
+    where = AT_SECOND_ROW.replace("'A'", "nan") if column == "sku_id" else AT_SECOND_ROW
+    with pytest.raises(ValueError, match=rf"^policy parameters\.{column} {message} {where}$"):
         compute_policies(parameters)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        # the bounds the formulas of ml.inventory.policy hold, checked before them: their own
+        # messages ("mean daily demand must be >= 0, got min -5.0") name no row
+        ("mean_daily_demand", -5.0, "must be >= 0, got -5"),
+        ("forecast_error_sd", -1.0, "must be >= 0, got -1"),
+        ("lead_time_days", -2.0, "must be >= 0, got -2"),
+        ("lead_time_sd_days", -0.5, "must be >= 0, got -0.5"),
+        ("review_period_days", -7.0, "must be >= 0, got -7"),
+        ("order_cost", -50.0, "must be >= 0, got -50"),
+        ("minimum_order_quantity", -1.0, "must be >= 0, got -1"),
+        ("unit_cost", 0.0, "must be > 0, got 0"),
+        ("annual_holding_rate", 0.0, "must be > 0, got 0"),
+        ("order_multiple", 0.0, "must be > 0, got 0"),
+        ("cycle_service_level", 1.0, "must lie strictly between 0 and 1, got 1"),
+        ("cycle_service_level", 95.0, "must lie strictly between 0 and 1, got 95"),  # a percentage
+        ("fill_rate_target", 0.0, "must lie strictly between 0 and 1, got 0"),
+        ("lot_sizing", "monthly", "must be one of eoq, none, got 'monthly'"),
+        ("demand_pattern", "Lumpy", "must be one of smooth, erratic, intermittent, lumpy, got 'Lumpy'"),
+    ],
+)
+def test_a_parameter_out_of_its_bounds_is_refused_naming_its_sku_location_column_and_value(column, value, message):
+    parameters = _parameters()
+    parameters[column] = parameters[column].astype(object)
+    parameters.loc[1, column] = value
+    with pytest.raises(ValueError, match=rf"^policy parameters\.{column} {message} {AT_SECOND_ROW}$"):
+        compute_policies(parameters)
+
+
+def test_the_bounds_edges_are_valid_parameters():
+    """No demand, no error, no lead time, continuous review, free orders and no minimum: a policy
+    (zero stock), not an error; a missing demand pattern is sized as smooth."""
+    edges = {"mean_daily_demand": 0.0, "forecast_error_sd": 0.0, "lead_time_days": 0.0, "lead_time_sd_days": 0.0}
+    edges |= {"review_period_days": 0.0, "order_cost": 0.0, "minimum_order_quantity": 0.0}
+    policies = compute_policies(_parameters().assign(**edges, demand_pattern=[None, "lumpy"]))
+    assert policies.safety_stock_units.tolist() == [0.0, 0.0] and policies.order_up_to_units.tolist() == [0.0, 0.0]
+    assert policies.distribution.tolist() == ["normal", "negative_binomial"]
+
+
+def test_two_rows_for_one_sku_and_location_are_refused_naming_them():
+    parameters = _parameters().assign(location_id=["L2", "L2"])
+    with pytest.raises(ValueError, match=r"^policy parameters has several rows for the key \(sku_id, location_id\), e.g. sku_id='A', location_id='L2'$"):
+        compute_policies(parameters)
+
+
+def test_parameters_without_their_sku_and_location_are_refused():
+    with pytest.raises(ValueError, match=r"policy parameters lacks the columns \['location_id'\]"):
+        compute_policies(_parameters().drop(columns="location_id"))
 
 
 def test_a_sku_without_unit_cost_gets_its_policy_without_eoq_and_unknown_values():
