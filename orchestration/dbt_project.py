@@ -9,6 +9,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache, cached_property
@@ -104,7 +105,22 @@ class ManifestMissingError(FileNotFoundError):
     """The code location needs dbt's manifest, which only ``make dbt-parse`` writes."""
 
 
-def ensure_manifest(manifest: Path | None = None) -> Path:
+class StaleManifestWarning(UserWarning):
+    """A file of the dbt project changed after the manifest the code location loads was written."""
+
+
+# what dbt parses into the manifest (target/ and logs/ are its output)
+_PARSED_PATHS = ("models", "seeds", "macros", "tests", "dbt_project.yml")
+
+
+def changed_since(manifest: Path, project_dir: Path = DBT_PROJECT_DIR) -> list[Path]:
+    """The dbt project's files changed after ``manifest`` was written, oldest first (empty when none)."""
+    written = manifest.stat().st_mtime
+    files = (path for part in _PARSED_PATHS for path in ([project_dir / part] if part.endswith(".yml") else (project_dir / part).rglob("*")))
+    return sorted((path for path in files if path.is_file() and path.stat().st_mtime > written), key=lambda path: path.stat().st_mtime)
+
+
+def ensure_manifest(manifest: Path | None = None, project_dir: Path = DBT_PROJECT_DIR) -> Path:
     """The dbt manifest the assets are made from. The code location never runs dbt: it is parsed
     by ``make dbt-parse`` (``python -m orchestration.dbt_project``), which ``make ui``, ``make demo``
     and ``make test`` run first; after a change of the dbt project, run it again and reload."""
@@ -112,6 +128,15 @@ def ensure_manifest(manifest: Path | None = None) -> Path:
     if not manifest.exists():
         raise ManifestMissingError(
             f"the dbt manifest {manifest} is missing: run `make dbt-parse` (python -m orchestration.dbt_project) before loading Planline's code location"
+        )
+    if changed := changed_since(manifest, project_dir):
+        # a warning, not an error: the code location still loads, with the graph of the last parse
+        warnings.warn(
+            f"{len(changed)} file(s) of the dbt project changed after its manifest was written (the newest: "
+            f"{changed[-1].relative_to(project_dir.parent)}): the asset graph is the last parse's; run `make dbt-parse` "
+            "(python -m orchestration.dbt_project) and reload",
+            StaleManifestWarning,
+            stacklevel=2,
         )
     return manifest
 

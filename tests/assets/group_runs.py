@@ -135,9 +135,14 @@ def run(home: Home, selection: dg.AssetSelection, run_config: Mapping | None = N
 
 
 def failure_message(result: dg.ExecuteInProcessResult) -> str:
-    """The message of the run's (single) failed step."""
+    """The message of the run's (single) failed step, with its causes' (what the run's log shows:
+    Dagster wraps an asset's own error in a step execution error)."""
     [failure] = result.get_step_failure_events()
-    return failure.event_specific_data.error.message
+    messages, error = [], failure.event_specific_data.error
+    while error is not None:
+        messages.append(error.message)
+        error = error.cause
+    return "\n".join(messages)
 
 
 def materialization(result: dg.ExecuteInProcessResult, key: str) -> dict:

@@ -187,12 +187,6 @@ def test_policies_without_parameters_fail_the_run_saying_what_to_materialize_fir
     assert "inventory.fct_replenishment_parameters is empty: materialize the consensus forecast first" in failure_message(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: the run's error names the SKU x location (ValueError: policy parameters.mean_daily_demand must be >= 0, "
-    "got -5 at sku_id='SKU-1', location_id='S2'), but Dagster wraps it in DagsterExecutionStepExecutionError and "
-    "group_runs.failure_message reads only the wrapper's message, not its cause",
-)
 @pytest.mark.parametrize("column, value", [("lot_sizing", "monthly"), ("mean_daily_demand", -5.0)])
 def test_a_bad_replenishment_parameter_fails_the_run_naming_its_sku_and_location(tmp_path, monkeypatch, column, value):
     home = planning_home(tmp_path, monkeypatch)

@@ -222,6 +222,32 @@ def test_a_missing_dbt_manifest_says_to_run_make_dbt_parse(tmp_path):
         ensure_manifest(tmp_path / "manifest.json")
 
 
+def test_a_dbt_file_changed_after_the_manifest_warns_to_run_make_dbt_parse(tmp_path):
+    from orchestration.dbt_project import StaleManifestWarning, changed_since, ensure_manifest
+
+    project = tmp_path / "dbt_project"
+    (project / "models" / "marts").mkdir(parents=True)
+    model = project / "models" / "marts" / "fct_new.sql"
+    model.write_text("select 1 as x")
+    manifest = project / "target" / "manifest.json"
+    manifest.parent.mkdir()
+    manifest.write_text("{}")
+    os.utime(model, (1_000_000_000, 1_000_000_000))  # written before the manifest
+    assert changed_since(manifest, project) == []
+    os.utime(model, (manifest.stat().st_mtime + 5,) * 2)  # edited after the last parse
+    assert changed_since(manifest, project) == [model]
+    with pytest.warns(StaleManifestWarning, match="run `make dbt-parse`"):
+        ensure_manifest(manifest, project)
+    # the repository's own manifest after make dbt-parse (make test runs it first): no warning
+    import warnings
+
+    from orchestration.dbt_project import planline_dbt_project
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StaleManifestWarning)
+        ensure_manifest(planline_dbt_project().manifest_path)
+
+
 def test_dbt_gets_the_settings_environment_only_while_it_starts(tmp_path, monkeypatch):
     from dagster_dbt import DbtCliResource
 
