@@ -2,6 +2,7 @@
 KPI models and their data tests over a hand-made warehouse, and every figure is checked against
 the arithmetic written next to it. January 2026; the history ends on 31 January."""
 
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -9,8 +10,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from ml.inventory.replenishment_plan import why_no_stock
+from orchestration.dbt_project import DBT_PROJECT_DIR
 from orchestration.defs.reporting.kpi import latest_values
 from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 
@@ -31,7 +34,7 @@ def kpi_warehouse(tmp_path_factory) -> str:
     warehouse = str(folder / WAREHOUSE)
     write_tiny_warehouse(warehouse)
     # with the views of the company configuration that maps the fixture's codes (the demo company's) to the roles the models select by
-    build(warehouse, folder, "kpi_targets stg_company__channels stg_company__location_types stg_company__code_systems path:models/marts/kpi exc_order_lines")
+    build(warehouse, folder, "stg_company__channels stg_company__location_types stg_company__code_systems path:models/marts/kpi exc_order_lines")
     return warehouse
 
 
@@ -254,14 +257,60 @@ def test_the_scorecard_holds_every_kpi_with_its_target(kpis):
 
     rows = kpis("SELECT kpi, month, cut_type, cut_value, value, target, direction FROM kpi.kpi_scorecard")
     scorecard = pd.DataFrame(rows, columns=["kpi", "month", "cut_type", "cut_value", "value", "target", "direction"])
-    targets = kpis("SELECT kpi FROM reference.kpi_targets")
-    assert set(scorecard.kpi) == {kpi for (kpi,) in targets}  # every KPI has figures
+    defined = {kpi for (kpi,) in kpis("SELECT kpi FROM kpi.kpi_definitions")}
+    assert set(scorecard.kpi) == defined, f"KPIs defined without figures: add their lines to kpi_scorecard.sql ({sorted(defined - set(scorecard.kpi))})"
     headline = latest_values(scorecard).query("cut_type == 'all'").set_index("kpi")
     assert headline.loc["otif_rate", "value"] == pytest.approx(2 / 5)
     # each listed SKU x location x day once, whichever channels it serves: S1 at ST01 and DC01, S2 at DC01
     assert headline.loc["stockout_rate", "value"] == pytest.approx((26 + 10 + 5) / (28 + 28 + 16))
     assert (headline.loc["stockout_rate", "target"], headline.loc["stockout_rate", "direction"]) == (0.02, "lower")
     assert headline.loc["returns_reintegrated_24h", "target"] == 0.85
+
+
+def defined_in_yaml() -> dict[str, dict]:
+    """Each KPI's definition as the models' YAML give it (config: meta: kpi:), by KPI."""
+    definitions = {}
+    for path in sorted((DBT_PROJECT_DIR / "models").rglob("*.yml")):
+        for model in (yaml.safe_load(path.read_text()) or {}).get("models") or []:
+            for definition in ((model.get("config") or {}).get("meta") or {}).get("kpi") or []:
+                assert definition["kpi"] not in definitions, f"KPI {definition['kpi']} defined twice ({path})"
+                definitions[definition["kpi"]] = definition
+    return definitions
+
+
+def test_every_kpi_defined_in_a_models_yaml_has_its_lines_in_the_scorecards_union():
+    """dbt needs each KPI model's ref when it parses, so kpi_scorecard.sql's union names every
+    KPI by hand: a KPI defined without its lines would have no figure (or, computed, no row at
+    all), and a line without a definition would be dropped by the scorecard's join."""
+    scorecard = (DBT_PROJECT_DIR / "models/marts/kpi/kpi_scorecard.sql").read_text()
+    measures = scorecard[scorecard.index("measures as (") :]
+    in_union = set(re.findall(r"select\s+'([a-z0-9_]+)'", measures))
+    defined = set(defined_in_yaml())
+    assert len(defined) >= 15 and in_union, (defined, in_union)  # the parsing found both sides
+    assert not defined - in_union, f"KPIs defined (config: meta: kpi:) without lines in kpi_scorecard.sql's measures: {sorted(defined - in_union)}"
+    assert not in_union - defined, f"kpi_scorecard.sql's measures name KPIs no model's YAML defines (config: meta: kpi:): {sorted(in_union - defined)}"
+
+
+def test_kpi_definitions_hold_each_models_yaml_definitions_typed(kpis):
+    rows = kpis("SELECT kpi, label, unit, direction, target, target_source FROM kpi.kpi_definitions")
+    built = {row[0]: dict(zip(["kpi", "label", "unit", "direction", "target", "target_source"], row, strict=True)) for row in rows}
+    assert built == {kpi: {"target": None, "target_source": None, **definition} for kpi, definition in defined_in_yaml().items()}
+    # one model may define several KPIs; a KPI without a target has none, not 0
+    assert (built["forecast_wape"]["target"], built["forecast_bias"]["direction"]) == (1.0, "zero")
+    assert (built["inventory_value"]["target"], built["inventory_value"]["target_source"]) == (None, None)
+    assert built["inventory_turnover"]["target"] == 12.0 and isinstance(built["inventory_turnover"]["target"], float)
+
+
+def test_a_kpi_without_a_requirement_in_kpi_availability_is_computed(kpi_warehouse, tmp_path):
+    """A new KPI's model and definition are enough: kpi_availability lists only the inputs a KPI
+    needs, and a KPI it lists nothing for is computed."""
+    copy = str(tmp_path / "warehouse.duckdb")
+    shutil.copy(kpi_warehouse, copy)
+    with duckdb.connect(copy) as con:  # as if a model's YAML had defined it
+        con.execute("INSERT INTO kpi.kpi_definitions VALUES ('new_kpi', 'New KPI', 'percent', 'higher', 0.5, 'company')")
+    build(copy, tmp_path, "kpi_availability")
+    with duckdb.connect(copy, read_only=True) as con:
+        assert con.execute("SELECT is_computed, reason, missing_inputs FROM kpi.kpi_availability WHERE kpi = 'new_kpi'").fetchall() == [(True, None, None)]
 
 
 # another company's codes for the same channels and location types: the models know them only by

@@ -1,11 +1,12 @@
--- Whether each KPI (seed kpi_targets) can be computed from this company's data, and if not why,
+-- Whether each KPI (kpi_definitions) can be computed from this company's data, and if not why,
 -- in plain words naming the missing input (the Planline table to send: docs/company.md, The
 -- minimal input). Read from the facts and dimensions the KPIs themselves read: an input counts
 -- when it has rows (or, for a field, values), whichever company sends it. A company that brings
 -- only items, locations and a sales history has no stock, no orders, no production and no event
 -- streams: its stock and service KPIs are not computed, rather than shown as a 0 that reads as a
 -- result (0 days of coverage, 0 % OTIF). kpi_scorecard carries the reason in place of a value.
--- A KPI without a requirement listed here is always computed.
+-- A KPI without a requirement listed in needs below (a new KPI until one is added) is computed:
+-- the left join gives it no requirement and is_computed defaults to true.
 with
 
 inputs as (
@@ -93,9 +94,9 @@ judged as (
 )
 
 select
-    targets.kpi,
-    coalesce(judged.is_computed, true) as is_computed,
+    definitions.kpi,
+    coalesce(judged.is_computed, true) as is_computed,  -- no requirement listed: computed
     judged.reason,
     judged.missing_inputs
-from {{ ref('kpi_targets') }} as targets
-left join judged on judged.kpi = targets.kpi
+from {{ ref('kpi_definitions') }} as definitions
+left join judged on judged.kpi = definitions.kpi

@@ -1,7 +1,9 @@
 -- Every KPI of SPEC section 8 in one long table, as the cockpit and the KPI metadata read them:
 -- one row per KPI, month and cut (cut_type 'all' is the headline figure; the others are the cuts
 -- each KPI's own table holds: channel, customer segment, location, ABC class, production line,
--- event stream), with the label, unit, direction and target of seed kpi_targets.
+-- event stream), with the label, unit, direction and target of its definition (kpi_definitions:
+-- the KPI model's YAML, config: meta: kpi:). Each KPI defined there needs its lines in measures below
+-- (dbt needs the refs when it parses): tests/dbt/test_kpis.py fails naming this file otherwise.
 -- A KPI the company's data cannot give (kpi_availability: no stock, no orders, no production, no
 -- event streams...) has one row instead, status 'not_computed': the headline of the last month of
 -- history with no value and the reason naming the missing input, never a figure made of nothing
@@ -81,34 +83,34 @@ measures as (
 
 select
     measures.kpi,
-    targets.label,
-    targets.unit,
-    targets.direction,
+    definitions.label,
+    definitions.unit,
+    definitions.direction,
     cast(measures.month as date) as month,
     measures.cut_type,
     measures.cut_value,
     measures.value,
-    targets.target,
+    definitions.target,
     'computed' as status,
     cast(null as {{ dbt.type_string() }}) as reason
 from measures
-inner join {{ ref('kpi_targets') }} as targets on targets.kpi = measures.kpi
+inner join {{ ref('kpi_definitions') }} as definitions on definitions.kpi = measures.kpi
 inner join availability on availability.kpi = measures.kpi
 where availability.is_computed
 union all
 select
-    targets.kpi,
-    targets.label,
-    targets.unit,
-    targets.direction,
+    definitions.kpi,
+    definitions.label,
+    definitions.unit,
+    definitions.direction,
     cast({{ dbt.date_trunc('month', 'history_end.last_day') }} as date),
     'all',
     'ALL',
     cast(null as double),
-    targets.target,
+    definitions.target,
     'not_computed',
     availability.reason
-from {{ ref('kpi_targets') }} as targets
-inner join availability on availability.kpi = targets.kpi
+from {{ ref('kpi_definitions') }} as definitions
+inner join availability on availability.kpi = definitions.kpi
 cross join history_end
 where not availability.is_computed
