@@ -34,7 +34,7 @@ TARGET_COLOUR = "#6b7280"
 MEETS_COLOUR = "#2e7d32"
 MISSES_COLOUR = "#c62828"
 NO_VALUE_IN_ANY_MONTH = "no value in any month (a ratio over nothing: no order, stock or event in the months measured)"
-# how a value reads in its unit (seed kpi_targets' units); others as plain numbers
+# how a value reads in its unit (the units of kpi.kpi_definitions); others as plain numbers
 _PERCENT_UNITS = {"percent"}
 
 
