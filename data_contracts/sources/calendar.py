@@ -50,3 +50,7 @@ CALENDAR_EVENTS = Contract(
     parameters={"regions": codes("erp_locations", "region"), "locations": codes("erp_locations", "location_code")},
     depends_on=("erp_locations",),
 )
+
+# Validation stages (data_contracts/registry.py): the period codes are looked up by price lists.
+MASTER_DATA = (CALENDAR_PERIODS,)
+HISTORY = (CALENDAR_EVENTS,)

@@ -117,3 +117,6 @@ SALES_HISTORY = Contract(
     depends_on=("erp_items", "erp_locations"),
     partition_date=day_of("sale_date"),
 )
+
+# Validation stage (data_contracts/registry.py).
+HISTORY = (SALES_HISTORY,)

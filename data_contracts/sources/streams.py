@@ -397,3 +397,7 @@ PLANNER_OVERRIDES = Contract(
     # planners' inputs: a typo refuses that row (listed in the cockpit for its author), never the run
     blocking=False,
 )
+
+# Validation stages (data_contracts/registry.py): WMS events look up the ERP's orders.
+TRANSACTIONS = (WMS_EVENTS, WMS_STOCK, POS_SALES, OMS_EVENTS)
+PLANNER_INPUTS = (PLANNER_OVERRIDES,)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import types
 from datetime import datetime
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from data_contracts import CONTRACTS
+from data_contracts import CONTRACTS, registry
 from data_contracts.company.export import write_company_tables
-from data_contracts.model import CANONICAL_NOTATION
+from data_contracts.model import CANONICAL_NOTATION, Contract
 from data_contracts.suites import build_suite
 from data_contracts.validate import ensure_governance_schema, validate_source, write_quarantine
 from tests.demo_sources import load_demo_source, write_demo_company_tables
@@ -754,3 +756,92 @@ def test_the_minimal_master_data_is_an_item_code_and_a_location_code_and_type(co
 def test_the_sourcing_rule_says_a_bought_item_without_supplier_gets_the_default_lead_time():
     rule = next(r for r in CONTRACTS["erp_items"].rules if r.name == "sourcing_missing")
     assert "default lead time" in rule.statement and "planning.default_lead_time_days" in rule.statement
+
+
+# ---- the registry: every module of data_contracts/sources/ collected, master data first ----------
+
+# The order the registry gave before it collected the modules itself (issue 17): raw assets,
+# docs and listings keep it.
+ORDER_BEFORE_DISCOVERY = [
+    "calendar_periods",
+    "erp_suppliers",
+    "erp_locations",
+    "erp_customers",
+    "erp_production_lines",
+    "erp_items",
+    "erp_item_xref",
+    "erp_unit_conversions",
+    "erp_prices",
+    "erp_promotions",
+    "calendar_events",
+    "sales_history",
+    "erp_purchase_orders",
+    "erp_production_orders",
+    "erp_sales_orders",
+    "erp_inventory",
+    "wms_events",
+    "wms_stock",
+    "pos_sales",
+    "oms_events",
+    "planning_overrides",
+]
+
+
+def _contract(source: str, depends_on: tuple[str, ...] = (), lookup: str | None = None) -> Contract:
+    """A contract of one column; ``lookup`` names a source its SQL reads (VALID(lookup))."""
+    parameters = {"codes": f"SELECT code FROM VALID({lookup})"} if lookup else {}
+    return Contract(source=source, system="erp", description="", columns=("code",), rules=(), parameters=parameters, depends_on=depends_on)
+
+
+def _module(name: str, **stages) -> types.ModuleType:
+    module = types.ModuleType(f"data_contracts.sources.{name}")
+    for stage, contracts in stages.items():
+        setattr(module, stage, contracts)
+    return module
+
+
+def test_the_registry_collects_every_sources_module_in_the_order_it_had():
+    assert list(CONTRACTS) == ORDER_BEFORE_DISCOVERY
+    modules = {path.stem for path in Path(registry.sources.__file__).parent.glob("*.py")} - {"__init__"}
+    assert {Path(file).stem for file in registry.CONTRACT_FILES.values()} <= modules
+    assert registry.CONTRACT_FILES["erp_items"] == "data_contracts/sources/erp.py"
+
+
+def test_a_new_module_is_collected_stage_by_stage_after_the_master_data_it_looks_up():
+    items, locations = _contract("erp_items"), _contract("erp_locations")
+    returns = _contract("erp_returns", depends_on=("erp_items",), lookup="erp_items")
+    overrides = _contract("planning_overrides", depends_on=("erp_locations",))
+    # modules come by name, a stage's contracts from every module before the next stage's
+    found = registry.collect(
+        [
+            _module("erp", MASTER_DATA=(items,), PLANNER_INPUTS=(overrides,)),
+            _module("returns", TRANSACTIONS=(returns,)),
+            _module("zones", MASTER_DATA=(locations,)),
+        ]
+    )
+    assert list(found) == ["erp_items", "erp_locations", "erp_returns", "planning_overrides"]
+    assert found["erp_returns"] == (returns, "data_contracts/sources/returns.py")
+
+
+def test_a_contract_looking_up_a_source_validated_after_it_is_an_error_naming_both():
+    returns = _contract("erp_returns", depends_on=("erp_items",), lookup="erp_items")
+    with pytest.raises(ValueError, match=r"returns\.py: contract 'erp_returns' looks up 'erp_items' \(data_contracts/sources/erp\.py\), validated after it"):
+        registry.collect([_module("erp", TRANSACTIONS=(_contract("erp_items"),)), _module("returns", MASTER_DATA=(returns,))])
+    with pytest.raises(ValueError, match="'erp_returns' looks up 'erp_items', which no contract"):
+        registry.collect([_module("returns", TRANSACTIONS=(returns,))])
+
+
+def test_a_contract_reading_a_source_it_does_not_depend_on_is_an_error():
+    reads_items = _contract("erp_returns", lookup="erp_items")
+    with pytest.raises(ValueError, match="returns.py: contract 'erp_returns' reads erp_items without naming it in depends_on"):
+        registry.collect([_module("erp", MASTER_DATA=(_contract("erp_items"),)), _module("returns", TRANSACTIONS=(reads_items,))])
+
+
+def test_a_contract_in_no_stage_tuple_or_exported_twice_is_an_error_naming_its_file():
+    forgotten = _module("returns", TRANSACTIONS=())
+    forgotten.RETURNS = _contract("erp_returns")
+    with pytest.raises(ValueError, match=r"returns\.py: contract RETURNS \(erp_returns\) is in no stage tuple: export it in one of MASTER_DATA"):
+        registry.collect([forgotten])
+    twice = _contract("erp_returns")
+    with pytest.raises(ValueError, match=r"b\.py: source 'erp_returns' is exported twice \(also by data_contracts/sources/a\.py\)"):
+        registry.collect([_module("a", TRANSACTIONS=(twice,)), _module("b", TRANSACTIONS=(twice,))])
