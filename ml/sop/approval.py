@@ -1,14 +1,18 @@
 """Approval of the S&OP consensus plan (SPEC section 7.6): versioned, approved, published.
 
 A consensus plan version moves ``proposed`` -> ``approved``; approving one version supersedes the
-version approved before it (one approved plan at a time). The approved plan is published as a
+version approved before it (one approved plan at a time). :func:`decide_approval` takes the
+decision of the S&OP executive meeting (which version, who approves) against the recorded
+statuses and says what changes and what is recorded. The approved plan is published as a
 CSV file whose bytes depend on the plan only (sorted rows, fixed number format), so publishing the
 same version twice gives the same file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -37,6 +41,38 @@ def approval_statuses(statuses: pd.Series, approved: str) -> pd.Series:
     updated = statuses.where(statuses != "approved", "superseded")
     updated[approved] = "approved"
     return updated
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An approval decided: ``statuses``, the new status of every recorded version (index: the
+    version), ``superseded``, the versions it supersedes; the rest is the record of
+    sop.plan_approvals and of the published plan's manifest."""
+
+    plan_version: str
+    approved_by: str
+    approved_at: dt.datetime
+    comment: str
+    statuses: pd.Series
+    superseded: list[str]
+
+    def record(self) -> dict[str, str | dt.datetime]:
+        """The row of sop.plan_approvals: plan_version, approved_by, approved_at, comment."""
+        return {"plan_version": self.plan_version, "approved_by": self.approved_by, "approved_at": self.approved_at, "comment": self.comment}
+
+
+def decide_approval(statuses: pd.Series, plan_version: str, approved_by: str, comment: str, approved_at: dt.datetime) -> Approval:
+    """``plan_version`` approved by ``approved_by`` at ``approved_at`` (naive UTC), given the
+    recorded ``statuses`` (one per version, index: the version; empty before the first S&OP
+    cycle). ValueError, before anything is written, when nobody is named, when the version does
+    not read like one or is not recorded (the known ones named)."""
+    approver = approved_by.strip()
+    if not approver:
+        raise ValueError("approved_by is empty: say who approves the plan.")
+    version = check_sop_plan_version(plan_version.strip())
+    updated = approval_statuses(statuses, version)
+    superseded = sorted(updated.index[(updated == "superseded") & (statuses == "approved")])
+    return Approval(version, approver, approved_at, comment, updated, superseded)
 
 
 def consensus_plan_csv(plan: pd.DataFrame, version: str) -> str:

@@ -8,15 +8,22 @@ demand in the region times the group's share of that demand (recent history); th
 adds the groups back up to families.
 
 Units: base units, hours, currency; months are month starts.
+
+:func:`balance_cycle` is the whole step, as the S&OP assets run it: the marts' frames in, the
+tables they write out (every scenario's plan, resources, totals and gaps, the consensus plan
+proposed).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ml.schema import FrameSchema
 from ml.sop.balancing import BalancingCosts, BalancingResult, balance_supply_and_demand
+from ml.sop.consensus import proposed_consensus_plan
 from ml.sop.scenarios import apply_scenario
 
 SCENARIO_COLUMNS = ("scenario", "target_type", "target", "multiplier")
@@ -152,3 +159,64 @@ def scenario_summary(results: dict[str, BalancingResult]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class BalancedCycle:
+    """The balancing step's tables, months as dates: ``plans`` (every scenario's plan by month x
+    planning group x region, ``family`` the group's family), ``resources`` (use of each line and
+    supplier by month), ``summary`` (:func:`scenario_summary` with ``cost_note``), ``gaps``
+    (:func:`family_gaps` of every scenario), ``consensus`` (the base scenario's plan proposed,
+    :func:`ml.sop.consensus.proposed_consensus_plan`) and how many planning groups have neither
+    a unit cost nor a list price (``groups_valued_in_units``: their costs count a unit as 1)."""
+
+    plans: pd.DataFrame
+    resources: pd.DataFrame
+    summary: pd.DataFrame
+    gaps: pd.DataFrame
+    consensus: pd.DataFrame
+    groups_valued_in_units: int
+
+
+def balance_cycle(
+    demand_plan: pd.DataFrame,
+    supply_sources: pd.DataFrame,
+    capacities: pd.DataFrame,
+    scenarios: pd.DataFrame,
+    opening: pd.DataFrame,
+    *,
+    annual_holding_rate: float,
+    backlog_share: float,
+    lost_share: float,
+    proposed_at: pd.Timestamp,
+) -> BalancedCycle:
+    """Every scenario of ``scenarios`` balanced and the base one proposed as the consensus plan.
+
+    ``demand_plan``: month, family, region, plan_units (sop.fct_demand_plan); ``supply_sources``:
+    the planning groups (sop.fct_supply_sources, valued by :func:`valued_sources`);
+    ``capacities``: per resource and month (sop.fct_supply_capacity; a supplier without a known
+    limit, ``capacity_units`` empty, has none); ``opening``: family (the planning group), region,
+    units; the cost rates of :func:`costs_from_prices`; ``proposed_at``: when the consensus plan
+    is proposed (naive UTC)."""
+    sources = valued_sources(supply_sources)
+    demand = group_demand(demand_plan, sources)
+    unlimited = (capacities["source_type"] == "purchase") & capacities["capacity_units"].isna()
+    capacities = capacities.assign(month=pd.to_datetime(capacities["month"]), capacity_units=capacities["capacity_units"].mask(unlimited, np.inf))
+    results = solve_scenarios(scenarios, demand, sources, capacities, opening, costs_from_prices(sources, annual_holding_rate, backlog_share, lost_share))
+    family_of = sources.drop_duplicates("planning_group").set_index("planning_group")["family"]
+    plans = pd.concat([r.plan.assign(scenario=name, planning_group=r.plan["family"], family=r.plan["family"].map(family_of)) for name, r in results.items()])
+    resources = pd.concat([r.resources.assign(scenario=name) for name, r in results.items()])
+    gaps = pd.concat([family_gaps(r, sources).assign(scenario=name) for name, r in results.items()])
+    for frame in (plans, resources, gaps):  # the LP's monthly periods as the months' first days
+        frame["month"] = frame["month"].dt.to_timestamp().dt.date
+    in_units, groups = sources.loc[sources["is_valued_in_units"], "planning_group"].nunique(), sources["planning_group"].nunique()
+    # said beside the figures (the cockpit): costs of groups without cost nor price are not money
+    cost_note = f"{in_units} of {groups} planning groups have neither unit cost nor list price: their costs count a unit as 1, not money" if in_units else ""
+    return BalancedCycle(
+        plans=plans,
+        resources=resources,
+        summary=scenario_summary(results).assign(cost_note=cost_note),
+        gaps=gaps,
+        consensus=proposed_consensus_plan(plans, proposed_at=proposed_at),
+        groups_valued_in_units=int(in_units),
+    )

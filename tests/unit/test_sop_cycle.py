@@ -3,10 +3,12 @@ gap report by family."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
-from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_multipliers, scenario_summary, solve_scenarios
+from ml.sop.cycle import balance_cycle, costs_from_prices, family_gaps, group_demand, scenario_multipliers, scenario_summary, solve_scenarios
 
 SOURCES = pd.DataFrame(
     {
@@ -85,3 +87,35 @@ def test_a_scenario_that_overloads_the_line_shows_in_the_gap_report_by_family():
     summary = scenario_summary(results).set_index("scenario")
     assert summary.loc["boom", "total_cost"] > summary.loc["base", "total_cost"]
     assert summary.loc["boom", "overtime_cost"] > 0 == summary.loc["base", "overtime_cost"]
+
+
+def test_the_cycle_balances_every_scenario_and_proposes_the_base_plan_in_the_tables_the_assets_write():
+    scenarios = pd.DataFrame({"scenario": ["base", "boom"], "target_type": "demand", "target": ["*", "FOOD"], "multiplier": [1.0, 30.0]})
+    # FOOD's supplier sends no capacity (none known): a demand 30 times larger is met in full
+    capacities = CAPACITIES.assign(capacity_units=[None, None, None, None])
+    at = pd.Timestamp("2026-10-01 06:00:00")
+    cycle = balance_cycle(PLAN, SOURCES, capacities, scenarios, OPENING, annual_holding_rate=0.24, backlog_share=0.1, lost_share=1.0, proposed_at=at)
+    plans = cycle.plans.set_index(["scenario", "month", "planning_group", "region"])
+    # months as dates (DATE in the warehouse), each planning group with its family
+    assert plans.loc[("boom", dt.date(2026, 10, 1), "FOOD / SUP1", "NORTH")][["family", "demand", "lost_sales"]].tolist() == ["FOOD", 1500.0, 0.0]
+    assert set(cycle.plans.family) == {"DRINKS", "FOOD"} and set(cycle.resources.scenario) == set(cycle.gaps.scenario) == {"base", "boom"}
+    assert cycle.gaps.month.map(type).eq(dt.date).all() and cycle.resources.month.map(type).eq(dt.date).all()
+    boom_food = cycle.gaps[(cycle.gaps.scenario == "boom") & (cycle.gaps.family == "FOOD")]
+    assert (boom_food.binding_constraint == "none").all() and boom_food.unmet_units.abs().max() < 1e-6
+    assert cycle.summary.set_index("scenario").loc["boom", "demand_units"] == pytest.approx(PLAN.plan_units.sum() + 29 * 100.0)
+    assert (cycle.summary.cost_note == "").all() and cycle.groups_valued_in_units == 0
+    # the base scenario's plan, by family, proposed under its version
+    consensus = cycle.consensus
+    assert set(consensus.status) == {"proposed"} and set(consensus.proposed_at) == {at}
+    assert consensus.plan_version.iloc[0].startswith("SOP-202610-") and consensus.demand.sum() == pytest.approx(PLAN.plan_units.sum())
+    assert sorted(consensus.family.unique()) == ["DRINKS", "FOOD"]
+
+
+def test_costs_of_planning_groups_without_cost_or_price_count_a_unit_as_one_and_say_so():
+    sources = SOURCES.assign(unit_cost=SOURCES.unit_cost.where(SOURCES.family != "FOOD"), list_price=SOURCES.list_price.where(SOURCES.family != "FOOD"))
+    scenarios = pd.DataFrame({"scenario": ["base"], "target_type": ["demand"], "target": ["*"], "multiplier": [1.0]})
+    cycle = balance_cycle(
+        PLAN, sources, CAPACITIES, scenarios, OPENING, annual_holding_rate=0.24, backlog_share=0.1, lost_share=1.0, proposed_at=pd.Timestamp("2026-10-01")
+    )
+    assert cycle.groups_valued_in_units == 1
+    assert cycle.summary.cost_note.tolist() == ["1 of 3 planning groups have neither unit cost nor list price: their costs count a unit as 1, not money"]

@@ -6,18 +6,19 @@
 - ``sop/fct_demand_plan`` (dbt): the demand review's plan: the daily consensus where it reaches,
   the monthly forecast beyond it, the planners' overrides.
 - ``sop/fct_sop_opening_stock`` (dbt): the stock the balancing starts from, by planning group x region.
-- ``sop/scenario_plans``, ``sop/gap_report``, ``sop/consensus_plan``: every scenario balanced
-  (``ml.sop.cycle``), the gaps, and the base plan proposed under a plan version (``ml.sop.consensus``).
+- ``sop/scenario_plans``, ``sop/gap_report``, ``sop/consensus_plan``: every scenario balanced, the
+  gaps, and the base plan proposed under a plan version (``ml.sop.cycle.balance_cycle``); the
+  proposal is appended to sop.consensus_plan keeping the decision taken on the same version
+  (``ml.sop.consensus.status_on_proposal``).
 
 The logic lives in ``ml.sop``; these assets read the marts, call it and write tables.
 """
 
 import dagster as dg
-import numpy as np
 import pandas as pd
 
-from ml.sop.consensus import proposed_consensus_plan, status_on_proposal
-from ml.sop.cycle import costs_from_prices, family_gaps, group_demand, scenario_summary, solve_scenarios, valued_sources
+from ml.sop.consensus import status_on_proposal
+from ml.sop.cycle import balance_cycle
 from ml.sop.demand_review import monthly_statistical_forecast as forecast_months
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
@@ -91,6 +92,24 @@ def _spec(key: dg.AssetKey, deps: list, description: str) -> dg.AssetSpec:
     return dg.AssetSpec(key, deps=deps, group_name=GROUP, kinds={"python", "scipy", "duckdb"}, description=description)
 
 
+def record_proposal(warehouse: DuckDBWarehouse, consensus: pd.DataFrame) -> tuple[str, str]:
+    """Append the proposed consensus plan (one version's rows) to sop.consensus_plan, in one
+    transaction with the read of the status already recorded for its version: the same plan
+    proposed again keeps its decision (``status_on_proposal``). Returns the version and its status."""
+    version = str(consensus.plan_version.iloc[0])
+    with warehouse.connect() as con:
+        con.execute("BEGIN")
+        recorded = (
+            con.execute(f"SELECT any_value(status) FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchone()[0]
+            if table_exists(con, SCHEMA, "consensus_plan")
+            else None
+        )
+        status = status_on_proposal(recorded)
+        append_version(con, SCHEMA, "consensus_plan", consensus.assign(status=status), "plan_version")
+        con.execute("COMMIT")
+    return version, status
+
+
 @dg.multi_asset(
     specs=[
         _spec(
@@ -112,54 +131,29 @@ def _spec(key: dg.AssetKey, deps: list, description: str) -> dg.AssetSpec:
 )
 def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfig, warehouse: DuckDBWarehouse):
     plan = read_frame(warehouse, f"SELECT month, family, region, plan_units FROM {SCHEMA}.fct_demand_plan")
-    sources = valued_sources(read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_sources"))
-    if sources.is_valued_in_units.any():
-        groups = sources.loc[sources.is_valued_in_units, "planning_group"].nunique()
-        context.log.warning(f"{groups} planning groups have neither unit cost nor list price: their costs are in units (a unit worth 1)")
-    capacities = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_capacity")
-    scenarios = read_frame(warehouse, "SELECT * FROM reference.sop_scenarios")
-    # the opening stock by planning group and region (the LP's "family" is the planning group)
-    opening = read_frame(warehouse, f"SELECT planning_group AS family, region, on_hand_units AS units FROM {SCHEMA}.fct_sop_opening_stock")
     if plan.empty:
         raise dg.Failure("sop.fct_demand_plan is empty: run the demand review first (job sop_monthly).")
-    demand = group_demand(plan, sources)
-    # a supplier without a known limit (no receipts over the last year, an unnamed source): none
-    unlimited = (capacities.source_type == "purchase") & capacities.capacity_units.isna()
-    capacities = capacities.assign(month=pd.to_datetime(capacities.month), capacity_units=capacities.capacity_units.mask(unlimited, np.inf))
-    costs = costs_from_prices(sources, config.annual_holding_rate, config.backlog_cost_share_of_price, config.lost_sale_cost_share_of_price)
-    results = solve_scenarios(scenarios, demand, sources, capacities, opening, costs)
-    family_of = sources.drop_duplicates("planning_group").set_index("planning_group").family
-    plans = pd.concat([r.plan.assign(scenario=name, planning_group=r.plan.family, family=r.plan.family.map(family_of)) for name, r in results.items()])
-    plans["month"] = plans.month.dt.to_timestamp().dt.date
-    resources = pd.concat([r.resources.assign(scenario=name) for name, r in results.items()])
-    resources["month"] = resources.month.dt.to_timestamp().dt.date
-    gaps = pd.concat([family_gaps(r, sources).assign(scenario=name) for name, r in results.items()])
-    gaps["month"] = gaps.month.dt.to_timestamp().dt.date
-    # costs of planning groups the data gives neither cost nor price for count a unit as 1: said beside the figures (cockpit)
-    in_units = sources.loc[sources.is_valued_in_units, "planning_group"].nunique()
-    cost_note = (
-        f"{in_units} of {sources.planning_group.nunique()} planning groups have neither unit cost nor list price: their costs count a unit as 1, not money"
-        if in_units
-        else ""
+    cycle = balance_cycle(
+        plan,
+        supply_sources=read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_sources"),
+        capacities=read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_supply_capacity"),
+        scenarios=read_frame(warehouse, "SELECT * FROM reference.sop_scenarios"),
+        # the opening stock by planning group and region (the LP's "family" is the planning group)
+        opening=read_frame(warehouse, f"SELECT planning_group AS family, region, on_hand_units AS units FROM {SCHEMA}.fct_sop_opening_stock"),
+        annual_holding_rate=config.annual_holding_rate,
+        backlog_share=config.backlog_cost_share_of_price,
+        lost_share=config.lost_sale_cost_share_of_price,
+        proposed_at=pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None),
     )
-    summary = scenario_summary(results).assign(cost_note=cost_note)
+    if cycle.groups_valued_in_units:
+        context.log.warning(f"{cycle.groups_valued_in_units} planning groups have neither unit cost nor list price: their costs are in units (a unit worth 1)")
+    plans, summary, gaps = cycle.plans, cycle.summary, cycle.gaps
     replace_table(warehouse, SCHEMA, "scenario_plans", plans)
-    replace_table(warehouse, SCHEMA, "scenario_resources", resources)
+    replace_table(warehouse, SCHEMA, "scenario_resources", cycle.resources)
     replace_table(warehouse, SCHEMA, "scenario_summary", summary)
     replace_table(warehouse, SCHEMA, "gap_report", gaps)
-    consensus = proposed_consensus_plan(plans, proposed_at=pd.Timestamp.now(tz="UTC").floor("s").tz_localize(None))
-    version = str(consensus.plan_version.iloc[0])
-    with warehouse.connect() as con:
-        con.execute("BEGIN")
-        recorded = (
-            con.execute(f"SELECT any_value(status) FROM {SCHEMA}.consensus_plan WHERE plan_version = ?", [version]).fetchone()[0]
-            if table_exists(con, SCHEMA, "consensus_plan")
-            else None
-        )
-        status = status_on_proposal(recorded)  # the same plan proposed again keeps its decision
-        append_version(con, SCHEMA, "consensus_plan", consensus.assign(status=status), "plan_version")
-        con.execute("COMMIT")
-    context.log.info(f"{len(results)} scenarios balanced; consensus plan {version}")
+    version, status = record_proposal(warehouse, cycle.consensus)
+    context.log.info(f"{len(summary)} scenarios balanced; consensus plan {version} ({status})")
     yield dg.MaterializeResult(
         asset_key=SCENARIO_PLANS,
         metadata={
@@ -192,7 +186,7 @@ def balanced_scenarios(context: dg.AssetExecutionContext, config: BalancingConfi
         },
     )
     yield dg.MaterializeResult(
-        asset_key=CONSENSUS_PLAN, metadata={"plan_version": version, "status": status, "dagster/row_count": dg.MetadataValue.int(len(consensus))}
+        asset_key=CONSENSUS_PLAN, metadata={"plan_version": version, "status": status, "dagster/row_count": dg.MetadataValue.int(len(cycle.consensus))}
     )
 
 
