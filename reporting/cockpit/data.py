@@ -160,3 +160,14 @@ def _text(value) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+def kpi_frames(scorecard: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI scorecard's rows (``kpi.kpi_scorecard``: kpi, month, cut_type, cut_value, ...) as
+    the page's two KPI frames, in the scorecard's order: ``kpis``, the headline rows (cut_type
+    ``all``) of every month, for the tiles and their sparklines; ``kpi_cuts``, the other cuts of
+    each KPI's latest month (the latest of any of its rows)."""
+    FrameSchema(dict.fromkeys(("kpi", "month", "cut_type", "cut_value"), "any")).require_columns(scorecard, "kpi scorecard")
+    latest_month = scorecard.groupby("kpi").month.transform("max")
+    cuts = scorecard[(scorecard.cut_type != "all") & (scorecard.month == latest_month)]
+    return scorecard[scorecard.cut_type == "all"].drop(columns=["cut_type", "cut_value"]), cuts.drop(columns=["month"])

@@ -16,7 +16,7 @@ import pytest
 
 from reporting.cockpit import CockpitData, render_cockpit
 from reporting.cockpit import format as fmt
-from reporting.cockpit.data import COLUMNS
+from reporting.cockpit.data import COLUMNS, kpi_frames
 from reporting.cockpit.sample import sample_data
 from tests.browser import Browser, BrowserError
 
@@ -412,6 +412,35 @@ def test_missing_columns_are_named():
         tiny_data(scenarios=frames["scenarios"].assign(total_cost="a lot"))
     with pytest.raises(TypeError, match="as_of must be a date"):
         tiny_data(as_of="2026-09-30")
+
+
+def test_the_scorecard_gives_every_month_of_the_headlines_and_the_cuts_of_each_kpis_latest_month():
+    aug, sep = (pd.Timestamp(m) for m in MONTHS)
+    columns = ["kpi", "label", "unit", "direction", "month", "cut_type", "cut_value", "value", "target", "reason"]
+    scorecard = pd.DataFrame(
+        [
+            ("stockout_rate", "Stockouts", "percent", "lower", sep, "all", "ALL", 0.03, 0.02, ""),
+            ("otif_rate", "OTIF", "percent", "higher", aug, "all", "ALL", 0.95, 0.95, ""),
+            ("otif_rate", "OTIF", "percent", "higher", aug, "channel", "WEB", 0.90, 0.95, ""),
+            ("otif_rate", "OTIF", "percent", "higher", sep, "channel", "WEB", 0.97, 0.95, ""),
+            ("otif_rate", "OTIF", "percent", "higher", sep, "all", "ALL", 0.96, 0.95, ""),
+            # the stockout rate's cuts stop in August: its latest month (September, headline) has none
+            ("stockout_rate", "Stockouts", "percent", "lower", aug, "location", "DC01", 0.01, 0.02, ""),
+        ],
+        columns=columns,
+    )
+    kpis, cuts = kpi_frames(scorecard)
+    # the headlines of every month, in the scorecard's order (the tiles keep it), without the cut columns
+    assert kpis[["kpi", "month", "value"]].values.tolist() == [["stockout_rate", sep, 0.03], ["otif_rate", aug, 0.95], ["otif_rate", sep, 0.96]]
+    assert "cut_type" not in kpis.columns and "month" in kpis.columns
+    # the cuts of each KPI's latest month only: no August figure shown as the latest
+    assert cuts[["kpi", "cut_type", "cut_value", "value"]].values.tolist() == [["otif_rate", "channel", "WEB", 0.97]]
+    assert "month" not in cuts.columns
+    page = dom(render_cockpit(tiny_data(kpis=kpis, kpi_cuts=cuts)))  # the frames the page takes
+    assert [t.attrs["data-kpi"] for t in page.find_all("div", class_=True, data_kpi=True) if t.has_class("tile")] == ["stockout_rate", "otif_rate"]
+    assert page.one("tr", data_kpi="otif_rate").attrs["data-cut-value"] == "WEB"
+    with pytest.raises(ValueError, match=r"kpi scorecard lacks the columns \['cut_value'\]"):
+        kpi_frames(scorecard.drop(columns=["cut_value"]))
 
 
 def test_the_page_is_self_contained(tiny_page):
