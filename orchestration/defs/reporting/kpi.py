@@ -9,7 +9,8 @@ monthly history of every KPI against its target as a chart (``reporting.kpi_plot
 Markdown (the UI's "[Show Markdown]" opens it; a data URI, so no server is needed to see it). A
 KPI the company's data cannot give (``kpi/kpi_availability``: no stock, no orders, no production,
 no event streams...) has no number but its reason, ``<kpi>_not_computed``, the same the cockpit
-shows, and is named with it under the chart's panels.
+shows, and is named with it under the chart's panels. Which figures those are is
+``reporting.kpi_latest``; this module turns them into metadata.
 """
 
 import base64
@@ -20,6 +21,7 @@ import pandas as pd
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 from orchestration.warehouse_io import read_frame
+from reporting.kpi_latest import latest_kpis, latest_values  # noqa: F401  (latest_values: the KPI tests read it here)
 from reporting.kpi_plot import KpiHistoryChart, kpi_history_chart
 
 GROUP = "kpi"
@@ -29,25 +31,6 @@ KPI_LATEST = dg.AssetKey([SCHEMA, "kpi_latest"])
 # Cuts worth a plot of their own: the SPEC's per-channel and per-line figures.
 PLOTTED_CUTS = ("channel", "production_line", "source")
 HISTORY_CHART = "kpi_history.png"  # in the export folder's kpi/
-
-
-def latest_values(scorecard: pd.DataFrame) -> pd.DataFrame:
-    """Each KPI's and cut's value in the latest month that KPI has a value for.
-
-    ``scorecard``: kpi_scorecard rows (kpi, month, cut_type, cut_value, value, ...). A KPI whose
-    newest month has no value for a cut keeps that cut out rather than show an older month as new.
-    """
-    measured = scorecard.dropna(subset=["value"])
-    latest_month = measured.groupby("kpi").month.transform("max")
-    return measured[measured.month == latest_month].sort_values(["kpi", "cut_type", "cut_value"])
-
-
-def not_computed(scorecard: pd.DataFrame) -> dict[str, str]:
-    """KPI -> the reason the company's data cannot give it (scorecard rows of status not_computed)."""
-    if "status" not in scorecard.columns:
-        return {}
-    rows = scorecard[scorecard.status == "not_computed"].sort_values("kpi")
-    return {row.kpi: str(row.reason) for row in rows.itertuples()}
 
 
 def metadata_of(latest: pd.DataFrame) -> dict[str, dg.MetadataValue]:
@@ -84,23 +67,21 @@ def kpi_latest(warehouse: DuckDBWarehouse, exports: ExportFolder) -> dg.Material
     scorecard = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.kpi_scorecard")
     if scorecard.empty:
         raise dg.Failure("No KPI rows yet: materialize the data layer and the planning models first.")
-    latest = latest_values(scorecard)
-    reasons = not_computed(scorecard)
-    missing = sorted(set(scorecard.kpi) - set(latest[latest.cut_type == "all"].kpi) - set(reasons))
+    latest = latest_kpis(scorecard)
     chart = kpi_history_chart(scorecard)
     png = chart.png()
     # the chart first: the UI lists the metadata in this order, and the figures come by the dozen
     metadata = {
         "kpi_history": dg.MetadataValue.md(chart_markdown(chart, png)),
         "kpi_history_file": dg.MetadataValue.path(str(exports.write(exports.folder(SCHEMA), HISTORY_CHART, png))),
-        **metadata_of(latest),
+        **metadata_of(latest.values),
     }
-    if missing:
-        metadata["kpis_without_value"] = dg.MetadataValue.text(", ".join(missing))
-    for kpi, reason in reasons.items():
+    if latest.without_value:
+        metadata["kpis_without_value"] = dg.MetadataValue.text(", ".join(latest.without_value))
+    for kpi, reason in latest.not_computed.items():
         metadata[f"{kpi}_not_computed"] = dg.MetadataValue.text(f"Not computed: {reason}")
-    if reasons:
-        metadata["kpis_not_computed"] = dg.MetadataValue.md("\n".join(f"- **{kpi}**: not computed: {reason}" for kpi, reason in reasons.items()))
+    if latest.not_computed:
+        metadata["kpis_not_computed"] = dg.MetadataValue.md("\n".join(f"- **{kpi}**: not computed: {reason}" for kpi, reason in latest.not_computed.items()))
     return dg.MaterializeResult(metadata=metadata)
 
 
