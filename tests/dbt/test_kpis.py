@@ -14,7 +14,7 @@ import yaml
 
 from ml.inventory.replenishment_plan import why_no_stock
 from orchestration.dbt_project import DBT_PROJECT_DIR
-from orchestration.defs.reporting.kpi import latest_values
+from reporting.kpi_latest import latest_values
 from tests.kpi_fixture import WAREHOUSE, dbt_build, write_tiny_warehouse
 
 JANUARY = "2026-01-01"

@@ -21,7 +21,7 @@ import pandas as pd
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 from orchestration.warehouse_io import read_frame
-from reporting.kpi_latest import latest_kpis, latest_values  # noqa: F401  (latest_values: the KPI tests read it here)
+from reporting.kpi_latest import latest_kpis
 from reporting.kpi_plot import KpiHistoryChart, kpi_history_chart
 
 GROUP = "kpi"
