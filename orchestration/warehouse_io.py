@@ -7,6 +7,9 @@
   orders, forecasts, consensus plans), the rows of the same version replaced: a rerun of the same
   inputs rewrites its version instead of doubling it. The table is made from the frame's columns
   the first time and gains the columns a later frame adds.
+- Tables declared in dbt's sources (``orchestration.declared_tables``: the planning tables) are
+  written with their declared types: a frame's days as dates, its whole numbers as declared, a
+  column without a value in its declared type; a value the declared type would change is refused.
 - ``write_export``: files and their manifest (row counts, SHA-256) written to a folder of the
   export folder, each through a temporary file, the manifest last: a reader that finds the
   manifest finds every file it lists, whole.
@@ -23,6 +26,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from orchestration.declared_tables import conformed_select
 from orchestration.resources import DuckDBWarehouse, ExportFolder
 
 
@@ -38,22 +42,24 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 
 def replace_table(warehouse: DuckDBWarehouse, schema: str, table: str, frame: pd.DataFrame) -> None:
-    """Create or replace ``schema.table`` with the frame's rows (one transaction)."""
+    """Create or replace ``schema.table`` with the frame's rows (one transaction), in its declared types."""
     with warehouse.connect() as con:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         con.register("incoming", frame)
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT * FROM incoming")
+        con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} AS SELECT {conformed_select(con, 'incoming', schema, table)} FROM incoming")
 
 
 def append_version(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame, version_column: str) -> int:
     """Append ``frame`` (every row of one version, ``frame[version_column]``) to ``schema.table``,
     replacing that version's rows; within the caller's connection, so that the caller can read the
-    table in the same transaction. Returns the number of versions the table holds."""
+    table in the same transaction. The rows take the declared types of a declared table. Returns
+    the number of versions the table holds."""
     versions = frame[version_column].unique()
     if len(versions) != 1:
         raise ValueError(f"{schema}.{table}: append_version takes the rows of one {version_column}, got {len(versions)}")
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    con.register("incoming", frame)
+    con.register("incoming_frame", frame)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW incoming AS SELECT {conformed_select(con, 'incoming_frame', schema, table)} FROM incoming_frame")
     con.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{table} AS SELECT * FROM incoming WITH NO DATA")
     existing = {
         row[0]
@@ -65,7 +71,8 @@ def append_version(con: duckdb.DuckDBPyConnection, schema: str, table: str, fram
             con.execute(f'ALTER TABLE {schema}.{table} ADD COLUMN "{column}" {dtype[0] if dtype else "VARCHAR"}')
     con.execute(f"DELETE FROM {schema}.{table} WHERE {version_column} = ?", [versions[0]])
     con.execute(f"INSERT INTO {schema}.{table} BY NAME SELECT * FROM incoming")
-    con.unregister("incoming")
+    con.execute("DROP VIEW incoming")
+    con.unregister("incoming_frame")
     return con.execute(f"SELECT count(DISTINCT {version_column}) FROM {schema}.{table}").fetchone()[0]
 
 

@@ -581,6 +581,17 @@ def test_approving_the_consensus_plan_records_it_and_publishes_it(forecast_home,
     assert forecast_home["again"].success  # the cycle ran again after the approval and proposed the same plan: still approved
 
 
+def test_every_table_the_run_wrote_in_python_matches_its_declaration_in_dbts_sources(warehouse):
+    """The forecasting, inventory and S&OP tables, the approvals and the ingestion's logs, as the
+    whole graph wrote them: every column declared (dbt_project/models/marts/*/_*_sources.yml),
+    none of another type (a day as a timestamp, a column of None without a type), none missing."""
+    from orchestration.declared_tables import declared_tables, undeclared_differences
+
+    written = {tuple(row) for row in warehouse.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    assert sorted(".".join(key) for key in declared_tables().keys() - written) == []  # the run wrote every declared table
+    assert [str(difference) for difference in undeclared_differences(warehouse)] == []
+
+
 def test_the_demo_summary_prints_from_the_tiny_warehouse(forecast_home, warehouse, capsys):
     from orchestration.demo import print_summary
     from orchestration.settings import load_settings

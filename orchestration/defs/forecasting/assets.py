@@ -30,6 +30,7 @@ from ml.forecasting.global_model import GlobalModelConfig
 from ml.forecasting.panel import model_inputs
 from ml.forecasting.tracking import load_champion, log_training, promote_if_better
 from ml.forecasting.training import MODEL_COLUMN, TrainingSettings, train
+from orchestration.declared_tables import create_if_missing
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, MLflowTracking
@@ -74,47 +75,6 @@ def _history_days(panel: pd.DataFrame) -> int:
     return (days.max() - days.min()).days + 1 if len(days) else 0
 
 
-# The columns dbt and the summary read of the tables the training and the forecast write: what an
-# empty table holds when there is no series to write (no_daily_series).
-_EMPTY_TABLES = {
-    "backtest_forecasts": {
-        "origin_date": "DATE",
-        "sku_id": "VARCHAR",
-        "location_id": "VARCHAR",
-        "channel_id": "VARCHAR",
-        "forecast_date": "DATE",
-        "actual_units": "DOUBLE",
-        MODEL_COLUMN: "DOUBLE",
-        f"{MODEL_COLUMN}_p50": "DOUBLE",
-        f"{MODEL_COLUMN}_p90": "DOUBLE",
-        "model_version": "VARCHAR",
-    },
-    "backtest_scores": {
-        "forecast": "VARCHAR",
-        "group": "VARCHAR",
-        "value": "VARCHAR",
-        "wrmsse": "DOUBLE",
-        "wape": "DOUBLE",
-        "bias": "DOUBLE",
-        "coverage": "DOUBLE",
-    },
-    "demand_forecast": {
-        "origin_date": "DATE",
-        "sku_id": "VARCHAR",
-        "location_id": "VARCHAR",
-        "channel_id": "VARCHAR",
-        "forecast_date": "DATE",
-        "forecast_units": "DOUBLE",
-        "p50_units": "DOUBLE",
-        "p90_units": "DOUBLE",
-        "model_name": "VARCHAR",
-        "model_version": "VARCHAR",
-        "mlflow_run_id": "VARCHAR",
-        "created_at": "TIMESTAMP",
-    },
-}
-
-
 def no_daily_series(warehouse: DuckDBWarehouse) -> str:
     """Why the panel holds no series, in the words the training and the forecast log: the sales
     history's week and month rows that company.yaml does not spread to days, else no demand at all."""
@@ -146,13 +106,12 @@ def daily_series_missing(warehouse: DuckDBWarehouse) -> str | None:
 
 
 def _ensure_empty_tables(warehouse: DuckDBWarehouse, *names: str) -> None:
-    """The tables ``names`` (schema forecasting) as they are, or empty with _EMPTY_TABLES' columns
-    when they do not exist yet: what dbt reads of them builds, empty."""
+    """The tables ``names`` (schema forecasting) as they are, or empty with their declared columns
+    (dbt sources, models/marts/forecasting/_forecast_sources.yml) when they do not exist yet: what
+    dbt reads of them builds, empty."""
     with warehouse.connect() as con:
-        con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
         for name in names:
-            columns = ", ".join(f'"{column}" {kind}' for column, kind in _EMPTY_TABLES[name].items())
-            con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.{name} ({columns})")
+            create_if_missing(con, SCHEMA, name)
 
 
 def _read_panel(warehouse: DuckDBWarehouse) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from ml.inventory.placement import place_safety_stock, placement_summary
 from ml.inventory.policies import compute_policies
 from ml.inventory.rebalancing_plan import no_rebalancing, rebalance_plan
 from ml.inventory.replenishment_plan import VersionedPlan, empty_plan, versioned_plan, why_no_stock
+from orchestration.declared_tables import create_if_missing
 from orchestration.defs.forecasting.assets import daily_series_missing
 from orchestration.metadata import markdown_table
 from orchestration.partitions import WAREHOUSE_POOL
@@ -173,8 +174,7 @@ def _write_plan(warehouse: DuckDBWarehouse, plan: VersionedPlan) -> int:
     with warehouse.connect() as con:
         if not plan.orders.empty:
             return append_version(con, SCHEMA, "planned_orders", plan.orders, "plan_version")
-        con.register("no_orders", plan.orders)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.planned_orders AS SELECT * FROM no_orders WITH NO DATA")
+        create_if_missing(con, SCHEMA, "planned_orders")  # its declared columns (dbt sources, _inventory_sources.yml)
         return con.execute(f"SELECT count(DISTINCT plan_version) FROM {SCHEMA}.planned_orders").fetchone()[0]
 
 
