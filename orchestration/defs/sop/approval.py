@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from ml.sop.approval import Approval, consensus_plan_csv, decide_approval
+from orchestration.declared_tables import create_if_missing
 from orchestration.defs.sop.assets import CONSENSUS_PLAN, GROUP, SCHEMA
 from orchestration.partitions import WAREHOUSE_POOL
 from orchestration.resources import DuckDBWarehouse, ExportFolder
@@ -46,9 +47,12 @@ def record_approval(con: duckdb.DuckDBPyConnection, approval: Approval) -> None:
     con.register("statuses", approval.statuses.rename("status").rename_axis("plan_version").reset_index())
     con.execute("BEGIN")
     con.execute(f"UPDATE {SCHEMA}.consensus_plan AS plans SET status = statuses.status FROM statuses WHERE statuses.plan_version = plans.plan_version")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {SCHEMA}.plan_approvals (plan_version VARCHAR, approved_by VARCHAR, approved_at TIMESTAMP, comment VARCHAR)")
+    create_if_missing(con, SCHEMA, "plan_approvals")  # its columns and types: the dbt source's declaration
     row = approval.record()
-    con.execute(f"INSERT INTO {SCHEMA}.plan_approvals VALUES (?, ?, ?, ?)", [row["plan_version"], row["approved_by"], row["approved_at"], row["comment"]])
+    con.execute(
+        f"INSERT INTO {SCHEMA}.plan_approvals (plan_version, approved_by, approved_at, comment) VALUES (?, ?, ?, ?)",
+        [row["plan_version"], row["approved_by"], row["approved_at"], row["comment"]],
+    )
     con.execute("COMMIT")
     con.unregister("statuses")
 
