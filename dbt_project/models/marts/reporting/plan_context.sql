@@ -9,7 +9,7 @@ with proposals as (
         plan_version,
         any_value(status) as status,
         max(proposed_at) as proposed_at
-    from {{ optional_source('sop_consensus', 'consensus_plan', {'plan_version': dbt.type_string(), 'status': dbt.type_string(), 'proposed_at': dbt.type_timestamp()}) }}
+    from {{ optional_source('sop_balancing', 'consensus_plan', {'plan_version': dbt.type_string(), 'status': dbt.type_string(), 'proposed_at': dbt.type_timestamp()}) }}
     group by plan_version
 ),
 
