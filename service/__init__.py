@@ -1,0 +1,1 @@
+"""Planline's live service: event intake, availability to the second and order promising (issue 18)."""
