@@ -167,25 +167,43 @@ def append_index(folder: Path, entries: list[dict]) -> None:
             fsync_folder(Path(folder))
 
 
+# the index as last read, per file: (device, inode, its first bytes), bytes read, segments; read on
+# from there next time unless the file was rewritten (another inode, or other first bytes)
+_INDEX_CACHE: dict[Path, tuple[tuple, int, dict[tuple[str, str], dict]]] = {}
+_INDEX_CACHE_LOCK = threading.Lock()
+
+
 def read_index(folder: Path) -> dict[tuple[str, str], dict]:
     """(source, segment_id) -> what the index says of it: its ``sealed`` entry's fields, merged
     with ``folded`` ({files, folded_at}) and ``pruned``. A line that is not JSON (torn) is skipped:
-    what it said is found again (a sealed file is re-indexed at open, a fold is redone identically)."""
-    path = Path(folder) / INDEX_FILE
-    segments: dict[tuple[str, str], dict] = {}
-    if not path.exists():
-        return segments
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if not isinstance(entry, dict) or "source" not in entry or "segment_id" not in entry:
-            continue
-        segments.setdefault((entry["source"], entry["segment_id"]), {}).update(entry)
-        if entry.get("kind") == "pruned":
-            segments[(entry["source"], entry["segment_id"])]["pruned"] = True
-    return segments
+    what it said is found again (a sealed file is re-indexed at open, a fold is redone identically).
+    Only the lines appended since the last call are read (the index is rewritten by ``prune`` only)."""
+    path = Path(folder).resolve() / INDEX_FILE
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return {}
+    with _INDEX_CACHE_LOCK:
+        known, offset, segments = _INDEX_CACHE.get(path, (None, 0, {}))
+        with open(path, "rb") as file:
+            identity = (info.st_dev, info.st_ino, file.read(256))
+            if known is None or known[:2] != identity[:2] or not identity[2].startswith(known[2]) or info.st_size < offset:
+                offset, segments = 0, {}
+            file.seek(offset)
+            data = file.read()
+        complete = data[: data.rfind(b"\n") + 1]  # a line being written is read once it ends
+        for line in complete.splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if not isinstance(entry, dict) or "source" not in entry or "segment_id" not in entry:
+                continue
+            segments.setdefault((entry["source"], entry["segment_id"]), {}).update(entry)
+            if entry.get("kind") == "pruned":
+                segments[(entry["source"], entry["segment_id"])]["pruned"] = True
+        _INDEX_CACHE[path] = (identity, offset + len(complete), segments)
+        return {key: dict(entry) for key, entry in segments.items()}
 
 
 def _sealed_entry(source: str, path: Path, now: datetime) -> dict:
@@ -384,14 +402,18 @@ class IntakeLog:
             if not folder.is_dir():
                 continue
             for path in sorted(folder.glob("*.jsonl"), key=lambda p: segment_id_of(p)):
-                if path.name.endswith(OPEN_SUFFIX):
-                    if path not in open_sizes:
-                        continue  # another process's (a fold never reads an open segment)
-                    for record in _read_prefix(path, open_sizes[path]):
-                        yield name, record
-                else:
-                    for record in read_segment(path):
-                        yield name, record
+                if path.name.endswith(OPEN_SUFFIX) and path not in open_sizes:
+                    continue  # another process's (a fold never reads an open segment)
+                try:
+                    if path.name.endswith(OPEN_SUFFIX):
+                        records = list(_read_prefix(path, open_sizes[path]))
+                    else:
+                        records = list(read_segment(path))
+                except FileNotFoundError:  # sealed meanwhile (read under its sealed name) or pruned
+                    sealed = path.with_name(segment_id_of(path) + SEALED_SUFFIX)
+                    records = list(read_segment(sealed)) if sealed != path and sealed.exists() else []
+                for record in records:
+                    yield name, record
 
     def status(self, now: datetime | None = None) -> list[SegmentStatus]:
         """Every segment still on disk (sealed ones from the index, open ones from memory), by source and time."""
