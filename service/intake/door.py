@@ -1,0 +1,487 @@
+"""The door: a batch of posted events checked by the contract of its source, as files are.
+
+``Door.check(source, events)`` answers each event of a batch (design of issue 18, "Intake flow"):
+
+1. shape: an event whose keys are not among the columns its source mapping reads is rejected
+   (rule ``unknown_field``) and never logged;
+2. the well-shaped events are written as the bytes of one file in the mapping's format
+   (``encoding.encode_events``), read back by the loader's own reader
+   (``mapped_files.canonical_rows``), inserted into an empty ``raw.<source>`` of the door's
+   in-memory database as the loader inserts rows, and validated by the loader's evaluator
+   (``validate.validate_source``) against master data copied from the published snapshot
+   (``door_master``): each quarantine entry becomes a problem ``{rule, field, value, reason}`` of
+   its event (the field named as the source system names it);
+3. duplicates: a key already received (the snapshot's raw rows, the events logged since, the
+   events earlier in the batch) with the same canonical payload is a ``duplicate`` (nothing to
+   log); with another payload the event is rejected by the contract's duplicate rule
+   (``duplicate_row``), its reason naming the changed fields when the first payload is known;
+4. the accepted events' ATP movements (``effects``), in base units.
+
+``to_log`` lists the events the log keeps: accepted and rejected ones that were well shaped and
+readable (the fold writes them into a file the loader reads: they reach the quarantine). After the
+log append, ``remember`` adds their keys to the seen index; ``replay`` does it from the log at
+startup. ``refresh`` rebuilds from a newly published snapshot while the old one keeps answering.
+Thread-safe: one database cursor and lock per source.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from data_contracts.company.mapping import SourceMapping
+from data_contracts.model import Contract, duplicate_rule
+from data_contracts.registry import contract_for
+from data_contracts.row_problems import PARSE_RULE
+from data_contracts.sources.streams import TRANSACTIONS
+from data_contracts.validate import validate_source
+from orchestration.ingestion.loader import partition_dates_sql
+from orchestration.ingestion.mapped_files import canonical_rows
+from service.intake import effects
+from service.intake.door_master import build_master, key_hashes, key_sql, payload_hash_sql, payload_sql, seen_table
+from service.intake.encoding import encode_events, unknown_fields
+
+log = logging.getLogger(__name__)
+
+# The label of a batch's rows (their ``_source_file``): a reason naming an earlier row of the
+# batch reads "duplicate of batch row 3", the row being the event's index in the batch.
+BATCH_LABEL = "batch"
+UNKNOWN_FIELD = "unknown_field"
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+_REPLAY_CHUNK = 10_000  # events read back at a time at startup
+
+
+@dataclass
+class Verdict:
+    """One event's answer: its index in the batch, key (the contract's key fields, as the source
+    system names them), status (accepted, duplicate, rejected) and problems ({rule, field, value, reason})."""
+
+    index: int
+    key: dict[str, str | None]
+    status: str
+    problems: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "key": self.key, "status": self.status, "problems": self.problems}
+
+
+@dataclass
+class DoorResult:
+    """A batch's verdicts in order, the indexes the log keeps, and the accepted events' movements
+    (``effects.MOVEMENT_COLUMNS``, one row per accepted event, quantities in base units)."""
+
+    source: str
+    verdicts: list[Verdict]
+    to_log: list[int]
+    movements: pd.DataFrame
+    # (key, canonical payload) of the events to log, for ``Door.remember``
+    seen: list[tuple[str, str]] = field(default_factory=list, repr=False)
+
+    def count(self, status: str) -> int:
+        return sum(v.status == status for v in self.verdicts)
+
+
+@dataclass
+class _Lane:
+    """One source's cursor on the door database, its lock and the prefilter of its seen keys."""
+
+    cursor: duckdb.DuckDBPyConnection
+    lock: threading.Lock
+    hashes: np.ndarray  # sorted hash(key) of the seen keys at build
+    recent: np.ndarray  # sorted hash(key) of the keys remembered since
+
+    def maybe_seen(self, hashes: np.ndarray) -> np.ndarray:
+        return _in_sorted(self.hashes, hashes) | _in_sorted(self.recent, hashes)
+
+
+@dataclass
+class _State:
+    con: duckdb.DuckDBPyConnection
+    lanes: dict[str, _Lane]
+    snapshot: Path
+
+
+_KEY = "(key)"
+_FIELDS: dict[tuple[str, str, str], str | None] = {}
+
+
+def _field_of(contract: Contract, rule: str, column: str | None) -> str | None:
+    """The contract field a rule's column is about: the column itself, the field the rule types
+    (``_bad_qty``: qty), the key for the duplicate rule, a field the problem column is named
+    after (``_implausible_qty``), else None."""
+    if column is None or column in contract.columns:
+        return column
+    return _FIELDS.setdefault((contract.source, rule, column), _problem_field(contract, rule, column))
+
+
+def _problem_field(contract: Contract, rule: str, column: str) -> str | None:
+    if rule == duplicate_rule(contract.key).name:
+        return _KEY
+    typed = [r.field for r in contract.row_rules if r.name == rule and r.column == column and r.field]
+    if typed:
+        return typed[0]
+    named = [c for c in contract.columns if column.lstrip("_") == c or column.endswith(f"_{c}")]
+    return max(named, key=len) if named else None
+
+
+def _logged(item) -> tuple[dict, str]:
+    """(event, status) of a record of the intake log, or of a (source, record) pair."""
+    record = item[-1] if isinstance(item, tuple) else item
+    if not isinstance(record, dict) or not isinstance(record.get("event"), dict):
+        raise ValueError(f"not a record of the intake log (an object with 'event' and 'status'): {str(item)[:200]}")
+    return record["event"], record.get("status", ACCEPTED)
+
+
+def _in_sorted(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    positions = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+    return sorted_values[positions] == values
+
+
+def event_sources(mappings: dict[str, SourceMapping]) -> list[str]:
+    """The intake sources: TRANSACTIONS contracts that are events, mapped by the company with one
+    row per event (no parts, wide layout, skipped or distinct lines)."""
+    events = [c.source for c in TRANSACTIONS if c.source in effects.EFFECTS]
+    one_row = [s for s in events if s in mappings]
+    return [s for s in one_row if not (mappings[s].parts or mappings[s].wide or mappings[s].skip_empty or mappings[s].distinct)]
+
+
+class Door:
+    """The contract check of posted events (see the module docstring).
+
+    Args:
+        snapshot: the published warehouse snapshot (``warehouse_snapshot.published_path``), read-only.
+        mappings: the company's source mappings by source.
+        business_timezone: the company's business time zone (timestamps written in business time,
+            business days of the movements).
+        as_of: the time the contracts judge "future" against; None: now (UTC) at each check.
+        mapping_files: the mapping file of each source, named in the reasons of shape problems.
+    """
+
+    def __init__(
+        self,
+        snapshot: Path,
+        mappings: dict[str, SourceMapping],
+        business_timezone: str,
+        as_of: datetime | None,
+        mapping_files: dict[str, Path] | None = None,
+    ) -> None:
+        self._mappings = dict(mappings)
+        self._zone = business_timezone
+        self._as_of = as_of
+        self._files = mapping_files or {}
+        self._sources = event_sources(self._mappings)
+        self._contracts = {s: contract_for(s) for s in self._sources}
+        self._swap = threading.Lock()
+        self._state = self._build(Path(snapshot))
+
+    @property
+    def sources(self) -> list[str]:
+        return list(self._sources)
+
+    @property
+    def snapshot(self) -> Path:
+        return self._state.snapshot
+
+    def _build(self, snapshot: Path) -> _State:
+        con = build_master(snapshot, list(self._contracts.values()))
+        effects.build_lookups(con)
+        lanes = {s: _Lane(con.cursor(), threading.Lock(), key_hashes(con, s), np.zeros(0, np.uint64)) for s in self._sources}
+        return _State(con, lanes, snapshot)
+
+    def _contract(self, source: str) -> Contract:
+        try:
+            return self._contracts[source]
+        except KeyError:
+            raise KeyError(f"{source!r} is not an event source of this company (event sources: {', '.join(self._sources) or 'none'})") from None
+
+    # ---- check ----------------------------------------------------------------------------
+
+    def check(self, source: str, events: list[dict]) -> DoorResult:
+        """Each event's verdict, in order; the events to log; the accepted events' movements."""
+        contract, mapping = self._contract(source), self._mappings[source]
+        verdicts: dict[int, Verdict] = {}
+        shaped = []
+        for index, event in enumerate(events):
+            problem = self._shape_problems(source, event, mapping)
+            if problem:
+                verdicts[index] = Verdict(index, self._raw_key(contract, mapping, event), REJECTED, problem)
+            else:
+                shaped.append(index)
+        readable, unreadable = self._readable(contract, mapping, events, shaped)
+        for index, reason in unreadable.items():
+            problem = {"rule": PARSE_RULE, "field": None, "value": None, "reason": reason}
+            verdicts[index] = Verdict(index, self._raw_key(contract, mapping, events[index]), REJECTED, [problem])
+        movements, seen = effects.empty_movements(), []
+        if readable:
+            lane = self._state.lanes[source]
+            with lane.lock:
+                rows = self._judged(lane, contract, mapping, readable, [events[i] for i in readable], verdicts)
+                accepted = [i for i in readable if verdicts[i].status == ACCEPTED]
+                if accepted:
+                    movements, unplaced = effects.movements(lane.cursor, contract, accepted, self._zone)
+                    if unplaced:
+                        log.warning("%s: accepted events %s have no sku or unit factor in the master data: no ATP movement", source, unplaced)
+                lane.cursor.execute(f"DELETE FROM {contract.table}")
+            seen = [(rows[i][0], rows[i][1]) for i in readable if verdicts[i].status != DUPLICATE and rows[i][0] is not None]
+        ordered = [verdicts[i] for i in range(len(events))]
+        to_log = [i for i in readable if verdicts[i].status != DUPLICATE]
+        return DoorResult(source, ordered, to_log, movements, seen)
+
+    def _shape_problems(self, source: str, event, mapping: SourceMapping) -> list[dict]:
+        if not isinstance(event, dict):
+            return [{"rule": PARSE_RULE, "field": None, "value": None, "reason": "the event is not a JSON object"}]
+        where = self._files.get(source, f"the company's mapping of {source}")
+        return [
+            {
+                "rule": UNKNOWN_FIELD,
+                "field": name,
+                "value": None if event.get(name) is None else str(event.get(name)),
+                "reason": f"'{name}' is not a column the source mapping reads ({where}): it reads {', '.join(mapping.source_columns)}",
+            }
+            for name in unknown_fields(event, mapping)
+        ]
+
+    @staticmethod
+    def _raw_key(contract: Contract, mapping: SourceMapping, event) -> dict[str, str | None]:
+        """The key fields as the event gives them (no canonical row to read them from)."""
+        if not isinstance(event, dict):
+            return {}
+        key = {}
+        for name in contract.key:
+            spec = mapping.field_source(name)
+            value = event.get(spec.column) if spec else None
+            key[spec.column if spec else name] = None if value is None else str(value)
+        return key
+
+    def _canonical(self, contract: Contract, mapping: SourceMapping, events: list[dict]) -> pa.Table:
+        rows = canonical_rows(encode_events(events, mapping), BATCH_LABEL, mapping, contract, self._zone)
+        if rows.num_rows != len(events):
+            raise RuntimeError(f"{contract.source}: {len(events)} events gave {rows.num_rows} rows: the mapping does not give one row per event")
+        return rows
+
+    def _readable(self, contract: Contract, mapping: SourceMapping, events: list, shaped: list[int]) -> tuple[list[int], dict[int, str]]:
+        """The shaped events the loader's reader reads as a file, and why each other one is not
+        (found one by one when the batch as a file is unreadable: such an event is never logged,
+        it would make the whole folded file unreadable)."""
+        if not shaped:
+            return [], {}
+        try:
+            self._canonical(contract, mapping, [events[i] for i in shaped])
+            return shaped, {}
+        except Exception:  # which event: each alone (rare: the API takes JSON values only)
+            pass
+        readable, unreadable = [], {}
+        for index in shaped:
+            try:
+                self._canonical(contract, mapping, [events[index]])
+                readable.append(index)
+            except Exception as error:
+                unreadable[index] = f"the event cannot be read as a {mapping.format.type.upper()} row of its mapping: {error}"
+        return readable, unreadable
+
+    def _insert(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, mapping: SourceMapping, indexes: list[int], events: list[dict]) -> None:
+        """The events' canonical rows into the empty ``raw.<source>``, as the loader inserts a
+        file's rows (row number: the event's index in the batch)."""
+        rows = canonical_rows(encode_events(events, mapping), BATCH_LABEL, mapping, contract, self._zone, cursor)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        rows = (
+            rows.append_column("_source_file", pa.array([BATCH_LABEL] * rows.num_rows, pa.string()))
+            .append_column("_row_number", pa.array(indexes, pa.int64()))
+            .append_column("_loaded_at", pa.array(np.full(rows.num_rows, np.datetime64(now, "us")), pa.timestamp("us")))
+        )
+        cursor.execute(f"DELETE FROM {contract.table}")
+        cursor.register("incoming_rows", rows)
+        try:
+            selected = "SELECT i.*"
+            if contract.partitioned:
+                selected += f", d.day AS _partition_date FROM incoming_rows i JOIN ({partition_dates_sql(contract, 'incoming_rows')}) d USING (_source_file, _row_number)"
+            else:
+                selected += " FROM incoming_rows i"
+            cursor.execute(f"INSERT INTO {contract.table} BY NAME {selected}")
+        finally:
+            cursor.unregister("incoming_rows")
+
+    def _judged(self, lane: _Lane, contract: Contract, mapping: SourceMapping, indexes: list[int], events: list[dict], verdicts: dict) -> dict:
+        """Insert and validate the readable events, set their verdicts; (key, payload) by index."""
+        cursor = lane.cursor
+        self._insert(cursor, contract, mapping, indexes, events)
+        as_of = self._as_of or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        quarantine = validate_source(cursor, contract.source, as_of).quarantine
+        problems: dict[int, list[dict]] = {}
+        for entry in quarantine.itertuples(index=False):
+            problems.setdefault(int(entry.row_number), []).append(self._problem(contract, mapping, entry))
+        rows = cursor.execute(
+            f"SELECT _row_number, key, payload, hash(key) AS key_hash, {payload_hash_sql('payload')} = first_value({payload_hash_sql('payload')}) OVER w AS same, "
+            f"row_number() OVER w AS nth FROM (SELECT r._row_number, {key_sql(contract)} AS key, {payload_sql(contract)} AS payload FROM {contract.table} r) "
+            "WINDOW w AS (PARTITION BY key ORDER BY _row_number) ORDER BY _row_number"
+        ).fetchall()
+        by_index = {row[0]: row for row in rows}
+        hashes = np.array([row[3] if row[1] is not None else 0 for row in rows], dtype=np.uint64)
+        candidates = [row[1] for row, maybe in zip(rows, lane.maybe_seen(hashes)) if maybe and row[1] is not None]
+        seen = self._seen(cursor, contract, candidates)
+        duplicate = duplicate_rule(contract.key).name
+        for index, key, payload, _, same, nth in rows:
+            found = problems.get(index, [])
+            status = REJECTED if found else ACCEPTED
+            if key in seen:
+                found = [p for p in found if p["rule"] != duplicate]
+                first_hash, first_payload, batch_hash = seen[key]
+                if batch_hash[payload] == first_hash:
+                    status = DUPLICATE
+                else:
+                    found.append(self._changed(contract, mapping, key, first_payload, payload))
+                    status = REJECTED
+            elif nth > 1 and key is not None and same:
+                status = DUPLICATE
+            verdicts[index] = Verdict(index, self._key(contract, mapping, payload), status, found if status != DUPLICATE else [])
+        return {index: (row[1], row[2]) for index, row in by_index.items()}
+
+    def _seen(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, keys: list[str]) -> dict:
+        """key -> (first payload hash, first payload or None, {batch payload: its hash}) of ``keys`` seen before."""
+        if not keys:
+            return {}
+        table = seen_table(contract.source)
+        found = cursor.execute(
+            f"SELECT s.key, s.hash, s.payload, list(DISTINCT {{'payload': b.payload, 'hash': {payload_hash_sql('b.payload')}}}) "
+            f"FROM {table} s JOIN (SELECT {key_sql(contract)} AS key, {payload_sql(contract)} AS payload FROM {contract.table} r) b ON b.key = s.key "
+            "WHERE s.key IN ? GROUP BY ALL",
+            [sorted(set(keys))],
+        ).fetchall()
+        return {key: (first, payload, {p["payload"]: p["hash"] for p in batch}) for key, first, payload, batch in found}
+
+    def _problem(self, contract: Contract, mapping: SourceMapping, entry) -> dict:
+        """A quarantine entry as a problem, its field named as the source system names it (None:
+        a problem of no one field, such as a receipt's site and unit together)."""
+        name = _field_of(contract, entry.rule, entry.column_name)
+        value = entry.bad_value if isinstance(entry.bad_value, str) else None
+        field = ", ".join(self._column(mapping, c) for c in contract.key) if name == _KEY else self._column(mapping, name) if name else None
+        return {"rule": entry.rule, "field": field, "value": value, "reason": entry.reason}
+
+    def _key(self, contract: Contract, mapping: SourceMapping, payload: str) -> dict[str, str | None]:
+        values = dict(zip(contract.columns, json.loads(payload)))
+        key = {}
+        for name in contract.key:
+            spec = mapping.field_source(name)
+            key[spec.column if spec else name] = values.get(name)
+        return key
+
+    def _changed(self, contract: Contract, mapping: SourceMapping, key: str, first: str | None, payload: str) -> dict:
+        """The duplicate rule's problem of an event whose key was received with another payload."""
+        rule = duplicate_rule(contract.key)
+        changes = ""
+        if first is not None:
+            old, new = dict(zip(contract.columns, json.loads(first))), dict(zip(contract.columns, json.loads(payload)))
+            named = [f"{self._column(mapping, c)} {old[c] or 'empty'} -> {new[c] or 'empty'}" for c in contract.columns if old[c] != new[c]]
+            changes = f" ({'; '.join(named)})" if named else ""
+        reason = (
+            f"duplicate of an event received before (same {', '.join(contract.key)}: {key}), re-sent with a different payload{changes}: "
+            "the first one received is kept"
+        )
+        return {"rule": rule.name, "field": ", ".join(self._column(mapping, c) for c in contract.key), "value": key, "reason": reason}
+
+    @staticmethod
+    def _column(mapping: SourceMapping, name: str) -> str:
+        spec = mapping.field_source(name)
+        return spec.column if spec else name
+
+    # ---- the seen index -------------------------------------------------------------------
+
+    def _lane(self, source: str) -> tuple[_State, _Lane]:
+        """The current state's lane of ``source``, its lock held (released by the caller)."""
+        while True:
+            state = self._state
+            lane = state.lanes[source]
+            lane.lock.acquire()
+            if state is self._state:
+                return state, lane
+            lane.lock.release()
+
+    def _add_seen(self, lane: _Lane, source: str, seen: list[tuple[str, str]]) -> int:
+        if not seen:
+            return 0
+        table = seen_table(source)
+        frame = pa.table(
+            {"key": pa.array([k for k, _ in seen], pa.string()), "payload": pa.array([p for _, p in seen], pa.string()), "ordinal": np.arange(len(seen))}
+        )
+        lane.cursor.register("remembered", frame)
+        try:
+            before = lane.cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            lane.cursor.execute(
+                f"INSERT INTO {table} SELECT DISTINCT ON (key) key, {payload_hash_sql('payload')}, payload FROM remembered ORDER BY key, ordinal ON CONFLICT DO NOTHING"
+            )
+            added = lane.cursor.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+            new = lane.cursor.execute("SELECT hash(key) FROM remembered").fetchnumpy()
+        finally:
+            lane.cursor.unregister("remembered")
+        lane.recent = np.union1d(lane.recent, np.asarray(next(iter(new.values())), dtype=np.uint64))
+        return added
+
+    def remember(self, source: str, result: DoorResult) -> int:
+        """Add the logged events' keys to the seen index (call after the log append succeeded);
+        the number of keys added (a key seen before keeps its first payload)."""
+        self._contract(source)
+        _, lane = self._lane(source)
+        try:
+            return self._add_seen(lane, source, result.seen)
+        finally:
+            lane.lock.release()
+
+    def replay(self, source: str, records: Iterable) -> pd.DataFrame:
+        """Remember the events of the intake log (at startup) and return the ATP movements of
+        those logged as accepted (``effects.MOVEMENT_COLUMNS``, in the log's order).
+
+        ``records``: the log's records (``{"event": {...}, "status": ...}``), or the
+        ``(source, record)`` pairs ``IntakeLog.records`` yields.
+        """
+        contract, mapping = self._contract(source), self._mappings[source]
+        logged = [_logged(item) for item in records]
+        frames = []
+        for start in range(0, len(logged), _REPLAY_CHUNK):
+            chunk = logged[start : start + _REPLAY_CHUNK]
+            events = [event for event, _ in chunk]
+            accepted = [i for i, (_, status) in enumerate(chunk) if status == ACCEPTED]
+            _, lane = self._lane(source)
+            try:
+                self._insert(lane.cursor, contract, mapping, list(range(len(chunk))), events)
+                rows = lane.cursor.execute(
+                    f"SELECT key, payload FROM (SELECT {key_sql(contract)} AS key, {payload_sql(contract)} AS payload, _row_number FROM {contract.table} r) "
+                    "WHERE key IS NOT NULL ORDER BY _row_number"
+                ).fetchall()
+                if accepted:
+                    frames.append(effects.movements(lane.cursor, contract, accepted, self._zone)[0])
+                lane.cursor.execute(f"DELETE FROM {contract.table}")
+                self._add_seen(lane, source, rows)
+            finally:
+                lane.lock.release()
+        frames = [f for f in frames if len(f)]
+        return pd.concat(frames, ignore_index=True) if frames else effects.empty_movements()
+
+    def refresh(self, snapshot: Path) -> None:
+        """Rebuild from a newly published snapshot; the old one answers until the new one is
+        built. The events remembered since the old snapshot are carried over (those the new
+        snapshot holds are then its own)."""
+        state = self._build(Path(snapshot))
+        with self._swap:
+            old = self._state
+            for lane in old.lanes.values():
+                lane.lock.acquire()
+            try:
+                for source, lane in old.lanes.items():
+                    remembered = lane.cursor.execute(f"SELECT key, payload FROM {seen_table(source)} WHERE payload IS NOT NULL").fetchall()
+                    self._add_seen(state.lanes[source], source, remembered)
+                self._state = state
+            finally:
+                for lane in old.lanes.values():
+                    lane.lock.release()
