@@ -38,10 +38,9 @@ from service.intake.log import (
     IntakeLogLocked,
     append_index,
     fsync_folder,
-    read_index,
     read_segment,
     segment_id_of,
-    segment_statuses,
+    unfolded_segments,
     utc_text,
 )
 
@@ -252,18 +251,6 @@ def _fold_locked(folder: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
-def _sealed_unfolded(folder: Path) -> list[tuple[str, str, Path]]:
-    """(source, segment_id, path) of the sealed segments not folded yet, by source and time
-    (the index, and any sealed file it lacks: a writer killed between its rename and its index line)."""
-    index = read_index(folder)
-    found = {(s.source, s.segment_id): s.path for s in segment_statuses(folder) if not s.landing_files}
-    for path in (folder / "log").glob("*/*.jsonl"):
-        key = (path.parent.name, segment_id_of(path))
-        if not path.name.endswith(".open.jsonl") and key not in index:
-            found[key] = path
-    return [(source, segment_id, path) for (source, segment_id), path in sorted(found.items()) if path.exists()]
-
-
 def fold_pending(folder: Path, mappings: dict[str, SourceMapping], landing: Path, now: datetime | None = None) -> list[FoldedFile]:
     """Fold every sealed segment not folded yet of the sources in ``mappings`` into ``landing``.
 
@@ -284,7 +271,7 @@ def fold_pending(folder: Path, mappings: dict[str, SourceMapping], landing: Path
             pass  # the service is running: it seals its own segments
         else:
             log.close(now=now)
-        for source, segment_id, path in _sealed_unfolded(folder):
+        for source, segment_id, path in unfolded_segments(folder):
             mapping = mappings.get(source)
             if mapping is None:
                 continue  # a source the company no longer maps: its segments wait (status shows them)

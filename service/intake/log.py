@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -167,10 +167,57 @@ def append_index(folder: Path, entries: list[dict]) -> None:
             fsync_folder(Path(folder))
 
 
-# the index as last read, per file: (device, inode, its first bytes), bytes read, segments; read on
-# from there next time unless the file was rewritten (another inode, or other first bytes)
-_INDEX_CACHE: dict[Path, tuple[tuple, int, dict[tuple[str, str], dict]]] = {}
+@dataclass
+class _IndexState:
+    """The index as last read: the file's (device, inode, first bytes), the bytes read, what it
+    says per segment, and the sealed segments not folded nor pruned (kept as lines come in)."""
+
+    identity: tuple | None = None
+    offset: int = 0
+    segments: dict[tuple[str, str], dict] = field(default_factory=dict)
+    pending: set[tuple[str, str]] = field(default_factory=set)
+
+
+_INDEX_CACHE: dict[Path, _IndexState] = {}
 _INDEX_CACHE_LOCK = threading.Lock()
+
+
+def _index_state(folder: Path) -> _IndexState:
+    """The index read on from where the last call stopped (from the start when ``prune`` rewrote
+    it: another inode or other first bytes). Call with _INDEX_CACHE_LOCK held."""
+    path = Path(folder).resolve() / INDEX_FILE
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return _IndexState()
+    state = _INDEX_CACHE.get(path) or _IndexState()
+    with open(path, "rb") as file:
+        identity = (info.st_dev, info.st_ino, file.read(256))
+        known = state.identity
+        if known is None or known[:2] != identity[:2] or not identity[2].startswith(known[2]) or info.st_size < state.offset:
+            state = _IndexState()
+        file.seek(state.offset)
+        data = file.read()
+    complete = data[: data.rfind(b"\n") + 1]  # a line being written is read once it ends
+    for line in complete.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # torn by a killed writer: what it said is found again (see read_index)
+        if not isinstance(entry, dict) or "source" not in entry or "segment_id" not in entry:
+            continue
+        key = (entry["source"], entry["segment_id"])
+        state.segments.setdefault(key, {}).update(entry)
+        kind = entry.get("kind")
+        if kind == "pruned":
+            state.segments[key]["pruned"] = True
+        if kind == "sealed" and "files" not in state.segments[key] and not state.segments[key].get("pruned"):
+            state.pending.add(key)
+        elif kind in ("folded", "pruned"):
+            state.pending.discard(key)
+    state.identity, state.offset = identity, state.offset + len(complete)
+    _INDEX_CACHE[path] = state
+    return state
 
 
 def read_index(folder: Path) -> dict[tuple[str, str], dict]:
@@ -178,32 +225,17 @@ def read_index(folder: Path) -> dict[tuple[str, str], dict]:
     with ``folded`` ({files, folded_at}) and ``pruned``. A line that is not JSON (torn) is skipped:
     what it said is found again (a sealed file is re-indexed at open, a fold is redone identically).
     Only the lines appended since the last call are read (the index is rewritten by ``prune`` only)."""
-    path = Path(folder).resolve() / INDEX_FILE
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return {}
     with _INDEX_CACHE_LOCK:
-        known, offset, segments = _INDEX_CACHE.get(path, (None, 0, {}))
-        with open(path, "rb") as file:
-            identity = (info.st_dev, info.st_ino, file.read(256))
-            if known is None or known[:2] != identity[:2] or not identity[2].startswith(known[2]) or info.st_size < offset:
-                offset, segments = 0, {}
-            file.seek(offset)
-            data = file.read()
-        complete = data[: data.rfind(b"\n") + 1]  # a line being written is read once it ends
-        for line in complete.splitlines():
-            try:
-                entry = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if not isinstance(entry, dict) or "source" not in entry or "segment_id" not in entry:
-                continue
-            segments.setdefault((entry["source"], entry["segment_id"]), {}).update(entry)
-            if entry.get("kind") == "pruned":
-                segments[(entry["source"], entry["segment_id"])]["pruned"] = True
-        _INDEX_CACHE[path] = (identity, offset + len(complete), segments)
-        return {key: dict(entry) for key, entry in segments.items()}
+        return {key: dict(entry) for key, entry in _index_state(folder).segments.items()}
+
+
+def unfolded_segments(folder: Path) -> list[tuple[str, str, Path]]:
+    """(source, segment_id, path) of the sealed segments not folded yet, by source and time:
+    cheap to call every second (the index's new lines only)."""
+    with _INDEX_CACHE_LOCK:
+        state = _index_state(folder)
+        pending = [(key, state.segments[key].get("path")) for key in sorted(state.pending)]
+    return [(source, segment_id, Path(folder) / path) for (source, segment_id), path in pending if path]
 
 
 def _sealed_entry(source: str, path: Path, now: datetime) -> dict:
@@ -265,7 +297,9 @@ class IntakeLog:
         then recover: each segment a killed process left open has its torn last line cut (never
         acknowledged) and is sealed; sealed segments the index lacks are indexed. Raises
         IntakeLogLocked naming the folder and the lock when another process holds it."""
-        self.log_folder.mkdir(parents=True, exist_ok=True)
+        if not self.log_folder.is_dir():
+            self.log_folder.mkdir(parents=True)
+            fsync_folder(self.folder)
         lock_path = self.log_folder / WRITER_LOCK
         descriptor = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + wait_seconds
@@ -363,7 +397,9 @@ class IntakeLog:
 
     def _new_segment(self, source: str, now: datetime) -> _OpenSegment:
         folder = self.log_folder / source
-        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            folder.mkdir()
+            fsync_folder(self.log_folder)
         segment_id = f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%S%f')}Z-{secrets.token_hex(3)}"
         last = self._last_id.get(source) or max((segment_id_of(p) for p in folder.glob("*.jsonl")), default="")
         if segment_id[:22] <= last[:22]:  # the clock went back, or two segments in a microsecond: keep the order
@@ -438,7 +474,10 @@ def _record_line(source: str, record: dict, received_at: str, index: int) -> byt
         raise ValueError(f"record {index} of {source}: needs key (a list), status (accepted or rejected) and event (an object); got keys {sorted(record)}")
     ordered = {"key": record["key"], "received_at": record.get("received_at") or received_at, "status": record["status"], "event": record["event"]}
     ordered.update({k: v for k, v in record.items() if k not in ordered})
-    return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    try:
+        return (json.dumps(ordered, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # half a surrogate pair in a text: kept as its JSON escape
+        return (json.dumps(ordered, ensure_ascii=True, separators=(",", ":")) + "\n").encode("ascii")
 
 
 def _cut_back(segment: _OpenSegment, error: OSError) -> None:

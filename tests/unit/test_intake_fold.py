@@ -231,3 +231,16 @@ def test_fold_pending_seals_what_a_stopped_service_left_open(tmp_path):
     log.close(seal=False)  # killed
     (folded,) = fold_pending(folder, {"wms_events": WMS}, tmp_path / "landing")
     assert folded.events == 1 and folded.path.exists()
+
+
+def test_a_segment_that_cannot_be_folded_is_named_and_the_others_are_folded(tmp_path):
+    from service.intake.fold import FoldError
+
+    folder = tmp_path / "intake"
+    sealed_segment(folder, "wms_events", [wms_event(1)])
+    sealed_segment(folder, "pos_sales", [till_event("S01", 1)])
+    fixed = POS.model_copy(update={"files": "tills/sales.csv", "path_values": {}})
+    with pytest.raises(FoldError, match=r"pos_sales segment .*'tills/sales.csv'") as raised:
+        fold_pending(folder, {"wms_events": WMS, "pos_sales": fixed}, tmp_path / "landing")
+    assert [(f.source, f.events) for f in raised.value.folded] == [("wms_events", 1)]
+    assert [f.source for f in fold_pending(folder, {"wms_events": WMS, "pos_sales": POS}, tmp_path / "landing")] == ["pos_sales"]
