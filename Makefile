@@ -7,7 +7,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 UV_VERSION := 0.13.9
 export PATH := $(BIN):$(PATH)
 
-.PHONY: setup browser demo recover test dbt-parse dbt-docs ui mlflow-ui contracts-docs bench lock clean
+.PHONY: setup browser demo recover test dbt-parse dbt-docs ui serve mlflow-ui contracts-docs bench lock clean
 
 # Bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set, every process would
 # otherwise compile dagster, dbt and great_expectations again (measured: 12.6 s -> 6.3 s to import
@@ -47,9 +47,15 @@ test: dbt-parse browser
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
-# dagster dev on 127.0.0.1:$PLANLINE_UI_PORT (3000), once the settings are checked and the port is free
+# dagster dev on 127.0.0.1:$PLANLINE_UI_PORT (3000), once the settings are checked and the port is free,
+# and the live service next to it on 127.0.0.1:$PLANLINE_SERVICE_PORT (8000)
 ui: dbt-parse
 	$(BIN)/python -m orchestration.ui
+
+# The live service (intake, ATP to the second, order promising) on 127.0.0.1:$PLANLINE_SERVICE_PORT
+# (8000); OpenAPI at /docs. make ui starts it too, next to Dagster. See docs/service.md.
+serve: dbt-parse
+	$(BIN)/python -m service
 
 # MLflow's UI on the local tracking store (experiments, backtests, the model registry)
 mlflow-ui: setup

@@ -6,7 +6,8 @@ order matters: a contract looks up the rows of the sources it depends on that pa
 contract (``VALID(source)`` in its SQL, ``depends_on``), so those are validated before it. The
 order is stage by stage (STAGES), within a stage module by module (by name), within a module as
 its tuple lists them; a contract that reads a source validated after it, or one no contract
-declares, stops the import with an error naming both.
+declares, stops the import with an error naming both. A module also lists, in ``EVENT_STREAMS``,
+those of its sources whose rows are events: the live service takes them over HTTP (``EVENT_SOURCES``).
 """
 
 from __future__ import annotations
@@ -82,8 +83,12 @@ def collect(modules: list[ModuleType]) -> dict[str, tuple[Contract, str]]:
     return placed
 
 
-_COLLECTED = collect(_modules())
+_MODULES = _modules()
+_COLLECTED = collect(_MODULES)
 CONTRACTS: dict[str, Contract] = {source: contract for source, (contract, _) in _COLLECTED.items()}
+# The sources whose rows are events a system can send as they happen (a module's EVENT_STREAMS
+# tuple, beside its stages): the live service takes them over HTTP (docs/service.md).
+EVENT_SOURCES: tuple[str, ...] = tuple(contract.source for module in _MODULES for contract in getattr(module, "EVENT_STREAMS", ()))
 # The file of data_contracts/sources/ each contract is exported by: where a message sends a reader.
 CONTRACT_FILES: dict[str, str] = {source: file for source, (_, file) in _COLLECTED.items()}
 

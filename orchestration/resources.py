@@ -100,6 +100,8 @@ class LandingZone(dg.ConfigurableResource):
     rejected_dir: str
     processed_dir: str
     company_dir: str = ""
+    # the live service's intake log, whose sealed segments are folded into the landing folder (docs/service.md)
+    intake_dir: str = ""
 
     def company(self):
         """The company configuration, read and checked now (CompanyConfigError naming file and key)."""
@@ -119,6 +121,10 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def processed(self) -> Path:
         return Path(self.processed_dir)
+
+    @property
+    def intake(self) -> Path | None:
+        return Path(self.intake_dir) if self.intake_dir else None
 
 
 class ExportFolder(dg.ConfigurableResource):

@@ -92,6 +92,7 @@ SETTING_VARIABLES = (
     "PLANLINE_GX_DIR",
     "PLANLINE_DBT_STATE_DIR",
     "PLANLINE_MLFLOW_UI_URL",
+    "PLANLINE_INTAKE_DIR",
     *(setting.variable for setting in CONFIGURED),
 )
 
@@ -273,6 +274,7 @@ class Settings:
     gx_root: Path
     dbt_state: Path  # dbt's run artifacts and its partial-parse state for this warehouse (see parse_project)
     company_dir: Path  # the company configuration (company.yaml)
+    intake: Path  # the live service's intake log (docs/service.md), folded into the landing folder
     as_of: datetime | None  # the platform's "now" as naive UTC; None: the clock
     business_timezone: str  # IANA name: business days of UTC timestamps
     partitions_start: date  # the first daily partition (go-live); it also holds every earlier day
@@ -327,6 +329,7 @@ class Settings:
             self.dagster_home,
             self.gx_root,
             self.dbt_state,
+            self.intake,
             self.warehouse.parent,
         ):
             folder.mkdir(parents=True, exist_ok=True)
@@ -389,6 +392,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gx_root=_path(environ, "PLANLINE_GX_DIR", home / "great_expectations"),
         dbt_state=_path(environ, "PLANLINE_DBT_STATE_DIR", home / "dbt"),
         company_dir=company_dir,
+        intake=_path(environ, "PLANLINE_INTAKE_DIR", home / "intake"),
         as_of=as_of,
         business_timezone=zone_name,
         partitions_start=configured("partitions_start", _date, month_start),
@@ -417,6 +421,7 @@ def home_environment(home: Path) -> dict[str, str]:
         "PLANLINE_EXPORT_DIR": str(home / "exports"),
         "PLANLINE_MLFLOW_DIR": str(home / "mlflow"),
         "PLANLINE_DBT_STATE_DIR": str(home / "dbt"),
+        "PLANLINE_INTAKE_DIR": str(home / "intake"),
         "DBT_TARGET_PATH": str(home / "dbt"),
         "DAGSTER_HOME": str(home / "dagster_home"),
     }

@@ -82,6 +82,21 @@ def _whole_number(low: int, high: int, what: str) -> Callable[[str], str | None]
     return check
 
 
+def _number_between(low: float, high: float, what: str) -> Callable[[str], str | None]:
+    def check(value: str) -> str | None:
+        try:
+            number = float(value)
+        except ValueError:
+            return f"{what}, {low:g} to {high:g}"
+        return None if low <= number <= high else f"{what}, {low:g} to {high:g}"
+
+    return check
+
+
+def _flag(value: str) -> str | None:
+    return None if value.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"} else "true or false"
+
+
 def _iso_date(value: str) -> str | None:
     try:
         date.fromisoformat(value)
@@ -114,6 +129,12 @@ VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_MAX_OVERRIDE_PCT": _whole_number(1, 1_000_000, "a whole number of percent"),
     "PLANLINE_MAX_OVERRIDE_UNITS": _whole_number(1, 10**12, "a whole number of units"),
     "MLFLOW_UI_PORT": _whole_number(1, 65535, "a TCP port number"),  # make mlflow-ui's
+    # the live service's (service/config.py)
+    "PLANLINE_SERVICE_PORT": _whole_number(1, 65535, "a TCP port number"),
+    "PLANLINE_SERVICE_OPEN_READS": _flag,
+    "PLANLINE_INTAKE_SEGMENT_SECONDS": _number_between(0.1, 86_400, "seconds"),
+    "PLANLINE_INTAKE_SEGMENT_EVENTS": _whole_number(1, 10_000_000, "a whole number of events"),
+    "PLANLINE_RESERVATION_MINUTES": _number_between(0.01, 525_600, "minutes"),
 }
 # Variables read as unset when empty: the folders and the as-of. Any other set but empty is refused,
 # a value mistyped rather than meant (a limit would take "" as its value).
@@ -128,6 +149,7 @@ FOLDERS = {
     "DAGSTER_HOME": "dagster_home",
     "PLANLINE_GX_DIR": "gx_root",
     "PLANLINE_DBT_STATE_DIR": "dbt_state",
+    "PLANLINE_INTAKE_DIR": "intake",
 }
 
 

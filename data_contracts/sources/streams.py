@@ -400,4 +400,7 @@ PLANNER_OVERRIDES = Contract(
 
 # Validation stages (data_contracts/registry.py): WMS events look up the ERP's orders.
 TRANSACTIONS = (WMS_EVENTS, WMS_STOCK, POS_SALES, OMS_EVENTS)
+# The sources whose rows are events a system can send as they happen: the live service takes them
+# one by one or in batches (docs/service.md); a stock snapshot is no event.
+EVENT_STREAMS = (WMS_EVENTS, OMS_EVENTS, POS_SALES)
 PLANNER_INPUTS = (PLANNER_OVERRIDES,)

@@ -20,6 +20,7 @@ def resources() -> dg.Definitions:
                 rejected_dir=str(settings.rejected),
                 processed_dir=str(settings.processed),
                 company_dir=str(settings.company_dir),
+                intake_dir=str(settings.intake),
             ),
             "exports": ExportFolder(export_dir=str(settings.exports)),
             "dbt": dbt_resource(settings),

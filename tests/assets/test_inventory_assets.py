@@ -125,6 +125,15 @@ def test_atp_promises_nothing_at_the_overcommitted_warehouse_and_ats_holds_the_c
     assert materialization(plan, "inventory/available_to_promise")["pairs_overcommitted"] == 1
 
 
+def test_the_plan_watermark_says_where_the_atp_starts_and_which_loads_it_holds(planned):
+    home, _, _ = planned
+    watermark = home.frame("SELECT * FROM inventory.plan_watermark")
+    assert len(watermark) == 1
+    # the hand-made warehouse has no raw tables: nothing loaded, so no load time
+    assert watermark.first_plan_day.iloc[0] == pd.Timestamp(DAYS[0]) and watermark.history_last_day.iloc[0] == pd.Timestamp(DAYS[0]) - pd.Timedelta(days=1)
+    assert pd.isna(watermark.raw_loaded_through.iloc[0]) and not pd.isna(watermark.computed_at.iloc[0])
+
+
 def test_the_key_account_is_served_first_and_the_short_line_says_why(planned):
     home, _, _ = planned
     allocation = home.frame("SELECT * FROM inventory.order_allocation").set_index("order_id")

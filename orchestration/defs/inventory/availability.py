@@ -18,14 +18,18 @@ the warehouse's tables, ``ml.inventory.availability_plan``; the inputs are dbt m
 ``fct_scheduled_receipts``, ``fct_online_stock_to_route``, ``fct_online_picking_load``).
 """
 
-import dagster as dg
+from datetime import UTC, datetime
 
+import dagster as dg
+import pandas as pd
+
+from data_contracts import CONTRACTS
 from data_contracts.company.export import SCHEMA as COMPANY
 from ml.inventory.availability_plan import allocate_order_book, availability_of_plan, reroute_online_orders
 from orchestration.defs.inventory.assets import INVENTORY_POLICIES, SCHEDULED_RECEIPTS, SCHEMA, STOCK_POSITION, planning_asset
 from orchestration.metadata import markdown_table
 from orchestration.resources import DuckDBWarehouse
-from orchestration.warehouse_io import read_frame, replace_table
+from orchestration.warehouse_io import read_frame, replace_table, table_exists
 
 AVAILABLE_TO_PROMISE = dg.AssetKey([SCHEMA, "available_to_promise"])
 ORDER_ALLOCATION = dg.AssetKey([SCHEMA, "order_allocation"])
@@ -45,7 +49,8 @@ SEGMENT_SERVICE_LEVELS = dg.AssetKey([COMPANY, "segment_service_levels"])
     AVAILABLE_TO_PROMISE,
     [ATP_INPUTS, INVENTORY_POLICIES, CHANNEL_BUFFERS],
     "ATP by SKU x location x day (on hand + scheduled receipts - committed orders, cumulated with look-ahead) and, in "
-    "inventory.available_to_sell, ATS per channel: ATP minus the channel's safety buffer.",
+    "inventory.available_to_sell, ATS per channel: ATP minus the channel's safety buffer; inventory.plan_watermark says "
+    "which loads it was computed from (the live service adds the events after it).",
 )
 def available_to_promise_asset(warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
     balances = read_frame(warehouse, f"SELECT * FROM {SCHEMA}.fct_atp_inputs")
@@ -55,6 +60,7 @@ def available_to_promise_asset(warehouse: DuckDBWarehouse) -> dg.MaterializeResu
     atp, ats = availability_of_plan(balances, policies, shares)
     replace_table(warehouse, SCHEMA, "available_to_promise", atp)
     replace_table(warehouse, SCHEMA, "available_to_sell", ats)
+    replace_table(warehouse, SCHEMA, "plan_watermark", _watermark(warehouse, atp))
     first_day = atp[atp.date == atp.date.min()]
     return dg.MaterializeResult(
         metadata={
@@ -62,6 +68,24 @@ def available_to_promise_asset(warehouse: DuckDBWarehouse) -> dg.MaterializeResu
             "ats_rows": dg.MetadataValue.int(len(ats)),
             "pairs_without_atp_today": dg.MetadataValue.int(int((first_day.atp <= 0).sum())),
             "pairs_overcommitted": dg.MetadataValue.int(int((atp.groupby(["sku_id", "location_id"]).projected_balance.min() < 0).sum())),
+        }
+    )
+
+
+def _watermark(warehouse: DuckDBWarehouse, atp: pd.DataFrame) -> pd.DataFrame:
+    """What this ATP was computed from: the transactional rows loaded up to ``raw_loaded_through``
+    (the newest load time of their raw tables now). The live service adds to it the events its
+    readers' copy holds loaded later, and those it received itself since (docs/service.md)."""
+    with warehouse.connect(read_only=True) as con:
+        loaded = [f"SELECT max(_loaded_at) AS t FROM {c.table}" for c in CONTRACTS.values() if c.partitioned and table_exists(con, "raw", c.source)]
+        through = con.execute(f"SELECT max(t) FROM ({' UNION ALL '.join(loaded)})").fetchone()[0] if loaded else None
+    first_day = atp.date.min() if len(atp) else None
+    return pd.DataFrame(
+        {
+            "computed_at": [datetime.now(UTC).replace(tzinfo=None)],
+            "raw_loaded_through": [through],
+            "first_plan_day": [first_day],
+            "history_last_day": [first_day - pd.Timedelta(days=1) if first_day is not None else None],
         }
     )
 
