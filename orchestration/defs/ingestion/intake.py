@@ -12,7 +12,6 @@ its sealed segments into the landing folder when no service runs.
   is left); the landing sensor then requests the runs of the days the events touch.
 """
 
-
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
