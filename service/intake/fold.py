@@ -151,10 +151,14 @@ def _groups(events: list[dict], mapping: SourceMapping, segment_id: str, company
             wanted = {field: value if _usable(value) else UNASSIGNED for field, value in given}
             try:
                 names[given] = landing_name(mapping, segment_id, wanted, company_mappings)
-            except ValueError:
-                if wanted == dict.fromkeys(columns, UNASSIGNED):
+            except ValueError as error:  # a value the glob or a regex does not take: the unassigned file
+                unassigned = dict.fromkeys(columns, UNASSIGNED)
+                if wanted == unassigned:
                     raise
-                names[given] = landing_name(mapping, segment_id, dict.fromkeys(columns, UNASSIGNED), company_mappings)
+                try:
+                    names[given] = landing_name(mapping, segment_id, unassigned, company_mappings)
+                except ValueError:
+                    raise error from None
         groups.setdefault(names[given], []).append(event)
     return groups
 

@@ -244,3 +244,16 @@ def test_a_segment_that_cannot_be_folded_is_named_and_the_others_are_folded(tmp_
         fold_pending(folder, {"wms_events": WMS, "pos_sales": fixed}, tmp_path / "landing")
     assert [(f.source, f.events) for f in raised.value.folded] == [("wms_events", 1)]
     assert [f.source for f in fold_pending(folder, {"wms_events": WMS, "pos_sales": POS}, tmp_path / "landing")] == ["pos_sales"]
+
+
+def test_an_event_whose_store_cannot_name_a_folder_goes_to_the_unassigned_file(tmp_path):
+    strict = POS.model_copy(update={"path_values": {"store": "^tills/([A-Za-z0-9-]+)/"}})
+    segment = sealed_segment(tmp_path / "intake", "pos_sales", [till_event("S01", 1), till_event("s/02", 2), till_event("x y", 3)])
+    files = {f.relative.split("/")[1]: f for f in fold_segment(segment, strict, tmp_path / "landing")}
+    assert {store: f.events for store, f in files.items()} == {"S01": 1, "intake-unassigned": 2}
+    unassigned = files["intake-unassigned"]
+    rows = canonical_rows(unassigned.path.read_bytes(), unassigned.relative, strict, contract_for("pos_sales"), ZONE)
+    assert rows["_path_problem"].to_pylist() == [
+        "store s/02 in the file of intake-unassigned",
+        "store x y in the file of intake-unassigned",
+    ]  # quarantined, not lost
