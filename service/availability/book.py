@@ -22,6 +22,7 @@ every mutation and read, so that an answer never sees half a batch.
 
 from __future__ import annotations
 
+import heapq
 import threading
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -99,6 +100,7 @@ class AvailabilityBook:
         self._lanes = {region: list(zip(g["location_id"], g["cost_per_unit"].astype(float))) for region, g in lanes.groupby("region")}
         self._load = {str(loc): (float(o), float(c)) for loc, o, c in zip(self.load["location_id"], self.load["open_lines"], self.load["capacity_lines"])}
         self.reservations: dict[str, Reservation] = {}
+        self._expiries: list[tuple[datetime, str]] = []  # a heap of (expires_at, id): expiry looks at the due ones only
 
     def _codes(self, item_codes: pd.DataFrame, skus: pd.DataFrame) -> None:
         """Any system's code -> sku_id: a code naming one SKU always, else by its validity dates."""
@@ -295,7 +297,7 @@ class AvailabilityBook:
                 channel=answer.channel,
             )
             ledger.hold(reservation, 1.0)
-            self.reservations[reservation.id] = reservation
+            self._keep(reservation)
             answer.reservation = reservation.as_dict()
 
     # -- reservations ---------------------------------------------------------------------------
@@ -329,12 +331,22 @@ class AvailabilityBook:
         with self._lock:
             return self._expire(now)
 
+    def _keep(self, reservation: Reservation) -> None:
+        self.reservations[reservation.id] = reservation
+        if reservation.expires_at is not None:
+            heapq.heappush(self._expiries, (reservation.expires_at, reservation.id))
+
     def _expire(self, now: datetime) -> int:
-        due = [r for r in self.reservations.values() if r.expires_at is not None and r.expires_at <= now]
-        for reservation in due:
+        released = 0
+        while self._expiries and self._expiries[0][0] <= now:
+            expires_at, reservation_id = heapq.heappop(self._expiries)
+            reservation = self.reservations.get(reservation_id)
+            if reservation is None or reservation.expires_at != expires_at:  # cancelled or confirmed since
+                continue
             self.ledger.hold(reservation, -1.0)
-            del self.reservations[reservation.id]
-        return len(due)
+            del self.reservations[reservation_id]
+            released += 1
+        return released
 
     # -- a newer plan -----------------------------------------------------------------------------
 
@@ -356,7 +368,7 @@ class AvailabilityBook:
                 reservation = Reservation(**{**reservation.__dict__, "lines": lines})
                 self.ledger.add_pairs([(reservation.sku_id, reservation.location_id)])
                 self.ledger.hold(reservation, 1.0)
-                self.reservations[reservation.id] = reservation
+                self._keep(reservation)
             return len(self.reservations)
 
     def reload(self, snapshot: Path | None = None, now: datetime | None = None) -> None:
@@ -380,5 +392,5 @@ class AvailabilityBook:
                 "locations",
             ):
                 setattr(self, name, getattr(newer, name))
-            for name in ("_code_sku", "_dated_codes", "rules", "lanes", "load", "_lanes", "_load", "reservations"):
+            for name in ("_code_sku", "_dated_codes", "rules", "lanes", "load", "_lanes", "_load", "reservations", "_expiries"):
                 setattr(self, name, getattr(newer, name))

@@ -144,6 +144,11 @@ class Ledger:
         if movements.empty:
             return 0
         frame = movements.reset_index(drop=True)
+        for column in ("source", "event_key", "sku_id", "location_id", "business_date"):
+            empty = frame[column].isna()
+            if empty.any():
+                row = frame.loc[empty].iloc[0]
+                raise ValueError(f"movements.{column} must be filled, it is empty at source={row['source']!r}, event_key={row['event_key']!r}")
         deltas = frame[["on_hand_delta", "committed_delta"]].apply(pd.to_numeric, errors="coerce").fillna(0.0)
         bad = ~np.isfinite(deltas.to_numpy()).all(axis=1)
         if bad.any():

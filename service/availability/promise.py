@@ -310,6 +310,8 @@ def route(
     cheapest = int(np.lexsort((locations, ratio, cost))[0])
     if len(eligible):
         best = eligible[np.lexsort((locations[eligible], ratio[eligible], cost[eligible]))[0]]
+        if region is None:
+            return by_location[locations[best]], f"no region to cost: {locations[best]} has the whole quantity and the lowest load"
         if best == cheapest or cost[best] <= cost[cheapest]:
             return by_location[locations[best]], f"{locations[best]}: the cheapest location in reach with the whole quantity ({_fmt(cost[best])} per unit)"
         why = "at picking capacity" if not free[cheapest] else f"has {_fmt(on_day[cheapest])}"
