@@ -183,6 +183,7 @@ class Door:
         self._files = mapping_files or {}
         self._sources = event_sources(self._mappings)
         self._contracts = {s: contract_for(s) for s in self._sources}
+        self._columns = {s: frozenset(self._mappings[s].source_columns) for s in self._sources}
         self._swap = threading.Lock()
         self._state = self._build(Path(snapshot))
 
@@ -219,22 +220,23 @@ class Door:
                 verdicts[index] = Verdict(index, self._raw_key(contract, mapping, event), REJECTED, problem)
             else:
                 shaped.append(index)
-        readable, unreadable = self._readable(contract, mapping, events, shaped)
-        for index, reason in unreadable.items():
-            problem = {"rule": PARSE_RULE, "field": None, "value": None, "reason": reason}
-            verdicts[index] = Verdict(index, self._raw_key(contract, mapping, events[index]), REJECTED, [problem])
-        movements, seen = effects.empty_movements(), []
-        if readable:
+        movements, seen, readable = effects.empty_movements(), [], []
+        if shaped:
             lane = self._state.lanes[source]
             with lane.lock:
-                rows = self._judged(lane, contract, mapping, readable, [events[i] for i in readable], verdicts)
-                accepted = [i for i in readable if verdicts[i].status == ACCEPTED]
-                if accepted:
-                    movements, unplaced = effects.movements(lane.cursor, contract, accepted, self._zone)
-                    if unplaced:
-                        log.warning("%s: accepted events %s have no sku or unit factor in the master data: no ATP movement", source, unplaced)
-                lane.cursor.execute(f"DELETE FROM {contract.table}")
-            seen = [(rows[i][0], rows[i][1]) for i in readable if verdicts[i].status != DUPLICATE and rows[i][0] is not None]
+                readable, unreadable, table = self._readable(lane.cursor, contract, mapping, events, shaped)
+                for index, reason in unreadable.items():
+                    problem = {"rule": PARSE_RULE, "field": None, "value": None, "reason": reason}
+                    verdicts[index] = Verdict(index, self._raw_key(contract, mapping, events[index]), REJECTED, [problem])
+                if readable:
+                    rows = self._judged(lane, contract, mapping, readable, table, verdicts)
+                    accepted = [i for i in readable if verdicts[i].status == ACCEPTED]
+                    if accepted:
+                        movements, unplaced = effects.movements(lane.cursor, contract, accepted, self._zone)
+                        if unplaced:
+                            log.warning("%s: accepted events %s have no sku or unit factor in the master data: no ATP movement", source, unplaced)
+                    lane.cursor.execute(f"DELETE FROM {contract.table}")
+                    seen = [(rows[i][0], rows[i][1]) for i in readable if verdicts[i].status != DUPLICATE and rows[i][0] is not None]
         ordered = [verdicts[i] for i in range(len(events))]
         to_log = [i for i in readable if verdicts[i].status != DUPLICATE]
         return DoorResult(source, ordered, to_log, movements, seen)
@@ -242,6 +244,8 @@ class Door:
     def _shape_problems(self, source: str, event, mapping: SourceMapping) -> list[dict]:
         if not isinstance(event, dict):
             return [{"rule": PARSE_RULE, "field": None, "value": None, "reason": "the event is not a JSON object"}]
+        if event.keys() <= self._columns[source]:  # the usual case, without asking the mapping
+            return []
         where = self._files.get(source, f"the company's mapping of {source}")
         return [
             {
@@ -265,36 +269,34 @@ class Door:
             key[spec.column if spec else name] = None if value is None else str(value)
         return key
 
-    def _canonical(self, contract: Contract, mapping: SourceMapping, events: list[dict]) -> pa.Table:
-        rows = canonical_rows(encode_events(events, mapping), BATCH_LABEL, mapping, contract, self._zone)
+    def _canonical(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, mapping: SourceMapping, events: list[dict]) -> pa.Table:
+        """The events' canonical rows, read back from the bytes of a file of them by the loader's reader."""
+        rows = canonical_rows(encode_events(events, mapping), BATCH_LABEL, mapping, contract, self._zone, cursor)
         if rows.num_rows != len(events):
             raise RuntimeError(f"{contract.source}: {len(events)} events gave {rows.num_rows} rows: the mapping does not give one row per event")
         return rows
 
-    def _readable(self, contract: Contract, mapping: SourceMapping, events: list, shaped: list[int]) -> tuple[list[int], dict[int, str]]:
-        """The shaped events the loader's reader reads as a file, and why each other one is not
+    def _readable(self, cursor, contract: Contract, mapping: SourceMapping, events: list, shaped: list[int]) -> tuple[list[int], dict[int, str], pa.Table]:
+        """The shaped events the loader's reader reads as a file, why each other one is not
         (found one by one when the batch as a file is unreadable: such an event is never logged,
-        it would make the whole folded file unreadable)."""
-        if not shaped:
-            return [], {}
+        it would make the whole folded file unreadable), and the readable ones' canonical rows."""
         try:
-            self._canonical(contract, mapping, [events[i] for i in shaped])
-            return shaped, {}
+            return shaped, {}, self._canonical(cursor, contract, mapping, [events[i] for i in shaped])
         except Exception:  # which event: each alone (rare: the API takes JSON values only)
             pass
         readable, unreadable = [], {}
         for index in shaped:
             try:
-                self._canonical(contract, mapping, [events[index]])
+                self._canonical(cursor, contract, mapping, [events[index]])
                 readable.append(index)
             except Exception as error:
                 unreadable[index] = f"the event cannot be read as a {mapping.format.type.upper()} row of its mapping: {error}"
-        return readable, unreadable
+        table = self._canonical(cursor, contract, mapping, [events[i] for i in readable]) if readable else None
+        return readable, unreadable, table
 
-    def _insert(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, mapping: SourceMapping, indexes: list[int], events: list[dict]) -> None:
-        """The events' canonical rows into the empty ``raw.<source>``, as the loader inserts a
-        file's rows (row number: the event's index in the batch)."""
-        rows = canonical_rows(encode_events(events, mapping), BATCH_LABEL, mapping, contract, self._zone, cursor)
+    def _insert(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, indexes: list[int], rows: pa.Table) -> None:
+        """Canonical rows into the empty ``raw.<source>``, as the loader inserts a file's rows
+        (row number: the event's index in the batch)."""
         now = datetime.now(UTC).replace(tzinfo=None)
         rows = (
             rows.append_column("_source_file", pa.array([BATCH_LABEL] * rows.num_rows, pa.string()))
@@ -313,18 +315,21 @@ class Door:
         finally:
             cursor.unregister("incoming_rows")
 
-    def _judged(self, lane: _Lane, contract: Contract, mapping: SourceMapping, indexes: list[int], events: list[dict], verdicts: dict) -> dict:
-        """Insert and validate the readable events, set their verdicts; (key, payload) by index."""
+    def _judged(self, lane: _Lane, contract: Contract, mapping: SourceMapping, indexes: list[int], table: pa.Table, verdicts: dict) -> dict:
+        """Insert and validate the readable events' rows, set their verdicts; (key, payload) by index."""
         cursor = lane.cursor
-        self._insert(cursor, contract, mapping, indexes, events)
+        self._insert(cursor, contract, indexes, table)
         as_of = self._as_of or datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         quarantine = validate_source(cursor, contract.source, as_of).quarantine
         problems: dict[int, list[dict]] = {}
-        for entry in quarantine.itertuples(index=False):
-            problems.setdefault(int(entry.row_number), []).append(self._problem(contract, mapping, entry))
+        columns = [quarantine[c].tolist() for c in ("row_number", "rule", "column_name", "bad_value", "reason")]
+        for row_number, rule, column, value, reason in zip(*columns):
+            problems.setdefault(int(row_number), []).append(self._problem(contract, mapping, rule, column, value, reason))
+        key_names = [self._column(mapping, c) for c in contract.key]
         rows = cursor.execute(
             f"SELECT _row_number, key, payload, hash(key) AS key_hash, {payload_hash_sql('payload')} = first_value({payload_hash_sql('payload')}) OVER w AS same, "
-            f"row_number() OVER w AS nth FROM (SELECT r._row_number, {key_sql(contract)} AS key, {payload_sql(contract)} AS payload FROM {contract.table} r) "
+            f"row_number() OVER w AS nth, key_values FROM (SELECT r._row_number, {key_sql(contract)} AS key, {payload_sql(contract)} AS payload, "
+            f"[{', '.join(f'r.{c}' for c in contract.key)}] AS key_values FROM {contract.table} r) "
             "WINDOW w AS (PARTITION BY key ORDER BY _row_number) ORDER BY _row_number"
         ).fetchall()
         by_index = {row[0]: row for row in rows}
@@ -332,7 +337,7 @@ class Door:
         candidates = [row[1] for row, maybe in zip(rows, lane.maybe_seen(hashes)) if maybe and row[1] is not None]
         seen = self._seen(cursor, contract, candidates)
         duplicate = duplicate_rule(contract.key).name
-        for index, key, payload, _, same, nth in rows:
+        for index, key, payload, _, same, nth, key_values in rows:
             found = problems.get(index, [])
             status = REJECTED if found else ACCEPTED
             if key in seen:
@@ -345,7 +350,7 @@ class Door:
                     status = REJECTED
             elif nth > 1 and key is not None and same:
                 status = DUPLICATE
-            verdicts[index] = Verdict(index, self._key(contract, mapping, payload), status, found if status != DUPLICATE else [])
+            verdicts[index] = Verdict(index, dict(zip(key_names, key_values)), status, found if status != DUPLICATE else [])
         return {index: (row[1], row[2]) for index, row in by_index.items()}
 
     def _seen(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, keys: list[str]) -> dict:
@@ -361,26 +366,18 @@ class Door:
         ).fetchall()
         return {key: (first, payload, {p["payload"]: p["hash"] for p in batch}) for key, first, payload, batch in found}
 
-    def _problem(self, contract: Contract, mapping: SourceMapping, entry) -> dict:
+    def _problem(self, contract: Contract, mapping: SourceMapping, rule: str, column: str | None, value, reason: str) -> dict:
         """A quarantine entry as a problem, its field named as the source system names it (None:
         a problem of no one field, such as a receipt's site and unit together)."""
-        name = _field_of(contract, entry.rule, entry.column_name)
-        value = entry.bad_value if isinstance(entry.bad_value, str) else None
+        name = _field_of(contract, rule, column)
         field = ", ".join(self._column(mapping, c) for c in contract.key) if name == _KEY else self._column(mapping, name) if name else None
-        return {"rule": entry.rule, "field": field, "value": value, "reason": entry.reason}
-
-    def _key(self, contract: Contract, mapping: SourceMapping, payload: str) -> dict[str, str | None]:
-        values = dict(zip(contract.columns, json.loads(payload)))
-        key = {}
-        for name in contract.key:
-            spec = mapping.field_source(name)
-            key[spec.column if spec else name] = values.get(name)
-        return key
+        return {"rule": rule, "field": field, "value": value if isinstance(value, str) else None, "reason": reason}
 
     def _changed(self, contract: Contract, mapping: SourceMapping, key: str, first: str | None, payload: str) -> dict:
         """The duplicate rule's problem of an event whose key was received with another payload."""
         rule = duplicate_rule(contract.key)
         changes = ""
+        first = first if first is not None else self._first_in_snapshot(contract, key)
         if first is not None:
             old, new = dict(zip(contract.columns, json.loads(first))), dict(zip(contract.columns, json.loads(payload)))
             named = [f"{self._column(mapping, c)} {old[c] or 'empty'} -> {new[c] or 'empty'}" for c in contract.columns if old[c] != new[c]]
@@ -390,6 +387,21 @@ class Door:
             "the first one received is kept"
         )
         return {"rule": rule.name, "field": ", ".join(self._column(mapping, c) for c in contract.key), "value": key, "reason": reason}
+
+    def _first_in_snapshot(self, contract: Contract, key: str) -> str | None:
+        """The payload of the first row of ``key`` in the snapshot's raw table (the index keeps
+        only its hash: a changed re-send is rare, the snapshot is read then); None if unreadable."""
+        try:
+            with duckdb.connect(str(self._state.snapshot), read_only=True) as con:
+                row = con.execute(
+                    f"SELECT {payload_sql(contract)} FROM {contract.table} r WHERE {key_sql(contract)} = ? "
+                    "ORDER BY r._loaded_at, r._source_file, r._row_number LIMIT 1",
+                    [key],
+                ).fetchone()
+        except (duckdb.Error, OSError) as error:
+            log.warning("%s: the first payload of %s could not be read from the snapshot: %s", contract.source, key, error)
+            return None
+        return row[0] if row else None
 
     @staticmethod
     def _column(mapping: SourceMapping, name: str) -> str:
@@ -454,7 +466,7 @@ class Door:
             accepted = [i for i, (_, status) in enumerate(chunk) if status == ACCEPTED]
             _, lane = self._lane(source)
             try:
-                self._insert(lane.cursor, contract, mapping, list(range(len(chunk))), events)
+                self._insert(lane.cursor, contract, list(range(len(chunk))), self._canonical(lane.cursor, contract, mapping, events))
                 rows = lane.cursor.execute(
                     f"SELECT key, payload FROM (SELECT {key_sql(contract)} AS key, {payload_sql(contract)} AS payload, _row_number FROM {contract.table} r) "
                     "WHERE key IS NOT NULL ORDER BY _row_number"

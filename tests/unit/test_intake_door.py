@@ -8,6 +8,7 @@ published by the session's reference run.
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from pathlib import Path
 
@@ -217,7 +218,8 @@ def test_an_event_the_warehouse_holds_is_a_duplicate_and_another_payload_rejecte
     event = {**{k: v for k, v in old.items() if not k.startswith("_") and k != "qty"}, "quantity": "1"}
     assert [v.status for v in door.check("wms_events", [event]).verdicts] == [DUPLICATE]
     changed = door.check("wms_events", [{**event, "quantity": "2"}])
-    assert changed.verdicts[0].status == REJECTED and "different payload" in changed.verdicts[0].problems[0]["reason"]
+    assert changed.verdicts[0].status == REJECTED and changed.to_log == [0]
+    assert "re-sent with a different payload (quantity 1 -> 2)" in changed.verdicts[0].problems[0]["reason"]
 
 
 def test_an_oms_line_placed_commits_at_its_ship_from_location(door):
@@ -239,6 +241,18 @@ def test_a_pos_sale_takes_the_on_hand_at_the_store_on_the_store_channel(door):
     assert movement["event_key"] == "S1|2026-09-29|4000001|SALE"
 
 
+def test_an_event_its_file_format_cannot_hold_is_rejected_and_not_logged(snapshot):
+    latin = {
+        **MAPPINGS,
+        "pos_sales": MAPPINGS["pos_sales"].model_copy(update={"format": MAPPINGS["pos_sales"].format.model_copy(update={"encoding": "latin-1"})}),
+    }
+    door = Door(snapshot, latin, "Europe/Paris", AS_OF)
+    sale = {"store": "S1", "business_date": "2026-09-29", "ean": "4000001", "line_type": "SALE", "qty": "2", "unit_price": "3.5", "net_amount": "7"}
+    result = door.check("pos_sales", [sale, {**sale, "promo_id": "\u20ac5 off", "line_type": "RETURN", "qty": "-1", "net_amount": "-3.5"}])
+    assert [v.status for v in result.verdicts] == [ACCEPTED, REJECTED] and result.to_log == [0]
+    assert result.verdicts[1].problems[0]["rule"] == "malformed_row" and "latin" in result.verdicts[1].problems[0]["reason"]
+
+
 def test_replay_remembers_the_log_and_gives_the_accepted_events_movements(door):
     records = [("wms_events", {"event": wms("L1"), "status": ACCEPTED}), ("wms_events", {"event": wms("L2", sku="zz9"), "status": REJECTED})]
     movements = door.replay("wms_events", records)
@@ -257,3 +271,62 @@ def test_sources_are_the_mapped_event_streams(snapshot):
     assert door.sources == ["wms_events", "oms_events"]
     with pytest.raises(KeyError, match="not an event source"):
         door.check("pos_sales", [])
+
+
+# ---- the tiny demo company ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_snapshot(tmp_path_factory, tiny_landing) -> tuple[Path, object]:
+    """The tiny demo company's master data and event streams loaded and validated by the loader
+    into a warehouse file (what the door reads of a published snapshot: raw, company, quarantine)."""
+    from data_contracts.company import load_company
+    from data_contracts.registry import CONTRACTS
+    from data_contracts.validate import validate_source, write_quarantine
+    from orchestration.ingestion.loader import load_source
+
+    landing, _ = tiny_landing
+    company = load_company(landing.parent / "company")
+    path = tmp_path_factory.mktemp("demo_door") / "warehouse.duckdb"
+    needed = {"erp_locations", "erp_items", "erp_item_xref", "erp_unit_conversions", "erp_purchase_orders", "erp_production_orders"}
+    needed |= {"wms_events", "oms_events", "pos_sales"}
+    while any(set(CONTRACTS[s].depends_on) - needed for s in needed):  # and what their contracts look up
+        needed |= {d for s in needed for d in CONTRACTS[s].depends_on}
+    with duckdb.connect(str(path)) as con:
+        write_company_tables(con, company.company)
+        ensure_governance_schema(con)
+        for source, contract in CONTRACTS.items():  # master data first, as a run validates them
+            if source in needed and source in company.mappings:
+                load_source(con, contract, landing, None, LOADED, mapping=company.mappings[source], business_timezone=company.company.business_timezone)
+                write_quarantine(con, validate_source(con, source, AS_OF))
+    return path, company
+
+
+def test_the_demo_companys_events_re_sent_are_duplicates_and_new_ones_accepted_within_the_time(demo_snapshot):
+    path, company = demo_snapshot
+    door = Door(path, company.mappings, company.company.business_timezone, AS_OF)
+    assert door.sources == ["wms_events", "pos_sales", "oms_events"]
+    contract = contract_for("wms_events")
+    with duckdb.connect(str(path), read_only=True) as con:
+        valid = con.execute(
+            f"SELECT {', '.join(contract.columns)} FROM raw.wms_events r WHERE NOT EXISTS (SELECT 1 FROM governance.quarantine q "
+            "WHERE q.source = 'wms_events' AND q.source_file = r._source_file AND q.row_number = r._row_number) ORDER BY _source_file, _row_number LIMIT 1000"
+        ).fetchall()
+    events = [{c: v for c, v in zip(contract.columns, row) if v is not None} for row in valid]
+    assert len(events) == 1000
+    resent = door.check("wms_events", events[:200])
+    assert {v.status for v in resent.verdicts} == {DUPLICATE} and resent.to_log == []
+    timings = {}
+    for size in (200, 1000):
+        spent = []
+        for attempt in range(5):
+            batch = [{**event, "event_id": f"{event['event_id']}-{size}-{attempt}"} for event in events[:size]]
+            started = time.perf_counter()
+            result = door.check("wms_events", batch)
+            spent.append((time.perf_counter() - started) * 1000)
+            assert result.count(ACCEPTED) == size and len(result.movements) == size
+        timings[size] = sorted(spent)
+    print(f"\ndoor.check of WMS events on the tiny demo company, ms (5 runs each): { ({k: [round(v) for v in t] for k, t in timings.items()}) }")
+    # the movements' quantities are in base units: the demo's receipts come in cases of several units
+    receipts = result.movements[result.movements["event_key"].str.endswith("-1000-4")]
+    assert receipts["on_hand_delta"].abs().sum() > sum(float(e["qty"]) for e in events if e["event_type"] in ("RECEIPT", "SHIP", "TRANSFER_IN", "RESTOCK"))
