@@ -222,8 +222,8 @@ class Door:
                 shaped.append(index)
         movements, seen, readable = effects.empty_movements(), [], []
         if shaped:
-            lane = self._state.lanes[source]
-            with lane.lock:
+            _, lane = self._lane(source)  # the current snapshot's, its lock held
+            try:
                 readable, unreadable, table = self._readable(lane.cursor, contract, mapping, events, shaped)
                 for index, reason in unreadable.items():
                     problem = {"rule": PARSE_RULE, "field": None, "value": None, "reason": reason}
@@ -237,6 +237,8 @@ class Door:
                             log.warning("%s: accepted events %s have no sku or unit factor in the master data: no ATP movement", source, unplaced)
                     lane.cursor.execute(f"DELETE FROM {contract.table}")
                     seen = [(rows[i][0], rows[i][1]) for i in readable if verdicts[i].status != DUPLICATE and rows[i][0] is not None]
+            finally:
+                lane.lock.release()
         ordered = [verdicts[i] for i in range(len(events))]
         to_log = [i for i in readable if verdicts[i].status != DUPLICATE]
         return DoorResult(source, ordered, to_log, movements, seen)

@@ -266,6 +266,26 @@ def test_refresh_keeps_the_events_remembered_since_the_snapshot(door, snapshot):
     assert [v.status for v in door.check("wms_events", [wms("F1"), wms("F1", quantity=4)]).verdicts] == [DUPLICATE, REJECTED]
 
 
+def test_checks_from_several_threads_go_on_while_a_new_snapshot_is_loaded(door, snapshot):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(worker: int) -> list[str]:
+        statuses = []
+        for round_ in range(4):
+            result = door.check("wms_events", [wms(f"T{worker}-{round_}"), wms(f"T{worker}-{round_}")])
+            door.remember("wms_events", result)
+            statuses += [v.status for v in result.verdicts]
+        return statuses
+
+    with ThreadPoolExecutor(4) as pool:
+        sent = [pool.submit(send, worker) for worker in range(4)]
+        door.refresh(snapshot)
+        answers = [future.result() for future in sent]
+    assert all(statuses == [ACCEPTED, DUPLICATE] * 4 for statuses in answers)
+    again = door.check("wms_events", [wms(f"T{worker}-{round_}") for worker in range(4) for round_ in range(4)])
+    assert {v.status for v in again.verdicts} == {DUPLICATE}  # none remembered was lost with the old snapshot
+
+
 def test_sources_are_the_mapped_event_streams(snapshot):
     door = Door(snapshot, {k: v for k, v in MAPPINGS.items() if k != "pos_sales"}, "Europe/Paris", AS_OF)
     assert door.sources == ["wms_events", "oms_events"]
