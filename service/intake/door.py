@@ -26,11 +26,10 @@ Thread-safe: one database cursor and lock per source.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,46 +48,26 @@ from orchestration.ingestion.loader import partition_dates_sql
 from orchestration.ingestion.mapped_files import canonical_rows
 from service.intake import effects
 from service.intake.door_master import build_master, key_hashes, key_sql, payload_hash_sql, payload_sql, seen_table
-from service.intake.encoding import encode_events, unknown_fields
+from service.intake.encoding import encode_events
+from service.intake.verdicts import (
+    ACCEPTED,
+    DUPLICATE,
+    REJECTED,
+    DoorResult,
+    Verdict,
+    changed_problem,
+    problem,
+    raw_key,
+    shape_problems,
+    source_column,
+)
 
 log = logging.getLogger(__name__)
 
 # The label of a batch's rows (their ``_source_file``): a reason naming an earlier row of the
 # batch reads "duplicate of batch row 3", the row being the event's index in the batch.
 BATCH_LABEL = "batch"
-UNKNOWN_FIELD = "unknown_field"
-ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 _REPLAY_CHUNK = 10_000  # events read back at a time at startup
-
-
-@dataclass
-class Verdict:
-    """One event's answer: its index in the batch, key (the contract's key fields, as the source
-    system names them), status (accepted, duplicate, rejected) and problems ({rule, field, value, reason})."""
-
-    index: int
-    key: dict[str, str | None]
-    status: str
-    problems: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"index": self.index, "key": self.key, "status": self.status, "problems": self.problems}
-
-
-@dataclass
-class DoorResult:
-    """A batch's verdicts in order, the indexes the log keeps, and the accepted events' movements
-    (``effects.MOVEMENT_COLUMNS``, one row per accepted event, quantities in base units)."""
-
-    source: str
-    verdicts: list[Verdict]
-    to_log: list[int]
-    movements: pd.DataFrame
-    # (key, canonical payload) of the events to log, for ``Door.remember``
-    seen: list[tuple[str, str]] = field(default_factory=list, repr=False)
-
-    def count(self, status: str) -> int:
-        return sum(v.status == status for v in self.verdicts)
 
 
 @dataclass
@@ -109,29 +88,6 @@ class _State:
     con: duckdb.DuckDBPyConnection
     lanes: dict[str, _Lane]
     snapshot: Path
-
-
-_KEY = "(key)"
-_FIELDS: dict[tuple[str, str, str], str | None] = {}
-
-
-def _field_of(contract: Contract, rule: str, column: str | None) -> str | None:
-    """The contract field a rule's column is about: the column itself, the field the rule types
-    (``_bad_qty``: qty), the key for the duplicate rule, a field the problem column is named
-    after (``_implausible_qty``), else None."""
-    if column is None or column in contract.columns:
-        return column
-    return _FIELDS.setdefault((contract.source, rule, column), _problem_field(contract, rule, column))
-
-
-def _problem_field(contract: Contract, rule: str, column: str) -> str | None:
-    if rule == duplicate_rule(contract.key).name:
-        return _KEY
-    typed = [r.field for r in contract.row_rules if r.name == rule and r.column == column and r.field]
-    if typed:
-        return typed[0]
-    named = [c for c in contract.columns if column.lstrip("_") == c or column.endswith(f"_{c}")]
-    return max(named, key=len) if named else None
 
 
 def _logged(item) -> tuple[dict, str]:
@@ -215,9 +171,9 @@ class Door:
         verdicts: dict[int, Verdict] = {}
         shaped = []
         for index, event in enumerate(events):
-            problem = self._shape_problems(source, event, mapping)
+            problem = shape_problems(event, mapping, self._columns[source], self._files.get(source, f"the company's mapping of {source}"))
             if problem:
-                verdicts[index] = Verdict(index, self._raw_key(contract, mapping, event), REJECTED, problem)
+                verdicts[index] = Verdict(index, raw_key(contract, mapping, event), REJECTED, problem)
             else:
                 shaped.append(index)
         movements, seen, readable = effects.empty_movements(), [], []
@@ -227,7 +183,7 @@ class Door:
                 readable, unreadable, table = self._readable(lane.cursor, contract, mapping, events, shaped)
                 for index, reason in unreadable.items():
                     problem = {"rule": PARSE_RULE, "field": None, "value": None, "reason": reason}
-                    verdicts[index] = Verdict(index, self._raw_key(contract, mapping, events[index]), REJECTED, [problem])
+                    verdicts[index] = Verdict(index, raw_key(contract, mapping, events[index]), REJECTED, [problem])
                 if readable:
                     rows = self._judged(lane, contract, mapping, readable, table, verdicts)
                     accepted = [i for i in readable if verdicts[i].status == ACCEPTED]
@@ -242,34 +198,6 @@ class Door:
         ordered = [verdicts[i] for i in range(len(events))]
         to_log = [i for i in readable if verdicts[i].status != DUPLICATE]
         return DoorResult(source, ordered, to_log, movements, seen)
-
-    def _shape_problems(self, source: str, event, mapping: SourceMapping) -> list[dict]:
-        if not isinstance(event, dict):
-            return [{"rule": PARSE_RULE, "field": None, "value": None, "reason": "the event is not a JSON object"}]
-        if event.keys() <= self._columns[source]:  # the usual case, without asking the mapping
-            return []
-        where = self._files.get(source, f"the company's mapping of {source}")
-        return [
-            {
-                "rule": UNKNOWN_FIELD,
-                "field": name,
-                "value": None if event.get(name) is None else str(event.get(name)),
-                "reason": f"'{name}' is not a column the source mapping reads ({where}): it reads {', '.join(mapping.source_columns)}",
-            }
-            for name in unknown_fields(event, mapping)
-        ]
-
-    @staticmethod
-    def _raw_key(contract: Contract, mapping: SourceMapping, event) -> dict[str, str | None]:
-        """The key fields as the event gives them (no canonical row to read them from)."""
-        if not isinstance(event, dict):
-            return {}
-        key = {}
-        for name in contract.key:
-            spec = mapping.field_source(name)
-            value = event.get(spec.column) if spec else None
-            key[spec.column if spec else name] = None if value is None else str(value)
-        return key
 
     def _canonical(self, cursor: duckdb.DuckDBPyConnection, contract: Contract, mapping: SourceMapping, events: list[dict]) -> pa.Table:
         """The events' canonical rows, read back from the bytes of a file of them by the loader's reader."""
@@ -326,8 +254,8 @@ class Door:
         problems: dict[int, list[dict]] = {}
         columns = [quarantine[c].tolist() for c in ("row_number", "rule", "column_name", "bad_value", "reason")]
         for row_number, rule, column, value, reason in zip(*columns):
-            problems.setdefault(int(row_number), []).append(self._problem(contract, mapping, rule, column, value, reason))
-        key_names = [self._column(mapping, c) for c in contract.key]
+            problems.setdefault(int(row_number), []).append(problem(contract, mapping, rule, column, value, reason))
+        key_names = [source_column(mapping, c) for c in contract.key]
         rows = cursor.execute(
             f"SELECT _row_number, key, payload, hash(key) AS key_hash, {payload_hash_sql('payload')} = first_value({payload_hash_sql('payload')}) OVER w AS same, "
             f"row_number() OVER w AS nth, key_values FROM (SELECT r._row_number, {key_sql(contract)} AS key, {payload_sql(contract)} AS payload, "
@@ -348,7 +276,9 @@ class Door:
                 if batch_hash[payload] == first_hash:
                     status = DUPLICATE
                 else:
-                    found.append(self._changed(contract, mapping, key, first_payload, payload))
+                    found.append(
+                        changed_problem(contract, mapping, key, first_payload if first_payload is not None else self._first_in_snapshot(contract, key), payload)
+                    )
                     status = REJECTED
             elif nth > 1 and key is not None and same:
                 status = DUPLICATE
@@ -368,28 +298,6 @@ class Door:
         ).fetchall()
         return {key: (first, payload, {p["payload"]: p["hash"] for p in batch}) for key, first, payload, batch in found}
 
-    def _problem(self, contract: Contract, mapping: SourceMapping, rule: str, column: str | None, value, reason: str) -> dict:
-        """A quarantine entry as a problem, its field named as the source system names it (None:
-        a problem of no one field, such as a receipt's site and unit together)."""
-        name = _field_of(contract, rule, column)
-        field = ", ".join(self._column(mapping, c) for c in contract.key) if name == _KEY else self._column(mapping, name) if name else None
-        return {"rule": rule, "field": field, "value": value if isinstance(value, str) else None, "reason": reason}
-
-    def _changed(self, contract: Contract, mapping: SourceMapping, key: str, first: str | None, payload: str) -> dict:
-        """The duplicate rule's problem of an event whose key was received with another payload."""
-        rule = duplicate_rule(contract.key)
-        changes = ""
-        first = first if first is not None else self._first_in_snapshot(contract, key)
-        if first is not None:
-            old, new = dict(zip(contract.columns, json.loads(first))), dict(zip(contract.columns, json.loads(payload)))
-            named = [f"{self._column(mapping, c)} {old[c] or 'empty'} -> {new[c] or 'empty'}" for c in contract.columns if old[c] != new[c]]
-            changes = f" ({'; '.join(named)})" if named else ""
-        reason = (
-            f"duplicate of an event received before (same {', '.join(contract.key)}: {key}), re-sent with a different payload{changes}: "
-            "the first one received is kept"
-        )
-        return {"rule": rule.name, "field": ", ".join(self._column(mapping, c) for c in contract.key), "value": key, "reason": reason}
-
     def _first_in_snapshot(self, contract: Contract, key: str) -> str | None:
         """The payload of the first row of ``key`` in the snapshot's raw table (the index keeps
         only its hash: a changed re-send is rare, the snapshot is read then); None if unreadable."""
@@ -404,11 +312,6 @@ class Door:
             log.warning("%s: the first payload of %s could not be read from the snapshot: %s", contract.source, key, error)
             return None
         return row[0] if row else None
-
-    @staticmethod
-    def _column(mapping: SourceMapping, name: str) -> str:
-        spec = mapping.field_source(name)
-        return spec.column if spec else name
 
     # ---- the seen index -------------------------------------------------------------------
 
