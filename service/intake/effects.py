@@ -74,10 +74,11 @@ def build_lookups(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _mapped(code_role: str, code: str, day: str) -> str:
-    """Lateral join: the sku_id of ``code`` under ``code_role`` (SQL) valid on ``day`` (one, the first)."""
+    """Join: the sku_id of ``code`` under ``code_role`` (SQL) valid on ``day`` (``movements`` keeps
+    one row per event: the first sku_id, should the cross-reference map a code twice that day)."""
     return (
-        f"LEFT JOIN LATERAL (SELECT min(c.sku_id) AS sku_id FROM {ITEM_CODES} c WHERE c.code_role = {code_role} AND c.external_code = {code} "
-        f"AND (c.valid_from IS NULL OR {day} >= c.valid_from) AND (c.valid_to IS NULL OR {day} <= c.valid_to)) item ON TRUE"
+        f"LEFT JOIN {ITEM_CODES} item ON item.code_role = {code_role} AND item.external_code = {code} "
+        f"AND (item.valid_from IS NULL OR {day} >= item.valid_from) AND (item.valid_to IS NULL OR {day} <= item.valid_to)"
     )
 
 
@@ -130,7 +131,10 @@ EFFECTS = {"wms_events": _wms, "oms_events": _oms, "pos_sales": _pos}
 def movements(con: duckdb.DuckDBPyConnection, contract: Contract, rows: list[int], zone: str) -> tuple[pd.DataFrame, list[int]]:
     """The movements of the batch rows ``rows`` (``_row_number`` of ``raw.<source>``), in row order,
     and the rows that could not be placed (no sku or unit factor: the contract accepts neither)."""
-    sql = f"SELECT * FROM ({EFFECTS[contract.source](contract)}) WHERE list_contains($rows, _row_number) ORDER BY _row_number"
+    sql = (
+        f"SELECT * FROM ({EFFECTS[contract.source](contract)} WHERE list_contains($rows, r._row_number)) "
+        "QUALIFY row_number() OVER (PARTITION BY _row_number ORDER BY sku_id NULLS LAST) = 1 ORDER BY _row_number"
+    )
     frame = con.execute(sql, {"rows": rows, "zone": zone}).df() if "$zone" in sql else con.execute(sql, {"rows": rows}).df()
     placed = frame["sku_id"].notna() & frame["factor"].notna() & frame["location_id"].notna()
     unplaced = [int(r) for r in frame.loc[~placed, "_row_number"]]
@@ -141,8 +145,16 @@ def movements(con: duckdb.DuckDBPyConnection, contract: Contract, rows: list[int
     return out[MOVEMENT_COLUMNS].reset_index(drop=True), unplaced
 
 
-def empty_movements() -> pd.DataFrame:
+def _empty() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in MOVEMENT_COLUMNS})
     frame["event_time"] = pd.Series(dtype="datetime64[us]")
     frame[["on_hand_delta", "committed_delta"]] = frame[["on_hand_delta", "committed_delta"]].astype(float)
     return frame
+
+
+_EMPTY = _empty()
+
+
+def empty_movements() -> pd.DataFrame:
+    """No movement (MOVEMENT_COLUMNS, typed as ``movements`` gives them)."""
+    return _EMPTY.copy()

@@ -51,6 +51,7 @@ MASTER = {
         {"item_code": "B2", "unit": "EACH", "factor_to_base": "1"},
     ],
     "erp_purchase_orders": [{"po_number": "PO7", "po_line": "1", "item_code": "A1", "location_code": "W1", "_partition_date": date(2026, 9, 1)}],
+    "erp_production_orders": [],
     "wms_events": [
         {
             "event_id": "OLD1",
@@ -178,6 +179,28 @@ def test_an_unknown_field_is_rejected_and_not_logged(door):
     assert verdict.status == REJECTED and result.to_log == []
     assert verdict.problems[0]["rule"] == "unknown_field" and verdict.problems[0]["field"] == "colour"
     assert "sources/wms_events.yaml" in verdict.problems[0]["reason"]
+
+
+def test_the_door_finds_the_problems_the_loader_finds_in_the_folded_file(door, snapshot, tmp_path):
+    from data_contracts.validate import validate_source
+    from orchestration.ingestion.loader import load_source
+    from service.intake.encoding import encode_events
+
+    events = [wms("C1"), wms("C2", sku="zz9"), wms("C3", quantity="1.5"), wms("C4", reference="PO9/9"), wms("C5", uom="EACH")]
+    events += [wms("C6", event_time="2026-10-02T10:00:00Z", exported_at="2026-10-02T10:00:00Z"), wms("C7", site="BAD"), wms("C8", quantity=-3)]
+    answered = door.check("wms_events", events)
+    landing = tmp_path / "landing"
+    (landing / "wms_events").mkdir(parents=True)
+    (landing / "wms_events" / "intake.jsonl").write_bytes(encode_events(events, MAPPINGS["wms_events"]))
+    warehouse = tmp_path / "warehouse.duckdb"
+    warehouse.write_bytes(snapshot.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        load_source(con, contract_for("wms_events"), landing, None, LOADED, mapping=MAPPINGS["wms_events"], business_timezone="Europe/Paris")
+        quarantine = validate_source(con, "wms_events", AS_OF, scope_files=["wms_events/intake.jsonl"]).quarantine
+    loader = {(int(row) - 1, rule, reason) for row, rule, reason in zip(quarantine["row_number"], quarantine["rule"], quarantine["reason"])}
+    door_problems = {(v.index, p["rule"], p["reason"]) for v in answered.verdicts for p in v.problems}
+    assert door_problems == loader and len({index for index, _, _ in loader}) == 7
+    assert [v.status for v in answered.verdicts] == [ACCEPTED] + [REJECTED] * 7
 
 
 def test_a_batch_answers_per_event_in_order(door):
