@@ -20,10 +20,14 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
+
 from data_contracts.company import load_company
 from orchestration.warehouse_snapshot import published_path
 from service.config import ServiceSettings
 from service.errors import NotFound, NotReady
+from service.intake import effects
+from service.intake.plan_events import keys_loaded_through, movements_loaded_after
 
 LOGGER = logging.getLogger("planline.service")
 TICK_SECONDS = 1.0
@@ -45,6 +49,8 @@ class LiveState:
         self.log = None
         self.door = None
         self.book = None
+        self.book_problem: str | None = "not loaded yet"
+        self._logged: list[pd.DataFrame] = []  # the movements of every event accepted (log replayed, then live)
         self.loaded_manifest: dict | None = None
         self.problem = "starting"
         self.started_at = datetime.now(UTC)
@@ -57,12 +63,24 @@ class LiveState:
     def start(self, background: bool = True) -> None:
         from service.intake.log import IntakeLog
 
+        self._check_fold_names()
         self.log = IntakeLog(self.settings.intake_dir, self.settings.segment_seconds, self.settings.segment_events)
-        self.log.open()
+        self.log.open(wait_seconds=10)  # the fold sensor takes the lock for a moment when no service runs
         self._load()
         if background:
             self._thread = threading.Thread(target=self._run, name="planline-service-tick", daemon=True)
             self._thread.start()
+
+    def _check_fold_names(self) -> None:
+        """Every event source the company maps has a landing name its segments can be folded under:
+        a mapping whose glob no name fits stops the service at start, naming the glob."""
+        from data_contracts.registry import EVENT_SOURCES
+        from service.intake.fold import landing_name
+
+        mappings = self.company.mappings
+        for source in [s for s in EVENT_SOURCES if s in mappings]:
+            sample = {name: "X" for name in mappings[source].path_values}
+            landing_name(mappings[source], "00000000T000000000000Z-000000", sample, list(mappings.values()))
 
     def close(self) -> None:
         self._stop.set()
@@ -93,7 +111,6 @@ class LiveState:
 
     def _load(self) -> None:
         """(Re)build the door and the book from the published copy, then swap them in."""
-        from service.availability.book import AvailabilityBook
         from service.intake.door import Door
 
         manifest = _manifest(self.snapshot)
@@ -101,18 +118,51 @@ class LiveState:
             self.problem = f"no published copy of the warehouse at {self.snapshot} yet: run make demo, or a run in the Dagster UI"
             return
         started = time.perf_counter()
-        planline = self.settings.planline
-        door = Door(self.snapshot, self.company.mappings, self.company.company.business_timezone, planline.as_of)
-        book = AvailabilityBook.from_snapshot(self.snapshot, self.company.company.business_timezone, self.settings.reservation_minutes)
-        for source in door.sources:
-            records = list(self.log.records(source))
-            movements = door.replay(source, records)
-            if movements is not None and len(movements):
-                book.apply(movements)
+        zone = self.company.company.business_timezone
+        if self.door is None:
+            door = Door(self.snapshot, self.company.mappings, zone, self.settings.planline.as_of, self._mapping_files())
+            replayed = [door.replay(source, list(self.log.records(source))) for source in door.sources]
+            self._logged = [frame for frame in replayed if len(frame)]
+        else:
+            door = self.door
+            door.refresh(self.snapshot)
+        book = self._book(door)
+        self.door, self.book, self.loaded_manifest, self.problem = door, book, manifest, None
+        LOGGER.info("loaded the copy published at %s (run %s) in %.1f s", manifest.get("published_at"), manifest.get("run_id"), time.perf_counter() - started)
+
+    def _book(self, door):
+        """The plan's availability book with every movement the plan does not hold, or None (and
+        the reason in ``book_problem``) when the copy has no plan yet."""
+        from service.availability.book import AvailabilityBook
+
+        try:
+            book = AvailabilityBook.from_snapshot(self.snapshot, self.company.company.business_timezone, self.settings.reservation_minutes)
+        except ValueError as error:  # no plan published yet: intake works, availability says why not
+            self.book_problem = str(error)
+            return None
+        book.apply(self._pending(door, book.loaded_through))
         if self.book is not None:
             book.adopt_reservations(self.book)
-        self.door, self.book, self.loaded_manifest, self.problem = door, book, manifest, None
-        LOGGER.info("loaded the plan published at %s (run %s) in %.1f s", manifest.get("published_at"), manifest.get("run_id"), time.perf_counter() - started)
+        self.book_problem = None
+        return book
+
+    def _pending(self, door, loaded_through: datetime | None) -> pd.DataFrame:
+        """The movements a plan computed from the loads up to ``loaded_through`` does not hold:
+        the events the service accepted that no such load brought, and the rows of files loaded
+        after it (the book counts an event once, whichever way it came)."""
+        frames = []
+        logged = pd.concat(self._logged, ignore_index=True) if self._logged else None
+        for source in door.sources:
+            if logged is not None:
+                mine = logged[logged.source == source]
+                held = keys_loaded_through(door.snapshot, source, mine.event_key.tolist(), loaded_through)
+                frames.append(mine[~mine.event_key.isin(held)])
+            frames.append(movements_loaded_after(door, source, loaded_through))
+        frames = [frame for frame in frames if len(frame)]
+        return pd.concat(frames, ignore_index=True) if frames else effects.empty_movements()
+
+    def _mapping_files(self) -> dict[str, Path]:
+        return {source: self.settings.planline.company_dir / "sources" / f"{source}.yaml" for source in self.company.mappings}
 
     # -- requests ---------------------------------------------------------------------------
 
@@ -120,14 +170,33 @@ class LiveState:
         ready = self.problem is None
         report = {"ready": ready, "reason": self.problem}
         if ready:
-            report |= {"plan_published_at": self.loaded_manifest.get("published_at"), "plan_run_id": self.loaded_manifest.get("run_id")}
-            report |= {"watermark": self.book.watermark.isoformat(), "sources": list(self.door.sources)}
+            report |= {
+                "published_at": self.loaded_manifest.get("published_at"),
+                "run_id": self.loaded_manifest.get("run_id"),
+                "sources": list(self.door.sources),
+            }
+            book = self.book
+            report["availability"] = (
+                {
+                    "ready": True,
+                    "plan_watermark": book.watermark.isoformat(),
+                    "loaded_through": book.loaded_through.isoformat() if book.loaded_through else None,
+                }
+                if book is not None
+                else {"ready": False, "reason": self.book_problem}
+            )
         return report
 
     def _ready(self):
         if self.problem is not None:
             raise NotReady(self.problem)
         return self.door, self.book
+
+    def _book_ready(self):
+        _, book = self._ready()
+        if book is None:
+            raise NotReady(f"no plan to answer availability from: {self.book_problem}")
+        return book
 
     def intake(self, source: str, events: list[dict]) -> dict:
         door, book = self._ready()
@@ -145,7 +214,9 @@ class LiveState:
                 self.log.append(source, records)  # fsynced: durable before the answer
             door.remember(source, result)
         if len(result.movements):
-            book.apply(result.movements)
+            self._logged.append(result.movements)
+            if book is not None:
+                book.apply(result.movements)
         counts = {status: 0 for status in ("accepted", "duplicate", "rejected")}
         for verdict in result.verdicts:
             counts[verdict.status] += 1
@@ -157,17 +228,13 @@ class LiveState:
         }
 
     def availability(self, item: str, location: str | None, channel: str | None, start: date | None, end: date | None) -> dict:
-        _, book = self._ready()
-        return book.availability(item, location, channel, start, end)
+        return self._book_ready().availability(item, location, channel, start, end)
 
     def quote(self, request) -> dict:
-        _, book = self._ready()
-        return book.quote(request)
+        return self._book_ready().quote(request).as_dict()
 
     def confirm(self, reservation_id: str) -> dict:
-        _, book = self._ready()
-        return book.confirm(reservation_id)
+        return self._book_ready().confirm(reservation_id)
 
     def cancel(self, reservation_id: str) -> dict:
-        _, book = self._ready()
-        return book.cancel(reservation_id)
+        return self._book_ready().cancel(reservation_id)

@@ -6,15 +6,16 @@ published plan from the readers' copy of the warehouse (read-only, never the liv
 (:mod:`service.availability.ledger`), so that an answer is a few array operations on one item's
 rows (tens of microseconds), whatever the size of the plan.
 
-- ``apply(movements)``: the ATP movements of the intake (design "ATP movements"), from the plan's
-  watermark on; idempotent by ``(source, event_key)``.
+- ``apply(movements)``: the ATP movements of events the plan does not hold (the caller decides by
+  load time, ``service.state``), each from its day on (from the plan's first day when earlier);
+  idempotent by ``(source, event_key)``.
 - ``availability(item, location, channel, start, end)``: per location and day, ATP recomputed on
   the adjusted balance, the plan's ATP beside it, ATS for a channel, the movements and
   reservations counted, ``as_of`` (the newest event time applied) and the plan's watermark.
 - ``quote(request)``: dates and quantities promised under the allocation and routing rules
   (:mod:`service.availability.promise`), with an optional reservation: ``confirm(id)``,
   ``cancel(id)``, ``expire(now)``.
-- ``reload(snapshot)``: a newer plan, with the movements and reservations after its watermark.
+- ``reload(snapshot, pending)``: a newer plan, with the movements it lacks and the reservations after its watermark.
 
 Quantities are base units of the item; dates are business days; times are UTC. One lock guards
 every mutation and read, so that an answer never sees half a batch.
@@ -82,6 +83,7 @@ class AvailabilityBook:
             plan_supply=supply.reshape(-1, plan.days),
         )
         self.watermark, self.published_at, self.run_id = plan.watermark, plan.published_at, plan.run_id
+        self.loaded_through = plan.loaded_through
         self.last_day = plan.first_day + timedelta(days=plan.days - 1)
         self._day_names = [(plan.first_day + timedelta(days=d)).isoformat() for d in range(plan.days)]
         ats = plan.ats
@@ -198,8 +200,11 @@ class AvailabilityBook:
                 "unit": "base units of the item",
                 "from": start.isoformat(),
                 "to": end.isoformat(),
-                "as_of": max(self.watermark, ledger.as_of or self.watermark).isoformat(),
+                # every event received is in the answer: it is as of now; the newest event time it holds beside
+                "answered_at": (now or _now()).isoformat(),
+                "last_event_time": ledger.as_of.isoformat() if ledger.as_of else None,
                 "watermark": self.watermark.isoformat(),
+                "loaded_through": self.loaded_through.isoformat() if self.loaded_through else None,
                 "plan": {
                     "published_at": self.published_at,
                     "run_id": self.run_id,
@@ -371,17 +376,20 @@ class AvailabilityBook:
                 self._keep(reservation)
             return len(self.reservations)
 
-    def reload(self, snapshot: Path | None = None, now: datetime | None = None) -> None:
-        """Load a newly published plan, then re-apply the movements and reservations after its watermark."""
+    def reload(self, snapshot: Path | None = None, pending: pd.DataFrame | None = None, now: datetime | None = None) -> None:
+        """Load a newly published plan, apply ``pending`` (the movements it does not hold: the
+        caller knows which events its loads had, ``service.state``) and keep the reservations
+        after its watermark."""
         newer = AvailabilityBook.from_snapshot(Path(snapshot or self.snapshot), self.business_timezone, self.reservation_minutes)
         with self._lock:
-            newer.apply(self.ledger.applied_movements())
-            newer.ledger.keys |= self.ledger.keys
+            if pending is not None and len(pending):
+                newer.apply(pending)
             newer.adopt_reservations(self, now)
             for name in (
                 "snapshot",
                 "ledger",
                 "watermark",
+                "loaded_through",
                 "published_at",
                 "run_id",
                 "last_day",

@@ -9,10 +9,11 @@ day). Effects are kept per day (not cumulated); a curve is cumulated when it is 
   what is due, before any commitment: the base of the reserved buffers)
 - ``atp(d) = max(0, min over e >= d of projected balance(e))`` (ml.inventory.availability)
 
-Movements (design "ATP movements"): a movement of business day ``d`` on or after the plan's first
-day changes its pair from ``d`` on; one of an earlier day is already in the plan (ignored,
-counted); one after the horizon's last day changes no day of it (applied, counted); the same
-``(source, event_key)`` twice counts once.
+Movements (design "ATP movements") are those of events the plan does not hold (the service's state
+decides, by the loads the plan was computed from): a movement of business day ``d`` changes its
+pair from ``d`` on, one of a day before the plan's first from the first day (it changes the stock
+the plan starts from; counted), one after the horizon's last day changes no day of it (applied,
+counted); the same ``(source, event_key)`` twice counts once.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Ledger:
     reservation_count: np.ndarray = None
     keys: set[str] = field(default_factory=set)
     applied: list[pd.DataFrame] = field(default_factory=list)
-    ignored_before_watermark: int = 0
+    before_first_day: int = 0  # movements of a day before the plan's first: applied from its first day
     duplicates: int = 0
     as_of: datetime | None = None
 
@@ -162,10 +163,12 @@ class Ledger:
         self.duplicates += int((~fresh).sum())
         days = pd.to_datetime(frame["business_date"]).dt.date
         offset = (pd.to_datetime(days) - pd.Timestamp(self.first_day)).dt.days.to_numpy()
-        before = fresh & (offset < 0)
-        self.ignored_before_watermark += int(before.sum())
-        self.keys.update(keys[fresh])  # an ignored one is in the plan: sent again, it is a duplicate
-        take = fresh & (offset >= 0)
+        # the caller gives only movements the plan does not hold (state.py decides by load time): one
+        # of a day before the plan's first changes the stock the plan starts from
+        self.before_first_day += int((fresh & (offset < 0)).sum())
+        offset = np.maximum(offset, 0)
+        self.keys.update(keys[fresh])
+        take = fresh
         if not take.any():
             return 0
         taken = frame.loc[take]

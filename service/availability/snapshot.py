@@ -74,8 +74,10 @@ _ATS = "SELECT sku_id, location_id, channel_id, buffer_units FROM inventory.avai
 @dataclass
 class PlanTables:
     """The snapshot's tables (frames) and its identity: ``first_day``/``days`` of the ATP horizon,
-    ``watermark`` (UTC: the end of the last day of history, the start of ``first_day`` in the
-    business time zone), ``published_at`` and ``run_id`` from the manifest beside the file."""
+    ``watermark`` (UTC: when the plan's ATP was computed, ``inventory.plan_watermark.computed_at``;
+    without that table, the start of ``first_day`` in the business time zone), ``loaded_through``
+    (UTC: the newest load of the transactional raw tables the ATP was computed from; None: no load
+    or no watermark table), ``published_at`` and ``run_id`` from the manifest beside the file."""
 
     atp: pd.DataFrame
     ats: pd.DataFrame
@@ -85,6 +87,7 @@ class PlanTables:
     watermark: datetime
     published_at: str | None
     run_id: str | None
+    loaded_through: datetime | None = None
 
 
 def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -122,6 +125,11 @@ def read_plan(snapshot: Path, business_timezone: str) -> PlanTables:
             if _table_exists(con, "inventory", "available_to_sell")
             else pd.DataFrame(columns=["sku_id", "location_id", "channel_id", "buffer_units"])
         )
+        stamp = (
+            con.execute("SELECT computed_at, raw_loaded_through FROM inventory.plan_watermark").fetchone()
+            if _table_exists(con, "inventory", "plan_watermark")
+            else None
+        )
         tables = {}
         for name, (schema, table, query) in _OPTIONAL.items():
             tables[name] = con.execute(query).df() if _table_exists(con, schema, table) else pd.DataFrame(columns=_EMPTY[name])
@@ -145,10 +153,16 @@ def read_plan(snapshot: Path, business_timezone: str) -> PlanTables:
         tables=tables,
         first_day=first_day,
         days=days,
-        watermark=watermark_of(first_day, business_timezone),
+        watermark=_utc(stamp[0]) if stamp and stamp[0] else watermark_of(first_day, business_timezone),
         published_at=manifest.get("published_at"),
         run_id=manifest.get("run_id"),
+        loaded_through=_utc(stamp[1]) if stamp and stamp[1] else None,
     )
+
+
+def _utc(moment: datetime) -> datetime:
+    """A naive UTC time of the warehouse as an aware one."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def pair_matrix(atp: pd.DataFrame, column: str, days: int) -> np.ndarray:

@@ -28,6 +28,7 @@ class QuoteRequest(BaseModel):
     customer: str | None = Field(None, description="a B2B customer's code (its segment's allocation rules apply)", **_CODE)
     channel: str | None = Field(None, description="a sales channel (online, marketplace, store...) when there is no customer", **_CODE)
     location: str | None = Field(None, description="the location to promise from; chosen by the rules when left out", **_CODE)
+    region: str | None = Field(None, description="the delivery region of an online order (shipping cost of the routing); a customer's own otherwise", **_CODE)
     reserve: bool = Field(False, description="hold the promised quantities until confirmed or expired")
 
     @model_validator(mode="after")

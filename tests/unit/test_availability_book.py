@@ -145,7 +145,7 @@ def test_the_plans_atp_watermark_and_manifest(book):
     assert answer["locations"][0]["plan_atp"] == [70, 70, 70, 70, 100, 100, 100]
     # the end of 2026-09-30 in Paris (UTC+2 in summer time)
     assert book.watermark == datetime(2026, 9, 30, 22, 0, tzinfo=UTC)
-    assert answer["watermark"] == answer["as_of"] == "2026-09-30T22:00:00+00:00"
+    assert answer["watermark"] == "2026-09-30T22:00:00+00:00" and answer["last_event_time"] is None
     assert (answer["plan"]["run_id"], answer["plan"]["first_day"], answer["plan"]["last_day"]) == ("run-1", "2026-10-01", "2026-10-07")
     every = book.availability("SKU1", None, None, date(2026, 10, 2), date(2026, 10, 3))
     assert {row["location_id"]: row["atp"] for row in every["locations"]} == {"DC01": [70, 70], "ST01": [10, 10]}
@@ -157,7 +157,7 @@ def test_a_ship_today_lowers_atp_from_today(book):
     assert answer["locations"][0]["atp"] == [65, 65, 65, 65, 95, 95, 95]
     assert answer["locations"][0]["plan_atp"][0] == 70
     assert answer["locations"][0]["movements"] == 1
-    assert answer["as_of"] == "2026-10-01T09:30:00+00:00"
+    assert answer["last_event_time"] == "2026-10-01T09:30:00+00:00"
 
 
 def test_a_later_commitment_lowers_earlier_days_by_look_ahead(book):
@@ -178,10 +178,11 @@ def test_the_same_movement_twice_counts_once(book):
     assert atp(book)[0] == 65
 
 
-def test_a_movement_before_the_watermark_is_in_the_plan(book):
-    assert book.apply(movements(("old", "SKU1", "DC01", "2026-09-30", -5.0, 0.0))) == 0
-    assert atp(book)[0] == 70
-    assert book.ledger.ignored_before_watermark == 1
+def test_a_movement_of_a_day_before_the_plan_changes_the_stock_it_starts_from(book):
+    # an event the plan's loads did not hold, of the last day of history: from the first day on
+    assert book.apply(movements(("late", "SKU1", "DC01", "2026-09-30", -5.0, 0.0))) == 1
+    assert atp(book)[0] == 65
+    assert book.ledger.before_first_day == 1
 
 
 def test_a_pair_the_plan_lacks_starts_from_zero(book):
@@ -210,11 +211,11 @@ def test_unknown_codes_and_dates_outside_the_plan_are_named(book):
         book.availability("SKU1", None, None, date(2026, 10, 5), date(2026, 10, 9))
 
 
-def test_reload_keeps_the_movements_after_the_new_watermark(book, tmp_path):
+def test_reload_applies_the_movements_the_new_plan_lacks(book, tmp_path):
     book.apply(movements(("a", "SKU1", "DC01", "2026-10-01", -5.0, 0.0), ("b", "SKU1", "DC01", "2026-10-02", -3.0, 0.0)))
-    # the next plan starts on 10-02 from the stock after 10-01's ship: 95 on hand
+    # the next plan starts on 10-02 from the stock after 10-01's ship: 95 on hand; its loads held "a", not "b"
     newer = make_snapshot(tmp_path, date(2026, 10, 2), [("SKU1", "DC01", 95, {}, {})], name="newer.duckdb")
-    book.reload(newer)
+    book.reload(newer, pending=movements(("b", "SKU1", "DC01", "2026-10-02", -3.0, 0.0)))
     assert book.watermark == datetime(2026, 10, 1, 22, 0, tzinfo=UTC)
     assert atp(book) == [92] * 7  # 95 less 10-02's ship of 3; 10-01's is in the plan
     assert book.apply(movements(("b", "SKU1", "DC01", "2026-10-02", -3.0, 0.0))) == 0
@@ -229,3 +230,16 @@ def test_the_book_answers_in_well_under_a_millisecond(book):
         book.availability("3000000000017", None, "WEB", None, None)
     assert (time.perf_counter() - started) / 200 < 1e-3
     assert np.isfinite(atp(book)).all()
+
+
+def test_the_plan_watermark_table_gives_when_the_plan_was_computed_and_the_loads_it_holds(tmp_path):
+    path = make_snapshot(tmp_path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "CREATE TABLE inventory.plan_watermark AS SELECT TIMESTAMP '2026-10-01 02:15:00' AS computed_at, "
+            "TIMESTAMP '2026-10-01 01:50:00' AS raw_loaded_through, DATE '2026-10-01' AS first_plan_day, DATE '2026-09-30' AS history_last_day"
+        )
+    book = AvailabilityBook.from_snapshot(path, "Europe/Paris", 30)
+    # the warehouse's times are UTC
+    assert book.watermark == datetime(2026, 10, 1, 2, 15, tzinfo=UTC)
+    assert book.loaded_through == datetime(2026, 10, 1, 1, 50, tzinfo=UTC)
