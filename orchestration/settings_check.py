@@ -134,6 +134,7 @@ VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_SERVICE_OPEN_READS": _flag,
     "PLANLINE_INTAKE_SEGMENT_SECONDS": _number_between(0.1, 86_400, "seconds"),
     "PLANLINE_INTAKE_SEGMENT_EVENTS": _whole_number(1, 10_000_000, "a whole number of events"),
+    "PLANLINE_INTAKE_RETENTION_DAYS": _number_between(0.01, 3_650, "days"),
     "PLANLINE_RESERVATION_MINUTES": _number_between(0.01, 525_600, "minutes"),
 }
 # Variables read as unset when empty: the folders and the as-of. Any other set but empty is refused,

@@ -12,6 +12,8 @@ Each comes from the environment (a PLANLINE_* variable set and not empty), else 
 - the intake folder (``Settings.intake``, PLANLINE_INTAKE_DIR, ``$PLANLINE_HOME/intake``): the append-only log of the events received;
   a segment of it is sealed and handed to the landing folder after PLANLINE_INTAKE_SEGMENT_SECONDS
   (60) or PLANLINE_INTAKE_SEGMENT_EVENTS (50,000 events);
+- PLANLINE_INTAKE_RETENTION_DAYS (7): segments sealed and folded longer ago are deleted (their
+  events are in the warehouse: the landing folder's processed copy and the raw tables keep them);
 - PLANLINE_RESERVATION_MINUTES (30): how long a reservation holds stock unless confirmed.
 """
 
@@ -40,6 +42,7 @@ VARIABLES = (
     "PLANLINE_SERVICE_OPEN_READS",
     "PLANLINE_INTAKE_SEGMENT_SECONDS",
     "PLANLINE_INTAKE_SEGMENT_EVENTS",
+    "PLANLINE_INTAKE_RETENTION_DAYS",
     "PLANLINE_RESERVATION_MINUTES",
 )
 
@@ -60,6 +63,7 @@ class ServiceSettings:
     intake_dir: Path
     segment_seconds: float
     segment_events: int
+    retention_days: float
     reservation_minutes: float
 
     def token_matches(self, presented: str) -> bool:
@@ -113,6 +117,7 @@ def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSe
     port = int(_number(environ, "PLANLINE_SERVICE_PORT", DEFAULT_PORT, int, 1, 65535, "a TCP port number", problems))
     seconds = _number(environ, "PLANLINE_INTAKE_SEGMENT_SECONDS", 60.0, float, 0.1, 86_400, "seconds, 0.1 to 86400", problems)
     events = int(_number(environ, "PLANLINE_INTAKE_SEGMENT_EVENTS", 50_000, int, 1, 10_000_000, "a whole number of events, 1 to 10,000,000", problems))
+    retention = _number(environ, "PLANLINE_INTAKE_RETENTION_DAYS", 7.0, float, 0.01, 3_650, "days, 0.01 to 3650", problems)
     minutes = _number(environ, "PLANLINE_RESERVATION_MINUTES", 30.0, float, 0.01, 525_600, "minutes, 0.01 to 525600", problems)
     open_reads = _flag(environ, "PLANLINE_SERVICE_OPEN_READS", problems)
     if environ.get("PLANLINE_SERVICE_TOKEN"):
@@ -138,5 +143,6 @@ def load_service_settings(environ: Mapping[str, str] | None = None) -> ServiceSe
         intake_dir=settings.intake,
         segment_seconds=seconds,
         segment_events=events,
+        retention_days=retention,
         reservation_minutes=minutes,
     )

@@ -17,7 +17,7 @@ import json
 import logging
 import threading
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +31,7 @@ from service.intake.plan_events import keys_loaded_through, movements_loaded_aft
 
 LOGGER = logging.getLogger("planline.service")
 TICK_SECONDS = 1.0
+PRUNE_EVERY = timedelta(hours=1)
 
 
 def _manifest(snapshot: Path) -> dict | None:
@@ -56,6 +57,8 @@ class LiveState:
         self.started_at = datetime.now(UTC)
         self._locks: dict[str, threading.Lock] = {}
         self._stop = threading.Event()
+        self._fold_problem: str | None = None
+        self._pruned_at = datetime.min.replace(tzinfo=UTC)
         self._thread: threading.Thread | None = None
 
     # -- life cycle -------------------------------------------------------------------------
@@ -98,11 +101,21 @@ class LiveState:
 
     def tick(self, now: datetime | None = None) -> None:
         """Seal and fold the segments due, release expired reservations, load a newly published plan."""
-        from service.intake.fold import fold_pending
+        from service.intake.fold import FoldError, fold_pending
 
         now = now or datetime.now(UTC)
         self.log.seal_due(now)
-        fold_pending(self.settings.intake_dir, self.company.mappings, self.settings.planline.landing, now)
+        try:
+            fold_pending(self.settings.intake_dir, self.company.mappings, self.settings.planline.landing, now)
+        except FoldError as error:  # the others were folded; said once per distinct problem, not every second
+            if str(error) != self._fold_problem:
+                LOGGER.error("%s", error)
+            self._fold_problem = str(error)
+        else:
+            self._fold_problem = None
+        if now - self._pruned_at >= PRUNE_EVERY:
+            self.log.prune(now, self.settings.retention_days)
+            self._pruned_at = now
         if self.book is not None:
             self.book.expire(now)
         manifest = _manifest(self.snapshot)

@@ -40,9 +40,8 @@ import pyarrow as pa
 
 from data_contracts.company.mapping import SourceMapping
 from data_contracts.model import Contract, duplicate_rule
-from data_contracts.registry import contract_for
+from data_contracts.registry import EVENT_SOURCES, contract_for
 from data_contracts.row_problems import PARSE_RULE
-from data_contracts.sources.streams import TRANSACTIONS
 from data_contracts.validate import validate_source
 from orchestration.ingestion.loader import partition_dates_sql
 from orchestration.ingestion.mapped_files import canonical_rows
@@ -106,9 +105,12 @@ def _in_sorted(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def event_sources(mappings: dict[str, SourceMapping]) -> list[str]:
-    """The intake sources: TRANSACTIONS contracts that are events, mapped by the company with one
-    row per event (no parts, wide layout, skipped or distinct lines)."""
-    events = [c.source for c in TRANSACTIONS if c.source in effects.EFFECTS]
+    """The intake sources: the event streams (``registry.EVENT_SOURCES``) mapped by the company with
+    one row per event (no parts, wide layout, skipped or distinct lines)."""
+    missing = [s for s in EVENT_SOURCES if s not in effects.EFFECTS]
+    if missing:  # a stream declared without its ATP effect: say where it goes
+        raise ValueError(f"event streams without an ATP effect in service/intake/effects.py (EFFECTS): {', '.join(missing)}")
+    events = list(EVENT_SOURCES)
     one_row = [s for s in events if s in mappings]
     return [s for s in one_row if not (mappings[s].parts or mappings[s].wide or mappings[s].skip_empty or mappings[s].distinct)]
 

@@ -350,7 +350,7 @@ def test_the_demo_companys_events_re_sent_are_duplicates_and_new_ones_accepted_w
     started = time.perf_counter()
     door = Door(path, company.mappings, company.company.business_timezone, AS_OF)
     built = time.perf_counter() - started
-    assert door.sources == ["wms_events", "pos_sales", "oms_events"]
+    assert door.sources == ["wms_events", "oms_events", "pos_sales"]
     contract = contract_for("wms_events")
     with duckdb.connect(str(path), read_only=True) as con:
         valid = con.execute(
