@@ -58,6 +58,7 @@ class LiveState:
         self._locks: dict[str, threading.Lock] = {}
         self._stop = threading.Event()
         self._fold_problem: str | None = None
+        self._failed_manifest: dict | None = None
         self._pruned_at = datetime.min.replace(tzinfo=UTC)
         self._thread: threading.Thread | None = None
 
@@ -69,7 +70,7 @@ class LiveState:
         self._check_fold_names()
         self.log = IntakeLog(self.settings.intake_dir, self.settings.segment_seconds, self.settings.segment_events)
         self.log.open(wait_seconds=10)  # the fold sensor takes the lock for a moment when no service runs
-        self._load()
+        self._try_load()
         if background:
             self._thread = threading.Thread(target=self._run, name="planline-service-tick", daemon=True)
             self._thread.start()
@@ -119,8 +120,20 @@ class LiveState:
         if self.book is not None:
             self.book.expire(now)
         manifest = _manifest(self.snapshot)
-        if manifest is not None and manifest != self.loaded_manifest:
+        if manifest is not None and manifest != self.loaded_manifest and manifest != self._failed_manifest:
+            self._try_load()
+
+    def _try_load(self) -> None:
+        """Load the published copy; a failure leaves the service up, answering with what it had (or
+        /ready 503 with the reason), and is tried again when a run publishes another copy."""
+        try:
             self._load()
+            self._failed_manifest = None
+        except Exception as error:  # a copy the service cannot read must not stop it: it says why
+            LOGGER.exception("loading the published copy %s failed", self.snapshot)
+            self._failed_manifest = _manifest(self.snapshot)
+            if self.door is None:
+                self.problem = f"loading the published copy of the warehouse failed ({type(error).__name__}: {error}); the next published copy is tried"
 
     def _load(self) -> None:
         """(Re)build the door and the book from the published copy, then swap them in."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import heapq
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -281,6 +282,8 @@ class AvailabilityBook:
     def _promise(self, answer: Quote, view: PairView, reserve: bool, now: datetime) -> None:
         ledger = self.ledger
         column = ledger.day_index(answer.requested_date)
+        if float(answer.quantity).is_integer():  # a request of whole units is promised in whole units (the buffers are fractional shares)
+            view = replace(view, available=np.floor(view.available + _TOLERANCE))
         answer.location_id = view.location_id
         answer.lines = promise_lines(view, answer.quantity, column, ledger.first_day)
         answer.promised_quantity = float(round(sum(line.quantity for line in answer.lines), 9))

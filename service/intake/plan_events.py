@@ -41,7 +41,7 @@ def keys_loaded_through(snapshot: Path, source: str, keys: list[str], through: d
     with duckdb.connect(str(snapshot), read_only=True) as con:
         if not _has_table(con, "raw", source):
             return set()
-        rows = con.execute(
+        rows = con.sql(
             f"SELECT DISTINCT k FROM (SELECT {key_sql(contract)} AS k FROM {contract.table} r WHERE r._loaded_at <= $through) "
             "WHERE k IN (SELECT unnest($keys))",
             {"through": _to_utc(through), "keys": keys},
@@ -64,11 +64,11 @@ def movements_loaded_after(door, source: str, through: datetime | None) -> pd.Da
             else ""
         )
         columns = ", ".join(f'r."{c}"' for c in contract.columns)
-        rows = con.execute(
+        rows = con.sql(
             f"SELECT {columns}, r._source_file, (row_number() OVER (ORDER BY r._loaded_at, r._source_file, r._row_number)) - 1 AS _row_number, "
             f"r._loaded_at FROM {contract.table} r WHERE r._loaded_at > $through {valid}",
-            {"through": _to_utc(through), **({"source": source} if valid else {})},
-        ).arrow()
+            params={"through": _to_utc(through), **({"source": source} if valid else {})},
+        ).to_arrow_table()
     if rows.num_rows == 0:
         return effects.empty_movements()
     _, lane = door._lane(source)  # the door's lookups (item codes, unit factors, channels) on its own database

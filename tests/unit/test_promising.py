@@ -143,3 +143,13 @@ def test_the_routing_of_a_quote_chooses_as_the_batch_routing_does(book, quantity
     batch = route_online_orders(line, stock, book.lanes, book.load)["ship_from_location_id"].iloc[0]
     quote = book.quote(request(quantity=quantity, channel="WEB", region="NORTH"), now=NOW)
     assert quote.location_id == batch
+
+
+def test_a_request_of_whole_units_is_promised_in_whole_units(book):
+    # half a unit held (a request of a fractional quantity keeps its fraction): what is left is 0.5
+    # off a whole number, and a request of whole units is promised whole units only
+    held = book.quote(request(quantity=0.5, channel="WEB", location="DC01", reserve=True), now=NOW)
+    assert held.promised_quantity == 0.5
+    answer = book.quote(request(quantity=1000, channel="WEB", location="DC01"), now=NOW)
+    assert answer.lines and all(float(line.quantity).is_integer() for line in answer.lines)
+    assert float(answer.promised_quantity).is_integer() and answer.shortfalls
