@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,28 @@ from service.intake.plan_events import keys_loaded_through, movements_loaded_aft
 LOGGER = logging.getLogger("planline.service")
 TICK_SECONDS = 1.0
 PRUNE_EVERY = timedelta(hours=1)
+
+
+@dataclass
+class _Request:
+    """One intake request waiting for its group's check."""
+
+    events: list[dict]
+    done: bool = False
+    answer: dict | None = None
+    error: Exception | None = None
+
+
+def _answer(verdicts: list, offset: int) -> dict:
+    """One request's answer from its slice of a group's verdicts (indexes back to its own)."""
+    results = []
+    counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
+    for verdict in verdicts:
+        counts[verdict.status] += 1
+        answer = verdict.as_dict()
+        answer["index"] -= offset
+        results.append(answer)
+    return {"accepted": counts["accepted"], "duplicates": counts["duplicate"], "rejected": counts["rejected"], "results": results}
 
 
 def _manifest(snapshot: Path) -> dict | None:
@@ -56,6 +79,9 @@ class LiveState:
         self.problem = "starting"
         self.started_at = datetime.now(UTC)
         self._locks: dict[str, threading.Lock] = {}
+        self._queues: dict[str, list[_Request]] = {}
+        self._queue_lock = threading.Lock()
+        self._apply_lock = threading.RLock()
         self._stop = threading.Event()
         self._fold_problem: str | None = None
         self._failed_manifest: dict | None = None
@@ -152,32 +178,36 @@ class LiveState:
         else:
             door = self.door
             door.refresh(self.snapshot)
-        book = self._book(door)
-        self.door, self.book, self.loaded_manifest, self.problem = door, book, manifest, None
+        self._swap_book(door)
+        self.door, self.loaded_manifest, self.problem = door, manifest, None
         LOGGER.info("loaded the copy published at %s (run %s) in %.1f s", manifest.get("published_at"), manifest.get("run_id"), time.perf_counter() - started)
 
-    def _book(self, door):
-        """The plan's availability book with every movement the plan does not hold, or None (and
-        the reason in ``book_problem``) when the copy has no plan yet."""
+    def _swap_book(self, door) -> None:
+        """Load the plan's availability book beside the one answering, with every movement the
+        plan does not hold, and swap it in; without a plan in the copy, none (the reason in
+        ``book_problem``): intake works, availability says why not."""
         from service.availability.book import AvailabilityBook
 
         try:
             book = AvailabilityBook.from_snapshot(self.snapshot, self.company.company.business_timezone, self.settings.reservation_minutes)
-        except ValueError as error:  # no plan published yet: intake works, availability says why not
-            self.book_problem = str(error)
-            return None
-        book.apply(self._pending(door, book.loaded_through))
-        if self.book is not None:
-            book.adopt_reservations(self.book)
-        self.book_problem = None
-        return book
+        except ValueError as error:
+            self.book, self.book_problem = None, str(error)
+            return
+        known = len(self._logged)  # the movements after these were received after the copy: no plan of it holds them
+        book.apply(self._pending(door, book.loaded_through, self._logged[:known]))
+        with self._apply_lock:  # no movement is applied to the old book alone between here and the swap
+            for frame in self._logged[known:]:
+                book.apply(frame)
+            if self.book is not None:
+                book.adopt_reservations(self.book)
+            self.book, self.book_problem = book, None
 
-    def _pending(self, door, loaded_through: datetime | None) -> pd.DataFrame:
+    def _pending(self, door, loaded_through: datetime | None, logged: list[pd.DataFrame]) -> pd.DataFrame:
         """The movements a plan computed from the loads up to ``loaded_through`` does not hold:
-        the events the service accepted that no such load brought, and the rows of files loaded
-        after it (the book counts an event once, whichever way it came)."""
+        those of ``logged`` (the events the service accepted) that no such load brought, and those
+        of the rows of files loaded after it (the book counts an event once, whichever way it came)."""
         frames = []
-        logged = pd.concat(self._logged, ignore_index=True) if self._logged else None
+        logged = pd.concat(logged, ignore_index=True) if logged else None
         for source in door.sources:
             if logged is not None:
                 mine = logged[logged.source == source]
@@ -225,11 +255,32 @@ class LiveState:
         return book
 
     def intake(self, source: str, events: list[dict]) -> dict:
-        door, book = self._ready()
+        """Check, log (fsynced) and apply one request's events; answer event by event.
+
+        Requests to one source are checked one group at a time (group commit): a request arriving
+        while a group is being checked waits, then the first waiting request's thread checks every
+        request queued meanwhile as one batch (one contract evaluation, one fsync) and answers each
+        with its own events' verdicts. The door's cost is mostly fixed per batch, so under load the
+        groups grow and the throughput with them."""
+        door, _ = self._ready()
         if source not in door.sources:
             raise NotFound(f"'{source}' is not a source of events of this company: one of {', '.join(door.sources)}")
-        lock = self._locks.setdefault(source, threading.Lock())
+        request = _Request(events)
+        with self._queue_lock:
+            self._queues.setdefault(source, []).append(request)
+            lock = self._locks.setdefault(source, threading.Lock())
         with lock:
+            if not request.done:
+                with self._queue_lock:
+                    group, self._queues[source] = self._queues[source], []
+                self._check_group(door, source, group)
+        if request.error is not None:
+            raise request.error
+        return request.answer
+
+    def _check_group(self, door, source: str, group: list[_Request]) -> None:
+        events = [event for request in group for event in request.events]
+        try:
             result = door.check(source, events)
             received_at = datetime.now(UTC).isoformat(timespec="microseconds")
             records = [
@@ -237,21 +288,23 @@ class LiveState:
                 for i in result.to_log
             ]
             if records:
-                self.log.append(source, records)  # fsynced: durable before the answer
+                self.log.append(source, records)  # fsynced: durable before any answer
             door.remember(source, result)
-        if len(result.movements):
-            self._logged.append(result.movements)
-            if book is not None:
-                book.apply(result.movements)
-        counts = {status: 0 for status in ("accepted", "duplicate", "rejected")}
-        for verdict in result.verdicts:
-            counts[verdict.status] += 1
-        return {
-            "accepted": counts["accepted"],
-            "duplicates": counts["duplicate"],
-            "rejected": counts["rejected"],
-            "results": [verdict.as_dict() for verdict in result.verdicts],
-        }
+            if len(result.movements):
+                with self._apply_lock:  # a plan being swapped in gets these movements, or they reach it after
+                    self._logged.append(result.movements)
+                    if self.book is not None:
+                        self.book.apply(result.movements)
+        except Exception as error:  # every request of the group gets the error (a 500, logged by the server)
+            for request in group:
+                request.error, request.done = error, True
+            return
+        offset = 0
+        for request in group:
+            verdicts = result.verdicts[offset : offset + len(request.events)]
+            request.answer = _answer(verdicts, offset)
+            request.done = True
+            offset += len(request.events)
 
     def availability(self, item: str, location: str | None, channel: str | None, start: date | None, end: date | None) -> dict:
         return self._book_ready().availability(item, location, channel, start, end)

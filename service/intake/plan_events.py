@@ -29,7 +29,7 @@ def _to_utc(moment: datetime) -> datetime:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchone()[0])
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]).fetchall()[0][0])
 
 
 def keys_loaded_through(snapshot: Path, source: str, keys: list[str], through: datetime | None) -> set[str]:
@@ -41,7 +41,7 @@ def keys_loaded_through(snapshot: Path, source: str, keys: list[str], through: d
     with duckdb.connect(str(snapshot), read_only=True) as con:
         if not _has_table(con, "raw", source):
             return set()
-        rows = con.sql(
+        rows = con.execute(
             f"SELECT DISTINCT k FROM (SELECT {key_sql(contract)} AS k FROM {contract.table} r WHERE r._loaded_at <= $through) "
             "WHERE k IN (SELECT unnest($keys))",
             {"through": _to_utc(through), "keys": keys},
