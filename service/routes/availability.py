@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from service.auth import require_read
+from service.routes.models import Availability
 
 router = APIRouter(tags=["availability"])
 
@@ -20,6 +21,7 @@ router = APIRouter(tags=["availability"])
 @router.get(
     "/v1/availability",
     summary="ATP and ATS by day for an item at its locations",
+    response_model=Availability,
     dependencies=[Depends(require_read)],
     responses={
         404: {"description": "unknown item, location or channel"},
@@ -34,5 +36,5 @@ def get_availability(
     channel: Annotated[str | None, Query(min_length=1, max_length=200, description="a sales channel: ATS (ATP less the channel's buffer) is added")] = None,
     start: Annotated[date | None, Query(alias="from", description="first day (default: the plan's first day)")] = None,
     end: Annotated[date | None, Query(alias="to", description="last day, inclusive (default: the plan's last day)")] = None,
-) -> dict:
+) -> Availability:
     return request.app.state.live.availability(item, location, channel, start, end)

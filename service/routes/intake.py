@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 
 from service.auth import require_write
+from service.routes.models import IntakeAnswer
 
 router = APIRouter(tags=["intake"])
 MAX_EVENTS = 10_000
@@ -66,6 +67,8 @@ def _events(body: bytes) -> list[dict]:
         503: {"description": "not ready: no published plan and master data yet"},
     },
 )
-async def post_events(request: Request, source: Annotated[str, Path(description="the source of the events, e.g. wms_events, oms_events, pos_sales")]) -> dict:
+async def post_events(
+    request: Request, source: Annotated[str, Path(description="the source of the events, e.g. wms_events, oms_events, pos_sales")]
+) -> IntakeAnswer:
     events = _events(await request.body())
     return await run_in_threadpool(request.app.state.live.intake, source, events)

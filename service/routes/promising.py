@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.auth import require_write
+from service.routes.models import Quote, Reservation
 
 router = APIRouter(tags=["promising"])
 _CODE = {"min_length": 1, "max_length": 200}
@@ -44,7 +45,7 @@ class QuoteRequest(BaseModel):
     dependencies=[Depends(require_write)],
     responses={404: {"description": "unknown item, customer, channel or location"}, 503: {"description": "no plan loaded yet"}},
 )
-def post_quote(request: Request, quote: QuoteRequest) -> dict:
+def post_quote(request: Request, quote: QuoteRequest) -> Quote:
     return request.app.state.live.quote(quote)
 
 
@@ -54,7 +55,7 @@ def post_quote(request: Request, quote: QuoteRequest) -> dict:
     dependencies=[Depends(require_write)],
     responses={404: {"description": "no such reservation (or it expired)"}},
 )
-def confirm(request: Request, reservation_id: str) -> dict:
+def confirm(request: Request, reservation_id: str) -> Reservation:
     return request.app.state.live.confirm(reservation_id)
 
 
@@ -64,5 +65,5 @@ def confirm(request: Request, reservation_id: str) -> dict:
     dependencies=[Depends(require_write)],
     responses={404: {"description": "no such reservation (or it expired)"}},
 )
-def cancel(request: Request, reservation_id: str) -> dict:
+def cancel(request: Request, reservation_id: str) -> Reservation:
     return request.app.state.live.cancel(reservation_id)
