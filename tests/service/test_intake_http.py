@@ -58,8 +58,8 @@ def test_a_batch_is_answered_event_by_event_in_order(client):
         wms("E4", colour="red"),  # a field the WMS mapping does not read
     ]
     answer = post(client, "wms_events", batch)
-    assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (1, 2, 3)
     results = answer["results"]
+    assert (answer["accepted"], answer["duplicates"], answer["rejected"]) == (1, 2, 3), results
     assert [r["index"] for r in results] == list(range(6))
     assert [(r["key"], r["status"]) for r in results] == [
         ({"event_id": "E1"}, "accepted"),
