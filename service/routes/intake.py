@@ -46,12 +46,12 @@ def _events(body: bytes) -> list[dict]:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=f"the body is not JSON: {error}") from None
     events = [parsed] if isinstance(parsed, dict) else parsed
     if not isinstance(events, list):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="the body must be one event (a JSON object) or a batch (an array of objects)")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail="the body must be one event (a JSON object) or a batch (an array of objects)")
     if len(events) > MAX_EVENTS:
-        raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, detail=f"{len(events):,} events in one request: send at most {MAX_EVENTS:,}")
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"{len(events):,} events in one request: send at most {MAX_EVENTS:,}")
     not_objects = [i for i, event in enumerate(events) if not isinstance(event, dict)]
     if not_objects:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=f"event {not_objects[0]} of the batch is not a JSON object")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=f"event {not_objects[0]} of the batch is not a JSON object")
     return events
 
 
