@@ -119,13 +119,11 @@ def evaluate(
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_FRAME} AS {frame_sql}", bindings)
     try:
         frame_columns = {row[0] for row in con.execute(f"DESCRIBE {_FRAME}").fetchall()}
-        rows = con.execute(f"SELECT count(*) FROM {_FRAME}").fetchone()[0]
+        newest_sql = f"max({FRESHNESS_COLUMN})" if contract.timestamp_column else "NULL"
+        rows, value = con.execute(f"SELECT count(*), {newest_sql} FROM {_FRAME}").fetchone()
+        newest = pd.Timestamp(value) if value is not None else None
         sql = f"SELECT * FROM ({quarantine_sql(contract)}) ORDER BY source_file, row_number, rule, column_name"
         failures = con.execute(sql, {"as_of": as_of} if "$as_of" in sql else None).df()
-        newest = None
-        if contract.timestamp_column:
-            value = con.execute(f"SELECT max({FRESHNESS_COLUMN}) FROM {_FRAME}").fetchone()[0]
-            newest = pd.Timestamp(value) if value is not None else None
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_FRAME}")
     return rows, failures, newest, set(contract.columns) <= frame_columns
