@@ -103,6 +103,9 @@ def build_master(snapshot: Path, contracts: list[Contract]) -> duckdb.DuckDBPyCo
             ensure_raw_tables(con, contract)
             _build_seen(con, contract, contract.source in raw_tables)
         con.execute("DETACH snap")
+        # a batch's check is many small statements: one thread plans and runs them faster than two
+        # (117 against 140 ms for 200 events at best, 161 against 198 ms median, measured)
+        con.execute("SET threads = 1")
     except Exception:
         con.close()
         raise
