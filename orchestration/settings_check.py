@@ -93,6 +93,28 @@ def _number_between(low: float, high: float, what: str) -> Callable[[str], str |
     return check
 
 
+def _host(value: str) -> str | None:
+    """An address to listen on: an IP address or a host name."""
+    import ipaddress
+    import re
+
+    try:
+        ipaddress.ip_address(value)
+        return None
+    except ValueError:
+        pass
+    name = re.fullmatch(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", value)
+    return None if name else "an IP address or a host name to listen on, e.g. 127.0.0.1"
+
+
+def _secret(value: str) -> str | None:
+    return None if len(value) >= 16 else "a secret of at least 16 characters (python -m service token makes one)"
+
+
+def _file_path(value: str) -> str | None:
+    return "the path of a file, not of a directory" if os.path.isdir(value) else None
+
+
 def _flag(value: str) -> str | None:
     return None if value.strip().lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"} else "true or false"
 
@@ -130,12 +152,17 @@ VALUE_CHECKS: dict[str, Callable[[str], str | None]] = {
     "PLANLINE_MAX_OVERRIDE_UNITS": _whole_number(1, 10**12, "a whole number of units"),
     "MLFLOW_UI_PORT": _whole_number(1, 65535, "a TCP port number"),  # make mlflow-ui's
     # the live service's (service/config.py)
+    "PLANLINE_SERVICE_HOST": _host,
     "PLANLINE_SERVICE_PORT": _whole_number(1, 65535, "a TCP port number"),
+    "PLANLINE_SERVICE_TOKEN": _secret,
+    "PLANLINE_SERVICE_TOKEN_FILE": _file_path,
     "PLANLINE_SERVICE_OPEN_READS": _flag,
     "PLANLINE_INTAKE_SEGMENT_SECONDS": _number_between(0.1, 86_400, "seconds"),
     "PLANLINE_INTAKE_SEGMENT_EVENTS": _whole_number(1, 10_000_000, "a whole number of events"),
     "PLANLINE_INTAKE_RETENTION_DAYS": _number_between(0.01, 3_650, "days"),
     "PLANLINE_RESERVATION_MINUTES": _number_between(0.01, 525_600, "minutes"),
+    # python -m bench.api's: where the profiled service writes its profile
+    "PLANLINE_BENCH_PROFILE": _file_path,
 }
 # Variables read as unset when empty: the folders and the as-of. Any other set but empty is refused,
 # a value mistyped rather than meant (a limit would take "" as its value).

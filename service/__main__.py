@@ -11,12 +11,14 @@ import sys
 
 from orchestration.ports import PortInUseError, check_port_free
 from orchestration.settings import SettingsError
+from orchestration.settings_check import settings_or_exit
 from service.config import load_service_settings, new_token, token_file
 
 USAGE = "usage: python -m service [token]"
 
 
 def _settings():
+    settings_or_exit()  # every variable checked first, each problem named (exit status 2)
     try:
         return load_service_settings()
     except SettingsError as error:

@@ -47,7 +47,7 @@ def test_every_planline_variable_the_code_reads_is_checked():
     pattern = re.compile(r"PLANLINE_[A-Z][A-Z_]*[A-Z]")
     sources = [
         p
-        for folder in ("orchestration", "ml", "data_contracts", "bench", "dbt_project", "demo_company", "reporting", "publication")
+        for folder in ("orchestration", "ml", "data_contracts", "bench", "dbt_project", "demo_company", "reporting", "publication", "service")
         for p in (REPO_ROOT / folder).rglob("*")
         if p.suffix in (".py", ".sql", ".yml")
     ]
@@ -243,3 +243,25 @@ def test_a_limit_that_is_not_a_number_is_named_not_a_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "orchestration.settings_check"], env=environment, capture_output=True, text=True, cwd=REPO_ROOT)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert "PLANLINE_MAX_OVERRIDE_PCT='abc'" in done.stderr and "PLANLINE_MAX_FUTURE_DAYS='nan'" in done.stderr
+
+
+def test_the_services_settings_are_checked_with_the_others(home, tmp_path):
+    problems = _problems(
+        PLANLINE_SERVICE_HOST="my host",
+        PLANLINE_SERVICE_PORT="0",
+        PLANLINE_SERVICE_TOKEN="short",
+        PLANLINE_SERVICE_TOKEN_FILE=str(tmp_path),
+        PLANLINE_SERVICE_OPEN_READS="maybe",
+        PLANLINE_INTAKE_SEGMENT_SECONDS="0",
+        PLANLINE_RESERVATION_MINUTES="soon",
+    )
+    assert set(problems) == {
+        "PLANLINE_SERVICE_HOST",
+        "PLANLINE_SERVICE_PORT",
+        "PLANLINE_SERVICE_TOKEN",
+        "PLANLINE_SERVICE_TOKEN_FILE",
+        "PLANLINE_SERVICE_OPEN_READS",
+        "PLANLINE_INTAKE_SEGMENT_SECONDS",
+        "PLANLINE_RESERVATION_MINUTES",
+    }
+    assert "16 characters" in problems["PLANLINE_SERVICE_TOKEN"][1] and problems["PLANLINE_SERVICE_TOKEN"][0] == "short"
