@@ -162,7 +162,7 @@ def build_workload(home: Path, seed: int, days: int = 7) -> Workload:
         raise SystemExit(f"{home}: the published copy has no planned pair with an item code, or no valid SHIP/RECEIPT event at a planned pair")
     canonical = [
         {"event_type": t.event_type, "site": t.site, "sku": t.sku, "qty": str(rng.randint(1, 3)), "uom": t.uom, "reference": t.reference}
-        for t in templates.itertuples()
+        for t in templates.sample(n=min(len(templates), 5000), random_state=seed).itertuples()  # a bounded plan for the load generator
     ]
     ships = templates[(templates.event_type == "SHIP") & (templates.atp >= 1)].drop_duplicates(["site", "sku"])
     candidates = [  # one unit shipped where the plan has ATP: the bench reads the pair before it ships
