@@ -133,7 +133,7 @@ def child_update() -> dict:
     evaluation = landing_sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"landing_zone": defs.resources["landing_zone"]}))
     sensor_seconds = time.perf_counter() - started
     runs = []
-    for request in evaluation.run_requests or []:
+    for request in getattr(evaluation, "run_requests", None) or []:  # a SkipReason when nothing waits
         started = time.perf_counter()
         result = defs.resolve_job_def(request.job_name).execute_in_process(
             instance=instance, partition_key=request.partition_key, tags=request.tags, asset_selection=request.asset_selection, raise_on_error=False
