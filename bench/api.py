@@ -46,7 +46,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.incremental import environment, in_child
+from bench.incremental import child_update, environment, in_child
 
 SOURCE = "wms_events"  # the intake source the bench drives: WMS movements, keyed by event id
 PLAN_TABLE = ("inventory", "available_to_promise")
@@ -303,27 +303,11 @@ class DailyRuns:
 
 def child_sensor_runs() -> dict:
     """In a child process on the home's settings: the landing sensor evaluated, the runs it requests
-    executed (as the daemon would start them); nothing to load is no run."""
+    executed (as the daemon would start them; ``bench.incremental``'s update); nothing to load is no run."""
     import dagster as dg
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    from orchestration.definitions import defs as planline
-    from orchestration.defs.ingestion.sensors import landing_sensor
-
-    defs = planline()
-    instance = dg.DagsterInstance.get()
-    evaluation = landing_sensor(dg.build_sensor_context(instance=instance, definitions=defs, resources={"landing_zone": defs.resources["landing_zone"]}))
-    runs = []
-    for request in getattr(evaluation, "run_requests", None) or []:  # a SkipReason when nothing waits
-        started = time.perf_counter()
-        result = defs.resolve_job_def(request.job_name).execute_in_process(
-            instance=instance, partition_key=request.partition_key, tags=request.tags, asset_selection=request.asset_selection, raise_on_error=False
-        )
-        if not result.success:
-            raise SystemExit(f"run {request.run_key} failed: {[e.message for e in result.get_step_failure_events()]}")
-        days = request.partition_key or f"{request.tags['dagster/asset_partition_range_start']}..{request.tags['dagster/asset_partition_range_end']}"
-        runs.append({"job": request.job_name, "days": days, "seconds": round(time.perf_counter() - started, 1)})
-    return {"runs": runs}
+    return child_update()
 
 
 def sensor_runs(home: Path) -> list[dict]:
