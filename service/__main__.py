@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from data_contracts.company import CompanyConfigError, load_company
 from orchestration.ports import PortInUseError, check_port_free
 from orchestration.settings import SettingsError
 from orchestration.settings_check import settings_or_exit
@@ -44,13 +45,19 @@ def serve() -> None:
     except PortInUseError as error:
         print(f"planline: the service cannot start: {error}", file=sys.stderr)
         raise SystemExit(1) from None
+    try:
+        load_company(settings.planline.company_dir)
+    except CompanyConfigError as error:  # no company yet (make demo writes the demo's), or a mapping to fix: said, not a traceback
+        print(f"planline: the service cannot start: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     if settings.token_digest is None:
         path = token_file(settings.planline)
         token = new_token(path)
         print(f"planline: no token was configured; writes need this one (shown once; its SHA-256 is kept in {path}):\n{token}", flush=True)
         settings = _settings()
+    app = create_app(settings)
     print(f"Planline service on http://{settings.host}:{settings.port} (OpenAPI: /docs, /openapi.json)", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, access_log=False, log_level="warning")
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level="warning")
 
 
 def main(argv: list[str]) -> None:

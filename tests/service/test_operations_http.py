@@ -95,6 +95,15 @@ def test_python_m_service_token_keeps_the_digest_never_the_token(home, make_clie
     assert client.post("/v1/events/wms_events", json=wms("E2"), headers=AUTH).status_code == 401
 
 
+def test_without_a_company_the_service_says_so_and_starts_nothing(tmp_path):
+    env = {**os.environ, **service_env(tmp_path / "empty")}
+    env.pop("PLANLINE_SERVICE_TOKEN")
+    started = subprocess.run([sys.executable, "-m", "service"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert started.returncode == 2 and "Traceback" not in started.stderr
+    assert "no company configuration here" in started.stderr and "scaffold" in started.stderr
+    assert not (tmp_path / "empty" / "service" / "token.sha256").exists()  # no token made for a service that did not start
+
+
 def test_without_any_token_configured_a_write_is_refused_saying_how_to_make_one(home, make_client):
     client = make_client(home, PLANLINE_SERVICE_TOKEN="")
     refused = client.post("/v1/events/wms_events", json=wms("E1"), headers=AUTH)
