@@ -25,6 +25,7 @@ import pandas as pd
 
 from data_contracts.company import load_company
 from orchestration.warehouse_snapshot import published_path
+from service.availability import reservations
 from service.config import ServiceSettings
 from service.errors import NotFound, NotReady
 from service.intake import effects
@@ -143,8 +144,8 @@ class LiveState:
         if now - self._pruned_at >= PRUNE_EVERY:
             self.log.prune(now, self.settings.retention_days)
             self._pruned_at = now
-        if self.book is not None:
-            self.book.expire(now)
+        if self.book is not None and self.book.expire(now):
+            self._save_reservations()
         manifest = _manifest(self.snapshot)
         if manifest is not None and manifest != self.loaded_manifest and manifest != self._failed_manifest:
             self._try_load()
@@ -200,6 +201,8 @@ class LiveState:
                 book.apply(frame)
             if self.book is not None:
                 book.adopt_reservations(self.book)
+            else:  # the service's start: the reservations a previous run kept
+                book.hold_reservations(reservations.load(self.settings.intake_dir))
             self.book, self.book_problem = book, None
 
     def _pending(self, door, loaded_through: datetime | None, logged: list[pd.DataFrame]) -> pd.DataFrame:
@@ -310,10 +313,24 @@ class LiveState:
         return self._book_ready().availability(item, location, channel, start, end)
 
     def quote(self, request) -> dict:
-        return self._book_ready().quote(request).as_dict()
+        answer = self._book_ready().quote(request)
+        if answer.reservation is not None:
+            self._save_reservations()  # durable before the answer, as an event is
+        return answer.as_dict()
 
     def confirm(self, reservation_id: str) -> dict:
-        return self._book_ready().confirm(reservation_id)
+        answer = self._book_ready().confirm(reservation_id)
+        self._save_reservations()
+        return answer
 
     def cancel(self, reservation_id: str) -> dict:
-        return self._book_ready().cancel(reservation_id)
+        answer = self._book_ready().cancel(reservation_id)
+        self._save_reservations()
+        return answer
+
+    def _save_reservations(self) -> None:
+        book = self.book
+        if book is not None:
+            with book._lock:
+                held = list(book.reservations.values())
+            reservations.save(self.settings.intake_dir, held)

@@ -361,13 +361,16 @@ class AvailabilityBook:
     def adopt_reservations(self, other: AvailabilityBook, now: datetime | None = None) -> int:
         """Hold ``other``'s reservations in this (newer) book, but those confirmed before this
         plan's watermark (the plan has their order) and those expired; returns how many."""
-        now = now or _now()
         with other._lock:
-            kept = [
-                r
-                for r in other.reservations.values()
-                if (r.confirmed_at is None and r.expires_at > now) or (r.confirmed_at and r.confirmed_at > self.watermark)
-            ]
+            held = list(other.reservations.values())
+        return self.hold_reservations(held, now)
+
+    def hold_reservations(self, reservations: list[Reservation], now: datetime | None = None) -> int:
+        """Hold ``reservations`` (another book's, or those kept on disk across a restart), but those
+        confirmed before this plan's watermark (the plan has their order) and those expired; their
+        days outside the plan are dropped. Returns how many the book holds."""
+        now = now or _now()
+        kept = [r for r in reservations if (r.confirmed_at is None and r.expires_at > now) or (r.confirmed_at and r.confirmed_at > self.watermark)]
         with self._lock:
             for reservation in kept:
                 lines = [(day, quantity) for day, quantity in reservation.lines if self.ledger.first_day <= day <= self.last_day]

@@ -202,6 +202,22 @@ def test_a_reservation_holds_at_once_and_expires_unless_confirmed(home, make_cli
     assert quote(client, reserve=False)["reservation"] is None and atp(client) == [a - 10 for a in SKU1_DC01_ATP]
 
 
+def test_reservations_outlive_a_restart_of_the_service(home, make_client):
+    client = make_client(home)
+    held = quote(client)["reservation"]
+    confirmed = quote(client, quantity=10)["reservation"]
+    client.post(f"/v1/reservations/{confirmed['id']}/confirm", headers=AUTH)
+    cancelled = quote(client, quantity=5)["reservation"]
+    client.delete(f"/v1/reservations/{cancelled['id']}", headers=AUTH)
+    assert atp(client) == [a - 40 for a in SKU1_DC01_ATP]
+    make_client.close(client)
+    again = make_client(home)  # a new service on the same home: the held and the confirmed reservations, not the cancelled one
+    assert atp(again) == [a - 40 for a in SKU1_DC01_ATP]
+    answer = again.post(f"/v1/reservations/{held['id']}/confirm", headers=AUTH)
+    assert answer.status_code == 200 and answer.json()["status"] == "confirmed"
+    assert again.delete(f"/v1/reservations/{cancelled['id']}", headers=AUTH).status_code == 404
+
+
 def test_a_cancelled_reservation_is_available_again(client):
     held = quote(client)["reservation"]
     confirmed = quote(client, quantity=10)["reservation"]

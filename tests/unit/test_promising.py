@@ -153,3 +153,16 @@ def test_a_request_of_whole_units_is_promised_in_whole_units(book):
     answer = book.quote(request(quantity=1000, channel="WEB", location="DC01"), now=NOW)
     assert answer.lines and all(float(line.quantity).is_integer() for line in answer.lines)
     assert float(answer.promised_quantity).is_integer() and answer.shortfalls
+
+
+def test_kept_reservations_read_back_as_they_were_and_a_broken_file_is_named(book, tmp_path):
+    from service.availability import reservations
+
+    held = book.quote(request(quantity=30, customer="KA1", reserve=True), now=NOW).reservation
+    book.confirm(held["id"], now=NOW)
+    reservations.save(tmp_path, list(book.reservations.values()))
+    [back] = reservations.load(tmp_path)
+    assert back == book.reservations[held["id"]]
+    (tmp_path / reservations.FILE).write_text("{not json")
+    with pytest.raises(ValueError, match="reservations.json"):
+        reservations.load(tmp_path)
